@@ -1,0 +1,275 @@
+import { Wis2Error } from '../errors';
+
+/**
+ * A WIS2 dataset as the pipeline publishes it: where its notifications go, which WCMP2 record
+ * describes it, and which file URLs may be announced for it. Shared by every node of a flow
+ * through the "WIS2 dataset" config node, and by the command line.
+ */
+export interface DatasetConfig {
+  centreId: string;
+  /** the WIS2 publication topic of the data, `origin/a/wis2/<centre-id>/data/<policy>/…` */
+  topic: string;
+  /** the WCMP2 record identifier, `urn:wmo:md:<centre-id>:<local-id>` */
+  metadataId: string;
+  /** `core` or `recommended`; when given it must equal the topic's data-policy level */
+  dataPolicy?: string;
+  /** announced files must sit below this URL; their path below it feeds data_id and pathPattern */
+  baseUrl?: string;
+  /** data_id template; placeholders {topic} {path} {filename} {centre_id} {asset} {item_id} */
+  dataIdTemplate?: string;
+  /** a regular expression the whole path below the base URL must match, or `argo` */
+  pathPattern?: string;
+  /** `false` asks Global Caches not to cache the data (WNM properties.cache) */
+  cache?: boolean;
+  /** URL schemes accepted for announced files (subset of http, https, ftp, sftp); default https */
+  schemes?: string[];
+  /** `optional`: a checksum with no WNM method is dropped with a warning; `required`: refused */
+  integrity?: 'optional' | 'required';
+}
+
+export interface Dataset {
+  centreId: string;
+  topic: string;
+  metadataId: string;
+  dataPolicy: 'core' | 'recommended';
+  baseUrl?: URL;
+  dataIdTemplate: string;
+  pathPattern?: RegExp;
+  /** the pattern source as configured, for messages */
+  pathPatternSource?: string;
+  cache: boolean;
+  schemes: ReadonlySet<string>;
+  integrity: 'optional' | 'required';
+}
+
+export const DEFAULT_DATA_ID_TEMPLATE = '{topic}/{path}';
+
+const ARGO_DACS = 'aoml|bodc|coriolis|csio|csiro|incois|jma|kiost|kma|meds|nmdis';
+
+/**
+ * The Argo GDAC layout: known DACs, the float's WMO number in the directory equal to the one in
+ * the file name, real profile and float-level file names only (so no temporary or partial file
+ * can be announced), auxiliary files, and the BUFR bulletins of `etc/bufr/<yyyymm>/`.
+ */
+export const ARGO_PATH_PATTERN =
+  `dac/(?:${ARGO_DACS})/([0-9]{5,7})/` +
+  `(?:\\1_(?:meta|tech|prof|Sprof|Rtraj|Dtraj|BRtraj|BDtraj)\\.nc|profiles/(?:[RD]|B[RD]|S[RD]|M[RD])\\1_[0-9]{3,4}D?\\.nc)` +
+  `|aux/(?:${ARGO_DACS})/([0-9]{5,7})/` +
+  `(?:\\2_(?:meta|tech|Rtraj|Dtraj)_aux\\.nc|profiles/[RD]\\2_[0-9]{3,4}D?_aux\\.nc)` +
+  `|etc/bufr/[0-9]{4}(?:0[1-9]|1[0-2])/[A-Z]{4}[0-9]{2}_[A-Z]{4}_[0-9]{6}\\.BU`;
+
+export const PATH_PRESETS: Readonly<Record<string, string>> = { argo: ARGO_PATH_PATTERN };
+
+const WIS2_SCHEMES = new Set(['http', 'https', 'ftp', 'sftp']);
+const PLACEHOLDERS = new Set(['topic', 'path', 'filename', 'centre_id', 'asset', 'item_id']);
+const CENTRE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
+
+function configError(code: string, message: string, path: string): never {
+  throw new Wis2Error('config', code, message, path);
+}
+
+/** Checks a dataset configuration once, at deploy time, and compiles what messages will use. */
+export function resolveDataset(config: DatasetConfig): Dataset {
+  const centreId = String(config.centreId ?? '').trim();
+  if (!CENTRE_ID.test(centreId)) {
+    configError('config.centre_id', `"${centreId}" is not a WIS2 centre id (lowercase tld-name, e.g. fr-ifremer-argo)`, '/centreId');
+  }
+  const topic = String(config.topic ?? '').trim();
+  const levels = topic.split('/');
+  if (levels[0] !== 'origin' || levels[1] !== 'a' || levels[2] !== 'wis2') {
+    configError('config.topic', `the topic must start with origin/a/wis2/, got "${topic}"`, '/topic');
+  }
+  if (levels[3] !== centreId) {
+    configError('config.topic', `the topic's centre id "${levels[3] ?? ''}" is not the dataset's "${centreId}"`, '/topic');
+  }
+  if (levels[4] !== 'data') {
+    const hint = levels[5] === 'data' ? ' (levels 5 and 6 are swapped: it is data/core, not core/data)' : '';
+    configError('config.topic', `level 5 of a data topic must be "data"${hint}`, '/topic');
+  }
+  const policy = levels[5];
+  if (policy !== 'core' && policy !== 'recommended') {
+    configError('config.topic', `level 6 of the topic must be core or recommended, got "${policy ?? ''}"`, '/topic');
+  }
+  if (levels.length < 8 || levels.some((l) => l === '' || l === '+' || l === '#')) {
+    configError('config.topic', 'data is published at level 8 or deeper, with no empty level and no wildcard', '/topic');
+  }
+  if (config.dataPolicy !== undefined && config.dataPolicy !== '' && config.dataPolicy !== policy) {
+    configError('config.data_policy', `the data policy "${config.dataPolicy}" differs from the topic's "${policy}"`, '/dataPolicy');
+  }
+
+  const metadataId = String(config.metadataId ?? '').trim();
+  const mid = /^urn:wmo:md:([^:]+):(.+)$/.exec(metadataId);
+  if (!mid) configError('config.metadata_id', `"${metadataId}" is not a WCMP2 identifier urn:wmo:md:<centre-id>:<local-id>`, '/metadataId');
+  if (mid[1] !== centreId) {
+    configError('config.metadata_id', `the metadata id names centre "${mid[1] ?? ''}", not the dataset's "${centreId}"`, '/metadataId');
+  }
+
+  const schemes = new Set((config.schemes?.length ? config.schemes : ['https']).map((s) => s.toLowerCase()));
+  for (const s of schemes) {
+    if (!WIS2_SCHEMES.has(s)) configError('config.schemes', `"${s}" is not a WIS2 link scheme (http, https, ftp, sftp)`, '/schemes');
+  }
+
+  let baseUrl: URL | undefined;
+  if (config.baseUrl) {
+    try {
+      baseUrl = new URL(config.baseUrl);
+    } catch {
+      configError('config.base_url', `"${config.baseUrl}" is not an absolute URL`, '/baseUrl');
+    }
+    const scheme = baseUrl.protocol.slice(0, -1);
+    if (!schemes.has(scheme)) configError('config.base_url', `the base URL scheme "${scheme}" is not among the accepted schemes`, '/baseUrl');
+    if (baseUrl.username || baseUrl.password || baseUrl.search || baseUrl.hash || config.baseUrl.includes('?') || config.baseUrl.includes('#')) {
+      configError('config.base_url', 'the base URL may not carry credentials, a query or a fragment', '/baseUrl');
+    }
+    if (!baseUrl.pathname.endsWith('/')) baseUrl.pathname += '/';
+  }
+
+  const dataIdTemplate = config.dataIdTemplate?.trim() || DEFAULT_DATA_ID_TEMPLATE;
+  for (const m of dataIdTemplate.matchAll(/\{([^}]*)\}/g)) {
+    if (!PLACEHOLDERS.has(m[1] ?? '')) {
+      configError('config.data_id_template', `unknown placeholder {${m[1] ?? ''}}; known: ${[...PLACEHOLDERS].map((p) => `{${p}}`).join(' ')}`, '/dataIdTemplate');
+    }
+  }
+
+  let pathPattern: RegExp | undefined;
+  let pathPatternSource: string | undefined;
+  const rawPattern = config.pathPattern?.trim();
+  if (rawPattern) {
+    pathPatternSource = rawPattern;
+    const source = PATH_PRESETS[rawPattern] ?? rawPattern;
+    try {
+      pathPattern = new RegExp(`^(?:${source})$`);
+    } catch (err) {
+      configError('config.path_pattern', `the path pattern is not a valid regular expression: ${(err as Error).message}`, '/pathPattern');
+    }
+  }
+
+  const integrity = config.integrity ?? 'optional';
+  if (integrity !== 'optional' && integrity !== 'required') {
+    configError('config.integrity', 'integrity is "optional" or "required"', '/integrity');
+  }
+
+  const dataset: Dataset = {
+    centreId,
+    topic,
+    metadataId,
+    dataPolicy: policy,
+    dataIdTemplate,
+    cache: config.cache !== false,
+    schemes,
+    integrity,
+  };
+  if (baseUrl) dataset.baseUrl = baseUrl;
+  if (pathPattern) dataset.pathPattern = pathPattern;
+  if (pathPatternSource) dataset.pathPatternSource = pathPatternSource;
+  return dataset;
+}
+
+export interface CheckedHref {
+  url: URL;
+  /** the (still percent-encoded) path below the base URL, or below the host without one */
+  path: string;
+  filename: string;
+}
+
+function hrefError(code: string, message: string, path: string): never {
+  throw new Wis2Error('dataset', code, message, path);
+}
+
+/**
+ * The announced-file URL policy. The raw string is checked before WHATWG parsing because the
+ * parser silently repairs what we must refuse (it drops tabs and newlines, turns `\` into `/`,
+ * resolves `..`).
+ */
+export function checkHref(dataset: Dataset, href: unknown, path: string): CheckedHref {
+  if (typeof href !== 'string' || href === '') hrefError('href.invalid', 'the asset href must be a non-empty string', path);
+  if (!/^[\x21-\x7e]+$/.test(href)) {
+    hrefError('href.invalid', 'the href must be printable ASCII with no spaces (percent-encode anything else)', path);
+  }
+  if (href.includes('\\')) hrefError('href.invalid', 'the href contains a backslash', path);
+  const schemeMatch = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(href);
+  if (!schemeMatch) hrefError('href.not_absolute', 'the href must be an absolute URL (scheme://host/path)', path);
+  const scheme = (schemeMatch[1] ?? '').toLowerCase();
+  if (!WIS2_SCHEMES.has(scheme)) hrefError('href.scheme', `"${scheme}" links are not allowed in WIS2 (http, https, ftp, sftp)`, path);
+  if (!dataset.schemes.has(scheme)) {
+    hrefError('href.scheme', `the dataset accepts ${[...dataset.schemes].join(', ')} links, not ${scheme}`, path);
+  }
+  if (href.includes('?')) hrefError('href.query', 'the href may not carry a query string', path);
+  if (href.includes('#')) hrefError('href.fragment', 'the href may not carry a fragment', path);
+  const afterScheme = href.slice(schemeMatch[0].length);
+  const slash = afterScheme.indexOf('/');
+  const authority = slash === -1 ? afterScheme : afterScheme.slice(0, slash);
+  if (authority.includes('@')) hrefError('href.credentials', 'the href may not carry credentials', path);
+  const rawPath = slash === -1 ? '' : afterScheme.slice(slash + 1);
+  const segments = rawPath.split('/');
+  for (const seg of segments) {
+    const decoded = seg.replace(/%2e/gi, '.');
+    if (decoded === '.' || decoded === '..') hrefError('href.dot_segment', 'the href may not contain . or .. segments', path);
+  }
+  if (rawPath === '' || segments.some((s) => s === '')) {
+    hrefError('href.empty_segment', 'the href must name a file: no empty path segment, no trailing slash', path);
+  }
+  if (/%(?![0-9A-Fa-f]{2})/.test(rawPath)) hrefError('href.invalid', 'the href has a malformed percent-escape', path);
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    hrefError('href.invalid', 'the href is not a valid URL', path);
+  }
+  if (url.hostname === '') hrefError('href.invalid', 'the href has no host', path);
+
+  let below: string;
+  if (dataset.baseUrl) {
+    const base = dataset.baseUrl;
+    if (url.protocol !== base.protocol || url.host !== base.host || !url.pathname.startsWith(base.pathname)) {
+      hrefError('href.outside_base', `the file is not below the dataset base URL ${base.href}`, path);
+    }
+    below = url.pathname.slice(base.pathname.length);
+  } else {
+    below = url.pathname.slice(1);
+  }
+  if (dataset.pathPattern && !dataset.pathPattern.test(below)) {
+    hrefError(
+      'href.path_pattern',
+      `the path "${below}" does not match the dataset's path pattern${dataset.pathPatternSource === 'argo' ? ' (Argo GDAC layout)' : ''}`,
+      path,
+    );
+  }
+  const filename = below.slice(below.lastIndexOf('/') + 1);
+  return { url, path: below, filename };
+}
+
+export interface DataIdContext {
+  path: string;
+  filename: string;
+  asset: string;
+  itemId: string;
+}
+
+const DATA_ID_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]+$/;
+
+/**
+ * Expands the data_id template. data_id is a URL path component for Global Caches (they serve
+ * the copy at `<cache URL>/<data_id>`), so the result must be path-safe.
+ */
+export function expandDataId(dataset: Dataset, ctx: DataIdContext, path: string): string {
+  const values: Record<string, string> = {
+    topic: dataset.topic.replace(/^origin\/a\//, ''),
+    path: ctx.path,
+    filename: ctx.filename,
+    centre_id: dataset.centreId,
+    asset: encodeURIComponent(ctx.asset),
+    item_id: encodeURIComponent(ctx.itemId),
+  };
+  const dataId = dataset.dataIdTemplate.replace(/\{([a-z_]+)\}/g, (_m, name: string) => values[name] ?? '');
+  if (dataId === '' || dataId.startsWith('/') || dataId.includes('//') || !DATA_ID_CHARS.test(dataId)) {
+    hrefError('data_id.invalid', `the data_id "${dataId}" is not a safe URL path (no leading slash, no empty segment)`, path);
+  }
+  if (dataId.split('/').some((s) => s === '.' || s === '..')) {
+    hrefError('data_id.invalid', 'the data_id may not contain . or .. segments', path);
+  }
+  if (dataId.startsWith('origin/a/') || dataId.startsWith('cache/a/')) {
+    hrefError('data_id.invalid', 'the data_id may not start with the channel and version (origin/a/)', path);
+  }
+  return dataId;
+}

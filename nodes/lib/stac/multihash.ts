@@ -1,0 +1,94 @@
+import { Wis2Error } from '../errors';
+
+/**
+ * STAC `file:checksum` values are multihashes in lowercase hex:
+ * `<varint hash code><varint digest length><digest>`. The WNM `integrity` object wants the
+ * method name of its own enumeration and the standard base64 of the digest alone.
+ */
+export type WnmIntegrityMethod = 'sha256' | 'sha384' | 'sha512' | 'sha3-256' | 'sha3-384' | 'sha3-512';
+
+interface HashInfo {
+  /** multicodec name */
+  name: string;
+  digestBytes: number;
+  /** the WNM method, when the WNM enumeration has one */
+  method?: WnmIntegrityMethod;
+}
+
+/** The multicodec table entries a file checksum realistically uses. */
+const HASHES = new Map<number, HashInfo>([
+  [0x12, { name: 'sha2-256', digestBytes: 32, method: 'sha256' }],
+  [0x20, { name: 'sha2-384', digestBytes: 48, method: 'sha384' }],
+  [0x13, { name: 'sha2-512', digestBytes: 64, method: 'sha512' }],
+  [0x16, { name: 'sha3-256', digestBytes: 32, method: 'sha3-256' }],
+  [0x15, { name: 'sha3-384', digestBytes: 48, method: 'sha3-384' }],
+  [0x14, { name: 'sha3-512', digestBytes: 64, method: 'sha3-512' }],
+  [0xd5, { name: 'md5', digestBytes: 16 }],
+  [0x11, { name: 'sha1', digestBytes: 20 }],
+  [0x1b, { name: 'keccak-256', digestBytes: 32 }],
+  [0xb220, { name: 'blake2b-256', digestBytes: 32 }],
+  [0xb240, { name: 'blake2b-512', digestBytes: 64 }],
+  [0xb260, { name: 'blake2s-256', digestBytes: 32 }],
+  [0x1e, { name: 'blake3', digestBytes: 32 }],
+]);
+
+export const WNM_METHODS: readonly WnmIntegrityMethod[] = ['sha256', 'sha384', 'sha512', 'sha3-256', 'sha3-384', 'sha3-512'];
+
+/** Digest length in bytes of each WNM method. */
+export const DIGEST_BYTES: Readonly<Record<WnmIntegrityMethod, number>> = {
+  sha256: 32,
+  sha384: 48,
+  sha512: 64,
+  'sha3-256': 32,
+  'sha3-384': 48,
+  'sha3-512': 64,
+};
+
+export interface Multihash {
+  code: number;
+  /** multicodec name, or `0x…` for a code outside our table */
+  name: string;
+  digest: Buffer;
+  method?: WnmIntegrityMethod;
+}
+
+function readVarint(bytes: Buffer, offset: number, path: string): [number, number] {
+  let value = 0;
+  let shift = 0;
+  for (let i = offset; i < bytes.length && i < offset + 4; i++) {
+    const b = bytes[i] ?? 0;
+    value += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) {
+      if (i > offset && b === 0) {
+        throw new Wis2Error('stac', 'checksum.invalid', 'the multihash uses a non-minimal varint', path);
+      }
+      return [value, i + 1];
+    }
+    shift += 7;
+  }
+  throw new Wis2Error('stac', 'checksum.invalid', 'the multihash is truncated in its header', path);
+}
+
+/** Decodes and checks a hex multihash; refuses malformed values, never guesses. */
+export function decodeMultihash(hex: unknown, path: string): Multihash {
+  if (typeof hex !== 'string' || hex.length === 0) {
+    throw new Wis2Error('stac', 'checksum.invalid', 'file:checksum must be a non-empty string', path);
+  }
+  if (!/^(?:[0-9a-f]{2})+$/.test(hex)) {
+    throw new Wis2Error('stac', 'checksum.invalid', 'file:checksum must be lowercase hexadecimal with an even number of digits', path);
+  }
+  const bytes = Buffer.from(hex, 'hex');
+  const [code, afterCode] = readVarint(bytes, 0, path);
+  const [length, start] = readVarint(bytes, afterCode, path);
+  const digest = bytes.subarray(start);
+  if (digest.length !== length) {
+    throw new Wis2Error('stac', 'checksum.invalid', `the multihash announces a ${length}-byte digest but carries ${digest.length} bytes`, path);
+  }
+  const info = HASHES.get(code);
+  if (info && info.digestBytes !== length) {
+    throw new Wis2Error('stac', 'checksum.invalid', `a ${info.name} digest is ${info.digestBytes} bytes, not ${length}`, path);
+  }
+  const result: Multihash = { code, name: info?.name ?? `0x${code.toString(16)}`, digest };
+  if (info?.method) result.method = info.method;
+  return result;
+}

@@ -1,0 +1,228 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { checkHref, expandDataId, type Dataset } from '../dataset';
+import { Wis2Error, pointer, type Warning } from '../errors';
+import { bboxGeometry, bboxOf, type WnmGeometry } from '../geo';
+import type { AnnouncedFile, Temporal } from '../stac';
+import type { WnmIntegrityMethod } from '../stac/multihash';
+import { uuidV5 } from '../uuid';
+
+/** The WNM conformance class every message declares (WNM /req/core/conformance). */
+export const WNM_CONFORMANCE = 'http://wis.wmo.int/spec/wnm/1/conf/core';
+/** WNM /req/core/message_size */
+export const MAX_MESSAGE_BYTES = 8192;
+/** WNM /req/core/content and the schema's limit on content.size */
+export const MAX_INLINE_BYTES = 4096;
+
+export type Operation = 'canonical' | 'update' | 'deletion';
+
+export interface WnmLink {
+  href: string;
+  rel: string;
+  type?: string;
+  length?: number;
+  [extra: string]: unknown;
+}
+
+export interface WnmContent {
+  encoding: 'utf-8' | 'base64' | 'gzip';
+  size: number;
+  value: string;
+}
+
+export interface WnmProperties {
+  data_id: string;
+  metadata_id?: string;
+  pubtime: string;
+  datetime?: string | null;
+  start_datetime?: string;
+  end_datetime?: string;
+  integrity?: { method: WnmIntegrityMethod; value: string };
+  cache?: boolean;
+  content?: WnmContent;
+  [extra: string]: unknown;
+}
+
+export interface WisNotification {
+  id: string;
+  conformsTo: string[];
+  type: 'Feature';
+  geometry: WnmGeometry | null;
+  properties: WnmProperties;
+  links: WnmLink[];
+  [extra: string]: unknown;
+}
+
+export interface BuildContext {
+  event: { id: string; source: string };
+  itemId: string;
+  geometry: WnmGeometry | null;
+  file: AnnouncedFile;
+  operation: Operation;
+  now: Date;
+  /** the file's bytes, to inline when they fit */
+  inline?: Uint8Array;
+}
+
+export interface BuiltNotification {
+  message: WisNotification;
+  /** the compact JSON of `message`, as measured against the 8192-byte limit */
+  json: string;
+  bytes: number;
+  topic: string;
+  dataId: string;
+  operation: Operation;
+  href: string;
+  warnings: Warning[];
+}
+
+/** Media types by file extension, for assets that do not say theirs. */
+const MEDIA_TYPES: Readonly<Record<string, string>> = {
+  nc: 'application/x-netcdf',
+  nc4: 'application/x-netcdf',
+  bu: 'application/bufr',
+  bufr: 'application/bufr',
+  bufr4: 'application/bufr',
+  bin: 'application/octet-stream',
+  grib: 'application/grib',
+  grib2: 'application/grib',
+  grb2: 'application/grib',
+  json: 'application/json',
+  geojson: 'application/geo+json',
+  csv: 'text/csv',
+  txt: 'text/plain',
+  xml: 'application/xml',
+  zip: 'application/zip',
+  gz: 'application/gzip',
+  h5: 'application/x-hdf5',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  png: 'image/png',
+};
+
+export function mediaTypeFor(filename: string): string | undefined {
+  const dot = filename.lastIndexOf('.');
+  return dot < 0 ? undefined : MEDIA_TYPES[filename.slice(dot + 1).toLowerCase()];
+}
+
+/**
+ * The notification id: a v5 UUID over the event's source and id (unique per event by the
+ * CloudEvents spec), the announced file and the topic, so that a redelivered event yields the
+ * same id while two datasets announcing the same event still yield different ones.
+ */
+export function notificationId(eventSource: string, eventId: string, href: string, topic: string): string {
+  return uuidV5(JSON.stringify([eventSource, eventId, href, topic]));
+}
+
+const PRINTABLE_TEXT = /^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$/;
+
+/**
+ * Chooses the smallest faithful inline encoding whose value fits 4096 bytes: UTF-8 for text,
+ * base64, then gzip+base64; undefined when none fits (or the file itself exceeds the limit the
+ * schema puts on content.size).
+ */
+export function inlineContent(bytes: Uint8Array): WnmContent | undefined {
+  const size = bytes.length;
+  if (size > MAX_INLINE_BYTES) return undefined;
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    if (PRINTABLE_TEXT.test(text)) return { encoding: 'utf-8', size, value: text };
+  } catch {
+    // not UTF-8: binary encodings below
+  }
+  const b64 = Buffer.from(bytes).toString('base64');
+  if (b64.length <= MAX_INLINE_BYTES) return { encoding: 'base64', size, value: b64 };
+  const gz = gzipSync(bytes, { level: 9 }).toString('base64');
+  if (gz.length <= MAX_INLINE_BYTES) return { encoding: 'gzip', size, value: gz };
+  return undefined;
+}
+
+function checkInline(file: AnnouncedFile, bytes: Uint8Array): void {
+  if (file.size !== undefined && bytes.length !== file.size) {
+    throw new Wis2Error('wnm', 'content.mismatch', `the inline bytes are ${bytes.length} long but file:size says ${file.size}`, pointer(file.path, 'file:size'));
+  }
+  if (file.checksum?.method) {
+    const digest = createHash(file.checksum.method).update(bytes).digest();
+    if (!digest.equals(file.checksum.digest)) {
+      throw new Wis2Error('wnm', 'content.mismatch', 'the inline bytes do not match file:checksum', pointer(file.path, 'file:checksum'));
+    }
+  }
+}
+
+function temporalProperties(t: Temporal): Pick<WnmProperties, 'datetime' | 'start_datetime' | 'end_datetime'> {
+  return 'datetime' in t ? { datetime: t.datetime } : { start_datetime: t.start_datetime, end_datetime: t.end_datetime };
+}
+
+/** Builds the notification of one announced file, ready to publish on the dataset's topic. */
+export function buildNotification(dataset: Dataset, ctx: BuildContext): BuiltNotification {
+  const { file } = ctx;
+  const warnings: Warning[] = [];
+  const hrefPath = pointer(file.path, 'href');
+  const checked = checkHref(dataset, file.href, hrefPath);
+  const dataId = expandDataId(dataset, { path: checked.path, filename: checked.filename, asset: file.key, itemId: ctx.itemId }, hrefPath);
+
+  const properties: WnmProperties = {
+    data_id: dataId,
+    metadata_id: dataset.metadataId,
+    pubtime: ctx.now.toISOString(),
+    ...temporalProperties(file.temporal),
+  };
+
+  if (file.checksum?.method) {
+    properties.integrity = { method: file.checksum.method, value: file.checksum.digest.toString('base64') };
+  } else {
+    const why = file.checksum
+      ? `its ${file.checksum.name} checksum has no WNM integrity method (sha256, sha384, sha512, sha3-256, sha3-384, sha3-512)`
+      : 'it has no file:checksum';
+    const at = file.checksum ? pointer(file.path, 'file:checksum') : file.path;
+    if (dataset.integrity === 'required') {
+      throw new Wis2Error('stac', 'checksum.unsupported', `the file cannot carry an integrity value: ${why}`, at);
+    }
+    warnings.push({ code: 'integrity.omitted', message: `the notification carries no integrity: ${why}`, path: at });
+  }
+  if (!dataset.cache) properties.cache = false;
+
+  if (ctx.inline && ctx.operation !== 'deletion') {
+    checkInline(file, ctx.inline);
+    const content = inlineContent(ctx.inline);
+    if (content) properties.content = content;
+    else warnings.push({ code: 'content.too_large', message: 'the file does not fit 4096 bytes once encoded; it is not inlined', path: file.path });
+  }
+
+  const link: WnmLink = { href: file.href, rel: ctx.operation };
+  const type = file.mediaType ?? mediaTypeFor(checked.filename);
+  if (type) link.type = type;
+  else warnings.push({ code: 'link.no_type', message: 'the asset has no media type and its extension says none', path: pointer(file.path, 'type') });
+  if (file.size !== undefined) link.length = file.size;
+
+  const message: WisNotification = {
+    id: notificationId(ctx.event.source, ctx.event.id, file.href, dataset.topic),
+    conformsTo: [WNM_CONFORMANCE],
+    type: 'Feature',
+    geometry: ctx.geometry,
+    properties,
+    links: [link],
+  };
+
+  let json = JSON.stringify(message);
+  let bytes = Buffer.byteLength(json);
+  if (bytes > MAX_MESSAGE_BYTES && message.geometry?.type === 'Polygon') {
+    const box = bboxOf(message.geometry.coordinates.flat());
+    if (box) {
+      message.geometry = bboxGeometry(box);
+      warnings.push({ code: 'geometry.reduced', message: `the message was ${bytes} bytes; its polygon was reduced to its bounding box`, path: '/geometry' });
+      json = JSON.stringify(message);
+      bytes = Buffer.byteLength(json);
+    }
+  }
+  if (bytes > MAX_MESSAGE_BYTES && properties.content) {
+    delete properties.content;
+    warnings.push({ code: 'content.dropped', message: `the message was ${bytes} bytes; the inline content was left out`, path: '/properties/content' });
+    json = JSON.stringify(message);
+    bytes = Buffer.byteLength(json);
+  }
+  if (bytes > MAX_MESSAGE_BYTES) {
+    throw new Wis2Error('wnm', 'wnm.too_large', `the notification is ${bytes} bytes; WIS2 allows ${MAX_MESSAGE_BYTES}`, file.path);
+  }
+  return { message, json, bytes, topic: dataset.topic, dataId, operation: ctx.operation, href: file.href, warnings };
+}

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { resolveDataset } from '../../../nodes/lib/dataset';
+import { Wis2Error } from '../../../nodes/lib/errors';
+import { readStacItem } from '../../../nodes/lib/stac';
+import { MAX_MESSAGE_BYTES, buildNotification, inlineContent, notificationId, type BuildContext } from '../../../nodes/lib/wnm/build';
+import { officialWnmErrors } from '../../helpers/official';
+import { reference, readJson } from '../../helpers/reference';
+import { ARGO } from './dataset.spec';
+
+interface Sample {
+  id: string;
+  source: string;
+  data: Record<string, unknown> & { assets: Record<string, Record<string, unknown>>; properties: Record<string, unknown> };
+}
+
+function sample(name: 'bufr' | 'netcdf'): Sample {
+  return readJson(reference('ifremer', 'event-message', `${name}-creation-cloudevent.json`)) as Sample;
+}
+
+const NOW = new Date('2026-11-28T10:00:00.123Z');
+
+function context(ev: Sample, extra: Partial<BuildContext> = {}): BuildContext {
+  const item = readStacItem(ev.data);
+  const file = item.files[0];
+  assert.ok(file);
+  return { event: ev, itemId: item.id, geometry: item.geometry, file, operation: 'canonical', now: NOW, ...extra };
+}
+
+function refusal(fn: () => unknown): Wis2Error {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof Wis2Error, `expected a Wis2Error, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a refusal');
+}
+
+describe('building a notification', () => {
+  const ds = resolveDataset(ARGO);
+
+  it('turns the BUFR sample into a WNM the official schema accepts, with sha3-256 integrity in base64', () => {
+    const built = buildNotification(ds, context(sample('bufr')));
+    const m = built.message;
+    assert.deepEqual(officialWnmErrors(m), []);
+    assert.deepEqual(m.properties.integrity, { method: 'sha3-256', value: '8roCSwmGq459PsJ1UFxZBw1FP0dk5IrZ6q2VWb92uQY=' });
+    assert.deepEqual(m.links, [
+      { href: 'https://data-argo.ifremer.fr/etc/bufr/202503/IOPX01_LFVX_251403.BU', rel: 'canonical', type: 'application/bufr', length: 940 },
+    ]);
+    assert.equal(m.properties.data_id, 'wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers/etc/bufr/202503/IOPX01_LFVX_251403.BU');
+    assert.equal(m.properties.metadata_id, 'urn:wmo:md:fr-ifremer-argo:cor:msg:argo');
+    assert.equal(m.properties.pubtime, '2026-11-28T10:00:00.123Z');
+    assert.equal(m.properties.datetime, '2024-11-09T21:08:00.00Z');
+    assert.deepEqual(m.conformsTo, ['http://wis.wmo.int/spec/wnm/1/conf/core']);
+    assert.equal(built.bytes, Buffer.byteLength(JSON.stringify(m)));
+    assert.equal(built.json, JSON.stringify(m));
+    assert.equal('cache' in m.properties, false);
+  });
+
+  it('turns the NetCDF sample into a schema-valid WNM', () => {
+    const built = buildNotification(ds, context(sample('netcdf')));
+    assert.deepEqual(officialWnmErrors(built.message), []);
+    assert.deepEqual(built.message.properties.integrity, { method: 'sha3-256', value: '9eWS/1G0ZQPWTKsAjvcycNjKwcS5miVZ/1unteEEV4E=' });
+    assert.equal(built.message.links[0]?.type, 'application/x-netcdf');
+  });
+
+  it('derives the id from the event and the file: the same on redelivery, new for a new event', () => {
+    const ev = sample('bufr');
+    const a = buildNotification(ds, context(ev)).message.id;
+    const b = buildNotification(ds, context(ev, { now: new Date() })).message.id;
+    assert.equal(a, b);
+    assert.equal(a, notificationId(ev.source, ev.id, 'https://data-argo.ifremer.fr/etc/bufr/202503/IOPX01_LFVX_251403.BU', ARGO.topic));
+    const next = buildNotification(ds, context({ ...ev, id: ev.id + '-2' })).message.id;
+    assert.notEqual(a, next);
+    const other = resolveDataset({ ...ARGO, topic: ARGO.topic.replace('drifting-ocean-profilers', 'drifting-buoys') });
+    assert.notEqual(a, buildNotification(other, context(ev)).message.id);
+  });
+
+  it('uses the relation of the operation, and cache false when the dataset says so', () => {
+    const del = buildNotification(resolveDataset({ ...ARGO, cache: false }), context(sample('bufr'), { operation: 'deletion' })).message;
+    assert.equal(del.links[0]?.rel, 'deletion');
+    assert.equal(del.properties.cache, false);
+    assert.deepEqual(officialWnmErrors(del), []);
+  });
+
+  it('omits an integrity with no WNM method, with a warning, or refuses it when required', () => {
+    const ev = sample('bufr');
+    ev.data.assets['IOPX01_LFVX_251403.BU']!['file:checksum'] = 'd50110' + 'ab'.repeat(16);
+    const built = buildNotification(ds, context(ev));
+    assert.equal(built.message.properties.integrity, undefined);
+    assert.equal(built.warnings[0]?.code, 'integrity.omitted');
+    assert.match(built.warnings[0]?.message ?? '', /md5/);
+    const strict = resolveDataset({ ...ARGO, integrity: 'required' });
+    const err = refusal(() => buildNotification(strict, context(ev)));
+    assert.equal(err.code, 'checksum.unsupported');
+    assert.equal(err.path, '/data/assets/IOPX01_LFVX_251403.BU/file:checksum');
+  });
+
+  it('inlines the 940-byte BUFR bulletin as base64 after checking it against the checksum', () => {
+    const bytes = fs.readFileSync(reference('ifremer', 'sample-data', 'IOPX01_LFVX_251403.BU'));
+    const m = buildNotification(ds, context(sample('bufr'), { inline: bytes })).message;
+    assert.equal(m.properties.content?.encoding, 'base64');
+    assert.equal(m.properties.content?.size, 940);
+    assert.ok(Buffer.from(m.properties.content?.value ?? '', 'base64').equals(bytes));
+    assert.deepEqual(officialWnmErrors(m), []);
+  });
+
+  it('refuses inline bytes that are not the announced file', () => {
+    const bytes = Buffer.from(fs.readFileSync(reference('ifremer', 'sample-data', 'IOPX01_LFVX_251403.BU')));
+    bytes[100] = (bytes[100] ?? 0) ^ 1;
+    assert.equal(refusal(() => buildNotification(ds, context(sample('bufr'), { inline: bytes }))).code, 'content.mismatch');
+    assert.equal(refusal(() => buildNotification(ds, context(sample('bufr'), { inline: bytes.subarray(1) }))).code, 'content.mismatch');
+  });
+
+  it('chooses utf-8, base64 or gzip so that the encoded value fits 4096 bytes', () => {
+    assert.equal(inlineContent(Buffer.from('TTAA 12345'))?.encoding, 'utf-8');
+    const binary = Buffer.alloc(3000, 0xff);
+    assert.equal(inlineContent(binary)?.encoding, 'base64');
+    const compressible = Buffer.alloc(4000, 0x01);
+    const gz = inlineContent(compressible);
+    assert.equal(gz?.encoding, 'gzip');
+    assert.equal(gz?.size, 4000);
+    assert.ok(gunzipSync(Buffer.from(gz?.value ?? '', 'base64')).equals(compressible));
+    assert.equal(inlineContent(Buffer.alloc(4097)), undefined);
+    const random = randomBytes(4000);
+    assert.equal(inlineContent(random), undefined, 'incompressible 4000 bytes do not fit once encoded');
+  });
+
+  it('reduces a polygon to its bounding box when the message would exceed 8192 bytes', () => {
+    const ev = sample('netcdf');
+    const ring: number[][] = [];
+    for (let i = 0; i < 400; i++) ring.push([10 + Math.cos((i / 400) * 2 * Math.PI), 40 + Math.sin((i / 400) * 2 * Math.PI)]);
+    ring.push(ring[0]!);
+    ev.data.geometry = { type: 'Polygon', coordinates: [ring] };
+    const built = buildNotification(ds, context(ev));
+    assert.ok(built.bytes <= MAX_MESSAGE_BYTES);
+    assert.equal((built.message.geometry?.coordinates as number[][][])[0]?.length, 5);
+    assert.ok(built.warnings.some((w) => w.code === 'geometry.reduced'));
+    assert.deepEqual(officialWnmErrors(built.message), []);
+  });
+
+  it('refuses a message that cannot be brought under 8192 bytes', () => {
+    const open = resolveDataset({ ...ARGO, pathPattern: '' });
+    const ev = sample('netcdf');
+    ev.data.assets['R7901113_022.nc']!.href = 'https://data-argo.ifremer.fr/' + 'a'.repeat(4200) + '.nc';
+    const err = refusal(() => buildNotification(open, context(ev)));
+    assert.equal(err.code, 'wnm.too_large');
+    assert.equal(err.stage, 'wnm');
+  });
+});

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { compareUtc, parseRfc3339, toUtcString } from '../../../nodes/lib/time';
+import { uuidV5 } from '../../../nodes/lib/uuid';
+
+describe('RFC 3339 date-times', () => {
+  it('keeps a UTC value and every fractional digit', () => {
+    assert.equal(toUtcString('2024-11-09T21:08:00.000000Z'), '2024-11-09T21:08:00.000000Z');
+    assert.equal(toUtcString('2022-03-20T04:50:18.314854383Z'), '2022-03-20T04:50:18.314854383Z');
+  });
+
+  it('normalises offsets, lower-case t/z and +00:00 to Z', () => {
+    assert.equal(toUtcString('2024-11-09T23:08:00.5+02:00'), '2024-11-09T21:08:00.5Z');
+    assert.equal(toUtcString('2024-01-01t00:30:00-01:00'), '2024-01-01T01:30:00Z');
+    assert.equal(toUtcString('2024-12-31T23:59:59+00:00'), '2024-12-31T23:59:59Z');
+    assert.equal(toUtcString('2024-03-01T00:00:00z'), '2024-03-01T00:00:00Z');
+  });
+
+  it('crosses a leap day and a leap second correctly', () => {
+    assert.equal(toUtcString('2024-03-01T01:00:00+02:00'), '2024-02-29T23:00:00Z');
+    assert.equal(toUtcString('2016-12-31T23:59:60Z'), '2016-12-31T23:59:60Z');
+    assert.equal(toUtcString('2017-01-01T00:59:60+01:00'), '2016-12-31T23:59:60Z');
+  });
+
+  it('refuses what RFC 3339 refuses', () => {
+    for (const bad of [
+      '2024-02-30T00:00:00Z',
+      '2023-02-29T00:00:00Z',
+      '2024-13-01T00:00:00Z',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T00:00:00',
+      '2024-01-01 00:00:00Z',
+      '2024-01-01T00:00Z',
+      '2024-01-01T00:00:00+2:00',
+      '2024-01-01T00:00:00+24:00',
+      '20240101T000000Z',
+      'yesterday',
+    ]) {
+      assert.equal(parseRfc3339(bad), undefined, bad);
+      assert.equal(toUtcString(bad), undefined, bad);
+    }
+  });
+
+  it('does not convert -00:00, which says the offset is unknown', () => {
+    assert.equal(parseRfc3339('2024-01-01T00:00:00-00:00')?.offsetMinutes, null);
+    assert.equal(toUtcString('2024-01-01T00:00:00-00:00'), undefined);
+  });
+
+  it('orders UTC strings with different fraction lengths', () => {
+    assert.equal(compareUtc('2024-01-01T00:00:00.5Z', '2024-01-01T00:00:00.50Z'), 0);
+    assert.equal(compareUtc('2024-01-01T00:00:00Z', '2024-01-01T00:00:00.001Z'), -1);
+    assert.equal(compareUtc('2024-01-02T00:00:00Z', '2024-01-01T23:59:59.999Z'), 1);
+  });
+});
+
+describe('UUID v5', () => {
+  it('matches the RFC 9562 test vector', () => {
+    // RFC 9562 appendix A.4: DNS namespace, "www.example.com"
+    assert.equal(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8'), '2ed6657d-e927-568b-95e1-2665a8aea6a2');
+  });
+
+  it('is stable for a name and differs between names', () => {
+    assert.equal(uuidV5('a'), uuidV5('a'));
+    assert.notEqual(uuidV5('a'), uuidV5('b'));
+    assert.match(uuidV5('a'), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
