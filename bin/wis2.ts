@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandIo, CommandModule } from './commands/io';
-import { processIo } from './commands/io';
+import { EX_USAGE, processIo } from './commands/io';
 
 const USAGE = `usage: wis2 <group> <command> [options]
 
@@ -27,11 +27,11 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   const [group, ...rest] = argv;
   if (group === undefined || group === '--help' || group === '-h') {
     io.out(USAGE);
-    return group === undefined ? 2 : 0;
+    return group === undefined ? EX_USAGE : 0;
   }
   if (!/^[a-z]+$/.test(group) || !groups().includes(group)) {
     io.err(`wis2: unknown group "${group}"\n${USAGE}`);
-    return 2;
+    return EX_USAGE;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- groups are found at run time so each stays optional
   const mod = require(path.join(__dirname, 'commands', group)) as CommandModule;

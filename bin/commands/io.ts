@@ -1,5 +1,9 @@
 import fs from 'node:fs';
 
+/** sysexits(3) codes: kept apart from the counts some commands return as their exit code. */
+export const EX_USAGE = 64;
+export const EX_NOINPUT = 66;
+
 /** What a command may touch of the outside world, so tests can run commands in-process. */
 export interface CommandIo {
   out(line: string): void;
@@ -15,7 +19,8 @@ export interface CommandModule {
 export const processIo: CommandIo = {
   out: (line) => process.stdout.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),
-  readFile: (file) => fs.readFileSync(file),
+  // "-" reads standard input, so commands compose in pipelines
+  readFile: (file) => fs.readFileSync(file === '-' ? 0 : file),
   env: process.env,
 };
 
