@@ -48,7 +48,14 @@ export function parseRfc3339(value: string): DateTimeParts | undefined {
       utc = total === 0;
     }
   }
+  // A leap second can only be the last second of a UTC day.
+  if (second === 60 && ((((hour * 60 + minute - (offsetMinutes ?? 0)) % 1440) + 1440) % 1440) !== 23 * 60 + 59) return undefined;
   return { year, month, day, hour, minute, second, fraction: m[7] ?? '', offsetMinutes, utc };
+}
+
+/** RFC 3339 `date-time`: a real calendar date, an offset, fractional seconds of any length. */
+export function isRfc3339(value: string): boolean {
+  return parseRfc3339(value) !== undefined;
 }
 
 function pad(n: number, width = 2): string {

@@ -1,0 +1,79 @@
+import { parseCloudEvent, type CloudEvent, type MqttMessageLike } from './cloudevent';
+import type { Dataset } from './dataset';
+import { Wis2Error, type Warning } from './errors';
+import type { IntakeLimits } from './intake';
+import { readStacItem } from './stac';
+import { buildNotification, type BuiltNotification, type Operation } from './wnm/build';
+
+/** CloudEvent in, one notification per announced file out: the whole "CloudEvent to WNM" stage. */
+export interface ConvertOptions {
+  limits?: Partial<IntakeLimits>;
+  /** the publication time; defaults to the clock */
+  now?: Date;
+  /** CloudEvent types accepted; others are refused */
+  eventTypes?: RegExp;
+  /** forces the link relation instead of deriving it from the event type */
+  operation?: Operation;
+  /** file bytes to inline: one buffer for a single file, or a map by asset key */
+  inline?: Uint8Array | Readonly<Record<string, Uint8Array>>;
+}
+
+export interface ConvertResult {
+  event: CloudEvent;
+  notifications: BuiltNotification[];
+  /** warnings about the event as a whole; each notification carries its own too */
+  warnings: Warning[];
+}
+
+/**
+ * The link relation an event type implies. Producers name their types freely
+ * (`fr.ifremer.file.diffusion`, `org.ogc.api.collection.item.delete`, `ObjectRemoved:Delete`),
+ * so only the last token's verb is read; anything else announces new data.
+ */
+export function operationForEventType(type: string): Operation {
+  const last = (type.split(/[.:/]/).pop() ?? '').toLowerCase();
+  if (/(?:delete|deleted|deletion|remove|removed)$/.test(last)) return 'deletion';
+  if (/(?:update|updated|replace|replaced|modify|modified)$/.test(last)) return 'update';
+  return 'canonical';
+}
+
+function inlineFor(options: ConvertOptions, key: string, single: boolean): Uint8Array | undefined {
+  const { inline } = options;
+  if (!inline) return undefined;
+  if (inline instanceof Uint8Array) return single ? inline : undefined;
+  return inline[key];
+}
+
+/**
+ * Runs the whole conversion; throws a Wis2Error for the first problem found. Every file is
+ * checked before any notification is returned, so an event is announced entirely or not at all.
+ */
+export function convertEvent(msg: MqttMessageLike, dataset: Dataset, options: ConvertOptions = {}): ConvertResult {
+  const { event, data, warnings } = parseCloudEvent(msg, options.limits);
+  if (options.eventTypes && !options.eventTypes.test(event.type)) {
+    throw new Wis2Error('cloudevent', 'ce.type_not_accepted', `events of type "${event.type}" are not accepted here`, '/type');
+  }
+  const item = readStacItem(data, '/data');
+  const operation = options.operation ?? operationForEventType(event.type);
+  const now = options.now ?? new Date();
+  const single = item.files.length === 1;
+  const notifications = item.files.map((file) => {
+    const inline = inlineFor(options, file.key, single);
+    const built = buildNotification(dataset, {
+      event,
+      itemId: item.id,
+      geometry: item.geometry,
+      file,
+      operation,
+      now,
+      ...(inline ? { inline } : {}),
+    });
+    built.warnings.unshift(...item.warnings);
+    return built;
+  });
+  const dataIds = new Set(notifications.map((n) => n.dataId));
+  if (dataIds.size !== notifications.length) {
+    throw new Wis2Error('dataset', 'data_id.duplicate', 'two announced files of the event map to the same data_id; check the data_id template', '/data/assets');
+  }
+  return { event, notifications, warnings };
+}

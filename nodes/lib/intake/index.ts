@@ -1,0 +1,517 @@
+/**
+ * Safe JSON intake: everything that arrives from a broker or from another node passes here
+ * before any recursive code (lodash cloneDeep in Node-RED, JSON.stringify, schema validators)
+ * sees it. V8's JSON.parse survives a million levels of nesting, but the code after it does not,
+ * and `Object.assign` on a parsed `"__proto__"` member replaces the target's prototype.
+ *
+ * What counts as a JSON value here (the only shapes `inspectValue` lets through):
+ * - `null`, booleans, finite numbers (so not NaN or ±Infinity) and strings;
+ * - arrays without holes;
+ * - plain objects: a null prototype, or a prototype that is itself a root prototype, so objects
+ *   built in another realm (Node-RED Function nodes run in a `vm` context) are plain too.
+ * Everything else is refused rather than silently changed the way JSON.stringify would change
+ * it: `undefined` (even as an object member), functions, symbols and bigints are
+ * `intake.not_json_value`; Buffers, typed arrays, Dates, Maps, boxed primitives, class
+ * instances and accessor properties are `intake.unsupported_type`; a value that contains itself
+ * is `intake.cycle`. Symbol-keyed and non-enumerable members are ignored, as JSON.stringify
+ * ignores them.
+ */
+import { Wis2Error, pointer } from '../errors';
+
+export interface IntakeLimits {
+  /** Largest accepted input in bytes: UTF-8 bytes of the text, or of the compact JSON of an object. */
+  maxBytes: number;
+  /** Deepest accepted nesting of arrays and objects; the outermost container is level 1. */
+  maxDepth: number;
+}
+
+/** CloudEvents only guarantees 64 KiB; four times that leaves room without inviting abuse. */
+export const DEFAULT_LIMITS: IntakeLimits = { maxBytes: 256 * 1024, maxDepth: 64 };
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Merges caller limits over the defaults, refusing values that would disable a check. */
+export function resolveLimits(limits?: Partial<IntakeLimits>): IntakeLimits {
+  const out: IntakeLimits = { ...DEFAULT_LIMITS };
+  if (limits === undefined) return out;
+  for (const name of ['maxBytes', 'maxDepth'] as const) {
+    const value = limits[name];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new Wis2Error('config', 'config.invalid_limit', `intake limit ${name} must be a positive integer, got ${String(value)}`);
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+function isUint8Array(value: unknown): value is Uint8Array {
+  // The tag check also recognises Buffers and Uint8Arrays made in another realm.
+  return value instanceof Uint8Array || Object.prototype.toString.call(value) === '[object Uint8Array]';
+}
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  const tag = Object.prototype.toString.call(value).slice(8, -1);
+  const proto: unknown = Object.getPrototypeOf(value);
+  const ctor = proto !== null && typeof proto === 'object' ? (proto as { constructor?: unknown }).constructor : undefined;
+  const name = typeof ctor === 'function' && ctor.name !== '' ? ctor.name : tag;
+  return name === 'Object' ? 'object' : `${name} instance`;
+}
+
+/**
+ * Decodes an MQTT payload (bytes or text) or checks an already-parsed value, and returns the
+ * JSON value. A string is always JSON text to parse, never a parsed string value. Bytes must be
+ * UTF-8 without a byte order mark (RFC 8259). `path` is the JSON Pointer of the input inside
+ * whatever carries it, prefixed to every error path.
+ */
+export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path = ''): unknown {
+  const lim = resolveLimits(limits);
+  let text: string;
+  if (typeof input === 'string') {
+    // A UTF-16 code unit never takes fewer UTF-8 bytes than one, so the length alone can refuse early.
+    if (input.length > lim.maxBytes) throw tooLarge(`at least ${input.length} bytes`, lim, path);
+    const bytes = Buffer.byteLength(input, 'utf8');
+    if (bytes > lim.maxBytes) throw tooLarge(`${bytes} bytes`, lim, path);
+    text = input;
+  } else if (isUint8Array(input)) {
+    if (input.byteLength > lim.maxBytes) throw tooLarge(`${input.byteLength} bytes`, lim, path);
+    try {
+      // ignoreBOM keeps a leading BOM in the text so that it is refused below, as it is for strings.
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(input);
+    } catch {
+      throw new Wis2Error('intake', 'intake.invalid_utf8', `${where(path)} is not valid UTF-8 (${invalidUtf8Offset(input)})`, path);
+    }
+  } else {
+    inspectValue(input, lim, path);
+    return input;
+  }
+  if (text.charCodeAt(0) === 0xfeff) {
+    throw new Wis2Error('intake', 'intake.byte_order_mark', `${where(path)} starts with a byte order mark, which JSON text must not carry`, path);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const reason = printable(err instanceof Error ? err.message : String(err), 200);
+    throw new Wis2Error('intake', 'intake.invalid_json', `${where(path)} is not JSON: ${reason}`, path);
+  }
+  inspectParsed(value, lim.maxDepth, path);
+  return value;
+}
+
+/**
+ * Makes input text safe to put in a human message that ends up in logs: control characters,
+ * line separators and unpaired surrogates become `\uXXXX`, and long text is cut, since a
+ * hostile key or attribute may be a hundred kilobytes of newlines.
+ */
+export function printable(text: string, max = 120): string {
+  let out = '';
+  let i = 0;
+  for (; i < text.length && out.length < max; i++) {
+    const c = text.charCodeAt(i);
+    const paired = c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    if (paired) {
+      out += text.slice(i, i + 2);
+      i++;
+    } else if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || (c >= 0xd800 && c <= 0xdfff)) {
+      out += '\\u' + c.toString(16).padStart(4, '0');
+    } else {
+      out += text[i];
+    }
+  }
+  return i < text.length ? out + '…' : out;
+}
+
+function loc(at: string): string {
+  return at === '' ? 'the top level' : printable(at, 200);
+}
+
+function where(path: string): string {
+  return path === '' ? 'the payload' : `the value at ${loc(path)}`;
+}
+
+function tooLarge(size: string, lim: IntakeLimits, path: string): Wis2Error {
+  return new Wis2Error('intake', 'intake.too_large', `${where(path)} is ${size}, above the limit of ${lim.maxBytes} bytes`, path);
+}
+
+/** Locates the first malformed sequence so an operator can find it in a hex dump. */
+function invalidUtf8Offset(bytes: Uint8Array): string {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    let need: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else {
+      return `byte 0x${b.toString(16).padStart(2, '0')} at offset ${i}`;
+    }
+    let cp = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= bytes.length) return `truncated sequence at offset ${i}`;
+      const c = bytes[i + k];
+      if ((c & 0xc0) !== 0x80) return `bad continuation byte at offset ${i + k}`;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min) return `overlong encoding at offset ${i}`;
+    if (cp >= 0xd800 && cp <= 0xdfff) return `encoded surrogate at offset ${i}`;
+    if (cp > 0x10ffff) return `code point above U+10FFFF at offset ${i}`;
+    i += need + 1;
+  }
+  return 'malformed sequence';
+}
+
+/** UTF-8 bytes of the JSON string literal JSON.stringify would write for `s`, quotes included. */
+export function jsonStringBytes(s: string): number {
+  let n = 2;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) n += 2;
+    else if (c < 0x20) n += 6;
+    else if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 6; // a lone surrogate is written as a \uXXXX escape
+    } else if (c >= 0xdc00 && c <= 0xdfff) n += 6;
+    else n += 3;
+  }
+  return n;
+}
+
+interface Frame {
+  value: object;
+  depth: number;
+  parent: Frame | undefined;
+  key: string | number;
+  /** Set once every child has been pushed; the frame is then popped and leaves the ancestor set. */
+  expanded: boolean;
+}
+
+/** Pointers are only built when something is refused, by walking the parent chain. */
+function framePath(base: string, frame: Frame | undefined, ...extra: (string | number)[]): string {
+  const tokens: (string | number)[] = [];
+  for (let f = frame; f?.parent !== undefined; f = f.parent) tokens.push(f.key);
+  tokens.reverse();
+  return pointer(base, ...tokens, ...extra);
+}
+
+/**
+ * One iterative pass over an already-parsed value (see the module comment for what is accepted).
+ * Refuses excessive depth, prototype-polluting keys, non-JSON values, cycles and a compact
+ * serialised size above `limits.maxBytes`. The walk visits at most about `maxBytes` nodes, since
+ * each one adds at least a byte to the size it keeps, so even a shared-reference bomb is cheap.
+ */
+export function inspectValue(value: unknown, limits: IntakeLimits, path = ''): void {
+  const { maxBytes, maxDepth } = limits;
+  let size = 0;
+  // The frames that are expanded and not yet finished: exactly the chain of ancestors of
+  // whatever is being expanded, so a value shared between siblings is not taken for a cycle.
+  const ancestors = new Set<object>();
+  const stack: Frame[] = [];
+
+  const refuse = (code: string, message: string, at: string): Wis2Error => new Wis2Error('intake', code, message, at);
+  const addSize = (n: number): void => {
+    size += n;
+    if (size > maxBytes) {
+      throw refuse('intake.too_large', `${where(path)} serialises to more than ${maxBytes} bytes of JSON`, path);
+    }
+  };
+
+  /** Accounts for a leaf, or pushes a container; `parent`/`key` locate it for messages. */
+  const visit = (v: unknown, parent: Frame | undefined, key: string | number): void => {
+    switch (typeof v) {
+      case 'string':
+        addSize(jsonStringBytes(v));
+        return;
+      case 'boolean':
+        addSize(v ? 4 : 5);
+        return;
+      case 'number': {
+        if (!Number.isFinite(v)) {
+          const at = framePath(path, parent, ...(parent ? [key] : []));
+          throw refuse('intake.not_json_value', `${String(v)} at ${loc(at)} is not a JSON number`, at);
+        }
+        addSize(String(v).length);
+        return;
+      }
+      case 'object':
+        break;
+      default: {
+        const at = framePath(path, parent, ...(parent ? [key] : []));
+        throw refuse('intake.not_json_value', `a ${typeof v} at ${loc(at)} is not a JSON value`, at);
+      }
+    }
+    if (v === null) {
+      addSize(4);
+      return;
+    }
+    const frame: Frame = { value: v, depth: parent === undefined ? 1 : parent.depth + 1, parent, key, expanded: false };
+    if (frame.depth > maxDepth) {
+      const at = framePath(path, frame);
+      throw refuse('intake.too_deep', `nesting at ${loc(at)} is deeper than ${maxDepth} levels`, at);
+    }
+    if (!Array.isArray(v) && !isPlainObject(v)) {
+      const at = framePath(path, frame);
+      throw refuse('intake.unsupported_type', `a ${describeType(v)} at ${loc(at)} is not a JSON object or array`, at);
+    }
+    stack.push(frame);
+  };
+
+  visit(value, undefined, '');
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.expanded) {
+      stack.pop();
+      ancestors.delete(frame.value);
+      continue;
+    }
+    frame.expanded = true;
+    const obj = frame.value;
+    if (ancestors.has(obj)) {
+      const at = framePath(path, frame);
+      throw refuse('intake.cycle', `the value at ${loc(at)} contains itself (a cycle)`, at);
+    }
+    ancestors.add(obj);
+    // Child containers are pushed, then reversed, so they are expanded in document order.
+    const mark = stack.length;
+    if (Array.isArray(obj)) {
+      const arr = obj as unknown[];
+      addSize(2 + Math.max(0, arr.length - 1));
+      for (let i = 0; i < arr.length; i++) {
+        if (!(i in arr)) {
+          const at = framePath(path, frame, i);
+          throw refuse('intake.not_json_value', `the array element at ${loc(at)} is a hole (undefined)`, at);
+        }
+        visit(arr[i], frame, i);
+      }
+    } else {
+      const keys = Object.keys(obj);
+      addSize(2 + Math.max(0, keys.length - 1));
+      for (const key of keys) {
+        if (FORBIDDEN_KEYS.has(key)) {
+          const at = framePath(path, frame, key);
+          throw refuse('intake.forbidden_key', `the key "${key}" at ${loc(at)} is refused: it can rewrite object prototypes`, at);
+        }
+        const desc = Object.getOwnPropertyDescriptor(obj, key);
+        if (desc !== undefined && !('value' in desc)) {
+          const at = framePath(path, frame, key);
+          throw refuse('intake.unsupported_type', `the member at ${loc(at)} is an accessor property, not a JSON value`, at);
+        }
+        addSize(jsonStringBytes(key) + 1);
+        visit(desc?.value, frame, key);
+      }
+    }
+    reverseFrom(stack, mark);
+  }
+}
+
+/**
+ * The same depth and key checks for a value fresh from JSON.parse, which can hold no cycle,
+ * accessor, class instance or non-JSON value, and whose size the text already bounded: skipping
+ * those checks makes this walk several times cheaper than `inspectValue`.
+ */
+function inspectParsed(value: unknown, maxDepth: number, path: string): void {
+  if (value === null || typeof value !== 'object') return;
+  const stack: Frame[] = [{ value, depth: 1, parent: undefined, key: '', expanded: false }];
+  for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
+    const obj = frame.value;
+    const childDepth = frame.depth + 1;
+    const push = (child: unknown, key: string | number): void => {
+      if (child === null || typeof child !== 'object') return;
+      const next: Frame = { value: child, depth: childDepth, parent: frame, key, expanded: false };
+      if (childDepth > maxDepth) {
+        const at = framePath(path, next);
+        throw new Wis2Error('intake', 'intake.too_deep', `nesting at ${loc(at)} is deeper than ${maxDepth} levels`, at);
+      }
+      stack.push(next);
+    };
+    if (Array.isArray(obj)) {
+      const arr = obj as unknown[];
+      for (let i = arr.length - 1; i >= 0; i--) push(arr[i], i);
+    } else {
+      const record = obj as Record<string, unknown>;
+      const keys = Object.keys(record);
+      for (const key of keys) {
+        if (FORBIDDEN_KEYS.has(key)) {
+          const at = framePath(path, frame, key);
+          throw new Wis2Error('intake', 'intake.forbidden_key', `the key "${key}" at ${loc(at)} is refused: it can rewrite object prototypes`, at);
+        }
+      }
+      for (let i = keys.length - 1; i >= 0; i--) push(record[keys[i]], keys[i]);
+    }
+  }
+}
+
+function reverseFrom(arr: unknown[], from: number): void {
+  for (let i = from, j = arr.length - 1; i < j; i++, j--) {
+    const t = arr[i];
+    arr[i] = arr[j];
+    arr[j] = t;
+  }
+}
+
+interface OutFrame {
+  value: object;
+  /** Array elements or object keys, walked by `index`. */
+  keys: readonly string[] | undefined;
+  length: number;
+  index: number;
+  wrote: boolean;
+}
+
+const CIRCULAR = '"[Circular]"';
+const SKIP = Symbol('skip');
+
+/**
+ * Reads a member without letting a throwing getter escape: this function exists to carry
+ * payloads nobody trusts, so it must always return.
+ */
+function readMember(holder: object, key: string | number): unknown {
+  try {
+    return (holder as Record<string | number, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Applies toJSON and unboxes primitives exactly as JSON.stringify's SerializeJSONProperty does. */
+function prepare(holderKey: string | number, v: unknown): unknown {
+  let value = v;
+  if (typeof value === 'object' && value !== null) {
+    const toJSON = readMember(value, 'toJSON');
+    if (typeof toJSON === 'function') {
+      try {
+        value = (toJSON as (this: unknown, key: string) => unknown).call(value, String(holderKey));
+      } catch {
+        return null;
+      }
+    }
+  }
+  return typeof value === 'object' && value !== null ? unbox(value) : value;
+}
+
+/**
+ * Number, String and Boolean wrapper objects serialise as their primitive. The prototype
+ * valueOf methods only succeed on real wrappers, so a spoofed toStringTag stays an object.
+ */
+const UNWRAP: Record<string, ((value: object) => unknown) | undefined> = {
+  '[object Number]': (value) => Number.prototype.valueOf.call(value),
+  '[object String]': (value) => String.prototype.valueOf.call(value),
+  '[object Boolean]': (value) => Boolean.prototype.valueOf.call(value),
+};
+
+function unbox(value: object): unknown {
+  if (Array.isArray(value)) return value;
+  const fn = UNWRAP[Object.prototype.toString.call(value)];
+  if (fn === undefined) return value;
+  try {
+    return fn(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * JSON.stringify without recursion, so it works on a million levels of nesting. It writes
+ * exactly what JSON.stringify writes for every value JSON.stringify can handle; where
+ * JSON.stringify would throw it still returns valid JSON: a cycle becomes the string
+ * "[Circular]", a bigint its decimal digits, a throwing getter or toJSON `null`, and a
+ * top-level value with no JSON form (undefined, a function) `null`.
+ */
+export function safeStringify(value: unknown): string {
+  let out = '';
+  const stack: OutFrame[] = [];
+  const ancestors = new Set<object>();
+
+  /** Writes a leaf, or opens a container; returns SKIP when the value has no JSON form. */
+  const emit = (v: unknown): typeof SKIP | undefined => {
+    switch (typeof v) {
+      case 'string':
+        out += JSON.stringify(v);
+        return undefined;
+      case 'number':
+        out += Number.isFinite(v) ? String(v) : 'null';
+        return undefined;
+      case 'boolean':
+        out += v ? 'true' : 'false';
+        return undefined;
+      case 'bigint':
+        out += v.toString();
+        return undefined;
+      case 'object':
+        break;
+      default:
+        return SKIP;
+    }
+    if (v === null) {
+      out += 'null';
+      return undefined;
+    }
+    const obj: object = v;
+    if (ancestors.has(obj)) {
+      out += CIRCULAR;
+      return undefined;
+    }
+    ancestors.add(obj);
+    if (Array.isArray(obj)) {
+      out += '[';
+      stack.push({ value: obj, keys: undefined, length: (obj as unknown[]).length, index: 0, wrote: false });
+    } else {
+      let keys: string[];
+      try {
+        keys = Object.keys(obj);
+      } catch {
+        keys = [];
+      }
+      out += '{';
+      stack.push({ value: obj, keys, length: keys.length, index: 0, wrote: false });
+    }
+    return undefined;
+  };
+
+  if (emit(prepare('', value)) === SKIP) return 'null';
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.index >= frame.length) {
+      stack.pop();
+      ancestors.delete(frame.value);
+      out += frame.keys === undefined ? ']' : '}';
+      continue;
+    }
+    const i = frame.index++;
+    if (frame.keys === undefined) {
+      if (i > 0) out += ',';
+      if (emit(prepare(i, readMember(frame.value, i))) === SKIP) out += 'null';
+    } else {
+      const key = frame.keys[i];
+      const member = prepare(key, readMember(frame.value, key));
+      const t = typeof member;
+      if (t === 'undefined' || t === 'function' || t === 'symbol') continue;
+      out += (frame.wrote ? ',' : '') + JSON.stringify(key) + ':';
+      frame.wrote = true;
+      emit(member);
+    }
+  }
+  return out;
+}
