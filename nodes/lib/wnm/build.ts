@@ -6,15 +6,9 @@ import { bboxGeometry, bboxOf, type WnmGeometry } from '../geo';
 import type { AnnouncedFile, Temporal } from '../stac';
 import type { WnmIntegrityMethod } from '../stac/multihash';
 import { uuidV5 } from '../uuid';
+import { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, type Operation } from './standard';
 
-/** The WNM conformance class every message declares (WNM /req/core/conformance). */
-export const WNM_CONFORMANCE = 'http://wis.wmo.int/spec/wnm/1/conf/core';
-/** WNM /req/core/message_size */
-export const MAX_MESSAGE_BYTES = 8192;
-/** WNM /req/core/content and the schema's limit on content.size */
-export const MAX_INLINE_BYTES = 4096;
-
-export type Operation = 'canonical' | 'update' | 'deletion';
+export { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, type Operation };
 
 export interface WnmLink {
   href: string;
@@ -114,6 +108,7 @@ export function notificationId(eventSource: string, eventId: string, href: strin
   return uuidV5(JSON.stringify([eventSource, eventId, href, topic]));
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern detects
 const PRINTABLE_TEXT = /^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$/;
 
 /**
