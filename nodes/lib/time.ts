@@ -28,8 +28,10 @@ function daysInMonth(year: number, month: number): number {
 
 /** Parses an RFC 3339 date-time, or returns undefined when it is not one (calendar checked). */
 export function parseRfc3339(value: string): DateTimeParts | undefined {
-  const m = RFC3339.exec(value);
-  if (!m) return undefined;
+  const match = RFC3339.exec(value);
+  if (!match) return undefined;
+  // optional groups that did not take part in the match are undefined, whatever the type says
+  const m: readonly (string | undefined)[] = match;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 60) return undefined;
@@ -86,7 +88,7 @@ export function toUtcString(value: string): string | undefined {
 export function compareUtc(a: string, b: string): number {
   const [sa, fa = ''] = a.slice(0, -1).split('.');
   const [sb, fb = ''] = b.slice(0, -1).split('.');
-  if (sa !== sb) return (sa ?? '') < (sb ?? '') ? -1 : 1;
+  if (sa !== sb) return sa < sb ? -1 : 1;
   const width = Math.max(fa.length, fb.length);
   const na = fa.padEnd(width, '0');
   const nb = fb.padEnd(width, '0');

@@ -1,4 +1,5 @@
 import { Wis2Error } from '../errors';
+import { validateTopic } from '../wth';
 
 /**
  * A WIS2 dataset as the pipeline publishes it: where its notifications go, which WCMP2 record
@@ -6,11 +7,13 @@ import { Wis2Error } from '../errors';
  * through the "WIS2 dataset" config node, and by the command line.
  */
 export interface DatasetConfig {
-  centreId: string;
+  // Required, but optional here: configurations come from editor forms, and a missing value
+  // must become a clear refusal, not a crash.
+  centreId?: string;
   /** the WIS2 publication topic of the data, `origin/a/wis2/<centre-id>/data/<policy>/…` */
-  topic: string;
+  topic?: string;
   /** the WCMP2 record identifier, `urn:wmo:md:<centre-id>:<local-id>` */
-  metadataId: string;
+  metadataId?: string;
   /** `core` or `recommended`; when given it must equal the topic's data-policy level */
   dataPolicy?: string;
   /** announced files must sit below this URL; their path below it feeds data_id and pathPattern */
@@ -40,6 +43,10 @@ export interface Dataset {
   cache: boolean;
   schemes: ReadonlySet<string>;
   integrity: 'optional' | 'required';
+  /** what the configuration bends without breaking (an unregistered centre id) */
+  warnings: string[];
+  /** experimental topics ask Global Caches not to cache (WIS2 Guide) */
+  experimental: boolean;
 }
 
 export const DEFAULT_DATA_ID_TEMPLATE = '{topic}/{path}';
@@ -70,35 +77,39 @@ function configError(code: string, message: string, path: string): never {
 
 /** Checks a dataset configuration once, at deploy time, and compiles what messages will use. */
 export function resolveDataset(config: DatasetConfig): Dataset {
-  const centreId = String(config.centreId ?? '').trim();
+  const centreId = (config.centreId ?? '').trim();
   if (!CENTRE_ID.test(centreId)) {
     configError('config.centre_id', `"${centreId}" is not a WIS2 centre id (lowercase tld-name, e.g. fr-ifremer-argo)`, '/centreId');
   }
-  const topic = String(config.topic ?? '').trim();
-  const levels = topic.split('/');
-  if (levels[0] !== 'origin' || levels[1] !== 'a' || levels[2] !== 'wis2') {
-    configError('config.topic', `the topic must start with origin/a/wis2/, got "${topic}"`, '/topic');
+  const topic = (config.topic ?? '').trim();
+  const check = validateTopic(topic, { mode: 'publication' });
+  const warnings: string[] = [];
+  for (const problem of check.errors) {
+    // The register moves faster than any snapshot of it: a centre id allocated since is let
+    // through with a warning rather than blocking a newly registered centre.
+    if (problem.code === 'centre-id-unknown') {
+      warnings.push(`${problem.message}; Global Brokers drop messages from unregistered centres`);
+      continue;
+    }
+    const hint = check.suggestedTopic ? ` (did you mean ${check.suggestedTopic}?)` : problem.suggestion ? ` (${problem.suggestion})` : '';
+    configError('config.topic', `invalid topic "${topic}": ${problem.message}${hint}`, '/topic');
   }
-  if (levels[3] !== centreId) {
-    configError('config.topic', `the topic's centre id "${levels[3] ?? ''}" is not the dataset's "${centreId}"`, '/topic');
+  if (check.centreId !== centreId) {
+    configError('config.topic', `the topic's centre id "${check.centreId ?? ''}" is not the dataset's "${centreId}"`, '/topic');
   }
-  if (levels[4] !== 'data') {
-    const hint = levels[5] === 'data' ? ' (levels 5 and 6 are swapped: it is data/core, not core/data)' : '';
-    configError('config.topic', `level 5 of a data topic must be "data"${hint}`, '/topic');
+  if (check.notificationType !== 'data') {
+    configError('config.topic', 'a dataset announces data: level 5 of its topic must be "data", not "metadata"', '/topic');
   }
-  const policy = levels[5];
+  const policy = check.dataPolicy;
   if (policy !== 'core' && policy !== 'recommended') {
-    configError('config.topic', `level 6 of the topic must be core or recommended, got "${policy ?? ''}"`, '/topic');
-  }
-  if (levels.length < 8 || levels.some((l) => l === '' || l === '+' || l === '#')) {
-    configError('config.topic', 'data is published at level 8 or deeper, with no empty level and no wildcard', '/topic');
+    configError('config.topic', 'level 6 of the topic must be core or recommended', '/topic');
   }
   if (config.dataPolicy !== undefined && config.dataPolicy !== '' && config.dataPolicy !== policy) {
     configError('config.data_policy', `the data policy "${config.dataPolicy}" differs from the topic's "${policy}"`, '/dataPolicy');
   }
 
-  const metadataId = String(config.metadataId ?? '').trim();
-  const mid = /^urn:wmo:md:([^:]+):(.+)$/.exec(metadataId);
+  const metadataId = (config.metadataId ?? '').trim();
+  const mid = /^urn:wmo:md:([^:]+):(.+)$/.exec(metadataId) as (string | undefined)[] | null;
   if (!mid) configError('config.metadata_id', `"${metadataId}" is not a WCMP2 identifier urn:wmo:md:<centre-id>:<local-id>`, '/metadataId');
   if (mid[1] !== centreId) {
     configError('config.metadata_id', `the metadata id names centre "${mid[1] ?? ''}", not the dataset's "${centreId}"`, '/metadataId');
@@ -125,9 +136,9 @@ export function resolveDataset(config: DatasetConfig): Dataset {
   }
 
   const dataIdTemplate = config.dataIdTemplate?.trim() || DEFAULT_DATA_ID_TEMPLATE;
-  for (const m of dataIdTemplate.matchAll(/\{([^}]*)\}/g)) {
-    if (!PLACEHOLDERS.has(m[1] ?? '')) {
-      configError('config.data_id_template', `unknown placeholder {${m[1] ?? ''}}; known: ${[...PLACEHOLDERS].map((p) => `{${p}}`).join(' ')}`, '/dataIdTemplate');
+  for (const [, name] of dataIdTemplate.matchAll(/\{([^}]*)\}/g)) {
+    if (!PLACEHOLDERS.has(name)) {
+      configError('config.data_id_template', `unknown placeholder {${name}}; known: ${[...PLACEHOLDERS].map((p) => `{${p}}`).join(' ')}`, '/dataIdTemplate');
     }
   }
 
@@ -144,7 +155,8 @@ export function resolveDataset(config: DatasetConfig): Dataset {
     }
   }
 
-  const integrity = config.integrity ?? 'optional';
+  // typed, but read from forms and ${ENV} values: check what really arrived
+  const integrity: unknown = config.integrity ?? 'optional';
   if (integrity !== 'optional' && integrity !== 'required') {
     configError('config.integrity', 'integrity is "optional" or "required"', '/integrity');
   }
@@ -155,9 +167,11 @@ export function resolveDataset(config: DatasetConfig): Dataset {
     metadataId,
     dataPolicy: policy,
     dataIdTemplate,
-    cache: config.cache !== false,
+    cache: config.cache !== false && check.experimental !== true,
     schemes,
     integrity,
+    warnings,
+    experimental: check.experimental === true,
   };
   if (baseUrl) dataset.baseUrl = baseUrl;
   if (pathPattern) dataset.pathPattern = pathPattern;
@@ -189,7 +203,7 @@ export function checkHref(dataset: Dataset, href: unknown, path: string): Checke
   if (href.includes('\\')) hrefError('href.invalid', 'the href contains a backslash', path);
   const schemeMatch = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(href);
   if (!schemeMatch) hrefError('href.not_absolute', 'the href must be an absolute URL (scheme://host/path)', path);
-  const scheme = (schemeMatch[1] ?? '').toLowerCase();
+  const scheme = schemeMatch[1].toLowerCase();
   if (!WIS2_SCHEMES.has(scheme)) hrefError('href.scheme', `"${scheme}" links are not allowed in WIS2 (http, https, ftp, sftp)`, path);
   if (!dataset.schemes.has(scheme)) {
     hrefError('href.scheme', `the dataset accepts ${[...dataset.schemes].join(', ')} links, not ${scheme}`, path);

@@ -8,7 +8,7 @@ import { readStacItem } from '../../../nodes/lib/stac';
 import { MAX_MESSAGE_BYTES, buildNotification, inlineContent, notificationId, type BuildContext } from '../../../nodes/lib/wnm/build';
 import { officialWnmErrors } from '../../helpers/official';
 import { reference, readJson } from '../../helpers/reference';
-import { ARGO } from './dataset.spec';
+import { ARGO } from '../../helpers/fixtures';
 
 interface Sample {
   id: string;
@@ -64,7 +64,7 @@ describe('building a notification', () => {
     const built = buildNotification(ds, context(sample('netcdf')));
     assert.deepEqual(officialWnmErrors(built.message), []);
     assert.deepEqual(built.message.properties.integrity, { method: 'sha3-256', value: '9eWS/1G0ZQPWTKsAjvcycNjKwcS5miVZ/1unteEEV4E=' });
-    assert.equal(built.message.links[0]?.type, 'application/x-netcdf');
+    assert.equal(built.message.links.at(0)?.type, 'application/x-netcdf');
   });
 
   it('derives the id from the event and the file: the same on redelivery, new for a new event', () => {
@@ -81,18 +81,18 @@ describe('building a notification', () => {
 
   it('uses the relation of the operation, and cache false when the dataset says so', () => {
     const del = buildNotification(resolveDataset({ ...ARGO, cache: false }), context(sample('bufr'), { operation: 'deletion' })).message;
-    assert.equal(del.links[0]?.rel, 'deletion');
+    assert.equal(del.links.at(0)?.rel, 'deletion');
     assert.equal(del.properties.cache, false);
     assert.deepEqual(officialWnmErrors(del), []);
   });
 
   it('omits an integrity with no WNM method, with a warning, or refuses it when required', () => {
     const ev = sample('bufr');
-    ev.data.assets['IOPX01_LFVX_251403.BU']!['file:checksum'] = 'd50110' + 'ab'.repeat(16);
+    ev.data.assets['IOPX01_LFVX_251403.BU']['file:checksum'] = 'd50110' + 'ab'.repeat(16);
     const built = buildNotification(ds, context(ev));
     assert.equal(built.message.properties.integrity, undefined);
-    assert.equal(built.warnings[0]?.code, 'integrity.omitted');
-    assert.match(built.warnings[0]?.message ?? '', /md5/);
+    assert.equal(built.warnings.at(0)?.code, 'integrity.omitted');
+    assert.match(built.warnings.at(0)?.message ?? '', /md5/);
     const strict = resolveDataset({ ...ARGO, integrity: 'required' });
     const err = refusal(() => buildNotification(strict, context(ev)));
     assert.equal(err.code, 'checksum.unsupported');
@@ -103,14 +103,14 @@ describe('building a notification', () => {
     const bytes = fs.readFileSync(reference('ifremer', 'sample-data', 'IOPX01_LFVX_251403.BU'));
     const m = buildNotification(ds, context(sample('bufr'), { inline: bytes })).message;
     assert.equal(m.properties.content?.encoding, 'base64');
-    assert.equal(m.properties.content?.size, 940);
-    assert.ok(Buffer.from(m.properties.content?.value ?? '', 'base64').equals(bytes));
+    assert.equal(m.properties.content.size, 940);
+    assert.ok(Buffer.from(m.properties.content.value, 'base64').equals(bytes));
     assert.deepEqual(officialWnmErrors(m), []);
   });
 
   it('refuses inline bytes that are not the announced file', () => {
     const bytes = Buffer.from(fs.readFileSync(reference('ifremer', 'sample-data', 'IOPX01_LFVX_251403.BU')));
-    bytes[100] = (bytes[100] ?? 0) ^ 1;
+    bytes[100] ^= 1;
     assert.equal(refusal(() => buildNotification(ds, context(sample('bufr'), { inline: bytes }))).code, 'content.mismatch');
     assert.equal(refusal(() => buildNotification(ds, context(sample('bufr'), { inline: bytes.subarray(1) }))).code, 'content.mismatch');
   });
@@ -122,8 +122,8 @@ describe('building a notification', () => {
     const compressible = Buffer.alloc(4000, 0x01);
     const gz = inlineContent(compressible);
     assert.equal(gz?.encoding, 'gzip');
-    assert.equal(gz?.size, 4000);
-    assert.ok(gunzipSync(Buffer.from(gz?.value ?? '', 'base64')).equals(compressible));
+    assert.equal(gz.size, 4000);
+    assert.ok(gunzipSync(Buffer.from(gz.value, 'base64')).equals(compressible));
     assert.equal(inlineContent(Buffer.alloc(4097)), undefined);
     const random = randomBytes(4000);
     assert.equal(inlineContent(random), undefined, 'incompressible 4000 bytes do not fit once encoded');
@@ -133,11 +133,11 @@ describe('building a notification', () => {
     const ev = sample('netcdf');
     const ring: number[][] = [];
     for (let i = 0; i < 400; i++) ring.push([10 + Math.cos((i / 400) * 2 * Math.PI), 40 + Math.sin((i / 400) * 2 * Math.PI)]);
-    ring.push(ring[0]!);
+    ring.push(ring[0]);
     ev.data.geometry = { type: 'Polygon', coordinates: [ring] };
     const built = buildNotification(ds, context(ev));
     assert.ok(built.bytes <= MAX_MESSAGE_BYTES);
-    assert.equal((built.message.geometry?.coordinates as number[][][])[0]?.length, 5);
+    assert.equal((built.message.geometry?.coordinates as number[][][]).at(0)?.length, 5);
     assert.ok(built.warnings.some((w) => w.code === 'geometry.reduced'));
     assert.deepEqual(officialWnmErrors(built.message), []);
   });
@@ -145,7 +145,7 @@ describe('building a notification', () => {
   it('refuses a message that cannot be brought under 8192 bytes', () => {
     const open = resolveDataset({ ...ARGO, pathPattern: '' });
     const ev = sample('netcdf');
-    ev.data.assets['R7901113_022.nc']!.href = 'https://data-argo.ifremer.fr/' + 'a'.repeat(4200) + '.nc';
+    ev.data.assets['R7901113_022.nc'].href = 'https://data-argo.ifremer.fr/' + 'a'.repeat(4200) + '.nc';
     const err = refusal(() => buildNotification(open, context(ev)));
     assert.equal(err.code, 'wnm.too_large');
     assert.equal(err.stage, 'wnm');

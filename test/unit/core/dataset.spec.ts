@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
 import { ARGO_PATH_PATTERN, checkHref, expandDataId, resolveDataset, type DatasetConfig } from '../../../nodes/lib/dataset';
 import { Wis2Error } from '../../../nodes/lib/errors';
+import { ARGO, ARGO_TOPIC } from '../../helpers/fixtures';
 
-export const ARGO_TOPIC = 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers';
-
-export const ARGO: DatasetConfig = {
-  centreId: 'fr-ifremer-argo',
-  topic: ARGO_TOPIC,
-  metadataId: 'urn:wmo:md:fr-ifremer-argo:cor:msg:argo',
-  dataPolicy: 'core',
-  baseUrl: 'https://data-argo.ifremer.fr/',
-  pathPattern: 'argo',
-};
 
 function refusal(fn: () => unknown): Wis2Error {
   try {
@@ -32,13 +23,28 @@ describe('WIS2 dataset configuration', () => {
     assert.deepEqual([...ds.schemes], ['https']);
   });
 
+  it('lets a centre id newer than the codelist snapshot through, with a warning', () => {
+    const ds = resolveDataset({ ...ARGO, centreId: 'fr-newcentre', topic: ARGO_TOPIC.replace('fr-ifremer-argo', 'fr-newcentre'), metadataId: 'urn:wmo:md:fr-newcentre:x' });
+    assert.equal(ds.warnings.length, 1);
+    assert.match(ds.warnings[0] ?? '', /not in the WTH register/);
+  });
+
+  it('turns caching off for an experimental topic', () => {
+    const ds = resolveDataset({ ...ARGO, topic: 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/experimental/argo-bgc' });
+    assert.equal(ds.experimental, true);
+    assert.equal(ds.cache, false);
+  });
+
   const bad: [string, Partial<DatasetConfig>, string, RegExp][] = [
     ['a centre id with capitals', { centreId: 'FR-Ifremer' }, 'config.centre_id', /not a WIS2 centre id/],
     ['the swapped core/data levels', { topic: ARGO_TOPIC.replace('data/core', 'core/data') }, 'config.topic', /swapped/],
     ['a topic of another centre', { topic: ARGO_TOPIC.replace('fr-ifremer-argo', 'fr-meteofrance') }, 'config.topic', /centre id/],
     ['a level-7 topic', { topic: 'origin/a/wis2/fr-ifremer-argo/data/core/ocean' }, 'config.topic', /level 8/],
     ['a wildcard topic', { topic: 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/+/x' }, 'config.topic', /wildcard/],
-    ['a cache-channel topic', { topic: ARGO_TOPIC.replace('origin/', 'cache/') }, 'config.topic', /origin\/a\/wis2/],
+    ['a cache-channel topic', { topic: ARGO_TOPIC.replace('origin/', 'cache/') }, 'config.topic', /publishes on "origin"/],
+    ['a renamed topic', { topic: ARGO_TOPIC.replace('drifting-ocean-profilers', 'ocean-profilers') }, 'config.topic', /did you mean .*drifting-ocean-profilers/],
+    ['a topic that is not a leaf', { topic: 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations' }, 'config.topic', /leaf/],
+    ['a metadata topic', { topic: 'origin/a/wis2/fr-ifremer-argo/metadata' }, 'config.topic', /data/],
     ['a data policy that contradicts the topic', { dataPolicy: 'recommended' }, 'config.data_policy', /differs/],
     ['a metadata id of another centre', { metadataId: 'urn:wmo:md:fr-meteofrance:x' }, 'config.metadata_id', /names centre/],
     ['a metadata id that is not a WCMP2 id', { metadataId: 'argo' }, 'config.metadata_id', /urn:wmo:md/],
@@ -136,8 +142,8 @@ describe('the Argo path pattern', () => {
     'ar_index_global_prof.txt',
     'dac/coriolis/7901113/profiles/R7901113_022.nc/../x',
   ];
-  for (const p of good) it(`accepts ${p}`, () => assert.ok(re.test(p)));
-  for (const p of bad) it(`refuses ${p}`, () => assert.ok(!re.test(p)));
+  for (const p of good) it(`accepts ${p}`, () => { assert.ok(re.test(p)); });
+  for (const p of bad) it(`refuses ${p}`, () => { assert.ok(!re.test(p)); });
 });
 
 describe('data_id', () => {

@@ -25,7 +25,7 @@ function sample(name: 'bufr' | 'netcdf'): Sample {
 describe('multihash file:checksum', () => {
   it('decodes the BUFR sample into sha3-256 and its base64 digest', () => {
     const asset = sample('bufr').data.assets['IOPX01_LFVX_251403.BU'];
-    const mh = decodeMultihash(asset?.['file:checksum'], '/x');
+    const mh = decodeMultihash(asset['file:checksum'], '/x');
     assert.equal(mh.method, 'sha3-256');
     assert.equal(mh.digest.toString('base64'), '8roCSwmGq459PsJ1UFxZBw1FP0dk5IrZ6q2VWb92uQY=');
   });
@@ -66,7 +66,7 @@ describe('geometry', () => {
   it('turns other types into their bounding box, with a warning', () => {
     const r = toWnmGeometry({ type: 'LineString', coordinates: [[10, -5], [12, -3], [11, -8]] }, '/g');
     assert.deepEqual(r.geometry, { type: 'Polygon', coordinates: [[[10, -8], [12, -8], [12, -3], [10, -3], [10, -8]]] });
-    assert.equal(r.warnings[0]?.code, 'geometry.bbox');
+    assert.equal(r.warnings.at(0)?.code, 'geometry.bbox');
     const one = toWnmGeometry({ type: 'MultiPoint', coordinates: [[3, 4]] }, '/g');
     assert.deepEqual(one.geometry, { type: 'Point', coordinates: [3, 4] });
     const gc = toWnmGeometry({ type: 'GeometryCollection', geometries: [{ type: 'Point', coordinates: [0, 0] }, { type: 'Point', coordinates: [2, 1] }] }, '/g');
@@ -99,11 +99,11 @@ describe('STAC Item', () => {
     const item = readStacItem(sample('netcdf').data);
     assert.equal(item.id, 'Profile7901113_022A');
     assert.equal(item.files.length, 1);
-    const [file] = item.files;
+    const file = item.files.at(0);
     assert.equal(file?.key, 'R7901113_022.nc');
-    assert.equal(file?.size, 25620);
-    assert.equal(file?.mediaType, 'application/x-netcdf');
-    assert.deepEqual(file?.temporal, { datetime: '2024-11-09T21:08:00.000000Z' });
+    assert.equal(file.size, 25620);
+    assert.equal(file.mediaType, 'application/x-netcdf');
+    assert.deepEqual(file.temporal, { datetime: '2024-11-09T21:08:00.000000Z' });
     assert.equal(item.geometry?.type, 'Point');
   });
 
@@ -116,13 +116,13 @@ describe('STAC Item', () => {
 
   it('takes the single asset even without the data role', () => {
     const item = sample('netcdf').data;
-    delete item.assets['R7901113_022.nc']?.roles;
+    delete item.assets['R7901113_022.nc'].roles;
     assert.equal(readStacItem(item).files.length, 1);
   });
 
   it('refuses several assets none of which is data', () => {
     const item = sample('netcdf').data;
-    item.assets['R7901113_022.nc']!.roles = ['metadata'];
+    item.assets['R7901113_022.nc'].roles = ['metadata'];
     item.assets.other = { href: 'https://x.org/a.nc', roles: ['metadata'] };
     assert.equal(refusal(() => readStacItem(item)).code, 'stac.no_data_asset');
   });
@@ -130,20 +130,20 @@ describe('STAC Item', () => {
   it('prefers a start/end range and never keeps both forms', () => {
     const item = sample('netcdf').data;
     Object.assign(item.properties, { start_datetime: '2024-11-09T00:00:00+01:00', end_datetime: '2024-11-10T00:00:00Z' });
-    assert.deepEqual(readStacItem(item).files[0]?.temporal, { start_datetime: '2024-11-08T23:00:00Z', end_datetime: '2024-11-10T00:00:00Z' });
+    assert.deepEqual(readStacItem(item).files.at(0)?.temporal, { start_datetime: '2024-11-08T23:00:00Z', end_datetime: '2024-11-10T00:00:00Z' });
   });
 
   it('lets an asset override the Item time', () => {
     const item = sample('netcdf').data;
-    item.assets['R7901113_022.nc']!.datetime = '2020-01-01T00:00:00Z';
-    assert.deepEqual(readStacItem(item).files[0]?.temporal, { datetime: '2020-01-01T00:00:00Z' });
+    item.assets['R7901113_022.nc'].datetime = '2020-01-01T00:00:00Z';
+    assert.deepEqual(readStacItem(item).files.at(0)?.temporal, { datetime: '2020-01-01T00:00:00Z' });
   });
 
   it('carries datetime null (time unknown) with a warning', () => {
     const item = sample('netcdf').data;
     item.properties.datetime = null;
     const read = readStacItem(item);
-    assert.deepEqual(read.files[0]?.temporal, { datetime: null });
+    assert.deepEqual(read.files.at(0)?.temporal, { datetime: null });
     assert.ok(read.warnings.some((w) => w.code === 'stac.datetime_null'));
   });
 
@@ -157,12 +157,12 @@ describe('STAC Item', () => {
     ['a start without an end', (i) => (i.properties.start_datetime = '2024-11-09T21:08:00Z'), 'stac.incomplete_range', '/data/properties/end_datetime'],
     ['an inverted range', (i) => Object.assign(i.properties, { start_datetime: '2024-11-10T00:00:00Z', end_datetime: '2024-11-09T00:00:00Z' }), 'stac.inverted_range', '/data/properties'],
     ['empty assets', (i) => (i.assets = {}), 'stac.no_assets', '/data/assets'],
-    ['an asset with no href', (i) => delete i.assets['R7901113_022.nc']!.href, 'stac.invalid_asset', '/data/assets/R7901113_022.nc/href'],
-    ['a fractional file:size', (i) => (i.assets['R7901113_022.nc']!['file:size'] = 1.5), 'stac.invalid_file_size', '/data/assets/R7901113_022.nc/file:size'],
-    ['a file:size beyond 2^53', (i) => (i.assets['R7901113_022.nc']!['file:size'] = 2 ** 60), 'stac.invalid_file_size', '/data/assets/R7901113_022.nc/file:size'],
-    ['an upper-case checksum', (i) => (i.assets['R7901113_022.nc']!['file:checksum'] = '1620F5'), 'checksum.invalid', '/data/assets/R7901113_022.nc/file:checksum'],
-    ['a media type with a newline', (i) => (i.assets['R7901113_022.nc']!.type = 'text/plain\nX: y'), 'stac.invalid_media_type', '/data/assets/R7901113_022.nc/type'],
-    ['roles that are not strings', (i) => (i.assets['R7901113_022.nc']!.roles = [1]), 'stac.invalid_roles', '/data/assets/R7901113_022.nc/roles'],
+    ['an asset with no href', (i) => delete i.assets['R7901113_022.nc'].href, 'stac.invalid_asset', '/data/assets/R7901113_022.nc/href'],
+    ['a fractional file:size', (i) => (i.assets['R7901113_022.nc']['file:size'] = 1.5), 'stac.invalid_file_size', '/data/assets/R7901113_022.nc/file:size'],
+    ['a file:size beyond 2^53', (i) => (i.assets['R7901113_022.nc']['file:size'] = 2 ** 60), 'stac.invalid_file_size', '/data/assets/R7901113_022.nc/file:size'],
+    ['an upper-case checksum', (i) => (i.assets['R7901113_022.nc']['file:checksum'] = '1620F5'), 'checksum.invalid', '/data/assets/R7901113_022.nc/file:checksum'],
+    ['a media type with a newline', (i) => (i.assets['R7901113_022.nc'].type = 'text/plain\nX: y'), 'stac.invalid_media_type', '/data/assets/R7901113_022.nc/type'],
+    ['roles that are not strings', (i) => (i.assets['R7901113_022.nc'].roles = [1]), 'stac.invalid_roles', '/data/assets/R7901113_022.nc/roles'],
   ];
   for (const [name, breakIt, code, path] of refusals) {
     it(`refuses ${name} (${code})`, () => {
