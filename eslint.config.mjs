@@ -26,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.js', '.ci/**/*.js'],
+    files: ['scripts/**/*.js', 'docker/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: globals.node },
   },
 );

@@ -19,7 +19,7 @@ function copyTree(from, to) {
 
 const nodesDir = path.join(root, 'nodes');
 for (const entry of fs.readdirSync(nodesDir, { withFileTypes: true })) {
-  if (!entry.isDirectory() || entry.name === 'lib') continue;
+  if (!entry.isDirectory() || entry.name === 'lib' || entry.name === 'common') continue;
   const from = path.join(nodesDir, entry.name);
   const to = path.join(dist, 'nodes', entry.name);
   fs.mkdirSync(to, { recursive: true });

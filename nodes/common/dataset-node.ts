@@ -1,0 +1,42 @@
+/** The WIS2 dataset config node as the other nodes see it. */
+import type { Node, NodeDef } from 'node-red';
+import type { Dataset, DatasetConfig } from '../lib/dataset';
+import type { ErrorDetail } from '../lib/errors';
+
+export interface DatasetNodeDef extends NodeDef {
+  centreId: string;
+  topic: string;
+  metadataId: string;
+  dataPolicy: string;
+  baseUrl: string;
+  dataIdTemplate: string;
+  pathPattern: string;
+  cache: boolean | string;
+  schemes: string;
+  integrity: string;
+}
+
+/** The config node as other nodes see it: either a resolved dataset or why there is none. */
+export interface DatasetNode extends Node {
+  dataset?: Dataset;
+  configError?: ErrorDetail;
+}
+
+export function datasetConfigFrom(def: DatasetNodeDef): DatasetConfig {
+  return {
+    centreId: def.centreId,
+    topic: def.topic,
+    metadataId: def.metadataId,
+    dataPolicy: def.dataPolicy,
+    baseUrl: def.baseUrl,
+    dataIdTemplate: def.dataIdTemplate,
+    pathPattern: def.pathPattern,
+    // ${ENV} values arrive as strings
+    cache: def.cache !== false && def.cache !== 'false',
+    schemes: (def.schemes || 'https')
+      .split(/[\s,]+/)
+      .filter((s) => s !== ''),
+    integrity: def.integrity === 'required' ? 'required' : 'optional',
+  };
+}
+

@@ -1,0 +1,84 @@
+import type { Dataset } from './dataset';
+import { Wis2Error, type Warning } from './errors';
+import { decodeJson } from './intake';
+import { MAX_MESSAGE_BYTES } from './wnm/build';
+import { validateTopic } from './wth';
+
+/**
+ * The last check before a notification leaves for the WIS2 broker: the topic is a valid
+ * publication topic of the dataset's centre and data policy, and the exact bytes that will be
+ * sent fit the 8192-byte limit. The message is serialised once, here.
+ */
+export interface Publication {
+  topic: string;
+  payload: Buffer;
+  bytes: number;
+  qos: 1;
+  retain: false;
+  /** MQTT 5 Content Type: a WNM is a GeoJSON Feature */
+  contentType: 'application/geo+json';
+  warnings: Warning[];
+}
+
+export const WNM_CONTENT_TYPE = 'application/geo+json';
+
+function refuse(code: string, message: string, path = ''): never {
+  throw new Wis2Error('publish', code, message, path);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function preparePublication(payload: unknown, topic: unknown, dataset?: Dataset): Publication {
+  const warnings: Warning[] = [];
+  if (typeof topic !== 'string' || topic === '') refuse('publish.no_topic', 'the message has no topic (msg.topic) and no dataset gives one');
+  const check = validateTopic(topic, { mode: 'publication' });
+  for (const problem of check.errors) {
+    if (problem.code === 'centre-id-unknown' && dataset && check.centreId === dataset.centreId) {
+      // the dataset already warned at deploy time that the register does not list its centre
+      continue;
+    }
+    const hint = check.suggestedTopic ? ` (did you mean ${check.suggestedTopic}?)` : '';
+    refuse('publish.invalid_topic', `"${topic}" is not a WIS2 publication topic: ${problem.message}${hint}`);
+  }
+  if (dataset) {
+    if (check.centreId !== dataset.centreId) {
+      refuse('publish.foreign_centre', `the topic belongs to centre "${check.centreId ?? ''}", not to the dataset's "${dataset.centreId}"`);
+    }
+    if (check.notificationType === 'data' && check.dataPolicy !== dataset.dataPolicy) {
+      refuse('publish.data_policy', `the topic's data policy "${check.dataPolicy ?? ''}" is not the dataset's "${dataset.dataPolicy}"`);
+    }
+  }
+
+  const given = Buffer.isBuffer(payload) ? payload : payload instanceof Uint8Array ? Buffer.from(payload) : typeof payload === 'string' ? Buffer.from(payload, 'utf8') : undefined;
+  if (given && given.length > MAX_MESSAGE_BYTES) {
+    refuse('publish.too_large', `the notification is ${given.length} bytes; WIS2 allows ${MAX_MESSAGE_BYTES}`);
+  }
+  let message: unknown;
+  try {
+    message = decodeJson(given ?? payload, { maxBytes: 64 * 1024, maxDepth: 64 });
+  } catch (err) {
+    if (err instanceof Wis2Error) refuse('publish.not_json', `the notification is not a JSON object: ${err.message}`, err.path);
+    throw err;
+  }
+  if (!isRecord(message) || message.type !== 'Feature' || !isRecord(message.properties)) {
+    refuse('publish.not_wnm', 'the payload is not a WIS2 notification (a GeoJSON Feature with properties)');
+  }
+
+  let changed = false;
+  if (check.experimental && message.properties.cache !== false) {
+    message.properties.cache = false;
+    changed = true;
+    warnings.push({
+      code: 'publish.cache_false',
+      message: 'experimental topic: properties.cache set to false, Global Caches are not expected to cache it',
+      path: '/properties/cache',
+    });
+  }
+  const bytes = given && !changed ? given : Buffer.from(JSON.stringify(message), 'utf8');
+  if (bytes.length > MAX_MESSAGE_BYTES) {
+    refuse('publish.too_large', `the notification is ${bytes.length} bytes; WIS2 allows ${MAX_MESSAGE_BYTES}`);
+  }
+  return { topic, payload: bytes, bytes: bytes.length, qos: 1, retain: false, contentType: WNM_CONTENT_TYPE, warnings };
+}

@@ -1,0 +1,116 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { rejectMessage } from '../common/reject';
+import { StatusCounter } from '../common/status';
+import { convertEvent, type ConvertOptions } from '../lib/convert';
+import { Wis2Error, describeError } from '../lib/errors';
+import type { Operation } from '../lib/wnm/build';
+import type { DatasetNode } from '../common/dataset-node';
+import type { Wis2MessageInfo } from '../common/messages';
+
+interface ConverterDef extends NodeDef {
+  dataset: string;
+  maxBytes: string | number;
+  maxDepth: string | number;
+  eventTypes: string;
+  operation: string;
+}
+
+interface InputMessage extends NodeMessageInFlow {
+  contentType?: string;
+  userProperties?: Record<string, unknown>;
+  inline?: unknown;
+}
+
+function positiveInt(value: string | number, fallback: number): number {
+  const n = typeof value === 'number' ? value : Number.parseInt(value, 10);
+  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+}
+
+function inlineOption(value: unknown): ConvertOptions['inline'] {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const out: Record<string, Uint8Array> = {};
+  for (const [key, bytes] of Object.entries(value)) if (bytes instanceof Uint8Array) out[key] = bytes;
+  return out;
+}
+
+export = function register(RED: NodeAPI): void {
+  function CloudEventToWnmNode(this: Node, def: ConverterDef): void {
+    RED.nodes.createNode(this, def);
+    const datasetNode = RED.nodes.getNode(def.dataset) as DatasetNode | null;
+    const limits = { maxBytes: positiveInt(def.maxBytes, 256 * 1024), maxDepth: positiveInt(def.maxDepth, 64) };
+    const forced = ['canonical', 'update', 'deletion'].includes(def.operation) ? (def.operation as Operation) : undefined;
+    let eventTypes: RegExp | undefined;
+    let setupError: Wis2Error | undefined;
+    try {
+      if (def.eventTypes) eventTypes = new RegExp(`^(?:${def.eventTypes})$`);
+    } catch (err) {
+      setupError = new Wis2Error('config', 'config.event_types', `the event type pattern is invalid: ${(err as Error).message}`, '/eventTypes');
+    }
+    if (!datasetNode) setupError = new Wis2Error('config', 'config.no_dataset', 'no WIS2 dataset is configured for this node', '/dataset');
+
+    const status = new StatusCounter(this, ['sent', 'rejected'] as const, (c, last) => ({
+      fill: last === 'sent' ? 'green' : 'red',
+      shape: 'dot',
+      text: RED._('wis2-cloudevent-to-wnm.status.counts', { sent: c.sent, rejected: c.rejected }),
+    }));
+    const configError = setupError?.toJSON() ?? datasetNode?.configError;
+    if (configError) status.show({ fill: 'red', shape: 'ring', text: 'wis2-cloudevent-to-wnm.status.configError' });
+
+    this.on('input', (msg: InputMessage, send, done) => {
+      const dataset = datasetNode?.dataset;
+      if (configError || !dataset) {
+        send([null, rejectMessage(msg, configError ?? describeError(new Error('dataset unavailable'), 'config'))]);
+        status.count('rejected');
+        done();
+        return;
+      }
+      try {
+        const options: ConvertOptions = { limits };
+        if (eventTypes) options.eventTypes = eventTypes;
+        if (forced) options.operation = forced;
+        const inline = inlineOption(msg.inline);
+        if (inline) options.inline = inline;
+        const { event, notifications } = convertEvent(
+          { payload: msg.payload, contentType: msg.contentType, userProperties: msg.userProperties },
+          dataset,
+          options,
+        );
+        const out = notifications.map((n, i): NodeMessage => {
+          // The first notification reuses the incoming message, so its properties (and _msgid)
+          // travel on; the others are new messages with the same properties.
+          const m: NodeMessage & { wis2?: Wis2MessageInfo } = i === 0 ? msg : { ...msg, _msgid: RED.util.generateId() };
+          delete (m as InputMessage).inline;
+          m.payload = n.message;
+          m.topic = n.topic;
+          m.wis2 = {
+            centreId: dataset.centreId,
+            topic: n.topic,
+            dataId: n.dataId,
+            operation: n.operation,
+            href: n.href,
+            bytes: n.bytes,
+            eventId: event.id,
+            eventSource: event.source,
+            eventType: event.type,
+            warnings: n.warnings,
+          };
+          return m;
+        });
+        send([out, null]);
+        for (let i = 0; i < out.length; i++) status.count('sent');
+        done();
+      } catch (err) {
+        if (!(err instanceof Wis2Error)) {
+          done(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        send([null, rejectMessage(msg, err.toJSON())]);
+        status.count('rejected');
+        done();
+      }
+    });
+    this.on('close', () => { status.stop(); });
+  }
+  RED.nodes.registerType('wis2-cloudevent-to-wnm', CloudEventToWnmNode);
+};

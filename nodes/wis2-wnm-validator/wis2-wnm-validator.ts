@@ -1,0 +1,41 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { StatusCounter } from '../common/status';
+import { validateWnm, type EtsReport } from '../lib/wnm/suite';
+
+interface ValidatorDef extends NodeDef {
+  warnings: string;
+}
+
+interface ValidatedMessage extends NodeMessageInFlow {
+  report?: EtsReport;
+}
+
+export = function register(RED: NodeAPI): void {
+  function WnmValidatorNode(this: Node, def: ValidatorDef): void {
+    RED.nodes.createNode(this, def);
+    // "invalid": a WARNING (a broken recommendation) sends the message to the invalid output too.
+    const strict = def.warnings === 'invalid';
+    const status = new StatusCounter(this, ['valid', 'invalid'] as const, (c, last) => ({
+      fill: last === 'valid' ? 'green' : 'red',
+      shape: 'dot',
+      text: RED._('wis2-wnm-validator.status.counts', { valid: c.valid, invalid: c.invalid }),
+    }));
+
+    this.on('input', (msg: ValidatedMessage, send, done) => {
+      try {
+        const report = validateWnm(msg.payload);
+        const { summary } = report['ets-report'];
+        const valid = summary.FAILED === 0 && (!strict || summary.WARNING === 0);
+        msg.report = report;
+        send(valid ? [msg, null] : [null, msg]);
+        status.count(valid ? 'valid' : 'invalid');
+        done();
+      } catch (err) {
+        // The suite reports every problem of the message itself; reaching here is a defect.
+        done(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+    this.on('close', () => { status.stop(); });
+  }
+  RED.nodes.registerType('wis2-wnm-validator', WnmValidatorNode);
+};

@@ -1,0 +1,72 @@
+import helper from 'node-red-node-test-helper';
+import type { NodeMessage } from 'node-red';
+import datasetNode from '../../nodes/wis2-dataset/wis2-dataset';
+import converterNode from '../../nodes/wis2-cloudevent-to-wnm/wis2-cloudevent-to-wnm';
+import validatorNode from '../../nodes/wis2-wnm-validator/wis2-wnm-validator';
+import publishNode from '../../nodes/wis2-publish/wis2-publish';
+import deadLetterNode from '../../nodes/wis2-dead-letter/wis2-dead-letter';
+import type { DatasetConfig } from '../../nodes/lib/dataset';
+
+helper.init(require.resolve('node-red'));
+
+export { helper };
+export const wis2Nodes = [datasetNode, converterNode, validatorNode, publishNode, deadLetterNode];
+
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+/** A tab holding the given nodes, so that Catch and Status scopes behave as in a real flow. */
+export function onTab(nodes: FlowNode[]): FlowNode[] {
+  return [{ id: 'tab', type: 'tab', label: 'test' }, ...nodes.map((n) => (n.type === 'wis2-dataset' ? n : { z: 'tab', ...n }))];
+}
+
+export function datasetConfig(id: string, config: DatasetConfig): FlowNode {
+  return {
+    id,
+    type: 'wis2-dataset',
+    ...config,
+    schemes: (config.schemes ?? ['https']).join(','),
+  };
+}
+
+/** Records what arrives at helper nodes, in order, with the output each came from. */
+export class Recorder {
+  readonly received: { from: string; msg: NodeMessage & Record<string, unknown> }[] = [];
+  private waiters: { count: number; resolve: () => void }[] = [];
+
+  constructor(ids: string[]) {
+    for (const id of ids) {
+      const node = helper.getNode(id);
+      node.on('input', (msg: NodeMessage & Record<string, unknown>) => {
+        this.received.push({ from: id, msg });
+        this.waiters = this.waiters.filter((w) => {
+          if (this.received.length >= w.count) w.resolve();
+          return this.received.length < w.count;
+        });
+      });
+    }
+  }
+
+  from(id: string): (NodeMessage & Record<string, unknown>)[] {
+    return this.received.filter((r) => r.from === id).map((r) => r.msg);
+  }
+
+  /** Resolves once `count` messages in all have arrived, rejects after `ms`. */
+  wait(count: number, ms = 2000): Promise<void> {
+    if (this.received.length >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { reject(new Error(`expected ${count} messages, got ${this.received.length}`)); }, ms);
+      this.waiters.push({
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  /** Lets in-flight messages land, for asserting that nothing more arrives. */
+  static settle(ms = 50): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+  }
+}

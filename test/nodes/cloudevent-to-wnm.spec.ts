@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import type { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { helper, wis2Nodes, onTab, datasetConfig, Recorder, type FlowNode } from '../helpers/nodes';
+import { officialWnmErrors } from '../helpers/official';
+import { reference, readJson } from '../helpers/reference';
+import { ARGO } from '../helpers/fixtures';
+
+const BUFR = reference('ifremer', 'event-message', 'bufr-creation-cloudevent.json');
+const NETCDF = reference('ifremer', 'event-message', 'netcdf-creation-cloudevent.json');
+
+function flow(dataset: FlowNode, extra: Record<string, unknown> = {}): FlowNode[] {
+  return onTab([
+    dataset,
+    { id: 'conv', type: 'wis2-cloudevent-to-wnm', dataset: dataset.id, wires: [['ok'], ['rej']], ...extra },
+    { id: 'ok', type: 'helper' },
+    { id: 'rej', type: 'helper' },
+  ]);
+}
+
+describe('CloudEvent to WNM node', () => {
+  before((done) => {
+    helper.startServer(done);
+  });
+  after((done) => {
+    helper.stopServer(done);
+  });
+  afterEach(() => helper.unload());
+
+  async function start(extra: Record<string, unknown> = {}, config = ARGO): Promise<Recorder> {
+    await helper.load(wis2Nodes, flow(datasetConfig('ds', config), extra));
+    return new Recorder(['ok', 'rej']);
+  }
+
+  for (const [form, payload] of [
+    ['a Buffer', () => fs.readFileSync(BUFR)],
+    ['a string', () => fs.readFileSync(BUFR, 'utf8')],
+    ['an object', () => readJson(BUFR)],
+  ] as const) {
+    it(`turns the BUFR sample given as ${form} into a schema-valid WNM on output 1`, async () => {
+      const rec = await start();
+      helper.getNode('conv').receive({ payload: payload(), _msgid: 'm1' });
+      await rec.wait(1);
+      await Recorder.settle();
+      assert.equal(rec.from('rej').length, 0);
+      const msg = rec.from('ok').at(0);
+      assert.ok(msg);
+      assert.equal(msg._msgid, 'm1');
+      assert.equal(msg.topic, ARGO.topic);
+      assert.deepEqual(officialWnmErrors(msg.payload), []);
+      const wnm = msg.payload as { properties: { integrity: unknown } };
+      assert.deepEqual(wnm.properties.integrity, { method: 'sha3-256', value: '8roCSwmGq459PsJ1UFxZBw1FP0dk5IrZ6q2VWb92uQY=' });
+      const info = msg.wis2 as Record<string, unknown>;
+      assert.equal(info.operation, 'canonical');
+      assert.equal(info.eventId, 'IOPX01_LFVX_251403');
+      assert.equal(info.centreId, 'fr-ifremer-argo');
+      assert.equal(info.dataId, 'wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers/etc/bufr/202503/IOPX01_LFVX_251403.BU');
+    });
+  }
+
+  it('reads MQTT 5 binary mode from user properties', async () => {
+    const rec = await start();
+    const ev = readJson(NETCDF) as Record<string, unknown>;
+    const { data, ...attrs } = ev;
+    const userProperties = Object.fromEntries(Object.entries(attrs).filter(([k]) => k !== 'datacontenttype'));
+    helper.getNode('conv').receive({ payload: Buffer.from(JSON.stringify(data)), contentType: 'application/json', userProperties });
+    await rec.wait(1);
+    const msg = rec.from('ok').at(0);
+    assert.equal((msg?.wis2 as { eventId: string }).eventId, 'Profile7901113_022A');
+    assert.deepEqual(officialWnmErrors(msg?.payload), []);
+  });
+
+  it('sends one message per data asset, each with its own _msgid', async () => {
+    const rec = await start();
+    const ev = readJson(NETCDF) as { data: { assets: Record<string, unknown> } };
+    ev.data.assets['R7901113_023.nc'] = {
+      href: 'https://data-argo.ifremer.fr/dac/coriolis/7901113/profiles/R7901113_023.nc',
+      roles: ['data'],
+      'file:size': 100,
+    };
+    helper.getNode('conv').receive({ payload: ev });
+    await rec.wait(2);
+    const msgs = rec.from('ok');
+    assert.equal(msgs.length, 2);
+    assert.notEqual(msgs.at(0)?._msgid, msgs.at(1)?._msgid);
+    assert.notEqual((msgs.at(0)?.payload as { id: string }).id, (msgs.at(1)?.payload as { id: string }).id);
+  });
+
+  it('rejects a bad event on output 2 with the error and the original payload', async () => {
+    const rec = await start();
+    const raw = fs.readFileSync(BUFR, 'utf8').replace('"specversion": "1.0"', '"specversion": "1.0.2"');
+    helper.getNode('conv').receive({ payload: raw });
+    await rec.wait(1);
+    await Recorder.settle();
+    assert.equal(rec.from('ok').length, 0);
+    const msg = rec.from('rej').at(0);
+    assert.equal(msg?.payload, raw);
+    assert.deepEqual(Object.keys(msg.error as object).sort(), ['code', 'message', 'path', 'stage']);
+    assert.equal((msg.error as { code: string }).code, 'ce.unsupported_specversion');
+    assert.equal((msg.error as { path: string }).path, '/specversion');
+  });
+
+  it('rejects a file outside the Argo layout', async () => {
+    const rec = await start();
+    const ev = readJson(NETCDF) as { data: { assets: Record<string, { href: string }> } };
+    ev.data.assets['R7901113_022.nc'].href = 'https://data-argo.ifremer.fr/dac/coriolis/7901113/profiles/R7901999_022.nc';
+    helper.getNode('conv').receive({ payload: ev });
+    await rec.wait(1);
+    const err = rec.from('rej').at(0)?.error as { code: string; stage: string; path: string };
+    assert.equal(err.code, 'href.path_pattern');
+    assert.equal(err.stage, 'dataset');
+    assert.equal(err.path, '/data/assets/R7901113_022.nc/href');
+  });
+
+  it('forces the link relation when configured', async () => {
+    const rec = await start({ operation: 'deletion' });
+    helper.getNode('conv').receive({ payload: readJson(BUFR) });
+    await rec.wait(1);
+    assert.equal((rec.from('ok').at(0)?.payload as { links: { rel: string }[] }).links.at(0)?.rel, 'deletion');
+  });
+
+  it('rejects event types outside the configured pattern', async () => {
+    const rec = await start({ eventTypes: 'org\\.example\\..*' });
+    helper.getNode('conv').receive({ payload: readJson(BUFR) });
+    await rec.wait(1);
+    assert.equal((rec.from('rej').at(0)?.error as { code: string }).code, 'ce.type_not_accepted');
+  });
+
+  it('applies the configured size cap before decoding', async () => {
+    const rec = await start({ maxBytes: 500 });
+    helper.getNode('conv').receive({ payload: fs.readFileSync(BUFR) });
+    await rec.wait(1);
+    assert.equal((rec.from('rej').at(0)?.error as { code: string }).code, 'intake.too_large');
+  });
+
+  it('rejects every message, with the reason, when the dataset is invalid', async () => {
+    const rec = await start({}, { ...ARGO, topic: ARGO.topic.replace('data/core', 'core/data') });
+    helper.getNode('conv').receive({ payload: readJson(BUFR) });
+    await rec.wait(1);
+    const err = rec.from('rej').at(0)?.error as { code: string; stage: string; message: string };
+    assert.equal(err.code, 'config.topic');
+    assert.equal(err.stage, 'config');
+    assert.match(err.message, /swapped/);
+  });
+
+  it('rejects every message when no dataset is configured', async () => {
+    await helper.load(wis2Nodes, onTab([
+      { id: 'conv', type: 'wis2-cloudevent-to-wnm', dataset: '', wires: [['ok'], ['rej']] },
+      { id: 'ok', type: 'helper' },
+      { id: 'rej', type: 'helper' },
+    ]));
+    const rec = new Recorder(['ok', 'rej']);
+    helper.getNode('conv').receive({ payload: readJson(BUFR) });
+    await rec.wait(1);
+    assert.equal((rec.from('rej').at(0)?.error as { code: string }).code, 'config.no_dataset');
+  });
+
+  it('reads the dataset from environment variables', async () => {
+    process.env.WIS2_TEST_CENTRE = 'fr-ifremer-argo';
+    process.env.WIS2_TEST_TOPIC = ARGO.topic;
+    try {
+      await helper.load(wis2Nodes, flow({ ...datasetConfig('ds', ARGO), centreId: '${WIS2_TEST_CENTRE}', topic: '${WIS2_TEST_TOPIC}' }));
+      const rec = new Recorder(['ok', 'rej']);
+      helper.getNode('conv').receive({ payload: readJson(BUFR) });
+      await rec.wait(1);
+      assert.equal(rec.from('ok').at(0)?.topic, ARGO.topic);
+    } finally {
+      delete process.env.WIS2_TEST_CENTRE;
+      delete process.env.WIS2_TEST_TOPIC;
+    }
+  });
+
+  it('shows counts in its status', async () => {
+    const rec = await start();
+    const statuses: { text?: string; fill?: string }[] = [];
+    (helper.getNode('conv') as unknown as EventEmitter).on('call:status', (call: { args: [{ text?: string; fill?: string }] }) => {
+      statuses.push(call.args[0]);
+    });
+    const conv = helper.getNode('conv');
+    conv.receive({ payload: readJson(BUFR) });
+    conv.receive({ payload: '{' });
+    await rec.wait(2);
+    await Recorder.settle(400);
+    const last = statuses.at(-1);
+    assert.equal(last?.fill, 'red');
+    assert.match(last.text ?? '', /counts|1 sent, 1 rejected/);
+  });
+});

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { helper, wis2Nodes, onTab, Recorder } from '../helpers/nodes';
+import { reference, readJson, listJson } from '../helpers/reference';
+
+interface Report {
+  'ets-report': { summary: { PASSED: number; FAILED: number; WARNING: number; SKIPPED: number }; tests: { id: string; code: string }[] };
+}
+
+const CONF = 'http://wis.wmo.int/spec/wnm/1/conf/core/';
+
+describe('WNM validator node', () => {
+  before((done) => {
+    helper.startServer(done);
+  });
+  after((done) => {
+    helper.stopServer(done);
+  });
+  afterEach(() => helper.unload());
+
+  async function start(warnings = 'valid'): Promise<Recorder> {
+    await helper.load(wis2Nodes, onTab([
+      { id: 'v', type: 'wis2-wnm-validator', warnings, wires: [['valid'], ['invalid']] },
+      { id: 'valid', type: 'helper' },
+      { id: 'invalid', type: 'helper' },
+    ]));
+    return new Recorder(['valid', 'invalid']);
+  }
+
+  it('sends every official example to the valid output with its report', async () => {
+    const rec = await start();
+    const files = listJson(reference('wnm', 'examples'));
+    for (const file of files) helper.getNode('v').receive({ payload: fs.readFileSync(file), file: path.basename(file) });
+    await rec.wait(files.length);
+    await Recorder.settle();
+    assert.equal(rec.from('invalid').length, 0, JSON.stringify(rec.from('invalid').map((m) => m.file)));
+    for (const msg of rec.from('valid')) {
+      const report = msg.report as Report;
+      assert.equal(report['ets-report'].summary.FAILED, 0);
+      assert.ok(report['ets-report'].tests.some((t) => t.id === CONF + 'validation' && t.code === 'PASSED'));
+    }
+  });
+
+  it('sends a message with two canonical links to the invalid output, naming the links test', async () => {
+    const rec = await start();
+    const wnm = readJson(reference('wnm', 'examples', 'example3.json')) as { links: unknown[] };
+    wnm.links.push({ href: 'https://example.org/other.txt', rel: 'canonical' });
+    helper.getNode('v').receive({ payload: wnm });
+    await rec.wait(1);
+    const msg = rec.from('invalid').at(0);
+    assert.equal(msg?.payload, wnm, 'the payload is passed on unchanged');
+    const failed = (msg.report as Report)['ets-report'].tests.filter((t) => t.code === 'FAILED').map((t) => t.id);
+    assert.deepEqual(failed, [CONF + 'links']);
+  });
+
+  it('treats warnings as invalid when configured', async () => {
+    const rec = await start('invalid');
+    // the EUMETSAT examples carry hex digests: a WARNING, not a failure
+    helper.getNode('v').receive({ payload: fs.readFileSync(reference('wnm', 'examples', 'eumetsat-msg-seviri-core-notification.json')) });
+    await rec.wait(1);
+    const msg = rec.from('invalid').at(0);
+    assert.ok(msg);
+    assert.equal((msg.report as Report)['ets-report'].summary.FAILED, 0);
+    assert.ok((msg.report as Report)['ets-report'].summary.WARNING > 0);
+  });
+
+  it('reports garbage as invalid instead of failing', async () => {
+    const rec = await start();
+    const v = helper.getNode('v');
+    for (const payload of ['not json', Buffer.from([0xff, 0xfe]), 42, null, [], { id: 1 }]) v.receive({ payload });
+    await rec.wait(6);
+    await Recorder.settle();
+    assert.equal(rec.from('invalid').length, 6);
+    assert.equal(rec.from('valid').length, 0);
+    for (const msg of rec.from('invalid')) {
+      assert.ok((msg.report as Report)['ets-report'].tests.some((t) => t.id === CONF + 'validation' && t.code === 'FAILED'));
+    }
+  });
+});
