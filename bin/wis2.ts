@@ -14,6 +14,9 @@ groups:
   wnm       build and validate WIS2 Notification Messages
   topic     validate WIS2 Topic Hierarchy topics
   wcmp      validate WCMP2 discovery metadata records
+  flows     install the shipped flows into a Node-RED user directory
+  simulate  publish sample file events (the diffusion system's side)
+  receive   subscribe and check notifications (a Global Broker's side)
 run "wis2 <group> --help" for the commands of a group`;
 
 function groups(): string[] {
@@ -24,7 +27,8 @@ function groups(): string[] {
 }
 
 export async function main(argv: string[], io: CommandIo): Promise<number> {
-  const [group, ...rest] = argv;
+  const group = argv.at(0);
+  const rest = argv.slice(1);
   if (group === undefined || group === '--help' || group === '-h') {
     io.out(USAGE);
     return group === undefined ? EX_USAGE : 0;
