@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import { freePort } from '../../bin/launch';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -44,17 +45,7 @@ export function needMosquitto(ctx: Mocha.Context): void {
   ctx.skip();
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from '../../bin/launch';
 
 export function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -118,9 +109,9 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
   const start = async (): Promise<void> => {
     const proc = spawn(bin, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
-    proc.stdout?.on('data', (d: Buffer) => (logText += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (logText += d.toString()));
-    const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`mosquitto exited (${String(code)}):\n${logText}`))));
+    proc.stdout.on('data', (d: Buffer) => (logText += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (logText += d.toString()));
+    const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => { reject(new Error(`mosquitto exited (${String(code)}):\n${logText}`)); }));
     await Promise.race([Promise.all(ports.map((p) => waitForPort(p))), exited]);
     proc.removeAllListeners('exit');
   };
@@ -129,7 +120,7 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
     child = undefined;
     if (!proc || proc.exitCode !== null) return;
     await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
+      proc.once('exit', () => { resolve(); });
       proc.kill('SIGTERM');
     });
   };

@@ -1,0 +1,86 @@
+'use strict';
+/**
+ * Node-RED settings of the WIS2 pipeline, shared by the container (/data/settings.js) and by
+ * `npm start`. Everything that differs between deployments comes from the environment; the
+ * shipped flows only ever say ${NAME}.
+ */
+const crypto = require('node:crypto');
+const os = require('node:os');
+
+const env = process.env;
+
+function defaultTo(name, value) {
+  if (env[name] === undefined || env[name] === '') env[name] = value;
+}
+
+// The flows read these as ${NAME}; an unset name would stay a literal "${NAME}" in the flow.
+defaultTo('MQTT_URL', 'mqtt://127.0.0.1:1883');
+defaultTo('MQTT_USERNAME', '');
+defaultTo('MQTT_PASSWORD', '');
+defaultTo('MQTT_CLIENT_ID', `wis2-pipeline-${os.hostname()}`);
+if (!env.WIS2_MQTT_URL) {
+  // no separate WIS2 broker: the output goes to the input broker, with the same account
+  env.WIS2_MQTT_URL = env.MQTT_URL;
+  defaultTo('WIS2_MQTT_USERNAME', env.MQTT_USERNAME);
+  defaultTo('WIS2_MQTT_PASSWORD', env.MQTT_PASSWORD);
+}
+defaultTo('WIS2_MQTT_USERNAME', '');
+defaultTo('WIS2_MQTT_PASSWORD', '');
+defaultTo('WIS2_DEAD_LETTER_TOPIC', 'wis2/rejected/fr-ifremer-argo');
+
+const host = env.NODE_RED_HOST || '127.0.0.1';
+const port = Number(env.NODE_RED_PORT || 1880);
+const adminUser = env.NODE_RED_ADMIN_USER || '';
+const adminPassword = env.NODE_RED_ADMIN_PASSWORD || '';
+const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+
+if (!loopback && !(adminUser && adminPassword)) {
+  // The editor can run arbitrary code (function nodes): never expose it without a login.
+  throw new Error(
+    `Node-RED listens on ${host}: set NODE_RED_ADMIN_USER and NODE_RED_ADMIN_PASSWORD, or NODE_RED_HOST=127.0.0.1`,
+  );
+}
+
+function same(a, b) {
+  const x = crypto.createHash('sha256').update(String(a)).digest();
+  const y = crypto.createHash('sha256').update(String(b)).digest();
+  return crypto.timingSafeEqual(x, y);
+}
+
+const adminAuth =
+  adminUser && adminPassword
+    ? {
+        type: 'credentials',
+        users: (username) => Promise.resolve(username === adminUser ? { username, permissions: '*' } : null),
+        authenticate: (username, password) =>
+          Promise.resolve(same(username, adminUser) && same(password, adminPassword) ? { username: adminUser, permissions: '*' } : null),
+      }
+    : undefined;
+
+module.exports = {
+  uiHost: host,
+  uiPort: port,
+  flowFile: env.WIS2_FLOW_FILE || 'flows.json',
+  flowFilePretty: true,
+  // Credentials of the shipped flows are ${NAME} references, never secrets; a secret from the
+  // environment encrypts whatever a user adds in the editor.
+  credentialSecret: env.NODE_RED_CREDENTIAL_SECRET || false,
+  adminAuth,
+  nodesDir: env.WIS2_NODES_DIR ? [env.WIS2_NODES_DIR] : [],
+  mqttReconnectTime: Number(env.MQTT_RECONNECT_MS || 2000),
+  contextStorage: {
+    default: { module: 'memory' },
+    file: { module: 'localfilesystem' },
+  },
+  logging: { console: { level: env.NODE_RED_LOG_LEVEL || 'info', metrics: false, audit: false } },
+  editorTheme: {
+    projects: { enabled: false },
+    tours: false,
+    palette: { catalogues: [] },
+  },
+  externalModules: { palette: { allowInstall: false }, modules: { allowInstall: false } },
+  telemetry: { enabled: false },
+  diagnostics: { enabled: false },
+  functionExternalModules: false,
+  exportGlobalContextKeys: false,
+};
