@@ -1,0 +1,79 @@
+#!/bin/sh
+# Writes Mosquitto's password file and ACL from the environment, then runs the command it is
+# given (the broker). It runs at every start, so secrets live only in the environment: changing
+# a password is a restart, and nothing secret is kept in the repository, the image or a volume.
+# Without a command it only writes the two files, which is how the tests use it.
+#
+# Users: PRODUCER_USERNAME/PRODUCER_PASSWORD (the diffusion system), PIPELINE_USERNAME/
+# PIPELINE_PASSWORD (Node-RED), SUBSCRIBER_USERNAME/SUBSCRIBER_PASSWORD (read-only, WIS2's
+# public everyone/everyone by default). The paths default to the container's layout.
+set -eu
+
+auth_dir=${MOSQUITTO_AUTH_DIR:-/mosquitto/auth}
+acl_template=${MOSQUITTO_ACL_TEMPLATE:-/mosquitto/config/acl.template}
+data_dir=${MOSQUITTO_DATA_DIR:-/mosquitto/data}
+passwd_tool=${MOSQUITTO_PASSWD:-mosquitto_passwd}
+
+producer_user=${PRODUCER_USERNAME:-diffusion}
+pipeline_user=${PIPELINE_USERNAME:-wis2-pipeline}
+subscriber_user=${SUBSCRIBER_USERNAME:-everyone}
+subscriber_password=${SUBSCRIBER_PASSWORD:-everyone}
+
+fail() {
+  echo "mosquitto entrypoint: $*" >&2
+  exit 1
+}
+
+# The names go into the ACL and the password file: keep them to characters both read literally.
+check_name() {
+  case $2 in
+    '' | *[!A-Za-z0-9._-]*) fail "$1 must be letters, digits, '.', '_' or '-' (got '$2')" ;;
+  esac
+}
+check_name PRODUCER_USERNAME "$producer_user"
+check_name PIPELINE_USERNAME "$pipeline_user"
+check_name SUBSCRIBER_USERNAME "$subscriber_user"
+if [ "$producer_user" = "$pipeline_user" ] || [ "$producer_user" = "$subscriber_user" ] ||
+  [ "$pipeline_user" = "$subscriber_user" ]; then
+  fail "PRODUCER_USERNAME, PIPELINE_USERNAME and SUBSCRIBER_USERNAME must differ: each has its own rights"
+fi
+[ -n "${PRODUCER_PASSWORD:-}" ] || fail "set PRODUCER_PASSWORD"
+[ -n "${PIPELINE_PASSWORD:-}" ] || fail "set PIPELINE_PASSWORD"
+[ -n "$subscriber_password" ] || fail "SUBSCRIBER_PASSWORD is empty"
+[ -r "$acl_template" ] || fail "cannot read the ACL template $acl_template"
+
+umask 077
+mkdir -p "$auth_dir"
+# Written aside then renamed, so a failed start never leaves a half-written file behind.
+passwd_new="$auth_dir/passwd.new"
+acl_new="$auth_dir/acl.new"
+rm -f "$passwd_new" "$acl_new"
+
+"$passwd_tool" -c -b "$passwd_new" "$producer_user" "$PRODUCER_PASSWORD"
+"$passwd_tool" -b "$passwd_new" "$pipeline_user" "$PIPELINE_PASSWORD"
+"$passwd_tool" -b "$passwd_new" "$subscriber_user" "$subscriber_password"
+
+sed -e "s/\${PRODUCER_USERNAME}/$producer_user/g" \
+  -e "s/\${PIPELINE_USERNAME}/$pipeline_user/g" \
+  -e "s/\${SUBSCRIBER_USERNAME}/$subscriber_user/g" \
+  "$acl_template" >"$acl_new"
+# A placeholder left over would silently grant nothing to the user it was meant for.
+if grep -v '^[[:space:]]*#' "$acl_new" | grep -q '\${'; then
+  fail "unknown placeholder in $acl_template: $(grep -v '^[[:space:]]*#' "$acl_new" | grep '\${' | head -n 1)"
+fi
+
+mv -f "$passwd_new" "$auth_dir/passwd"
+mv -f "$acl_new" "$auth_dir/acl"
+
+# The broker drops to its own user after start: it must still be able to read these files and to
+# write its persistence (a bind-mounted data directory may belong to someone else).
+if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
+  chown -R mosquitto:mosquitto "$auth_dir"
+  if [ -d "$data_dir" ]; then chown -R mosquitto:mosquitto "$data_dir"; fi
+fi
+
+echo "mosquitto entrypoint: users $producer_user (producer), $pipeline_user (pipeline), $subscriber_user (read-only) written to $auth_dir" >&2
+
+if [ "$#" -gt 0 ]; then
+  exec "$@"
+fi
