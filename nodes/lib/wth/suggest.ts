@@ -83,12 +83,18 @@ export function similarity(input: string, candidate: string): number {
 const THRESHOLD = 0.5;
 /** Candidates much worse than the best one are noise beside it. */
 const SPREAD = 0.15;
+/**
+ * Known levels are at most about 40 characters; a much longer input is no typo of one, and
+ * comparing it costs time proportional to its length times every candidate's.
+ */
+export const MAX_SUGGEST_LENGTH = 128;
 
 /**
  * The known values closest to `input`, best first, at most `limit` of them; empty when none
  * is close enough to be a plausible intent.
  */
 export function nearest(input: string, candidates: Iterable<string>, limit = 3): string[] {
+  if (input.length > MAX_SUGGEST_LENGTH) return [];
   const scored: { value: string; score: number; distance: number }[] = [];
   for (const value of new Set(candidates)) {
     if (value === input) continue;

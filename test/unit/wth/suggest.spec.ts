@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { didYouMean, editDistance, nearest, similarity } from '../../../nodes/lib/wth/suggest';
+import { validateTopic } from '../../../nodes/lib/wth';
+import { MAX_SUGGEST_LENGTH, didYouMean, editDistance, nearest, similarity } from '../../../nodes/lib/wth/suggest';
 
 describe('did-you-mean ranking', () => {
   it('counts edits, transpositions included', () => {
@@ -30,5 +31,19 @@ describe('did-you-mean ranking', () => {
   it('words a list of candidates', () => {
     assert.equal(didYouMean(['a']), 'did you mean "a"?');
     assert.equal(didYouMean(['a', 'b', 'c']), 'did you mean "a", "b" or "c"?');
+  });
+});
+
+describe('suggestions on hostile input', () => {
+  it('are not computed for a level far longer than any known one (no quadratic work on it)', () => {
+    const long = 'fr-ifremer-argo'.repeat(4400);
+    assert.ok(long.length > MAX_SUGGEST_LENGTH);
+    assert.deepEqual(nearest(long, ['fr-ifremer-argo']), []);
+    const check = validateTopic(`origin/a/wis2/${long}/data/core/ocean/surface-based-observations/drifting-ocean-profilers`);
+    assert.equal(check.valid, false);
+    const problem = check.errors.find((e) => e.code === 'centre-id-unknown');
+    assert.ok(problem);
+    assert.deepEqual(problem.candidates ?? [], []);
+    assert.doesNotMatch(problem.suggestion ?? '', /did you mean/);
   });
 });
