@@ -127,10 +127,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
   let output = '';
-  let started = false;
   const onData = (d: Buffer): void => {
     output += d.toString();
-    if (output.includes('Started flows')) started = true;
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
@@ -140,7 +138,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   );
   const ready = (async () => {
     for (;;) {
-      if ((await get(url)) === 200 && (options.quiet ? started : true)) return;
+      // the editor answers once the runtime has loaded the flows and started them
+      if ((await get(url)) === 200) return;
       await new Promise((r) => setTimeout(r, 200));
     }
   })();

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../bin/launch';
+import { repoRoot } from '../helpers/reference';
+
+/** `npm start` itself (its built entry point): what a newcomer runs first. */
+const START = path.join(repoRoot, 'dist', 'bin', 'start.js');
+
+function run(env: NodeJS.ProcessEnv): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [START], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, out: () => out, err: () => err, exit };
+}
+
+async function occupy(): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  assert.ok(addr && typeof addr === 'object');
+  return { port: addr.port, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+describe('npm start', function () {
+  this.timeout(90_000);
+  const dirs: string[] = [];
+  after(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  function userDir(): string {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-start-'));
+    dirs.push(d);
+    return d;
+  }
+
+  it('says in one line that the MQTT port is taken, and what to set', async () => {
+    const busy = await occupy();
+    try {
+      const r = run({ MQTT_PORT: String(busy.port), NODE_RED_PORT: String(await freePort()), WIS2_USER_DIR: userDir() });
+      assert.equal(await r.exit, 1);
+      const lines = r.err().trim().split('\n');
+      assert.equal(lines.length, 1, r.err());
+      assert.match(lines[0] ?? '', new RegExp(`port ${busy.port} on 127\\.0\\.0\\.1 is in use: set MQTT_PORT to a free port, or MQTT_URL`));
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('says in one line that the editor port is taken, and what to set', async () => {
+    const busy = await occupy();
+    try {
+      const r = run({ NODE_RED_PORT: String(busy.port), MQTT_PORT: String(await freePort()), WIS2_USER_DIR: userDir() });
+      assert.equal(await r.exit, 1);
+      assert.deepEqual(r.err().trim().split('\n').length, 1, r.err());
+      assert.match(r.err(), /is in use: set NODE_RED_PORT to a free port/);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('serves the editor with the Argo flow deployed and the embedded broker connected, and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const dir = userDir();
+    const r = run({ NODE_RED_PORT: String(port), MQTT_PORT: String(await freePort()), WIS2_USER_DIR: dir });
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!r.out().includes('Node-RED editor: http://127.0.0.1:')) {
+        if (Date.now() > deadline || r.child.exitCode !== null) assert.fail(`npm start did not come up:\n${r.out()}\n${r.err()}`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      const editor = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(editor.status, 200);
+      const flows = (await (await fetch(`http://127.0.0.1:${port}/flows`)).json()) as { id: string; type: string }[];
+      assert.ok(flows.some((n) => n.id === 'wis2-argo-convert' && n.type === 'wis2-cloudevent-to-wnm'));
+      assert.ok(fs.existsSync(path.join(dir, 'flows.json')), 'the shipped flows are installed in the user directory');
+      while (!/Connected to broker: mqtt:\/\/127\.0\.0\.1:\d+/.test(r.out())) {
+        if (Date.now() > deadline) assert.fail(r.out());
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    } finally {
+      r.child.kill('SIGTERM');
+    }
+    assert.equal(await r.exit, 0);
+  });
+});
