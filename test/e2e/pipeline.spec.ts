@@ -33,13 +33,14 @@ function badEvents(): { name: string; bytes: Buffer; code: string }[] {
   const sample = JSON.parse(sampleEvents()[0]?.toString('utf8') ?? '{}') as Record<string, unknown> & { data: { assets: Record<string, { href: string }> } };
   const withHref = (href: string): Buffer => {
     const copy = structuredClone(sample);
-    const key = Object.keys(copy.data.assets)[0] ?? '';
-    const asset = copy.data.assets[key];
-    if (asset) asset.href = href;
+    const [asset] = Object.values(copy.data.assets);
+    assert.ok(asset);
+    asset.href = href;
     copy.id = `bad-${href.length}`;
     return Buffer.from(JSON.stringify(copy));
   };
-  const { source: _source, ...noSource } = sample;
+  const noSource: Record<string, unknown> = { ...sample };
+  Reflect.deleteProperty(noSource, 'source');
   return [
     { name: 'not JSON', bytes: Buffer.from('{"specversion": "1.0", '), code: 'intake.invalid_json' },
     { name: 'no source', bytes: Buffer.from(JSON.stringify(noSource)), code: 'ce.missing_attribute' },

@@ -1,31 +1,38 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { freePort } from '../../bin/launch';
 import { repoRoot } from '../helpers/reference';
 
 /** `npm start` itself (its built entry point): what a newcomer runs first. */
 const START = path.join(repoRoot, 'dist', 'bin', 'start.js');
 
-function run(env: NodeJS.ProcessEnv): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+function run(env: NodeJS.ProcessEnv): { child: ChildProcessByStdio<null, Readable, Readable>; out: () => string; err: () => string; exit: Promise<number | null> } {
   const child = spawn(process.execPath, [START], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      resolve(code);
+    });
+  });
   return { child, out: () => out, err: () => err, exit };
 }
 
 async function occupy(): Promise<{ port: number; close: () => Promise<void> }> {
   const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => {
+    server.listen(0, '127.0.0.1', r);
+  });
   const addr = server.address();
   assert.ok(addr && typeof addr === 'object');
-  return { port: addr.port, close: () => new Promise((r) => server.close(() => r())) };
+  return { port: addr.port, close: () => new Promise((r) => server.close(() => { r(); })) };
 }
 
 describe('npm start', function () {
