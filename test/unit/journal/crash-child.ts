@@ -1,0 +1,72 @@
+/**
+ * Run by the crash specs as a separate process, which they SIGKILL at a random moment. It
+ * writes, to a log file, a line before and after every operation on the journal or the
+ * memory: a log line is one write(2) to a regular file, so what the child logged survives the
+ * kill, and the parent knows exactly which operations returned and which one was cut short.
+ *
+ *   node crash-child.js journal <dir> <log> <round>
+ *   node crash-child.js memory <file> <log> <round>
+ */
+import fs from 'node:fs';
+import { Journal } from '../../../nodes/lib/journal';
+import { AnnouncementMemory } from '../../../nodes/lib/memory';
+import { AWKWARD, crashPayload } from './helpers';
+
+const [mode, target, logFile, roundText] = process.argv.slice(2);
+const round = Number(roundText);
+const log = fs.openSync(logFile, 'a');
+const say = (line: string): void => {
+  fs.writeSync(log, line + '\n');
+};
+
+let seed = (round * 2654435761) >>> 0 || 7;
+function random(n: number): number {
+  seed ^= seed << 13;
+  seed >>>= 0;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  seed >>>= 0;
+  return seed % n;
+}
+
+function ready(): void {
+  if (process.send) process.send('ready');
+}
+
+if (mode === 'journal') {
+  const journal = Journal.open({ dir: target, segmentBytes: 64 * 1024 });
+  // entries of earlier rounds wait too: acknowledging them here mixes old and new, out of order
+  const waiting = journal.unacked();
+  ready();
+  for (let i = 1; ; i++) {
+    say(`A ${round} ${i}`);
+    const seq = journal.append(crashPayload(round, i));
+    say(`a ${round} ${i} ${seq}`);
+    waiting.push(seq);
+    const acks = waiting.length > 400 ? 2 : random(10) < 9 ? 1 : 0;
+    for (let k = 0; k < acks && waiting.length > 0; k++) {
+      const victim = waiting.splice(random(waiting.length), 1)[0];
+      say(`K ${victim}`);
+      journal.ack(victim);
+      say(`k ${victim}`);
+    }
+  }
+} else if (mode === 'memory') {
+  const memory = AnnouncementMemory.open({ file: target });
+  ready();
+  for (let i = 1; ; i++) {
+    const key = `k${random(300)}${AWKWARD[random(AWKWARD.length)]}`;
+    if (random(100) < 15) {
+      say(JSON.stringify(['D', key]));
+      memory.delete(key);
+      say(JSON.stringify(['d', key]));
+    } else {
+      const fingerprint = `r${round}-i${i}-${AWKWARD[random(AWKWARD.length)]}`;
+      say(JSON.stringify(['S', key, fingerprint]));
+      memory.set(key, fingerprint);
+      say(JSON.stringify(['s', key, fingerprint]));
+    }
+  }
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}

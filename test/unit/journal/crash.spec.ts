@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Journal } from '../../../nodes/lib/journal';
+import { AnnouncementMemory } from '../../../nodes/lib/memory';
+import { cleanup, crashPayload, tempDir } from './helpers';
+
+const CHILD = path.join(__dirname, 'crash-child.js');
+const ROUNDS = 10;
+
+/**
+ * Starts the child, waits until it has opened its journal or memory, lets it run for a random
+ * while and SIGKILLs it. Returns the complete lines of its log (a line cut by the kill is
+ * dropped: the operation it announced is the one in flight either way).
+ */
+async function runAndKill(mode: 'journal' | 'memory', target: string, logFile: string, round: number): Promise<string[]> {
+  fs.writeFileSync(logFile, '');
+  const child = fork(CHILD, [mode, target, logFile, String(round)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => {
+    child.on('exit', (_code, signal) => {
+      resolve(signal);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => {
+      resolve();
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`child exited (${String(code)}) before it was ready: ${stderr}`));
+    });
+  });
+  // from "just opened" to well into the run: kills land in appends, acks, rotations, copies
+  await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 250));
+  child.kill('SIGKILL');
+  const signal = await exited;
+  assert.equal(signal, 'SIGKILL', `the child ended on its own: ${stderr}`);
+  const text = fs.readFileSync(logFile, 'utf8');
+  const lines = text.split('\n');
+  lines.pop();
+  return lines;
+}
+
+describe('journal and memory under SIGKILL', function () {
+  this.timeout(120_000);
+  afterEach(cleanup);
+
+  it('a killed writer loses no returned append and no returned ack, and invents nothing', async () => {
+    const work = tempDir();
+    const dir = path.join(work, 'journal');
+    const logFile = path.join(work, 'child.log');
+    /** seq -> [round, i] of every entry known to be waiting */
+    const expected = new Map<number, [number, number]>();
+    const acked = new Set<number>();
+    let lastSeq = 0;
+    let appendsSeen = 0;
+    let acksSeen = 0;
+    for (let round = 1; round <= ROUNDS; round++) {
+      const lines = await runAndKill('journal', dir, logFile, round);
+      let inflightAppend: [number, number] | undefined;
+      let inflightAck: number | undefined;
+      for (const line of lines) {
+        const [op, a, b, c] = line.split(' ');
+        if (op === 'A') inflightAppend = [Number(a), Number(b)];
+        else if (op === 'a') {
+          const seq = Number(c);
+          assert.ok(seq > lastSeq, `sequence went from ${lastSeq} to ${seq}`);
+          lastSeq = seq;
+          expected.set(seq, [Number(a), Number(b)]);
+          inflightAppend = undefined;
+          appendsSeen++;
+        } else if (op === 'K') inflightAck = Number(a);
+        else if (op === 'k') {
+          assert.ok(expected.delete(Number(a)), `acknowledged ${a}, which was not waiting`);
+          acked.add(Number(a));
+          inflightAck = undefined;
+          acksSeen++;
+        }
+      }
+      const journal = Journal.open({ dir, segmentBytes: 64 * 1024 });
+      try {
+        for (const w of journal.recoveryWarnings) assert.match(w, /torn record/, `only a torn write can come from a kill: ${w}`);
+        const found = new Set(journal.unacked());
+        for (const [seq, [r, i]] of expected) {
+          if (seq === inflightAck && !found.has(seq)) {
+            // the kill came after the ack reached the file: that is allowed
+            expected.delete(seq);
+            continue;
+          }
+          assert.ok(found.has(seq), `round ${round}: entry ${seq} (${r}/${i}) returned from append and was never acknowledged, but is gone`);
+          assert.deepEqual(journal.read(seq), crashPayload(r, i), `entry ${seq} changed`);
+        }
+        for (const seq of found) {
+          assert.ok(!acked.has(seq), `entry ${seq} was acknowledged but came back`);
+          if (expected.has(seq)) continue;
+          // only the append the kill interrupted may be there without having returned
+          assert.ok(inflightAppend !== undefined, `entry ${seq} was never appended`);
+          assert.ok(seq > lastSeq, `unexpected entry ${seq}`);
+          assert.deepEqual(journal.read(seq), crashPayload(inflightAppend[0], inflightAppend[1]));
+          expected.set(seq, inflightAppend);
+          lastSeq = seq;
+          inflightAppend = undefined;
+        }
+        assert.equal(journal.pending(), expected.size);
+      } finally {
+        journal.close();
+      }
+    }
+    // the kills must have landed in real work, not in the child's start-up
+    assert.ok(appendsSeen > 100 && acksSeen > 100, `appends ${appendsSeen}, acks ${acksSeen}`);
+  });
+
+  it('a killed writer keeps every announcement memory change that returned', async () => {
+    const work = tempDir();
+    const file = path.join(work, 'memory', 'announced.jsonl');
+    const logFile = path.join(work, 'child.log');
+    /** key -> fingerprint, or null once deleted */
+    const model = new Map<string, string | null>();
+    let changes = 0;
+    for (let round = 1; round <= ROUNDS; round++) {
+      const lines = await runAndKill('memory', file, logFile, round);
+      let inflight: { key: string; value: string | null } | undefined;
+      for (const line of lines) {
+        const [op, key, fingerprint] = JSON.parse(line) as [string, string, string | undefined];
+        if (op === 'S') inflight = { key, value: fingerprint ?? null };
+        else if (op === 'D') inflight = { key, value: null };
+        else {
+          model.set(key, op === 's' ? (fingerprint ?? null) : null);
+          inflight = undefined;
+          changes++;
+        }
+      }
+      const memory = AnnouncementMemory.open({ file });
+      try {
+        for (const w of memory.recoveryWarnings) assert.match(w, /torn last line/, w);
+        for (const [key, value] of model) {
+          const got = memory.get(key)?.fingerprint ?? null;
+          if (inflight !== undefined && key === inflight.key && got === inflight.value) continue;
+          assert.equal(got, value, `round ${round}: ${JSON.stringify(key)}`);
+        }
+        if (inflight !== undefined) {
+          const got = memory.get(inflight.key)?.fingerprint ?? null;
+          assert.ok(got === inflight.value || got === (model.get(inflight.key) ?? null), `in-flight change to ${JSON.stringify(inflight.key)} left ${String(got)}`);
+          model.set(inflight.key, got);
+        }
+        assert.equal(memory.size(), [...model.values()].filter((v) => v !== null).length);
+      } finally {
+        memory.close();
+      }
+      assert.ok(!fs.existsSync(`${file}.tmp`), 'a compaction interrupted by the kill left its temp file after open');
+    }
+    assert.ok(changes > 100, `changes ${changes}`);
+  });
+});

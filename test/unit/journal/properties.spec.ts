@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import path from 'node:path';
+import { Journal, JournalFullError, RECORD_OVERHEAD } from '../../../nodes/lib/journal';
+import { AnnouncementMemory } from '../../../nodes/lib/memory';
+import { AWKWARD, cleanup, tempDir } from './helpers';
+
+type Op =
+  | { kind: 'append'; size: number; fill: number }
+  | { kind: 'ack'; pick: number }
+  | { kind: 'ackUnknown'; seq: number }
+  | { kind: 'reopen' }
+  | { kind: 'list'; from: number; limit: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('append' as const), size: fc.nat({ max: 400 }), fill: fc.nat({ max: 255 }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('ack' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('ackUnknown' as const), seq: fc.integer({ min: -5, max: 1_000_000 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('list' as const), from: fc.nat({ max: 200 }), limit: fc.integer({ min: 0, max: 10 }) }) },
+);
+
+function bytesOf(size: number, fill: number, seqHint: number): Buffer {
+  const b = Buffer.alloc(size, fill);
+  // distinct entries even when size and fill repeat
+  if (size >= 4) b.writeUInt32LE(seqHint, 0);
+  return b;
+}
+
+describe('journal against a model (fast-check)', function () {
+  this.timeout(120_000);
+  afterEach(cleanup);
+
+  it('append / ack / reopen / list agree with a plain Map, whatever the order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(opArb, { maxLength: 80 }),
+        fc.integer({ min: 100, max: 2000 }),
+        fc.integer({ min: 1, max: 25 }),
+        fc.integer({ min: 200, max: 6000 }),
+        (ops, segmentBytes, maxEntries, maxBytes) => {
+          const dir = tempDir();
+          const options = { dir, segmentBytes, maxEntries, maxBytes };
+          const model = new Map<number, Buffer>();
+          let modelBytes = 0;
+          let lastSeq = 0;
+          let journal = Journal.open(options);
+          try {
+            let n = 0;
+            for (const op of ops) {
+              n++;
+              switch (op.kind) {
+                case 'append': {
+                  const entry = bytesOf(op.size, op.fill, n);
+                  const size = RECORD_OVERHEAD + entry.length;
+                  if (model.size + 1 > maxEntries || modelBytes + size > maxBytes) {
+                    assert.throws(() => journal.append(entry), JournalFullError);
+                  } else {
+                    const seq = journal.append(entry);
+                    assert.ok(seq > lastSeq, `${seq} after ${lastSeq}`);
+                    lastSeq = seq;
+                    model.set(seq, entry);
+                    modelBytes += size;
+                  }
+                  break;
+                }
+                case 'ack': {
+                  const keys = [...model.keys()];
+                  if (keys.length === 0) break;
+                  const seq = keys[op.pick % keys.length];
+                  journal.ack(seq);
+                  journal.ack(seq);
+                  modelBytes -= RECORD_OVERHEAD + model.get(seq)!.length;
+                  model.delete(seq);
+                  break;
+                }
+                case 'ackUnknown':
+                  if (!model.has(op.seq)) journal.ack(op.seq);
+                  break;
+                case 'reopen':
+                  journal.close();
+                  journal = Journal.open(options);
+                  assert.deepEqual(journal.recoveryWarnings, []);
+                  break;
+                case 'list': {
+                  const want = [...model.keys()].filter((s) => s >= op.from).slice(0, op.limit);
+                  assert.deepEqual(journal.unacked(op.from, op.limit), want);
+                  break;
+                }
+              }
+              assert.equal(journal.pending(), model.size);
+              assert.equal(journal.pendingBytes(), modelBytes);
+              assert.deepEqual(journal.unacked(), [...model.keys()]);
+            }
+            for (const [seq, entry] of model) assert.deepEqual(journal.read(seq), entry);
+            // and once more from disk alone
+            journal.close();
+            journal = Journal.open(options);
+            assert.deepEqual(journal.unacked(), [...model.keys()]);
+            for (const [seq, entry] of model) assert.deepEqual(journal.read(seq), entry);
+            if (model.size < maxEntries && modelBytes + RECORD_OVERHEAD <= maxBytes) {
+              // numbers go on past everything given before the restart, acknowledged or not
+              assert.ok(journal.append(Buffer.alloc(0)) > lastSeq);
+            }
+          } finally {
+            journal.close();
+            cleanup();
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+type MemoryOp =
+  | { kind: 'set'; key: number; fingerprint: number }
+  | { kind: 'delete'; key: number }
+  | { kind: 'wait'; ms: number }
+  | { kind: 'reopen' };
+
+const memoryOpArb: fc.Arbitrary<MemoryOp> = fc.oneof(
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant('set' as const), key: fc.nat({ max: 30 }), fingerprint: fc.nat({ max: 3 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), key: fc.nat({ max: 30 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.nat({ max: 400 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const) }) },
+);
+
+describe('announcement memory against a model (fast-check)', function () {
+  this.timeout(120_000);
+  afterEach(cleanup);
+
+  it('set / delete / time passing / reopen agree with a plain Map, with both bounds', () => {
+    fc.assert(
+      fc.property(fc.array(memoryOpArb, { maxLength: 120 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1000 }), (ops, maxEntries, maxAgeMs) => {
+        let clock = 1_000_000;
+        const options = { file: path.join(tempDir(), 'memory.jsonl'), maxEntries, maxAgeMs, now: () => clock };
+        const key = (k: number): string => `k${k}${AWKWARD[k % AWKWARD.length]}`;
+        // insertion order is announcement order, as in the memory
+        const model = new Map<string, { fingerprint: string; at: number }>();
+        let memory = AnnouncementMemory.open(options);
+        try {
+          for (const op of ops) {
+            if (op.kind === 'set') {
+              const fingerprint = AWKWARD[op.fingerprint];
+              memory.set(key(op.key), fingerprint);
+              model.delete(key(op.key));
+              model.set(key(op.key), { fingerprint, at: clock });
+              while (model.size > maxEntries) model.delete(model.keys().next().value as string);
+            } else if (op.kind === 'delete') {
+              memory.delete(key(op.key));
+              model.delete(key(op.key));
+            } else if (op.kind === 'wait') {
+              clock += op.ms;
+            } else {
+              memory.close();
+              memory = AnnouncementMemory.open(options);
+              assert.deepEqual(memory.recoveryWarnings, []);
+            }
+            for (const [k, v] of model) if (clock - v.at >= maxAgeMs) model.delete(k);
+            assert.equal(memory.size(), model.size);
+            for (let k = 0; k <= 30; k++) assert.deepEqual(memory.get(key(k)), model.get(key(k)), key(k));
+          }
+        } finally {
+          memory.close();
+          cleanup();
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
