@@ -2,8 +2,10 @@
 /**
  * `npm run demo`: starts the pipeline as `npm start` does (embedded broker, on free ports so it
  * runs beside anything), publishes the sample Argo file events, and prints each notification
- * that reaches `origin/a/wis2/#` with its validation result. Exit 0 only when every announced
- * file arrived as a valid notification and nothing went to the dead-letter topic.
+ * that reaches `origin/a/wis2/#` with its validation result: one per announced file, and the
+ * announcement of the Argo discovery metadata record that the metadata flow makes on deploy.
+ * Exit 0 only when every announced file and the record arrived as valid notifications and
+ * nothing went to the dead-letter topic.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,44 +43,63 @@ function announced(s: Sample): number {
   return data > 0 ? data : assets.length === 1 ? 1 : 0;
 }
 
+/** `origin/a/wis2/<centre-id>/metadata`: a discovery metadata notification, not data. */
+function isMetadataTopic(topic: string): boolean {
+  return topic.split('/')[4] === 'metadata';
+}
+
 async function main(): Promise<number> {
   const events = samples();
   const expected = events.reduce((n, s) => n + announced(s), 0);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-demo-'));
   const broker = await startEmbeddedBroker(0);
   const env = { ...process.env, MQTT_URL: broker.url, WIS2_MQTT_URL: '', WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS };
-  console.log(`demo: embedded broker ${broker.url}; starting Node-RED with the shipped flows…`);
-  const runtime = await startRuntime({ userDir, host: '127.0.0.1', port: await freePort(), env, quiet: true });
+  // subscribed before Node-RED starts: the metadata flow announces the record right after deploy
   const client = await mqtt.connectAsync(broker.url, { clientId: `wis2-demo-${process.pid}` });
+  await client.subscribeAsync({ 'origin/a/wis2/#': { qos: 1 }, [DEAD_LETTERS]: { qos: 1 } });
   let valid = 0;
   let invalid = 0;
+  let metadata = 0;
   let deadLetters = 0;
+  let complete = (): void => undefined;
+  const done = new Promise<void>((resolve) => {
+    complete = resolve;
+  });
+  client.on('message', (topic, payload) => {
+    if (topic === DEAD_LETTERS) {
+      deadLetters++;
+      console.log(`DEAD LETTER  ${payload.toString('utf8').slice(0, 300)}`);
+    } else {
+      const report = validateWnm(payload, { topic })['ets-report'];
+      const topicOk = validateTopic(topic, { mode: 'publication' }).valid;
+      const ok = report.summary.FAILED === 0 && topicOk;
+      const isMetadata = isMetadataTopic(topic);
+      if (!ok) invalid++;
+      else if (isMetadata) metadata++;
+      else valid++;
+      const wnm = JSON.parse(payload.toString('utf8')) as { id?: string; properties?: { data_id?: string; metadata_id?: string }; links?: { rel?: string }[] };
+      const failed = report.tests.filter((t) => t.code === 'FAILED').map((t) => t.id.split('/').pop());
+      const what = isMetadata
+        ? `metadata_id ${wnm.properties?.metadata_id ?? '?'}  link ${wnm.links?.at(0)?.rel ?? '?'}`
+        : `data_id ${wnm.properties?.data_id ?? '?'}`;
+      console.log(
+        `${ok ? 'VALID  ' : 'INVALID'}  ${topic}\n         id ${wnm.id ?? '?'}  ${payload.length} bytes  ` +
+          `tests: ${report.summary.PASSED} passed, ${report.summary.FAILED} failed, ${report.summary.WARNING} warnings` +
+          `${failed.length ? ` (${failed.join(', ')})` : ''}${topicOk ? '' : '  topic INVALID'}\n         ${what}`,
+      );
+    }
+    // every announced file and the record, whatever became of each
+    if (valid + metadata + invalid + deadLetters >= expected + 1) complete();
+  });
+  console.log(`demo: embedded broker ${broker.url}; starting Node-RED with the shipped flows…`);
+  const runtime = await startRuntime({ userDir, host: '127.0.0.1', port: await freePort(), env, quiet: true }).catch(async (err: unknown) => {
+    await client.endAsync();
+    await broker.close();
+    throw err;
+  });
   try {
     await broker.subscribed(SOURCE);
-    await client.subscribeAsync({ 'origin/a/wis2/#': { qos: 1 }, [DEAD_LETTERS]: { qos: 1 } });
-    console.log(`demo: Node-RED ${runtime.url} subscribed to ${SOURCE}; publishing ${events.length} sample events\n`);
-    const done = new Promise<void>((resolve) => {
-      client.on('message', (topic, payload) => {
-        if (topic === DEAD_LETTERS) {
-          deadLetters++;
-          console.log(`DEAD LETTER  ${payload.toString('utf8').slice(0, 300)}`);
-        } else {
-          const report = validateWnm(payload)['ets-report'];
-          const topicOk = validateTopic(topic, { mode: 'publication' }).valid;
-          const ok = report.summary.FAILED === 0 && topicOk;
-          if (ok) valid++;
-          else invalid++;
-          const wnm = JSON.parse(payload.toString('utf8')) as { id?: string; properties?: { data_id?: string } };
-          const failed = report.tests.filter((t) => t.code === 'FAILED').map((t) => t.id.split('/').pop());
-          console.log(
-            `${ok ? 'VALID  ' : 'INVALID'}  ${topic}\n         id ${wnm.id ?? '?'}  ${payload.length} bytes  ` +
-              `tests: ${report.summary.PASSED} passed, ${report.summary.FAILED} failed, ${report.summary.WARNING} warnings` +
-              `${failed.length ? ` (${failed.join(', ')})` : ''}${topicOk ? '' : '  topic INVALID'}\n         data_id ${wnm.properties?.data_id ?? '?'}`,
-          );
-        }
-        if (valid + invalid + deadLetters >= expected) resolve();
-      });
-    });
+    console.log(`demo: Node-RED ${runtime.url} subscribed to ${SOURCE}; publishing ${events.length} sample events; the metadata flow announces the Argo record\n`);
     for (const s of events) {
       await client.publishAsync(s.event.subject ?? 'diffusion/files/coriolis/argo/netcdf', s.bytes, { qos: 1 });
     }
@@ -90,8 +111,11 @@ async function main(): Promise<number> {
     await broker.close();
     fs.rmSync(userDir, { recursive: true, force: true });
   }
-  const ok = valid === expected && invalid === 0 && deadLetters === 0;
-  console.log(`\ndemo: ${events.length} events, ${expected} files announced; ${valid} valid notifications, ${invalid} invalid, ${deadLetters} dead letters: ${ok ? 'OK' : 'FAILED'}`);
+  const ok = valid === expected && metadata === 1 && invalid === 0 && deadLetters === 0;
+  console.log(
+    `\ndemo: ${events.length} events, ${expected} files announced; ${valid} valid data notifications, ${metadata} valid metadata notification, ` +
+      `${invalid} invalid, ${deadLetters} dead letters: ${ok ? 'OK' : 'FAILED'}`,
+  );
   if (!ok) console.log(`\nNode-RED output:\n${runtime.output()}`);
   return ok ? 0 : 1;
 }

@@ -5,7 +5,9 @@
  * shipped flows only ever say ${NAME}.
  */
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const os = require('node:os');
+const path = require('node:path');
 
 const env = process.env;
 
@@ -27,6 +29,36 @@ if (!env.WIS2_MQTT_URL) {
 defaultTo('WIS2_MQTT_USERNAME', '');
 defaultTo('WIS2_MQTT_PASSWORD', '');
 defaultTo('WIS2_DEAD_LETTER_TOPIC', 'wis2/rejected/fr-ifremer-argo');
+
+/**
+ * A file of this package: beside this settings.js in a checkout (docker/node-red/settings.js), or
+ * installed where Node-RED runs (the image: /data/settings.js, the package in Node-RED's own
+ * node_modules). Never throws: the container's healthcheck loads this file too.
+ */
+function packageFile(relative) {
+  const roots = [path.resolve(__dirname, '..', '..')];
+  try {
+    const from = [__dirname, process.cwd()];
+    if (require.main) from.push(path.dirname(require.main.filename));
+    roots.push(path.dirname(require.resolve('node-red-contrib-wis2/package.json', { paths: from })));
+  } catch {
+    // not installed as a package: the checkout's layout
+  }
+  for (const root of roots) {
+    try {
+      if (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).name === 'node-red-contrib-wis2') return path.join(root, relative);
+    } catch {
+      // not the package's root
+    }
+  }
+  return path.join(roots[0], relative);
+}
+
+// Discovery metadata: the URL the WCMP2 record is announced at (where Ifremer hosts it), and
+// where the flow reads it from, a URL or a file: by default the record shipped in the package,
+// so the announcement works offline.
+defaultTo('WIS2_METADATA_URL', 'https://data-argo.ifremer.fr/etc/wis2/fr-ifremer-argo-core-metadata.json');
+defaultTo('WIS2_METADATA_SOURCE', packageFile(path.join('flows', 'metadata', 'fr-ifremer-argo.json')));
 
 const host = env.NODE_RED_HOST || '127.0.0.1';
 const port = Number(env.NODE_RED_PORT || 1880);
