@@ -1,6 +1,7 @@
 /** The WIS2 dataset config node as the other nodes see it. */
 import type { Node, NodeDef } from 'node-red';
 import type { Dataset, DatasetConfig } from '../lib/dataset';
+import type { Announcements } from '../lib/announce';
 import type { ErrorDetail } from '../lib/errors';
 
 export interface DatasetNodeDef extends NodeDef {
@@ -14,12 +15,16 @@ export interface DatasetNodeDef extends NodeDef {
   cache: boolean | string;
   schemes: string;
   integrity: string;
+  /** remember what was announced (duplicates are dropped, changed files become updates) */
+  memory?: boolean | string;
 }
 
 /** The config node as other nodes see it: either a resolved dataset or why there is none. */
 export interface DatasetNode extends Node {
   dataset?: Dataset;
   configError?: ErrorDetail;
+  /** what was announced for this dataset, when the dataset remembers it */
+  announcements?: () => Announcements | undefined;
 }
 
 export function datasetConfigFrom(def: DatasetNodeDef): DatasetConfig {

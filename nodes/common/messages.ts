@@ -7,6 +7,10 @@ export interface Wis2MessageInfo {
   dataId: string;
   operation: Operation;
   href: string;
+  /** what identifies this version of the file, remembered once the notification is queued */
+  fingerprint: string;
+  /** the id of the dataset config node whose memory records the announcement */
+  dataset: string;
   bytes: number;
   eventId: string;
   eventSource: string;

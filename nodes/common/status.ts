@@ -8,6 +8,7 @@ export class StatusCounter<K extends string> {
   private readonly counts: Record<K, number>;
   private timer: NodeJS.Timeout | undefined;
   private last: NodeStatus = {};
+  private lastKey: K;
 
   constructor(
     private readonly node: Node,
@@ -16,11 +17,23 @@ export class StatusCounter<K extends string> {
     private readonly intervalMs = 250,
   ) {
     this.counts = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+    // keys is never empty: every counter has at least one count
+    this.lastKey = keys[0];
   }
 
-  count(key: K): void {
-    this.counts[key] += 1;
-    this.last = this.render(this.counts, key);
+  count(key: K, by = 1): void {
+    this.counts[key] += by;
+    this.lastKey = key;
+    this.schedule();
+  }
+
+  /** Renders again (something the status shows besides the counts has changed). */
+  refresh(): void {
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.last = this.render(this.counts, this.lastKey);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.node.status(this.last);

@@ -3,7 +3,7 @@ import type { Dataset } from './dataset';
 import { Wis2Error, type Warning } from './errors';
 import type { IntakeLimits } from './intake';
 import { readStacItem } from './stac';
-import { buildNotification, type BuiltNotification, type Operation } from './wnm/build';
+import { buildNotification, type BuildContext, type BuiltNotification, type DuplicateFile, type Operation } from './wnm/build';
 
 /** CloudEvent in, one notification per announced file out: the whole "CloudEvent to WNM" stage. */
 export interface ConvertOptions {
@@ -16,11 +16,15 @@ export interface ConvertOptions {
   operation?: Operation;
   /** file bytes to inline: one buffer for a single file, or a map by asset key */
   inline?: Uint8Array | Readonly<Record<string, Uint8Array>>;
+  /** the relation from what was announced before; see BuildContext.decide */
+  decide?: BuildContext['decide'];
 }
 
 export interface ConvertResult {
   event: CloudEvent;
   notifications: BuiltNotification[];
+  /** files whose notification would repeat the last one announced for them */
+  duplicates: DuplicateFile[];
   /** warnings about the event as a whole; each notification carries its own too */
   warnings: Warning[];
 }
@@ -57,23 +61,25 @@ export function convertEvent(msg: MqttMessageLike, dataset: Dataset, options: Co
   const operation = options.operation ?? operationForEventType(event.type);
   const now = options.now ?? new Date();
   const single = item.files.length === 1;
-  const notifications = item.files.map((file) => {
+  const notifications: BuiltNotification[] = [];
+  const duplicates: DuplicateFile[] = [];
+  const dataIds = new Set<string>();
+  for (const file of item.files) {
     const inline = inlineFor(options, file.key, single);
-    const built = buildNotification(dataset, {
-      event,
-      itemId: item.id,
-      geometry: item.geometry,
-      file,
-      operation,
-      now,
-      ...(inline ? { inline } : {}),
-    });
+    const ctx: BuildContext = { event, itemId: item.id, geometry: item.geometry, file, operation, now };
+    if (inline) ctx.inline = inline;
+    if (options.decide) ctx.decide = options.decide;
+    const built = buildNotification(dataset, ctx);
+    if (dataIds.has(built.dataId)) {
+      throw new Wis2Error('dataset', 'data_id.duplicate', 'two announced files of the event map to the same data_id; check the data_id template', '/data/assets');
+    }
+    dataIds.add(built.dataId);
+    if ('duplicate' in built) {
+      duplicates.push(built);
+      continue;
+    }
     built.warnings.unshift(...item.warnings);
-    return built;
-  });
-  const dataIds = new Set(notifications.map((n) => n.dataId));
-  if (dataIds.size !== notifications.length) {
-    throw new Wis2Error('dataset', 'data_id.duplicate', 'two announced files of the event map to the same data_id; check the data_id template', '/data/assets');
+    notifications.push(built);
   }
-  return { event, notifications, warnings };
+  return { event, notifications, duplicates, warnings };
 }

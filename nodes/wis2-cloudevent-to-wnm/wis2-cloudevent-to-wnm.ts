@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { rejectMessage } from '../common/reject';
+import { ACK_PROPERTY, split } from '../common/settle';
 import { StatusCounter } from '../common/status';
 import { convertEvent, type ConvertOptions } from '../lib/convert';
 import { Wis2Error, describeError } from '../lib/errors';
@@ -16,6 +17,7 @@ interface ConverterDef extends NodeDef {
 }
 
 interface InputMessage extends NodeMessageInFlow {
+  [ACK_PROPERTY]?: unknown;
   contentType?: string;
   userProperties?: Record<string, unknown>;
   inline?: unknown;
@@ -49,18 +51,21 @@ export = function register(RED: NodeAPI): void {
     }
     if (!datasetNode) setupError = new Wis2Error('config', 'config.no_dataset', 'no WIS2 dataset is configured for this node', '/dataset');
 
-    const status = new StatusCounter(this, ['sent', 'rejected'] as const, (c, last) => ({
-      fill: last === 'sent' ? 'green' : 'red',
+    const status = new StatusCounter(this, ['sent', 'rejected', 'duplicates'] as const, (c, last) => ({
+      fill: last === 'rejected' ? 'red' : 'green',
       shape: 'dot',
-      text: RED._('wis2-cloudevent-to-wnm.status.counts', { sent: c.sent, rejected: c.rejected }),
+      text: RED._('wis2-cloudevent-to-wnm.status.counts', { sent: c.sent, rejected: c.rejected, duplicates: c.duplicates }),
     }));
+    // A forced relation announces every event as configured; otherwise what was announced
+    // before decides (duplicates dropped, changed files announced as updates).
+    const announcements = forced ? undefined : datasetNode?.announcements?.();
     const configError = setupError?.toJSON() ?? datasetNode?.configError;
     if (configError) status.show({ fill: 'red', shape: 'ring', text: 'wis2-cloudevent-to-wnm.status.configError' });
 
     this.on('input', (msg: InputMessage, send, done) => {
       const dataset = datasetNode?.dataset;
       if (configError || !dataset) {
-        send([null, rejectMessage(msg, configError ?? describeError(new Error('dataset unavailable'), 'config'))]);
+        send([null, rejectMessage(msg, configError ?? describeError(new Error('dataset unavailable'), 'config')), null]);
         status.count('rejected');
         done();
         return;
@@ -71,7 +76,8 @@ export = function register(RED: NodeAPI): void {
         if (forced) options.operation = forced;
         const inline = inlineOption(msg.inline);
         if (inline) options.inline = inline;
-        const { event, notifications } = convertEvent(
+        if (announcements) options.decide = (dataId, fingerprint, requested) => announcements.decide(dataId, fingerprint, requested);
+        const { event, notifications, duplicates } = convertEvent(
           { payload: msg.payload, contentType: msg.contentType, userProperties: msg.userProperties },
           dataset,
           options,
@@ -89,6 +95,8 @@ export = function register(RED: NodeAPI): void {
             dataId: n.dataId,
             operation: n.operation,
             href: n.href,
+            fingerprint: n.fingerprint,
+            dataset: def.dataset,
             bytes: n.bytes,
             eventId: event.id,
             eventSource: event.source,
@@ -97,15 +105,25 @@ export = function register(RED: NodeAPI): void {
           };
           return m;
         });
-        send([out, null]);
-        for (let i = 0; i < out.length; i++) status.count('sent');
+        // the received message is safe once each notification is queued; duplicates end here
+        split(msg[ACK_PROPERTY], out.length);
+        // An event that announces nothing new leaves on the third output, so that nothing
+        // disappears without a trace; the notifications of its other files go on as usual.
+        let dup: NodeMessage | null = null;
+        if (duplicates.length > 0) {
+          dup = out.length === 0 ? msg : { ...msg, _msgid: RED.util.generateId() };
+          (dup as NodeMessage & { duplicates?: unknown }).duplicates = duplicates.map((d) => ({ dataId: d.dataId, href: d.href, fingerprint: d.fingerprint }));
+          status.count('duplicates', duplicates.length);
+        }
+        send([out.length > 0 ? out : null, null, dup]);
+        if (out.length > 0) status.count('sent', out.length);
         done();
       } catch (err) {
         if (!(err instanceof Wis2Error)) {
           done(err instanceof Error ? err : new Error(String(err)));
           return;
         }
-        send([null, rejectMessage(msg, err.toJSON())]);
+        send([null, rejectMessage(msg, err.toJSON()), null]);
         status.count('rejected');
         done();
       }

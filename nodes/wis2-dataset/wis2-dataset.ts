@@ -1,20 +1,45 @@
 import type { NodeAPI } from 'node-red';
 import { datasetConfigFrom, type DatasetNode, type DatasetNodeDef } from '../common/dataset-node';
+import { stateDir } from '../common/state';
+import { Announcements } from '../lib/announce';
 import { resolveDataset } from '../lib/dataset';
 import { describeError } from '../lib/errors';
+import { AnnouncementMemory } from '../lib/memory';
 
 export = function register(RED: NodeAPI): void {
   function Wis2DatasetNode(this: DatasetNode, def: DatasetNodeDef): void {
     RED.nodes.createNode(this, def);
+    const node = this;
     try {
-      this.dataset = resolveDataset(datasetConfigFrom(def));
-      for (const warning of this.dataset.warnings) this.warn(warning);
+      node.dataset = resolveDataset(datasetConfigFrom(def));
+      for (const warning of node.dataset.warnings) node.warn(warning);
     } catch (err) {
       // Config nodes sit on no tab, so this is logged; the nodes using the dataset reject
       // each message with the same error, where Catch nodes and outputs can see it.
-      this.configError = describeError(err, 'config');
-      this.error(RED._('wis2-dataset.error.invalid', { message: this.configError.message }));
+      node.configError = describeError(err, 'config');
+      node.error(RED._('wis2-dataset.error.invalid', { message: node.configError.message }));
     }
+
+    const remember = def.memory !== false && def.memory !== 'false';
+    let memory: AnnouncementMemory | undefined;
+    let announcements: Announcements | undefined;
+    node.announcements = () => {
+      if (!remember) return undefined;
+      if (!announcements) {
+        try {
+          memory = AnnouncementMemory.open({ file: stateDir(RED, 'memory', `${node.id}.jsonl`) });
+        } catch (err) {
+          node.warn(RED._('wis2-dataset.error.memory', { message: (err as Error).message }));
+        }
+        announcements = new Announcements(memory);
+      }
+      return announcements;
+    };
+    node.on('close', () => {
+      memory?.close();
+      memory = undefined;
+      announcements = undefined;
+    });
   }
   RED.nodes.registerType('wis2-dataset', Wis2DatasetNode);
 };

@@ -1,33 +1,63 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { BrokerNode } from '../common/broker-node';
+import { ACK_PROPERTY, settle } from '../common/settle';
 import { StatusCounter } from '../common/status';
 import { deadLetter } from '../lib/dead-letter';
+import type { Outbox } from '../lib/outbox';
 
 interface DeadLetterDef extends NodeDef {
   topic: string;
+  broker: string;
 }
 
 interface OutMessage extends NodeMessageInFlow {
   qos?: number;
   retain?: boolean;
   deadLetter?: unknown;
+  outbox?: { seq: number };
+  [ACK_PROPERTY]?: unknown;
 }
 
 export = function register(RED: NodeAPI): void {
   function Wis2DeadLetterNode(this: Node, def: DeadLetterDef): void {
     RED.nodes.createNode(this, def);
+    const node = this;
     const topic = (def.topic || '').trim();
-    const status = new StatusCounter(this, ['letters'] as const, (c) => ({
+    const status = new StatusCounter(node, ['letters'] as const, (c) => ({
       fill: 'yellow',
       shape: 'dot',
       text: RED._('wis2-dead-letter.status.count', { count: c.letters }),
     }));
+    const broker = def.broker ? (RED.nodes.getNode(def.broker) as BrokerNode | null) : null;
+    let outbox: Outbox | undefined;
+    let setupError: string | undefined;
+    if (def.broker) {
+      if (!broker || broker.configError) setupError = broker?.configError ?? RED._('wis2-dead-letter.error.noBroker');
+      else if (!topic || /[+#]/.test(topic) || topic.includes('\u0000')) setupError = RED._('wis2-dead-letter.error.topic');
+      else {
+        try {
+          broker.use(node, () => undefined);
+          outbox = broker.outbox();
+        } catch (err) {
+          setupError = (err as Error).message;
+        }
+      }
+    }
+    if (setupError) {
+      node.error(setupError);
+      status.show({ fill: 'red', shape: 'ring', text: 'wis2-dead-letter.status.configError' });
+    }
 
     this.on('input', (msg: OutMessage, send, done) => {
       try {
+        if (setupError) throw new Error(setupError);
         const record = deadLetter(msg);
-        // the record travels as bytes, so mqtt out publishes exactly what was built here
+        const bytes = Buffer.from(JSON.stringify(record), 'utf8');
+        // queued durably before the message counts as handled: a dead letter is not lost either
+        if (outbox) msg.outbox = { seq: outbox.enqueue({ topic, payload: bytes, qos: 1, retain: false }) };
+        settle(msg[ACK_PROPERTY]);
         msg.deadLetter = record;
-        msg.payload = Buffer.from(JSON.stringify(record), 'utf8');
+        msg.payload = bytes;
         if (topic) msg.topic = topic;
         msg.qos = 1;
         msg.retain = false;
@@ -38,7 +68,11 @@ export = function register(RED: NodeAPI): void {
         done(err instanceof Error ? err : new Error(String(err)));
       }
     });
-    this.on('close', () => { status.stop(); });
+    this.on('close', (done: () => void) => {
+      status.stop();
+      if (broker && outbox) broker.release(node).then(done, done);
+      else done();
+    });
   }
   RED.nodes.registerType('wis2-dead-letter', Wis2DeadLetterNode);
 };

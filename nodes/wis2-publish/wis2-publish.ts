@@ -1,33 +1,88 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import type { DatasetNode } from '../common/dataset-node';
+import type { Wis2MessageInfo } from '../common/messages';
 import { rejectMessage } from '../common/reject';
+import { ACK_PROPERTY, settle } from '../common/settle';
 import { StatusCounter } from '../common/status';
 import { Wis2Error } from '../lib/errors';
+import { JournalFullError } from '../lib/journal';
+import type { Outbox, OutboxStats } from '../lib/outbox';
 import { preparePublication } from '../lib/publish';
 
 interface PublishDef extends NodeDef {
   dataset: string;
+  broker: string;
 }
 
 interface PublishMessage extends NodeMessageInFlow {
   qos?: number;
   retain?: boolean;
   contentType?: string;
+  wis2?: Wis2MessageInfo;
+  outbox?: { seq: number };
+  [ACK_PROPERTY]?: unknown;
 }
 
 export = function register(RED: NodeAPI): void {
   function Wis2PublishNode(this: Node, def: PublishDef): void {
     RED.nodes.createNode(this, def);
+    const node = this;
     const datasetNode = def.dataset ? (RED.nodes.getNode(def.dataset) as DatasetNode | null) : null;
-    const status = new StatusCounter(this, ['ready', 'rejected'] as const, (c, last) => ({
-      fill: last === 'ready' ? 'green' : 'red',
-      shape: 'dot',
-      text: RED._('wis2-publish.status.counts', { ready: c.ready, rejected: c.rejected }),
-    }));
-    const configError = def.dataset && !datasetNode?.dataset
+    const broker = def.broker ? (RED.nodes.getNode(def.broker) as BrokerNode | null) : null;
+    let connection: BrokerConnectionState = { connected: false };
+    let outboxStats: OutboxStats | undefined;
+
+    const status = new StatusCounter(node, ['ready', 'rejected'] as const, (c, last) => {
+      if (!outboxStats) {
+        return {
+          fill: last === 'ready' ? 'green' : 'red',
+          shape: 'dot',
+          text: RED._('wis2-publish.status.counts', { ready: c.ready, rejected: c.rejected }),
+        };
+      }
+      return {
+        fill: connection.connected ? (outboxStats.queued > 0 ? 'yellow' : 'green') : 'red',
+        shape: connection.connected ? 'dot' : 'ring',
+        text: RED._(connection.connected ? 'wis2-publish.status.connected' : 'wis2-publish.status.disconnected', {
+          queued: outboxStats.queued,
+          sent: outboxStats.sent,
+          rejected: c.rejected,
+        }),
+      };
+    });
+
+    let configError = def.dataset && !datasetNode?.dataset
       ? (datasetNode?.configError ?? new Wis2Error('config', 'config.no_dataset', 'the WIS2 dataset of this node is missing', '/dataset').toJSON())
       : undefined;
-    if (configError) status.show({ fill: 'red', shape: 'ring', text: 'wis2-publish.status.configError' });
+    if (def.broker && (!broker || broker.configError)) {
+      configError = new Wis2Error('config', 'config.broker', broker?.configError ?? 'the WIS2 broker of this node is missing', '/broker').toJSON();
+    }
+    let outbox: Outbox | undefined;
+    const onStats = (stats: OutboxStats): void => {
+      outboxStats = stats;
+      status.refresh();
+    };
+    const onRefused = (_seq: number, record: { topic: string }, error: Error): void => {
+      node.warn(RED._('wis2-publish.error.refused', { topic: record.topic, message: error.message }));
+    };
+    if (configError) {
+      status.show({ fill: 'red', shape: 'ring', text: 'wis2-publish.status.configError' });
+    } else if (broker) {
+      try {
+        broker.use(node, (state) => {
+          connection = state;
+          status.refresh();
+        });
+        outbox = broker.outbox();
+        outbox.on('stats', onStats);
+        outbox.on('refused', onRefused);
+        onStats(outbox.stats());
+      } catch (err) {
+        configError = new Wis2Error('config', 'config.outbox', `the outbox cannot be opened: ${(err as Error).message}`, '/broker').toJSON();
+        status.show({ fill: 'red', shape: 'ring', text: 'wis2-publish.status.configError' });
+      }
+    }
 
     this.on('input', (msg: PublishMessage, send, done) => {
       if (configError) {
@@ -36,10 +91,22 @@ export = function register(RED: NodeAPI): void {
         done();
         return;
       }
+      const announcements = msg.wis2 ? (RED.nodes.getNode(msg.wis2.dataset) as DatasetNode | null)?.announcements?.() : undefined;
       try {
         const dataset = datasetNode?.dataset;
         const topic = typeof msg.topic === 'string' && msg.topic !== '' ? msg.topic : dataset?.topic;
         const p = preparePublication(msg.payload, topic, dataset);
+        if (outbox) {
+          try {
+            msg.outbox = { seq: outbox.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType }) };
+          } catch (err) {
+            if (err instanceof JournalFullError) throw new Wis2Error('publish', 'publish.outbox_full', err.message);
+            throw err;
+          }
+        }
+        // From here the notification cannot be lost: remember it, and release what it came from.
+        if (msg.wis2) announcements?.confirm(msg.wis2.dataId, msg.wis2.fingerprint, msg.wis2.operation);
+        settle(msg[ACK_PROPERTY]);
         msg.topic = p.topic;
         msg.payload = p.payload;
         msg.qos = p.qos;
@@ -49,6 +116,7 @@ export = function register(RED: NodeAPI): void {
         status.count('ready');
         done();
       } catch (err) {
+        if (msg.wis2) announcements?.release(msg.wis2.dataId);
         if (!(err instanceof Wis2Error)) {
           done(err instanceof Error ? err : new Error(String(err)));
           return;
@@ -58,7 +126,13 @@ export = function register(RED: NodeAPI): void {
         done();
       }
     });
-    this.on('close', () => { status.stop(); });
+    this.on('close', (done: () => void) => {
+      status.stop();
+      outbox?.removeListener('stats', onStats);
+      outbox?.removeListener('refused', onRefused);
+      if (broker) broker.release(node).then(done, done);
+      else done();
+    });
   }
   RED.nodes.registerType('wis2-publish', Wis2PublishNode);
 };

@@ -259,9 +259,8 @@ describe('deploy: the npm package', function () {
         const sets = (await getJson<NodeSetInfo[]>(`${nodeRed.url}/nodes`, { Authorization: `Bearer ${token}` })).filter((s) => s.module === pkg.name);
         assert.ok(sets.length === nodeSets.length && sets.every((s) => s.enabled && !s.err));
 
-        // Node-RED's broker node subscribes as soon as it logs the connection
-        const pipelineUser = serviceEnv(compose, 'node-red', vars, broker.url).MQTT_USERNAME ?? '';
-        await until(() => nodeRed.log().includes(`Connected to broker: ${pipelineUser}@${broker.url}`), 20_000, () => `Node-RED never connected:\n${nodeRed.log()}`);
+        // the reliable input logs its subscription: from then on file events are not missed
+        await until(() => nodeRed.log().includes(`subscribed to diffusion/files/coriolis/argo/#`), 20_000, () => `Node-RED never connected:\n${nodeRed.log()}`);
 
         // receiver, then simulator, with compose's commands and environment
         const receiverCmd = stringList(composeService(compose, 'receiver').command, 'receiver').map((a) => interpolate(a, vars).replace('mqtt://mosquitto:1883', broker.url));

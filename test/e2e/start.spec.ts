@@ -88,7 +88,7 @@ describe('npm start', function () {
       const flows = (await (await fetch(`http://127.0.0.1:${port}/flows`)).json()) as { id: string; type: string }[];
       assert.ok(flows.some((n) => n.id === 'wis2-argo-convert' && n.type === 'wis2-cloudevent-to-wnm'));
       assert.ok(fs.existsSync(path.join(dir, 'flows.json')), 'the shipped flows are installed in the user directory');
-      while (!/Connected to broker: mqtt:\/\/127\.0\.0\.1:\d+/.test(r.out())) {
+      while (!/connected to mqtt:\/\/127\.0\.0\.1:\d+/.test(r.out())) {
         if (Date.now() > deadline) assert.fail(r.out());
         await new Promise((res) => setTimeout(res, 100));
       }

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { NodeMessage } from 'node-red';
 import datasetNode from '../../nodes/wis2-dataset/wis2-dataset';
@@ -5,12 +8,24 @@ import converterNode from '../../nodes/wis2-cloudevent-to-wnm/wis2-cloudevent-to
 import validatorNode from '../../nodes/wis2-wnm-validator/wis2-wnm-validator';
 import publishNode from '../../nodes/wis2-publish/wis2-publish';
 import deadLetterNode from '../../nodes/wis2-dead-letter/wis2-dead-letter';
+import brokerNode from '../../nodes/wis2-broker/wis2-broker';
+import mqttInNode from '../../nodes/wis2-mqtt-in/wis2-mqtt-in';
+import wcmpValidatorNode from '../../nodes/wis2-wcmp-validator/wis2-wcmp-validator';
+import wcmpToWnmNode from '../../nodes/wis2-wcmp-to-wnm/wis2-wcmp-to-wnm';
 import type { DatasetConfig } from '../../nodes/lib/dataset';
 
 helper.init(require.resolve('node-red'));
 
+/**
+ * Journals and announcement memories start empty for every test: a memory left by one test
+ * would make the next one's events duplicates.
+ */
+beforeEach(() => {
+  helper.settings({ wis2BrokerStateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-state-')) } as Parameters<typeof helper.settings>[0]);
+});
+
 export { helper };
-export const wis2Nodes = [datasetNode, converterNode, validatorNode, publishNode, deadLetterNode];
+export const wis2Nodes = [datasetNode, converterNode, validatorNode, publishNode, deadLetterNode, brokerNode, mqttInNode, wcmpValidatorNode, wcmpToWnmNode];
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 

@@ -127,17 +127,18 @@ describe('random and hostile input through the real runtime', function () {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
-  async function run(cases: Case[]): Promise<{ converted: number; rejected: number; valid: number; invalid: number }> {
+  async function run(cases: Case[]): Promise<{ converted: number; rejected: number; duplicates: number; valid: number; invalid: number }> {
     await helper.load(wis2Nodes, onTab([
       datasetConfig('ds', ARGO),
-      { id: 'conv', type: 'wis2-cloudevent-to-wnm', dataset: 'ds', wires: [['ok'], ['rej']] },
+      { id: 'conv', type: 'wis2-cloudevent-to-wnm', dataset: 'ds', wires: [['ok'], ['rej'], ['dup']] },
       { id: 'val', type: 'wis2-wnm-validator', wires: [['valid'], ['invalid']] },
       { id: 'ok', type: 'helper' },
       { id: 'rej', type: 'helper' },
+      { id: 'dup', type: 'helper' },
       { id: 'valid', type: 'helper' },
       { id: 'invalid', type: 'helper' },
     ]));
-    const conv = new Recorder(['ok', 'rej']);
+    const conv = new Recorder(['ok', 'rej', 'dup']);
     const val = new Recorder(['valid', 'invalid']);
     const errors: unknown[] = [];
     for (const id of ['conv', 'val']) {
@@ -155,7 +156,10 @@ describe('random and hostile input through the real runtime', function () {
     for (let i = 0; i < cases.length; i++) {
       const ok = conv.from('ok').filter((m) => m.caseId === i);
       const rej = conv.from('rej').filter((m) => m.caseId === i);
-      assert.ok((ok.length > 0) !== (rej.length > 0), `case ${i}: one output only (ok ${ok.length}, rejected ${rej.length})`);
+      const dup = conv.from('dup').filter((m) => m.caseId === i);
+      // one event, one file: a notification, a reject or a duplicate, exactly one of them
+      assert.equal(Number(ok.length > 0) + Number(rej.length > 0) + Number(dup.length > 0), 1, `case ${i}: one output only (ok ${ok.length}, rejected ${rej.length}, duplicate ${dup.length})`);
+      assert.ok(dup.length <= 1, `case ${i}: one duplicate message`);
       assert.ok(rej.length <= 1, `case ${i}: one reject`);
       for (const m of rej) {
         const err = m.error as { code?: unknown; message?: unknown; path?: unknown; stage?: unknown };
@@ -173,6 +177,7 @@ describe('random and hostile input through the real runtime', function () {
       assert.equal(v.length, 1, `case ${i}: the validator sends exactly one message`);
     }
     return {
+      duplicates: conv.from('dup').length,
       converted: conv.from('ok').length,
       rejected: conv.from('rej').length,
       valid: val.from('valid').length,

@@ -56,6 +56,19 @@ export interface BuildContext {
   now: Date;
   /** the file's bytes, to inline when they fit */
   inline?: Uint8Array;
+  /**
+   * Chooses the link relation from what was announced before (see Announcements); without it
+   * the relation is `operation`. 'duplicate' means: do not announce this file again.
+   */
+  decide?: (dataId: string, fingerprint: string, requested: Operation) => Operation | 'duplicate';
+}
+
+/** A file whose notification would repeat the last one announced for it. */
+export interface DuplicateFile {
+  duplicate: true;
+  dataId: string;
+  href: string;
+  fingerprint: string;
 }
 
 export interface BuiltNotification {
@@ -67,6 +80,8 @@ export interface BuiltNotification {
   dataId: string;
   operation: Operation;
   href: string;
+  /** what identifies this version of the file: its integrity, else its URL and length */
+  fingerprint: string;
   warnings: Warning[];
 }
 
@@ -149,7 +164,7 @@ function temporalProperties(t: Temporal): Pick<WnmProperties, 'datetime' | 'star
 }
 
 /** Builds the notification of one announced file, ready to publish on the dataset's topic. */
-export function buildNotification(dataset: Dataset, ctx: BuildContext): BuiltNotification {
+export function buildNotification(dataset: Dataset, ctx: BuildContext): BuiltNotification | DuplicateFile {
   const { file } = ctx;
   const warnings: Warning[] = [];
   const hrefPath = pointer(file.path, 'href');
@@ -176,15 +191,21 @@ export function buildNotification(dataset: Dataset, ctx: BuildContext): BuiltNot
     warnings.push({ code: 'integrity.omitted', message: `the notification carries no integrity: ${why}`, path: at });
   }
   if (!dataset.cache) properties.cache = false;
+  const fingerprint = properties.integrity
+    ? `${properties.integrity.method}:${properties.integrity.value}`
+    : `${file.href}#${file.size === undefined ? '' : String(file.size)}`;
+  const decided = ctx.decide ? ctx.decide(dataId, fingerprint, ctx.operation) : ctx.operation;
+  if (decided === 'duplicate') return { duplicate: true, dataId, href: file.href, fingerprint };
+  const operation: Operation = decided;
 
-  if (ctx.inline && ctx.operation !== 'deletion') {
+  if (ctx.inline && operation !== 'deletion') {
     checkInline(file, ctx.inline);
     const content = inlineContent(ctx.inline);
     if (content) properties.content = content;
     else warnings.push({ code: 'content.too_large', message: 'the file does not fit 4096 bytes once encoded; it is not inlined', path: file.path });
   }
 
-  const link: WnmLink = { href: file.href, rel: ctx.operation };
+  const link: WnmLink = { href: file.href, rel: operation };
   const type = file.mediaType ?? mediaTypeFor(checked.filename);
   if (type) link.type = type;
   else warnings.push({ code: 'link.no_type', message: 'the asset has no media type and its extension says none', path: pointer(file.path, 'type') });
@@ -219,5 +240,5 @@ export function buildNotification(dataset: Dataset, ctx: BuildContext): BuiltNot
   if (bytes > MAX_MESSAGE_BYTES) {
     throw new Wis2Error('wnm', 'wnm.too_large', `the notification is ${bytes} bytes; WIS2 allows ${MAX_MESSAGE_BYTES}`, file.path);
   }
-  return { message, json, bytes, topic: dataset.topic, dataId, operation: ctx.operation, href: file.href, warnings };
+  return { message, json, bytes, topic: dataset.topic, dataId, operation, href: file.href, fingerprint, warnings };
 }

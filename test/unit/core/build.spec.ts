@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { resolveDataset } from '../../../nodes/lib/dataset';
+import { resolveDataset, type Dataset } from '../../../nodes/lib/dataset';
 import { Wis2Error } from '../../../nodes/lib/errors';
 import { readStacItem } from '../../../nodes/lib/stac';
-import { MAX_MESSAGE_BYTES, buildNotification, inlineContent, notificationId, type BuildContext } from '../../../nodes/lib/wnm/build';
+import { MAX_MESSAGE_BYTES, buildNotification, inlineContent, notificationId, type BuildContext, type BuiltNotification } from '../../../nodes/lib/wnm/build';
 import { officialWnmErrors } from '../../helpers/official';
 import { reference, readJson } from '../../helpers/reference';
 import { ARGO } from '../../helpers/fixtures';
@@ -29,6 +29,13 @@ function context(ev: Sample, extra: Partial<BuildContext> = {}): BuildContext {
   return { event: ev, itemId: item.id, geometry: item.geometry, file, operation: 'canonical', now: NOW, ...extra };
 }
 
+/** Builds a notification that the test expects to be announced (no memory: never a duplicate). */
+function announce(ds: Dataset, ctx: BuildContext): BuiltNotification {
+  const r = buildNotification(ds, ctx);
+  assert.ok(!('duplicate' in r));
+  return r;
+}
+
 function refusal(fn: () => unknown): Wis2Error {
   try {
     fn();
@@ -43,7 +50,7 @@ describe('building a notification', () => {
   const ds = resolveDataset(ARGO);
 
   it('turns the BUFR sample into a WNM the official schema accepts, with sha3-256 integrity in base64', () => {
-    const built = buildNotification(ds, context(sample('bufr')));
+    const built = announce(ds, context(sample('bufr')));
     const m = built.message;
     assert.deepEqual(officialWnmErrors(m), []);
     assert.deepEqual(m.properties.integrity, { method: 'sha3-256', value: '8roCSwmGq459PsJ1UFxZBw1FP0dk5IrZ6q2VWb92uQY=' });
@@ -61,7 +68,7 @@ describe('building a notification', () => {
   });
 
   it('turns the NetCDF sample into a schema-valid WNM', () => {
-    const built = buildNotification(ds, context(sample('netcdf')));
+    const built = announce(ds, context(sample('netcdf')));
     assert.deepEqual(officialWnmErrors(built.message), []);
     assert.deepEqual(built.message.properties.integrity, { method: 'sha3-256', value: '9eWS/1G0ZQPWTKsAjvcycNjKwcS5miVZ/1unteEEV4E=' });
     assert.equal(built.message.links.at(0)?.type, 'application/x-netcdf');
@@ -69,18 +76,18 @@ describe('building a notification', () => {
 
   it('derives the id from the event and the file: the same on redelivery, new for a new event', () => {
     const ev = sample('bufr');
-    const a = buildNotification(ds, context(ev)).message.id;
-    const b = buildNotification(ds, context(ev, { now: new Date() })).message.id;
+    const a = announce(ds, context(ev)).message.id;
+    const b = announce(ds, context(ev, { now: new Date() })).message.id;
     assert.equal(a, b);
     assert.equal(a, notificationId(ev.source, ev.id, 'https://data-argo.ifremer.fr/etc/bufr/202503/IOPX01_LFVX_251403.BU', ARGO.topic));
-    const next = buildNotification(ds, context({ ...ev, id: ev.id + '-2' })).message.id;
+    const next = announce(ds, context({ ...ev, id: ev.id + '-2' })).message.id;
     assert.notEqual(a, next);
     const other = resolveDataset({ ...ARGO, topic: ARGO.topic.replace('drifting-ocean-profilers', 'drifting-buoys') });
-    assert.notEqual(a, buildNotification(other, context(ev)).message.id);
+    assert.notEqual(a, announce(other, context(ev)).message.id);
   });
 
   it('uses the relation of the operation, and cache false when the dataset says so', () => {
-    const del = buildNotification(resolveDataset({ ...ARGO, cache: false }), context(sample('bufr'), { operation: 'deletion' })).message;
+    const del = announce(resolveDataset({ ...ARGO, cache: false }), context(sample('bufr'), { operation: 'deletion' })).message;
     assert.equal(del.links.at(0)?.rel, 'deletion');
     assert.equal(del.properties.cache, false);
     assert.deepEqual(officialWnmErrors(del), []);
@@ -89,19 +96,19 @@ describe('building a notification', () => {
   it('omits an integrity with no WNM method, with a warning, or refuses it when required', () => {
     const ev = sample('bufr');
     ev.data.assets['IOPX01_LFVX_251403.BU']['file:checksum'] = 'd50110' + 'ab'.repeat(16);
-    const built = buildNotification(ds, context(ev));
+    const built = announce(ds, context(ev));
     assert.equal(built.message.properties.integrity, undefined);
     assert.equal(built.warnings.at(0)?.code, 'integrity.omitted');
     assert.match(built.warnings.at(0)?.message ?? '', /md5/);
     const strict = resolveDataset({ ...ARGO, integrity: 'required' });
-    const err = refusal(() => buildNotification(strict, context(ev)));
+    const err = refusal(() => announce(strict, context(ev)));
     assert.equal(err.code, 'checksum.unsupported');
     assert.equal(err.path, '/data/assets/IOPX01_LFVX_251403.BU/file:checksum');
   });
 
   it('inlines the 940-byte BUFR bulletin as base64 after checking it against the checksum', () => {
     const bytes = fs.readFileSync(reference('ifremer', 'sample-data', 'IOPX01_LFVX_251403.BU'));
-    const m = buildNotification(ds, context(sample('bufr'), { inline: bytes })).message;
+    const m = announce(ds, context(sample('bufr'), { inline: bytes })).message;
     assert.equal(m.properties.content?.encoding, 'base64');
     assert.equal(m.properties.content.size, 940);
     assert.ok(Buffer.from(m.properties.content.value, 'base64').equals(bytes));
@@ -111,8 +118,8 @@ describe('building a notification', () => {
   it('refuses inline bytes that are not the announced file', () => {
     const bytes = Buffer.from(fs.readFileSync(reference('ifremer', 'sample-data', 'IOPX01_LFVX_251403.BU')));
     bytes[100] ^= 1;
-    assert.equal(refusal(() => buildNotification(ds, context(sample('bufr'), { inline: bytes }))).code, 'content.mismatch');
-    assert.equal(refusal(() => buildNotification(ds, context(sample('bufr'), { inline: bytes.subarray(1) }))).code, 'content.mismatch');
+    assert.equal(refusal(() => announce(ds, context(sample('bufr'), { inline: bytes }))).code, 'content.mismatch');
+    assert.equal(refusal(() => announce(ds, context(sample('bufr'), { inline: bytes.subarray(1) }))).code, 'content.mismatch');
   });
 
   it('chooses utf-8, base64 or gzip so that the encoded value fits 4096 bytes', () => {
@@ -135,7 +142,7 @@ describe('building a notification', () => {
     for (let i = 0; i < 400; i++) ring.push([10 + Math.cos((i / 400) * 2 * Math.PI), 40 + Math.sin((i / 400) * 2 * Math.PI)]);
     ring.push(ring[0]);
     ev.data.geometry = { type: 'Polygon', coordinates: [ring] };
-    const built = buildNotification(ds, context(ev));
+    const built = announce(ds, context(ev));
     assert.ok(built.bytes <= MAX_MESSAGE_BYTES);
     assert.equal((built.message.geometry?.coordinates as number[][][]).at(0)?.length, 5);
     assert.ok(built.warnings.some((w) => w.code === 'geometry.reduced'));
@@ -146,7 +153,7 @@ describe('building a notification', () => {
     const open = resolveDataset({ ...ARGO, pathPattern: '' });
     const ev = sample('netcdf');
     ev.data.assets['R7901113_022.nc'].href = 'https://data-argo.ifremer.fr/' + 'a'.repeat(4200) + '.nc';
-    const err = refusal(() => buildNotification(open, context(ev)));
+    const err = refusal(() => announce(open, context(ev)));
     assert.equal(err.code, 'wnm.too_large');
     assert.equal(err.stage, 'wnm');
   });

@@ -1,0 +1,33 @@
+import type { Node, NodeDef } from 'node-red';
+import type { MqttClient } from 'mqtt';
+import type { Outbox } from '../lib/outbox';
+
+/** The WIS2 broker config node as the nodes using it see it. */
+export interface BrokerNodeDef extends NodeDef {
+  url: string;
+  clientId: string;
+  cleanSession: boolean | string;
+  protocolVersion: string;
+  keepalive: string | number;
+  sessionExpiry: string | number;
+  window: string | number;
+  maxQueueMB: string | number;
+  caFile: string;
+}
+
+export interface BrokerConnectionState {
+  connected: boolean;
+  error?: string;
+}
+
+export interface BrokerNode extends Node {
+  /** the shared connection, opened on first use */
+  use(user: Node, onState: (state: BrokerConnectionState) => void): MqttClient;
+  /** the durable outbox of this broker, opened on first use */
+  outbox(): Outbox;
+  /** the directory where journals of this runtime live */
+  stateDir(...parts: string[]): string;
+  release(user: Node): Promise<void>;
+  /** why the broker cannot be used, when it cannot */
+  configError?: string;
+}

@@ -1,0 +1,148 @@
+import { EventEmitter } from 'node:events';
+import type { Journal } from './journal';
+
+/**
+ * Notifications on their way to a broker. A record counts as sent only when the broker has
+ * acknowledged it (PUBACK); until then it waits in a journal on disk, so neither a broker
+ * that is away nor a runtime that is killed loses it. Records leave in the order they came,
+ * at most `window` at a time.
+ */
+export interface OutboxRecord {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  contentType?: string;
+}
+
+/** What the outbox needs of an MQTT client (mqtt.js's MqttClient has it). */
+export interface PublishTarget {
+  readonly connected: boolean;
+  publish(
+    topic: string,
+    payload: Buffer,
+    options: { qos: 0 | 1 | 2; retain: boolean; properties?: { contentType?: string } },
+    callback: (error?: Error & { code?: number }) => void,
+  ): unknown;
+  on(event: 'connect', listener: () => void): unknown;
+  removeListener(event: 'connect', listener: () => void): unknown;
+}
+
+const HEADER = 4;
+
+/** [4-byte header length][header JSON][payload bytes]: the payload stays byte-exact. */
+export function encodeRecord(r: OutboxRecord): Buffer {
+  const header = Buffer.from(JSON.stringify({ t: r.topic, q: r.qos, r: r.retain, c: r.contentType }), 'utf8');
+  const out = Buffer.allocUnsafe(HEADER + header.length + r.payload.length);
+  out.writeUInt32BE(header.length, 0);
+  header.copy(out, HEADER);
+  r.payload.copy(out, HEADER + header.length);
+  return out;
+}
+
+export function decodeRecord(b: Buffer): OutboxRecord {
+  const len = b.readUInt32BE(0);
+  const h = JSON.parse(b.subarray(HEADER, HEADER + len).toString('utf8')) as { t: string; q: 0 | 1 | 2; r: boolean; c?: string };
+  const record: OutboxRecord = { topic: h.t, qos: h.q, retain: h.r, payload: b.subarray(HEADER + len) };
+  if (h.c !== undefined) record.contentType = h.c;
+  return record;
+}
+
+export interface OutboxStats {
+  connected: boolean;
+  /** waiting on disk, acknowledged not yet (in flight included) */
+  queued: number;
+  inflight: number;
+  /** acknowledged by the broker since this outbox opened */
+  sent: number;
+  /** refused by the broker (e.g. not authorised) and taken out of the queue */
+  refused: number;
+}
+
+/**
+ * Emits 'sent' (seq, record) once a record is acknowledged, 'refused' (seq, record, error)
+ * when the broker refuses it for good, and 'stats' after each change.
+ */
+export class Outbox extends EventEmitter {
+  private readonly inflight = new Set<number>();
+  /** highest sequence number handed to the client so far */
+  private cursor = 0;
+  private sentCount = 0;
+  private refusedCount = 0;
+  private closed = false;
+  private readonly onConnect = (): void => {
+    this.pump();
+  };
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly client: PublishTarget,
+    private readonly window = 64,
+  ) {
+    super();
+    client.on('connect', this.onConnect);
+  }
+
+  /** Writes the record to disk and sends it when its turn comes; throws when the journal is full. */
+  enqueue(record: OutboxRecord): number {
+    const seq = this.journal.append(encodeRecord(record));
+    this.pump();
+    this.emit('stats', this.stats());
+    return seq;
+  }
+
+  stats(): OutboxStats {
+    return {
+      connected: this.client.connected,
+      queued: this.journal.pending(),
+      inflight: this.inflight.size,
+      sent: this.sentCount,
+      refused: this.refusedCount,
+    };
+  }
+
+  /** Hands waiting records to the client while it is connected and the window has room. */
+  pump(): void {
+    if (this.closed || !this.client.connected) return;
+    const room = this.window - this.inflight.size;
+    if (room <= 0) return;
+    for (const seq of this.journal.unacked(this.cursor + 1, room)) {
+      this.cursor = seq;
+      if (this.inflight.has(seq)) continue;
+      this.dispatch(seq);
+    }
+  }
+
+  private dispatch(seq: number): void {
+    const record = decodeRecord(this.journal.read(seq));
+    this.inflight.add(seq);
+    const options: { qos: 0 | 1 | 2; retain: boolean; properties?: { contentType?: string } } = { qos: record.qos, retain: record.retain };
+    if (record.contentType !== undefined) options.properties = { contentType: record.contentType };
+    // mqtt.js keeps an unacknowledged publish across reconnections and resends it itself, so the
+    // callback comes once: with the PUBACK, or with an error that ends this attempt.
+    this.client.publish(record.topic, record.payload, options, (error) => {
+      this.inflight.delete(seq);
+      if (this.closed) return;
+      if (!error) {
+        this.journal.ack(seq);
+        this.sentCount++;
+        this.emit('sent', seq, record);
+      } else if (typeof error.code === 'number' && error.code >= 0x80) {
+        // an MQTT 5 refusal (not authorised, topic name invalid…): retrying would block the queue
+        this.journal.ack(seq);
+        this.refusedCount++;
+        this.emit('refused', seq, record, error);
+      } else {
+        // the attempt ended without an answer: send it again from here
+        this.cursor = Math.min(this.cursor, seq - 1);
+      }
+      this.emit('stats', this.stats());
+      this.pump();
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.client.removeListener('connect', this.onConnect);
+  }
+}

@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Node, NodeAPI } from 'node-red';
+import type { BrokerConnectionState, BrokerNode, BrokerNodeDef } from '../common/broker-node';
+import { setting, stateDir } from '../common/state';
+import { Journal } from '../lib/journal';
+import { Outbox } from '../lib/outbox';
+
+interface Credentials {
+  user: unknown;
+  password: unknown;
+}
+
+function int(value: string | number, fallback: number, min = 0): number {
+  const n = typeof value === 'number' ? value : Number.parseInt(value, 10);
+  return Number.isSafeInteger(n) && n >= min ? n : fallback;
+}
+
+export = function register(RED: NodeAPI): void {
+  function Wis2BrokerNode(this: Node<Credentials>, def: BrokerNodeDef): void {
+    RED.nodes.createNode(this, def);
+    // the methods below are added to this very object, which other nodes reach by its id
+    const node = this as unknown as BrokerNode & { credentials: Credentials };
+    const users = new Map<string, (state: BrokerConnectionState) => void>();
+    let client: MqttClient | undefined;
+    let outbox: Outbox | undefined;
+    let journal: Journal | undefined;
+    let lastError: string | undefined;
+
+    const url = (def.url || '').trim();
+    if (!/^(mqtts?|wss?):\/\/[^\s]+$/.test(url)) {
+      node.configError = RED._('wis2-broker.error.url', { url });
+    }
+
+    node.stateDir = (...parts: string[]) => stateDir(RED, ...parts);
+
+    function broadcast(): void {
+      const state: BrokerConnectionState = { connected: client?.connected ?? false };
+      if (lastError !== undefined && !state.connected) state.error = lastError;
+      for (const listener of users.values()) listener(state);
+    }
+
+    function connect(): MqttClient {
+      const options: IClientOptions = {
+        clientId: def.clientId || `wis2-${node.id}-${RED.util.generateId().slice(0, 8)}`,
+        clean: !(def.cleanSession === false || def.cleanSession === 'false'),
+        protocolVersion: def.protocolVersion === '5' ? 5 : 4,
+        keepalive: int(def.keepalive, 60),
+        reconnectPeriod: int(setting(RED, 'mqttReconnectTime') as string | number, 2000, 100),
+        connectTimeout: 10_000,
+        // unacknowledged publishes wait in the outbox, not in an unbounded client queue
+        queueQoSZero: false,
+      };
+      const { user, password } = node.credentials;
+      if (typeof user === 'string' && user !== '') options.username = user;
+      if (typeof password === 'string' && password !== '') options.password = password;
+      if (options.protocolVersion === 5) {
+        const expiry = int(def.sessionExpiry, 0);
+        if (expiry > 0) options.properties = { sessionExpiryInterval: expiry };
+      }
+      if (def.caFile) options.ca = fs.readFileSync(def.caFile);
+      const c = mqtt.connect(url, options);
+      c.on('connect', () => {
+        // Publishing and acknowledging on one connection meets Nagle's algorithm and delayed
+        // ACKs: tens of milliseconds per message. Small MQTT packets go out at once instead.
+        const stream = c.stream as { setNoDelay?: (on: boolean) => void } | undefined;
+        stream?.setNoDelay?.(true);
+        node.log(RED._('wis2-broker.log.connected', { url, clientId: options.clientId ?? '' }));
+        lastError = undefined;
+        broadcast();
+      });
+      c.on('close', broadcast);
+      c.on('offline', broadcast);
+      c.on('error', (err) => {
+        if (err.message !== lastError) node.warn(RED._('wis2-broker.log.error', { url, message: err.message }));
+        lastError = err.message;
+        broadcast();
+      });
+      return c;
+    }
+
+    node.use = (user: Node, onState: (state: BrokerConnectionState) => void): MqttClient => {
+      users.set(user.id, onState);
+      client ??= connect();
+      setImmediate(broadcast);
+      return client;
+    };
+
+    node.outbox = (): Outbox => {
+      if (!outbox) {
+        client ??= connect();
+        journal = Journal.open({
+          dir: node.stateDir('outbox', node.id),
+          maxBytes: int(def.maxQueueMB, 256, 1) * 1024 * 1024,
+        });
+        outbox = new Outbox(journal, client, int(def.window, 64, 1));
+        outbox.pump();
+      }
+      return outbox;
+    };
+
+    node.release = async (user: Node): Promise<void> => {
+      users.delete(user.id);
+      if (users.size > 0) return;
+      await closeAll();
+    };
+
+    async function closeAll(): Promise<void> {
+      outbox?.close();
+      outbox = undefined;
+      const c = client;
+      client = undefined;
+      // forced: a graceful end would wait for publishes the broker may never answer; what is
+      // unacknowledged stays in the outbox journal and goes out after the next start
+      if (c) {
+        await new Promise<void>((resolve) => {
+          c.end(true, {}, () => {
+            resolve();
+          });
+        });
+      }
+      journal?.close();
+      journal = undefined;
+    }
+
+    node.on('close', (done: () => void) => {
+      users.clear();
+      closeAll().then(done, done);
+    });
+  }
+
+  RED.nodes.registerType('wis2-broker', Wis2BrokerNode, {
+    credentials: { user: { type: 'text' }, password: { type: 'password' } },
+    settings: { wis2BrokerStateDir: { value: '', exportable: false } },
+  });
+};

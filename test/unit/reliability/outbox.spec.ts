@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ACK_PROPERTY, openCount, settle, split, track } from '../../../nodes/common/settle';
+import { Announcements } from '../../../nodes/lib/announce';
+import { Journal } from '../../../nodes/lib/journal';
+import { AnnouncementMemory } from '../../../nodes/lib/memory';
+import { topicMatches } from '../../../nodes/lib/mqtt-topic';
+import { Outbox, decodeRecord, encodeRecord, type PublishTarget } from '../../../nodes/lib/outbox';
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-rel-'));
+}
+
+/** A broker connection the test drives by hand: it holds each publish until told to answer. */
+class FakeClient extends EventEmitter implements PublishTarget {
+  connected = false;
+  readonly published: { topic: string; payload: Buffer; cb: (e?: Error & { code?: number }) => void }[] = [];
+  publish(topic: string, payload: Buffer, _o: unknown, cb: (e?: Error & { code?: number }) => void): void {
+    this.published.push({ topic, payload, cb });
+  }
+  connect(): void {
+    this.connected = true;
+    this.emit('connect');
+  }
+}
+
+describe('outbox', () => {
+  it('keeps payloads byte-exact in its records', () => {
+    const payload = Buffer.from([0, 255, 10, 13]);
+    const r = decodeRecord(encodeRecord({ topic: 'a/b', payload, qos: 1, retain: false, contentType: 'application/geo+json' }));
+    assert.deepEqual(r, { topic: 'a/b', payload, qos: 1, retain: false, contentType: 'application/geo+json' });
+  });
+
+  it('sends nothing while disconnected, then everything in order within its window, and counts a record sent only at its PUBACK', () => {
+    const dir = tmp();
+    const journal = Journal.open({ dir });
+    const client = new FakeClient();
+    const outbox = new Outbox(journal, client, 2);
+    for (let i = 0; i < 5; i++) outbox.enqueue({ topic: `t/${i}`, payload: Buffer.from(String(i)), qos: 1, retain: false });
+    assert.equal(client.published.length, 0);
+    assert.equal(outbox.stats().queued, 5);
+    client.connect();
+    assert.deepEqual(client.published.map((p) => p.topic), ['t/0', 't/1'], 'a window of 2');
+    client.published[0]?.cb();
+    assert.deepEqual(client.published.map((p) => p.topic), ['t/0', 't/1', 't/2']);
+    assert.deepEqual(outbox.stats(), { connected: true, queued: 4, inflight: 2, sent: 1, refused: 0 });
+    for (let i = 1; i < 5; i++) client.published[i]?.cb();
+    assert.deepEqual(client.published.map((p) => p.topic), ['t/0', 't/1', 't/2', 't/3', 't/4']);
+    assert.equal(outbox.stats().queued, 0);
+    assert.equal(outbox.stats().sent, 5);
+    outbox.close();
+    journal.close();
+  });
+
+  it('sends again what an ended attempt left, and drops what the broker refuses for good', () => {
+    const journal = Journal.open({ dir: tmp() });
+    const client = new FakeClient();
+    const outbox = new Outbox(journal, client, 4);
+    const refused: string[] = [];
+    outbox.on('refused', (_s: number, r: { topic: string }) => refused.push(r.topic));
+    client.connect();
+    outbox.enqueue({ topic: 'a', payload: Buffer.from('1'), qos: 1, retain: false });
+    outbox.enqueue({ topic: 'b', payload: Buffer.from('2'), qos: 1, retain: false });
+    client.published[0]?.cb(Object.assign(new Error('Connection closed'), {}));
+    assert.deepEqual(client.published.map((p) => p.topic), ['a', 'b', 'a'], 'resent after an ended attempt');
+    client.published[1]?.cb(Object.assign(new Error('Not authorized'), { code: 135 }));
+    assert.deepEqual(refused, ['b']);
+    client.published[2]?.cb();
+    assert.equal(journal.pending(), 0);
+    outbox.close();
+    journal.close();
+  });
+
+  it('survives a restart: what was not acknowledged is sent after reopening', () => {
+    const dir = tmp();
+    let journal = Journal.open({ dir });
+    let client = new FakeClient();
+    let outbox = new Outbox(journal, client, 10);
+    client.connect();
+    for (let i = 0; i < 3; i++) outbox.enqueue({ topic: `t/${i}`, payload: Buffer.from(String(i)), qos: 1, retain: false });
+    client.published[0]?.cb();
+    outbox.close();
+    journal.close();
+    journal = Journal.open({ dir });
+    client = new FakeClient();
+    outbox = new Outbox(journal, client, 10);
+    client.connect();
+    assert.deepEqual(client.published.map((p) => p.topic), ['t/1', 't/2']);
+    outbox.close();
+    journal.close();
+  });
+});
+
+describe('settling received messages', () => {
+  it('settles once every message a received one became is safe', () => {
+    let settled = 0;
+    track('k1', () => settled++);
+    split('k1', 3);
+    settle('k1');
+    settle('k1');
+    assert.equal(settled, 0);
+    settle('k1');
+    assert.equal(settled, 1);
+    settle('k1');
+    assert.equal(settled, 1, 'a late settle is ignored');
+  });
+
+  it('settles at once when a message became nothing (all duplicates), and ignores what it does not track', () => {
+    let settled = 0;
+    track('k2', () => settled++);
+    split('k2', 0);
+    assert.equal(settled, 1);
+    const before = openCount();
+    settle(undefined);
+    settle(42);
+    settle('unknown');
+    assert.equal(openCount(), before);
+    assert.equal(ACK_PROPERTY, '_wis2ack');
+  });
+});
+
+describe('announcements', () => {
+  it('announce a new file as asked, a duplicate not at all, a changed file as an update', () => {
+    const memory = AnnouncementMemory.open({ file: path.join(tmp(), 'm.jsonl') });
+    const a = new Announcements(memory);
+    assert.equal(a.decide('f', 'x', 'canonical'), 'canonical');
+    a.confirm('f', 'x', 'canonical');
+    assert.equal(a.decide('f', 'x', 'canonical'), 'duplicate');
+    assert.equal(a.decide('f', 'y', 'canonical'), 'update');
+    a.confirm('f', 'y', 'update');
+    assert.equal(a.decide('f', 'y', 'update'), 'duplicate');
+    assert.equal(a.decide('f', 'y', 'deletion'), 'deletion');
+    a.confirm('f', 'y', 'deletion');
+    assert.equal(a.decide('f', 'y', 'canonical'), 'canonical', 'after a deletion the file is new again');
+    memory.close();
+  });
+
+  it('count a notification on its way as announced, until it is confirmed or released', () => {
+    let t = 0;
+    const a = new Announcements(undefined, 1000, () => t);
+    assert.equal(a.decide('f', 'x', 'canonical'), 'canonical');
+    assert.equal(a.decide('f', 'x', 'canonical'), 'duplicate', 'a second copy processed at the same time');
+    a.release('f');
+    assert.equal(a.decide('f', 'x', 'canonical'), 'canonical');
+    t = 5000;
+    assert.equal(a.decide('f', 'x', 'canonical'), 'canonical', 'a pending entry expires');
+  });
+
+  it('remember across a restart', () => {
+    const file = path.join(tmp(), 'm.jsonl');
+    let memory = AnnouncementMemory.open({ file });
+    new Announcements(memory).confirm('f', 'x', 'canonical');
+    memory.close();
+    memory = AnnouncementMemory.open({ file });
+    assert.equal(new Announcements(memory).decide('f', 'x', 'canonical'), 'duplicate');
+    memory.close();
+  });
+});
+
+describe('MQTT topic filters', () => {
+  const cases: [string, string, boolean][] = [
+    ['diffusion/files/coriolis/argo/#', 'diffusion/files/coriolis/argo/netcdf', true],
+    ['diffusion/files/coriolis/argo/#', 'diffusion/files/coriolis/argo', true],
+    ['diffusion/+/coriolis/#', 'diffusion/files/coriolis/argo/bufr', true],
+    ['diffusion/+/coriolis/#', 'diffusion/files/other/argo', false],
+    ['$share/g1/diffusion/files/#', 'diffusion/files/x', true],
+    ['a/b', 'a/b/c', false],
+    ['#', '$SYS/broker', false],
+    ['+/b', 'a/b', true],
+  ];
+  for (const [filter, topic, expected] of cases) {
+    it(`${filter} ${expected ? 'matches' : 'does not match'} ${topic}`, () => {
+      assert.equal(topicMatches(filter, topic), expected);
+    });
+  }
+});
