@@ -28,6 +28,12 @@ export interface BrokerNode extends Node {
   /** the directory where journals of this runtime live */
   stateDir(...parts: string[]): string;
   release(user: Node): Promise<void>;
+  /**
+   * Back-pressure for inputs: while `busy()` says so, the connection reads no further message
+   * (the broker holds them, within its in-flight limit); call `wake()` when it may change.
+   */
+  backpressure(user: Node, busy: () => boolean): void;
+  wake(): void;
   /** why the broker cannot be used, when it cannot */
   configError?: string;
 }

@@ -26,6 +26,9 @@ export = function register(RED: NodeAPI): void {
     let outbox: Outbox | undefined;
     let journal: Journal | undefined;
     let lastError: string | undefined;
+    const busyChecks = new Map<string, () => boolean>();
+    let waiting: (() => void)[] = [];
+    const busy = (): boolean => [...busyChecks.values()].some((check) => check());
 
     const url = (def.url || '').trim();
     if (!/^(mqtts?|wss?):\/\/[^\s]+$/.test(url)) {
@@ -60,6 +63,11 @@ export = function register(RED: NodeAPI): void {
       }
       if (def.caFile) options.ca = fs.readFileSync(def.caFile);
       const c = mqtt.connect(url, options);
+      // mqtt.js reads the next packet only once this calls back: holding it is back-pressure
+      c.handleMessage = (_packet, callback) => {
+        if (busy()) waiting.push(callback);
+        else callback();
+      };
       c.on('connect', () => {
         // Publishing and acknowledging on one connection meets Nagle's algorithm and delayed
         // ACKs: tens of milliseconds per message. Small MQTT packets go out at once instead.
@@ -69,7 +77,13 @@ export = function register(RED: NodeAPI): void {
         lastError = undefined;
         broadcast();
       });
-      c.on('close', broadcast);
+      c.on('close', () => {
+        // Held acknowledgements belong to the connection that carried their packets: sent on the
+        // next one they could acknowledge another message under a reused packet id. The broker
+        // redelivers what stays unacknowledged in the session, and the input knows its ids.
+        waiting = [];
+        broadcast();
+      });
       c.on('offline', broadcast);
       c.on('error', (err) => {
         if (err.message !== lastError) node.warn(RED._('wis2-broker.log.error', { url, message: err.message }));
@@ -99,13 +113,27 @@ export = function register(RED: NodeAPI): void {
       return outbox;
     };
 
+    node.backpressure = (user: Node, check: () => boolean): void => {
+      busyChecks.set(user.id, check);
+    };
+    node.wake = (): void => {
+      if (waiting.length === 0 || busy()) return;
+      const ready = waiting;
+      waiting = [];
+      for (const callback of ready) callback();
+    };
+
     node.release = async (user: Node): Promise<void> => {
       users.delete(user.id);
+      busyChecks.delete(user.id);
+      node.wake();
       if (users.size > 0) return;
       await closeAll();
     };
 
     async function closeAll(): Promise<void> {
+      busyChecks.clear();
+      node.wake();
       outbox?.close();
       outbox = undefined;
       const c = client;

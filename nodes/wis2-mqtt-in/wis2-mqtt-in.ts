@@ -76,11 +76,18 @@ export = function register(RED: NodeAPI): void {
     for (const warning of inbox.recoveryWarnings) node.warn(warning);
     const prefix = `${node.id}:${RED.util.generateId()}:`;
     let closed = false;
+    // Messages received but not yet safe downstream; beyond the limit the connection stops
+    // reading, so a burst waits at the broker instead of filling this process's memory.
+    let open = 0;
+    const maxOpen = 1000;
 
     function emit(seq: number, r: Received): void {
       const key = prefix + String(seq);
+      open++;
       track(key, () => {
+        open--;
         if (!closed) inbox.ack(seq);
+        broker?.wake();
       });
       const msg: NodeMessage & Record<string, unknown> = {
         topic: r.topic,
@@ -119,6 +126,7 @@ export = function register(RED: NodeAPI): void {
       emit(seq, r);
       status.count('received');
     };
+    broker.backpressure(node, () => open >= maxOpen);
     client.on('message', onMessage);
     const subscribe = (): void => {
       client.subscribe(topic, { qos }, (err) => {

@@ -25,6 +25,28 @@ function findMosquitto(): string | undefined {
 
 export const mosquittoBin: string | undefined = findMosquitto();
 
+/**
+ * Started as root, Mosquitto drops to its `mosquitto` user: the broker's directory must be that
+ * user's, or persistence silently fails ("Error saving in-memory database") and a restart loses
+ * every queued and in-flight message.
+ */
+function brokerUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('mosquitto:'));
+    const [, , uid, gid] = line?.split(':') ?? [];
+    return uid && gid ? { uid: Number(uid), gid: Number(gid) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function giveToBroker(dir: string): void {
+  const user = brokerUser();
+  if (!user) return;
+  for (const name of ['', ...fs.readdirSync(dir)]) fs.chownSync(path.join(dir, name), user.uid, user.gid);
+}
+
 export function mosquittoTool(name: 'mosquitto_passwd' | 'mosquitto_pub' | 'mosquitto_sub'): string {
   for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/usr/local/bin']) {
     const candidate = path.join(dir, name);
@@ -103,6 +125,7 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
   });
   const configFile = path.join(dir, 'mosquitto.conf');
   fs.writeFileSync(configFile, config);
+  giveToBroker(dir);
   let logText = '';
   let child: ChildProcess | undefined;
 

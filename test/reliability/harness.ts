@@ -1,0 +1,211 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { SAMPLES_DIR, loadSamples, variant } from '../../bin/commands/simulate';
+import { memoryIo } from '../../bin/commands/io';
+import { freePort, startRuntime, type Runtime } from '../../bin/launch';
+import { startMosquitto, type Broker } from '../helpers/mosquitto';
+
+/**
+ * What the reliability tests need: brokers that keep their sessions across a stop, the
+ * Node-RED runtime with the shipped flows that can be killed and started again on the same
+ * user directory, a producer of distinct file events and an observer playing the Global Broker.
+ */
+
+export const SOURCE_TOPIC = 'diffusion/files/coriolis/argo/netcdf';
+export const DEAD_LETTERS = 'wis2/rejected/fr-ifremer-argo';
+
+/** Mosquitto as the deployment runs it where it matters here: persistence, large queues. */
+export function persistentBroker(): Promise<Broker> {
+  return startMosquitto({
+    config: [
+      'listener {{PORT}} 127.0.0.1',
+      'allow_anonymous true',
+      'persistence true',
+      'persistence_location {{DIR}}/',
+      'autosave_interval 1',
+      'max_queued_messages 100000',
+      'max_inflight_messages 100',
+      '',
+    ].join('\n'),
+  });
+}
+
+/** `count` file events, each announcing a file no other one announces. */
+export function distinctEvents(count: number): Buffer[] {
+  const samples = loadSamples(SAMPLES_DIR, memoryIo()).filter((s) => s.renamer !== undefined);
+  const out: Buffer[] = [];
+  const now = new Date();
+  for (let n = 1; out.length < count; n++) {
+    for (const s of samples) {
+      if (out.length >= count) break;
+      out.push(Buffer.from(JSON.stringify(variant(s, n, now).event)));
+    }
+  }
+  return out;
+}
+
+export interface Pipeline {
+  runtime: Runtime;
+  userDir: string;
+  /** kills the runtime with SIGKILL, as a crash would */
+  kill(): Promise<void>;
+  /** starts it again on the same user directory (journals, memory, flows kept) */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+  /** peak resident memory of the runtime process so far, in MiB (Linux) */
+  peakRssMiB(): number | undefined;
+}
+
+export async function startPipeline(inputUrl: string, outputUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Pipeline> {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-reliability-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    MQTT_URL: inputUrl,
+    WIS2_MQTT_URL: outputUrl,
+    MQTT_CLIENT_ID: `wis2-reliability-${port}`,
+    MQTT_RECONNECT_MS: '500',
+    WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS,
+    ...extraEnv,
+  };
+  const start = (): Promise<Runtime> => startRuntime({ userDir, host: '127.0.0.1', port, env, quiet: true });
+  let runtime = await start();
+  let peak = 0;
+  const sample = (): void => {
+    const pid = runtime.child.pid;
+    if (pid === undefined) return;
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m?.[1]) peak = Math.max(peak, Number(m[1]) / 1024);
+    } catch {
+      // the process is gone or /proc is not there
+    }
+  };
+  const timer = setInterval(sample, 250);
+  timer.unref();
+  const pipeline: Pipeline = {
+    get runtime() {
+      return runtime;
+    },
+    userDir,
+    kill: async () => {
+      sample();
+      const child = runtime.child;
+      await new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve();
+        else {
+          child.once('exit', () => {
+            resolve();
+          });
+          child.kill('SIGKILL');
+        }
+      });
+    },
+    restart: async () => {
+      runtime = await start();
+    },
+    stop: async () => {
+      clearInterval(timer);
+      sample();
+      await runtime.stop();
+    },
+    peakRssMiB: () => {
+      sample();
+      return peak > 0 ? Math.round(peak) : undefined;
+    },
+  };
+  return pipeline;
+}
+
+export interface Observed {
+  topic: string;
+  id: string;
+  dataId: string;
+  rel: string;
+  payload: Buffer;
+}
+
+/** A Global Broker's view: a persistent session, so nothing published while it reconnects is missed. */
+export class Observer {
+  readonly notifications: Observed[] = [];
+  readonly deadLetters: { code: string; payload: Buffer }[] = [];
+  private constructor(readonly client: MqttClient) {
+    client.on('message', (topic, payload) => {
+      if (topic === DEAD_LETTERS) {
+        const record = JSON.parse(payload.toString('utf8')) as { reason: { code: string } };
+        this.deadLetters.push({ code: record.reason.code, payload });
+        return;
+      }
+      const wnm = JSON.parse(payload.toString('utf8')) as { id: string; properties: { data_id: string }; links: { rel: string }[] };
+      this.notifications.push({ topic, id: wnm.id, dataId: wnm.properties.data_id, rel: wnm.links.at(0)?.rel ?? '', payload });
+    });
+  }
+
+  static async connect(url: string, deadLetterUrl = url): Promise<Observer> {
+    const client = await mqtt.connectAsync(url, { clientId: `wis2-observer-${process.pid}-${Date.now()}`, clean: false, reconnectPeriod: 300 });
+    const o = new Observer(client);
+    // data notifications: the metadata flow's daily announcement is not part of these counts
+    await client.subscribeAsync('origin/a/wis2/+/data/#', { qos: 1 });
+    if (deadLetterUrl === url) await client.subscribeAsync(DEAD_LETTERS, { qos: 1 });
+    return o;
+  }
+
+  distinctIds(): number {
+    return new Set(this.notifications.map((n) => n.id)).size;
+  }
+
+  /** data_ids announced under more than one notification id: announced twice */
+  dataIdsAnnouncedTwice(): string[] {
+    const ids = new Map<string, Set<string>>();
+    for (const n of this.notifications) {
+      const set = ids.get(n.dataId) ?? new Set<string>();
+      set.add(n.id);
+      ids.set(n.dataId, set);
+    }
+    return [...ids].filter(([, s]) => s.size > 1).map(([d]) => d);
+  }
+
+  /** the same notification id received more than once (redeliveries of the same message) */
+  repeatedIds(): number {
+    return this.notifications.length - this.distinctIds();
+  }
+
+  close(): Promise<void> {
+    return this.client.endAsync(true);
+  }
+}
+
+/** Publishes events at `rate` per second (0: back to back), QoS 1, surviving broker outages. */
+export async function produce(url: string, events: Buffer[], rate: number, onProgress?: (n: number) => void): Promise<void> {
+  const client = await mqtt.connectAsync(url, { clientId: `wis2-producer-${process.pid}-${Date.now()}`, clean: false, reconnectPeriod: 300 });
+  try {
+    const start = Date.now();
+    const inflight = new Set<Promise<unknown>>();
+    for (let i = 0; i < events.length; i++) {
+      if (rate > 0) {
+        const due = start + (i * 1000) / rate;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      const p = client.publishAsync(SOURCE_TOPIC, events[i] ?? Buffer.alloc(0), { qos: 1 });
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
+      if (inflight.size >= 200) await Promise.race(inflight);
+      onProgress?.(i + 1);
+    }
+    await Promise.all(inflight);
+  } finally {
+    await client.endAsync();
+  }
+}
+
+export async function until(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(what());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
