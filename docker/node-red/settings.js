@@ -20,6 +20,7 @@ defaultTo('MQTT_URL', 'mqtt://127.0.0.1:1883');
 defaultTo('MQTT_USERNAME', '');
 defaultTo('MQTT_PASSWORD', '');
 defaultTo('MQTT_CLIENT_ID', `wis2-pipeline-${os.hostname()}`);
+defaultTo('MQTT_SHARE_GROUP', '');
 if (!env.WIS2_MQTT_URL) {
   // no separate WIS2 broker: the output goes to the input broker, with the same account
   env.WIS2_MQTT_URL = env.MQTT_URL;

@@ -13,6 +13,7 @@ export interface BrokerNodeDef extends NodeDef {
   window: string | number;
   maxQueueMB: string | number;
   caFile: string;
+  shareGroup?: string;
 }
 
 export interface BrokerConnectionState {
@@ -34,6 +35,8 @@ export interface BrokerNode extends Node {
    */
   backpressure(user: Node, busy: () => boolean): void;
   wake(): void;
+  /** inputs subscribe as `$share/<group>/<topic>` when set: runtimes of one group split the stream */
+  shareGroup?: string;
   /** why the broker cannot be used, when it cannot */
   configError?: string;
 }

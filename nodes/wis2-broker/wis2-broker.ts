@@ -34,6 +34,12 @@ export = function register(RED: NodeAPI): void {
     if (!/^(mqtts?|wss?):\/\/[^\s]+$/.test(url)) {
       node.configError = RED._('wis2-broker.error.url', { url });
     }
+    const shareGroup = (def.shareGroup ?? '').trim();
+    if (shareGroup !== '') {
+      // a group name is one topic level: MQTT 5 §4.8.2 forbids '/', '+' and '#' in it
+      if (/[/+#]/.test(shareGroup) || shareGroup.includes('\u0000')) node.configError = RED._('wis2-broker.error.shareGroup', { group: shareGroup });
+      else node.shareGroup = shareGroup;
+    }
 
     node.stateDir = (...parts: string[]) => stateDir(RED, ...parts);
 

@@ -127,11 +127,12 @@ export = function register(RED: NodeAPI): void {
       status.count('received');
     };
     broker.backpressure(node, () => open >= maxOpen);
+    const subscription = broker.shareGroup && !topic.startsWith('$share/') ? `$share/${broker.shareGroup}/${topic}` : topic;
     client.on('message', onMessage);
     const subscribe = (): void => {
-      client.subscribe(topic, { qos }, (err) => {
-        if (err) node.error(RED._('wis2-mqtt-in.error.subscribe', { topic, message: err.message }));
-        else node.log(RED._('wis2-mqtt-in.log.subscribed', { topic }));
+      client.subscribe(subscription, { qos }, (err) => {
+        if (err) node.error(RED._('wis2-mqtt-in.error.subscribe', { topic: subscription, message: err.message }));
+        else node.log(RED._('wis2-mqtt-in.log.subscribed', { topic: subscription }));
       });
     };
     client.on('connect', subscribe);
