@@ -7,12 +7,18 @@
 # Users: PRODUCER_USERNAME/PRODUCER_PASSWORD (the diffusion system), PIPELINE_USERNAME/
 # PIPELINE_PASSWORD (Node-RED), SUBSCRIBER_USERNAME/SUBSCRIBER_PASSWORD (read-only, WIS2's
 # public everyone/everyone by default). The paths default to the container's layout.
+#
+# TLS (optional): when MOSQUITTO_TLS_DIR (default /mosquitto/certs) holds server.crt and
+# server.key, a TLS listener on MOSQUITTO_TLS_PORT (default 8883) is added, with the same
+# accounts and rights as the others.
 set -eu
 
 auth_dir=${MOSQUITTO_AUTH_DIR:-/mosquitto/auth}
 acl_template=${MOSQUITTO_ACL_TEMPLATE:-/mosquitto/config/acl.template}
 data_dir=${MOSQUITTO_DATA_DIR:-/mosquitto/data}
 passwd_tool=${MOSQUITTO_PASSWD:-mosquitto_passwd}
+tls_dir=${MOSQUITTO_TLS_DIR:-/mosquitto/certs}
+tls_port=${MOSQUITTO_TLS_PORT:-8883}
 
 producer_user=${PRODUCER_USERNAME:-diffusion}
 pipeline_user=${PIPELINE_USERNAME:-wis2-pipeline}
@@ -41,6 +47,16 @@ fi
 [ -n "${PIPELINE_PASSWORD:-}" ] || fail "set PIPELINE_PASSWORD"
 [ -n "$subscriber_password" ] || fail "SUBSCRIBER_PASSWORD is empty"
 [ -r "$acl_template" ] || fail "cannot read the ACL template $acl_template"
+tls=no
+if [ -e "$tls_dir/server.crt" ] || [ -e "$tls_dir/server.key" ]; then
+  # half a certificate is a mistake to report, not a reason to serve plain text only
+  [ -r "$tls_dir/server.crt" ] && [ -r "$tls_dir/server.key" ] ||
+    fail "TLS needs both $tls_dir/server.crt and $tls_dir/server.key, readable"
+  case $tls_port in
+    '' | *[!0-9]*) fail "MOSQUITTO_TLS_PORT must be a port number (got '$tls_port')" ;;
+  esac
+  tls=yes
+fi
 
 umask 077
 mkdir -p "$auth_dir"
@@ -65,6 +81,24 @@ fi
 mv -f "$passwd_new" "$auth_dir/passwd"
 mv -f "$acl_new" "$auth_dir/acl"
 
+# mosquitto.conf includes every *.conf here: the TLS listener exists only when its files do. The
+# key is copied so that the broker's own user can read it whoever owns the mounted original.
+conf_dir="$auth_dir/conf.d"
+mkdir -p "$conf_dir"
+rm -f "$conf_dir"/*.conf "$auth_dir/tls-server.crt" "$auth_dir/tls-server.key"
+if [ "$tls" = yes ]; then
+  cp "$tls_dir/server.crt" "$auth_dir/tls-server.crt"
+  cp "$tls_dir/server.key" "$auth_dir/tls-server.key"
+  cat >"$conf_dir/tls.conf" <<EOF_TLS
+# written by entrypoint.sh from $tls_dir at every start
+listener $tls_port
+protocol mqtt
+certfile $auth_dir/tls-server.crt
+keyfile $auth_dir/tls-server.key
+tls_version tlsv1.2
+EOF_TLS
+fi
+
 # The broker drops to its own user after start: it must still be able to read these files and to
 # write its persistence (a bind-mounted data directory may belong to someone else).
 if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
@@ -73,6 +107,7 @@ if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
 fi
 
 echo "mosquitto entrypoint: users $producer_user (producer), $pipeline_user (pipeline), $subscriber_user (read-only) written to $auth_dir" >&2
+if [ "$tls" = yes ]; then echo "mosquitto entrypoint: TLS listener on port $tls_port" >&2; fi
 
 if [ "$#" -gt 0 ]; then
   exec "$@"

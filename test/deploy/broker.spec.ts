@@ -98,7 +98,7 @@ describe('deploy: Mosquitto with the project\'s configuration', function () {
     original.forEach((line, i) => {
       if (rewritten.changed.includes(i)) {
         const directive = line.split(/\s+/)[0] ?? '';
-        assert.ok(['listener', 'password_file', 'acl_file', 'persistence_location'].includes(directive), `unexpected change: ${line}`);
+        assert.ok(['listener', 'password_file', 'acl_file', 'persistence_location', 'include_dir'].includes(directive), `unexpected change: ${line}`);
         assert.equal(test[i]?.split(/\s+/)[0], directive);
       } else {
         assert.equal(test[i], line);
@@ -108,7 +108,7 @@ describe('deploy: Mosquitto with the project\'s configuration', function () {
       rewritten.listeners.map((l) => `${l.port}/${l.protocol}`),
       ['1883/mqtt', '8081/websockets'],
     );
-    assert.equal(rewritten.changed.length, 5, 'two listeners, password file, ACL, persistence');
+    assert.equal(rewritten.changed.length, 6, 'two listeners, password file, ACL, persistence, TLS include');
     assert.match(rewritten.config, /^allow_anonymous false$/m);
     assert.match(rewritten.config, /^persistence true$/m);
     const queued = Number(/^max_queued_messages (\d+)$/m.exec(rewritten.config)?.[1]);

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mosquittoTool, startMosquitto, type Broker } from '../helpers/mosquitto';
+import { mosquittoTool, startMosquitto, waitForPort, type Broker } from '../helpers/mosquitto';
 import { deployFiles, readText } from './project';
 
 /**
@@ -67,7 +67,12 @@ export interface ProjectBroker {
   stop(): Promise<void>;
 }
 
-export async function startProjectBroker(): Promise<ProjectBroker> {
+export interface ProjectBrokerOptions {
+  /** a directory with server.crt and server.key, and the port of the TLS listener */
+  tls?: { dir: string; port: number };
+}
+
+export async function startProjectBroker(options: ProjectBrokerOptions = {}): Promise<ProjectBroker> {
   const users = {
     // spaces, colons and shell metacharacters must survive the script's quoting
     producer: { username: 'diffusion', password: `pr0d ${crypto.randomBytes(6).toString('hex')}:$x"'` },
@@ -86,6 +91,9 @@ export async function startProjectBroker(): Promise<ProjectBroker> {
     MOSQUITTO_DATA_DIR: dataDir,
     PRODUCER_PASSWORD: users.producer.password,
     PIPELINE_PASSWORD: users.pipeline.password,
+    // never the container's default: a machine with /mosquitto/certs must not change the test
+    MOSQUITTO_TLS_DIR: options.tls?.dir ?? path.join(work, 'no-certs'),
+    MOSQUITTO_TLS_PORT: String(options.tls?.port ?? 8883),
   });
   if (bootstrap.status !== 0) throw new Error(`entrypoint.sh failed: ${bootstrap.stderr}`);
   const rewritten = rewriteForTest(readText(deployFiles.mosquittoConf), { '/mosquitto/auth': authDir, '/mosquitto/data': dataDir });
@@ -95,6 +103,7 @@ export async function startProjectBroker(): Promise<ProjectBroker> {
     .filter((l) => l.startsWith('listener '))
     .map((l) => Number(l.split(/\s+/)[1]));
   const wsPort = ports[rewritten.listeners.findIndex((l) => l.protocol === 'websockets')] ?? 0;
+  if (options.tls) await waitForPort(options.tls.port);
   return {
     broker,
     work,

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt, { type IClientOptions } from 'mqtt';
+import { freePort, needMosquitto } from '../helpers/mosquitto';
+import { runMosquittoEntrypoint, startProjectBroker, type ProjectBroker } from './project-broker';
+import { deployFiles } from './project';
+
+/**
+ * The broker's optional TLS listener, as the container adds it when certificates are mounted:
+ * the test makes its own CA and server certificate with openssl.
+ */
+function openssl(cwd: string, args: string[]): void {
+  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+}
+
+function makeCertificates(dir: string): { ca: Buffer } {
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(dir, ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=wis2 test CA']);
+  openssl(dir, ['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
+  fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl(dir, ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext']);
+  return { ca: fs.readFileSync(path.join(dir, 'ca.crt')) };
+}
+
+/** Resolves with how the connection ended: 'connected', or the error's code or message. */
+async function attempt(url: string, options: IClientOptions): Promise<string> {
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 4000, ...options });
+  try {
+    return await new Promise<string>((resolve) => {
+      client.once('connect', () => { resolve('connected'); });
+      client.once('error', (err: Error & { code?: number | string }) => { resolve(String(err.code ?? err.message)); });
+      client.once('close', () => { resolve('closed'); });
+    });
+  } finally {
+    await client.endAsync(true);
+  }
+}
+
+describe('deployment: the broker\'s TLS listener', function () {
+  this.timeout(60_000);
+  let project: ProjectBroker | undefined;
+  let certs = '';
+  let ca: Buffer = Buffer.alloc(0);
+  let tlsPort = 0;
+
+  before(async function () {
+    needMosquitto(this);
+    if (spawnSync('openssl', ['version']).status !== 0) {
+      if (process.env.CI === 'true') throw new Error('openssl is missing');
+      this.skip();
+    }
+    certs = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-tls-'));
+    ({ ca } = makeCertificates(certs));
+    tlsPort = await freePort();
+    project = await startProjectBroker({ tls: { dir: certs, port: tlsPort } });
+  });
+
+  after(async () => {
+    await project?.stop();
+    if (certs) fs.rmSync(certs, { recursive: true, force: true });
+  });
+
+  it('accepts a client that trusts the generated CA, with the same accounts and rights', async () => {
+    assert.ok(project);
+    const url = `mqtts://127.0.0.1:${tlsPort}`;
+    const topic = 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers';
+    const subscriber = await mqtt.connectAsync(url, { ...project.users.everyone, ca, reconnectPeriod: 0 });
+    const pipeline = await mqtt.connectAsync(url, { ...project.users.pipeline, ca, reconnectPeriod: 0 });
+    try {
+      await subscriber.subscribeAsync('origin/a/wis2/#', { qos: 1 });
+      const received = new Promise<string>((resolve) => subscriber.once('message', (_t, p) => { resolve(p.toString()); }));
+      await pipeline.publishAsync(topic, 'over TLS', { qos: 1 });
+      assert.equal(await received, 'over TLS');
+      assert.match(project.broker.log(), /Loading config file \S*conf\.d\/tls\.conf/);
+    } finally {
+      await Promise.all([subscriber.endAsync(true), pipeline.endAsync(true)]);
+    }
+  });
+
+  it('refuses plain MQTT on the TLS port, an untrusted certificate, and anonymous clients', async () => {
+    assert.ok(project);
+    const plain = await attempt(`mqtt://127.0.0.1:${tlsPort}`, project.users.pipeline);
+    assert.notEqual(plain, 'connected', 'plain MQTT on 8883');
+    const untrusted = await attempt(`mqtts://127.0.0.1:${tlsPort}`, project.users.pipeline);
+    assert.match(untrusted, /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|certificate/i);
+    const anonymous = await attempt(`mqtts://127.0.0.1:${tlsPort}`, { ca });
+    assert.equal(anonymous, '5', 'not authorised');
+    console.log(`      TLS listener: plain MQTT -> ${plain}; no trusted CA -> ${untrusted}; anonymous -> ${anonymous}`);
+  });
+
+  it('entrypoint: a certificate without its key is an error, no certificate no TLS listener', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-tls-half-'));
+    try {
+      fs.copyFileSync(path.join(certs, 'server.crt'), path.join(dir, 'server.crt'));
+      const base = {
+        MOSQUITTO_AUTH_DIR: path.join(dir, 'auth'),
+        MOSQUITTO_ACL_TEMPLATE: deployFiles.aclTemplate,
+        PRODUCER_PASSWORD: 'p',
+        PIPELINE_PASSWORD: 'q',
+      };
+      const half = runMosquittoEntrypoint({ ...base, MOSQUITTO_TLS_DIR: dir });
+      assert.notEqual(half.status, 0);
+      assert.match(half.stderr, /TLS needs both .*server\.crt and .*server\.key/);
+      const none = runMosquittoEntrypoint({ ...base, MOSQUITTO_TLS_DIR: path.join(dir, 'absent') });
+      assert.equal(none.status, 0, none.stderr);
+      assert.deepEqual(fs.readdirSync(path.join(dir, 'auth', 'conf.d')), [], 'no TLS listener configured');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
