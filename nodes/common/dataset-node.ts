@@ -17,6 +17,10 @@ export interface DatasetNodeDef extends NodeDef {
   integrity: string;
   /** remember what was announced (duplicates are dropped, changed files become updates) */
   memory?: boolean | string;
+  /** most files remembered; empty: the memory's default */
+  memorySize?: string | number;
+  /** days a file is remembered; empty: the memory's default */
+  memoryDays?: string | number;
 }
 
 /** The config node as other nodes see it: either a resolved dataset or why there is none. */

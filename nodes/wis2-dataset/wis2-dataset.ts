@@ -6,6 +6,12 @@ import { resolveDataset } from '../lib/dataset';
 import { describeError } from '../lib/errors';
 import { AnnouncementMemory } from '../lib/memory';
 
+/** A positive whole number from the editor's text, or undefined for the default. */
+function whole(v: string | number | undefined): number | undefined {
+  const n = typeof v === 'number' ? v : Number((v ?? '').trim() || NaN);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 export = function register(RED: NodeAPI): void {
   function Wis2DatasetNode(this: DatasetNode, def: DatasetNodeDef): void {
     RED.nodes.createNode(this, def);
@@ -27,7 +33,13 @@ export = function register(RED: NodeAPI): void {
       if (!remember) return undefined;
       if (!announcements) {
         try {
-          memory = AnnouncementMemory.open({ file: stateDir(RED, 'memory', `${node.id}.jsonl`) });
+          const size = whole(def.memorySize);
+          const days = whole(def.memoryDays);
+          memory = AnnouncementMemory.open({
+            file: stateDir(RED, 'memory', `${node.id}.jsonl`),
+            ...(size === undefined ? {} : { maxEntries: size }),
+            ...(days === undefined ? {} : { maxAgeMs: days * 24 * 3600 * 1000 }),
+          });
         } catch (err) {
           node.warn(RED._('wis2-dataset.error.memory', { message: (err as Error).message }));
         }

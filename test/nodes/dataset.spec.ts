@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import type { DatasetNode } from '../../nodes/common/dataset-node';
+import type { Announcements } from '../../nodes/lib/announce';
+import { ARGO } from '../helpers/fixtures';
+import { datasetConfig, helper, wis2Nodes } from '../helpers/nodes';
+
+/** The dataset config node's announcement memory, sized from the editor. */
+describe('WIS2 dataset node: announcement memory', () => {
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  async function memoryOf(extra: Record<string, unknown>): Promise<Announcements> {
+    await helper.load(wis2Nodes, [{ ...datasetConfig('ds', ARGO), ...extra }]);
+    const node = helper.getNode('ds') as DatasetNode;
+    const announcements = node.announcements?.();
+    assert.ok(announcements);
+    return announcements;
+  }
+
+  it('remembers at most "Remember at most" files, forgetting the oldest', async () => {
+    const a = await memoryOf({ memorySize: '2' });
+    for (const f of ['a', 'b', 'c']) a.confirm(f, 'x', 'canonical');
+    assert.equal(a.decide('c', 'x', 'canonical'), 'duplicate');
+    assert.equal(a.decide('b', 'x', 'canonical'), 'duplicate');
+    assert.equal(a.decide('a', 'x', 'canonical'), 'canonical', 'the oldest was forgotten');
+  });
+
+  it('keeps a million by default, and ignores what is not a positive whole number', async () => {
+    for (const memorySize of ['', '0', '-3', 'many', '2.5']) {
+      const a = await memoryOf({ memorySize });
+      for (const f of ['a', 'b', 'c']) a.confirm(f, 'x', 'canonical');
+      assert.equal(a.decide('a', 'x', 'canonical'), 'duplicate', JSON.stringify(memorySize));
+      await helper.unload();
+    }
+  });
+});
