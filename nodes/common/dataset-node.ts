@@ -1,5 +1,5 @@
 /** The WIS2 dataset config node as the other nodes see it. */
-import type { Node, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Dataset, DatasetConfig } from '../lib/dataset';
 import type { Announcements } from '../lib/announce';
 import type { ErrorDetail } from '../lib/errors';
@@ -49,3 +49,14 @@ export function datasetConfigFrom(def: DatasetNodeDef): DatasetConfig {
   };
 }
 
+
+/**
+ * A message that carried a notification ends without it being published (a dead letter, say):
+ * its file no longer counts as on its way, so a corrected copy is announced rather than dropped.
+ */
+export function releaseAnnouncement(RED: NodeAPI, wis2: unknown): void {
+  if (typeof wis2 !== 'object' || wis2 === null) return;
+  const { dataset, dataId, fingerprint } = wis2 as Record<string, unknown>;
+  if (typeof dataset !== 'string' || typeof dataId !== 'string' || typeof fingerprint !== 'string') return;
+  (RED.nodes.getNode(dataset) as DatasetNode | null)?.announcements?.()?.release(dataId, fingerprint);
+}

@@ -10,8 +10,15 @@ import type { Operation } from './wnm/standard';
  */
 export type Decision = Operation | 'duplicate';
 
+interface Pending {
+  fingerprint: string;
+  at: number;
+  /** what another message had on its way for the same file, restored if this one is released */
+  previous?: Pending;
+}
+
 export class Announcements {
-  private readonly pending = new Map<string, { fingerprint: string; at: number }>();
+  private readonly pending = new Map<string, Pending>();
 
   constructor(
     private readonly memory: AnnouncementMemory | undefined,
@@ -29,7 +36,12 @@ export class Announcements {
     const known = inFlight && t - inFlight.at <= this.pendingTtlMs ? inFlight : this.memory?.get(dataId);
     let decision: Decision = requested;
     if (known) decision = known.fingerprint === fingerprint ? 'duplicate' : 'update';
-    if (decision !== 'duplicate') this.pending.set(dataId, { fingerprint, at: t });
+    if (decision !== 'duplicate') {
+      const entry: Pending = { fingerprint, at: t };
+      // one level is enough: the claim before that one has settled or expired in practice
+      if (inFlight && inFlight === known) entry.previous = { fingerprint: inFlight.fingerprint, at: inFlight.at };
+      this.pending.set(dataId, entry);
+    }
     return decision;
   }
 
@@ -40,8 +52,14 @@ export class Announcements {
     else this.memory?.set(dataId, fingerprint);
   }
 
-  /** The notification was refused downstream: the file is not announced. */
-  release(dataId: string): void {
-    this.pending.delete(dataId);
+  /**
+   * The notification was refused: the file is not announced. With its fingerprint, only that
+   * notification's claim is withdrawn, and one another message had on its way comes back.
+   */
+  release(dataId: string, fingerprint?: string): void {
+    const entry = this.pending.get(dataId);
+    if (!entry || (fingerprint !== undefined && entry.fingerprint !== fingerprint)) return;
+    if (entry.previous && this.now() - entry.previous.at <= this.pendingTtlMs) this.pending.set(dataId, entry.previous);
+    else this.pending.delete(dataId);
   }
 }

@@ -18,6 +18,8 @@ export interface ConvertOptions {
   inline?: Uint8Array | Readonly<Record<string, Uint8Array>>;
   /** the relation from what was announced before; see BuildContext.decide */
   decide?: BuildContext['decide'];
+  /** undoes a decision of `decide` when the event is refused after it was made */
+  release?: (dataId: string, fingerprint: string) => void;
 }
 
 export interface ConvertResult {
@@ -64,22 +66,38 @@ export function convertEvent(msg: MqttMessageLike, dataset: Dataset, options: Co
   const notifications: BuiltNotification[] = [];
   const duplicates: DuplicateFile[] = [];
   const dataIds = new Set<string>();
-  for (const file of item.files) {
-    const inline = inlineFor(options, file.key, single);
-    const ctx: BuildContext = { event, itemId: item.id, geometry: item.geometry, file, operation, now };
-    if (inline) ctx.inline = inline;
-    if (options.decide) ctx.decide = options.decide;
-    const built = buildNotification(dataset, ctx);
-    if (dataIds.has(built.dataId)) {
-      throw new Wis2Error('dataset', 'data_id.duplicate', 'two announced files of the event map to the same data_id; check the data_id template', '/data/assets');
+  // A decision counts the file as on its way: if a later file refuses the event, nothing of it
+  // is announced and a corrected copy must not be taken for a duplicate.
+  const decided: [string, string][] = [];
+  const { decide, release } = options;
+  const tracked: BuildContext['decide'] = decide
+    ? (dataId, fingerprint, requested) => {
+        const d = decide(dataId, fingerprint, requested);
+        if (d !== 'duplicate') decided.push([dataId, fingerprint]);
+        return d;
+      }
+    : undefined;
+  try {
+    for (const file of item.files) {
+      const inline = inlineFor(options, file.key, single);
+      const ctx: BuildContext = { event, itemId: item.id, geometry: item.geometry, file, operation, now };
+      if (inline) ctx.inline = inline;
+      if (tracked) ctx.decide = tracked;
+      const built = buildNotification(dataset, ctx);
+      if (dataIds.has(built.dataId)) {
+        throw new Wis2Error('dataset', 'data_id.duplicate', 'two announced files of the event map to the same data_id; check the data_id template', '/data/assets');
+      }
+      dataIds.add(built.dataId);
+      if ('duplicate' in built) {
+        duplicates.push(built);
+        continue;
+      }
+      built.warnings.unshift(...item.warnings);
+      notifications.push(built);
     }
-    dataIds.add(built.dataId);
-    if ('duplicate' in built) {
-      duplicates.push(built);
-      continue;
-    }
-    built.warnings.unshift(...item.warnings);
-    notifications.push(built);
+  } catch (err) {
+    if (release) for (const [dataId, fingerprint] of decided) release(dataId, fingerprint);
+    throw err;
   }
   return { event, notifications, duplicates, warnings };
 }

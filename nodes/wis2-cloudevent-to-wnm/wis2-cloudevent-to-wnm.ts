@@ -76,7 +76,10 @@ export = function register(RED: NodeAPI): void {
         if (forced) options.operation = forced;
         const inline = inlineOption(msg.inline);
         if (inline) options.inline = inline;
-        if (announcements) options.decide = (dataId, fingerprint, requested) => announcements.decide(dataId, fingerprint, requested);
+        if (announcements) {
+          options.decide = (dataId, fingerprint, requested) => announcements.decide(dataId, fingerprint, requested);
+          options.release = (dataId, fingerprint) => { announcements.release(dataId, fingerprint); };
+        }
         const { event, notifications, duplicates } = convertEvent(
           { payload: msg.payload, contentType: msg.contentType, userProperties: msg.userProperties },
           dataset,

@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { BrokerNode } from '../common/broker-node';
+import { releaseAnnouncement } from '../common/dataset-node';
 import { ACK_PROPERTY, settle } from '../common/settle';
 import { StatusCounter } from '../common/status';
 import { deadLetter } from '../lib/dead-letter';
@@ -14,6 +15,7 @@ interface OutMessage extends NodeMessageInFlow {
   qos?: number;
   retain?: boolean;
   deadLetter?: unknown;
+  wis2?: unknown;
   outbox?: { seq: number };
   [ACK_PROPERTY]?: unknown;
 }
@@ -55,6 +57,7 @@ export = function register(RED: NodeAPI): void {
         const bytes = Buffer.from(JSON.stringify(record), 'utf8');
         // queued durably before the message counts as handled: a dead letter is not lost either
         if (outbox) msg.outbox = { seq: outbox.enqueue({ topic, payload: bytes, qos: 1, retain: false }) };
+        releaseAnnouncement(RED, msg.wis2);
         settle(msg[ACK_PROPERTY]);
         msg.deadLetter = record;
         msg.payload = bytes;

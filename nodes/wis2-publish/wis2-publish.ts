@@ -116,7 +116,7 @@ export = function register(RED: NodeAPI): void {
         status.count('ready');
         done();
       } catch (err) {
-        if (msg.wis2) announcements?.release(msg.wis2.dataId);
+        if (msg.wis2) announcements?.release(msg.wis2.dataId, msg.wis2.fingerprint);
         if (!(err instanceof Wis2Error)) {
           done(err instanceof Error ? err : new Error(String(err)));
           return;

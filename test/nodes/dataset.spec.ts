@@ -34,4 +34,20 @@ describe('WIS2 dataset node: announcement memory', () => {
       await helper.unload();
     }
   });
+
+  it('forgets a file on its way when its message becomes a dead letter', async () => {
+    await helper.load(wis2Nodes, [
+      datasetConfig('ds', ARGO),
+      { id: 'dl', type: 'wis2-dead-letter', wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+    const a = (helper.getNode('ds') as DatasetNode).announcements?.();
+    assert.ok(a);
+    assert.equal(a.decide('f', 'x', 'canonical'), 'canonical');
+    assert.equal(a.decide('f', 'x', 'canonical'), 'duplicate', 'on its way');
+    const out = new Promise<void>((resolve) => helper.getNode('out').on('input', () => { resolve(); }));
+    helper.getNode('dl').receive({ payload: '{}', error: { code: 'x', message: 'refused' }, wis2: { dataset: 'ds', dataId: 'f', fingerprint: 'x' } });
+    await out;
+    assert.equal(a.decide('f', 'x', 'canonical'), 'canonical', 'a corrected copy is announced');
+  });
 });

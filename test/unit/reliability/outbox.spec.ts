@@ -5,10 +5,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { ACK_PROPERTY, openCount, settle, split, track } from '../../../nodes/common/settle';
 import { Announcements } from '../../../nodes/lib/announce';
+import { convertEvent, type ConvertOptions } from '../../../nodes/lib/convert';
+import { resolveDataset } from '../../../nodes/lib/dataset';
 import { Journal } from '../../../nodes/lib/journal';
 import { AnnouncementMemory } from '../../../nodes/lib/memory';
 import { topicMatches } from '../../../nodes/lib/mqtt-topic';
 import { Outbox, decodeRecord, encodeRecord, type PublishTarget } from '../../../nodes/lib/outbox';
+import { ARGO } from '../../helpers/fixtures';
+import { reference } from '../../helpers/reference';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-rel-'));
@@ -147,6 +151,36 @@ describe('announcements', () => {
     assert.equal(a.decide('f', 'x', 'canonical'), 'canonical');
     t = 5000;
     assert.equal(a.decide('f', 'x', 'canonical'), 'canonical', 'a pending entry expires');
+  });
+
+  it('withdraw only the claim released, and bring back the one it replaced', () => {
+    const a = new Announcements(undefined);
+    assert.equal(a.decide('f', 'x', 'canonical'), 'canonical');
+    assert.equal(a.decide('f', 'y', 'canonical'), 'update', 'a second version on its way');
+    a.release('f', 'x');
+    assert.equal(a.decide('f', 'y', 'canonical'), 'duplicate', 'releasing a claim no longer current changes nothing');
+    a.release('f', 'y');
+    assert.equal(a.decide('f', 'x', 'canonical'), 'duplicate', 'the first version is still on its way');
+  });
+
+  it('are withdrawn when an event is refused after a file was decided: the corrected copy is announced', () => {
+    const sample = JSON.parse(fs.readFileSync(reference('ifremer', 'event-message', 'netcdf-creation-cloudevent.json'), 'utf8')) as {
+      data: { assets: Record<string, Record<string, unknown>> };
+    };
+    const good = sample.data.assets['R7901113_022.nc'];
+    assert.ok(good);
+    const twoFiles = structuredClone(sample);
+    twoFiles.data.assets['R7901113_023.nc'] = { ...good, href: 'https://elsewhere.example.org/dac/coriolis/7901113/profiles/R7901113_023.nc' };
+    const dataset = resolveDataset(ARGO);
+    for (const withRelease of [true, false]) {
+      const a = new Announcements(undefined);
+      const options: ConvertOptions = { decide: (d, f, r) => a.decide(d, f, r) };
+      if (withRelease) options.release = (d, f) => { a.release(d, f); };
+      assert.throws(() => convertEvent({ payload: JSON.stringify(twoFiles) }, dataset, options), { code: 'href.outside_base' });
+      const retry = convertEvent({ payload: JSON.stringify(sample) }, dataset, options);
+      // without the release the first file's claim outlives its refused event (the bug this guards)
+      assert.equal(retry.notifications.length, withRelease ? 1 : 0, `release ${String(withRelease)}`);
+    }
   });
 
   it('remember across a restart', () => {
