@@ -93,6 +93,12 @@ function roles(v: unknown, path: string): string[] {
  * Checks a STAC Item and lists the files to announce: every asset with the role `data`, or the
  * only asset when there is one. `path` is where the Item sits in the event (`/data`).
  */
+/** Index of the first C0, DEL or C1 control character, or -1. */
+function controlCharacterAt(s: string): number {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
+  return s.search(/[\u0000-\u001f\u007f-\u009f]/);
+}
+
 export function readStacItem(item: unknown, path = '/data'): StacItem {
   if (!isRecord(item)) {
     const hint = typeof item === 'string' ? ' (a JSON string is not parsed again: was the Item encoded twice?)' : '';
@@ -104,6 +110,9 @@ export function readStacItem(item: unknown, path = '/data'): StacItem {
     warnings.push({ code: 'stac.no_version', message: 'the Item has no stac_version', path: pointer(path, 'stac_version') });
   }
   if (typeof item.id !== 'string' || item.id === '') refuse('stac.invalid_id', 'a STAC Item needs a non-empty string id', pointer(path, 'id'));
+  // identifiers travel into data_ids, logs and file systems, where a NUL or a newline is a trap
+  const idControl = controlCharacterAt(item.id);
+  if (idControl >= 0) refuse('stac.invalid_id', `the Item id contains a control character at index ${idControl}`, pointer(path, 'id'));
   if (!('geometry' in item)) refuse('stac.missing_geometry', 'a STAC Item has a geometry member (null when it has none)', pointer(path, 'geometry'));
   const geo = toWnmGeometry(item.geometry, pointer(path, 'geometry'));
   warnings.push(...geo.warnings);
@@ -127,6 +136,8 @@ export function readStacItem(item: unknown, path = '/data'): StacItem {
     const apath = pointer(assetsPath, key);
     const asset = item.assets[key];
     if (!isRecord(asset)) refuse('stac.invalid_asset', 'an asset must be an object', apath);
+    const keyControl = controlCharacterAt(key);
+    if (keyControl >= 0) refuse('stac.invalid_asset', `the asset key contains a control character at index ${keyControl}`, apath);
     files.push({
       key,
       path: apath,

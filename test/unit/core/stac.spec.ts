@@ -150,6 +150,9 @@ describe('STAC Item', () => {
   const refusals: [string, (item: Sample['data']) => void, string, string][] = [
     ['not a Feature', (i) => (i.type = 'Collection'), 'stac.not_feature', '/data/type'],
     ['no id', (i) => delete i.id, 'stac.invalid_id', '/data/id'],
+    ['a NUL in the id', (i) => (i.id = 'R7901113_022\u0000'), 'stac.invalid_id', '/data/id'],
+    ['a C1 control in the id', (i) => (i.id = 'R7901113\u0085022'), 'stac.invalid_id', '/data/id'],
+    ['a newline in an asset key', (i) => (i.assets = { 'R7901113_022.nc\n': i.assets['R7901113_022.nc'] }), 'stac.invalid_asset', '/data/assets/R7901113_022.nc\n'],
     ['no geometry member', (i) => delete i.geometry, 'stac.missing_geometry', '/data/geometry'],
     ['no properties', (i) => delete (i as Record<string, unknown>).properties, 'stac.invalid_properties', '/data/properties'],
     ['no datetime', (i) => delete i.properties.datetime, 'stac.missing_datetime', '/data/properties/datetime'],
