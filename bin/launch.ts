@@ -137,7 +137,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     child.once('exit', (code) => { reject(new Error(`Node-RED exited with code ${String(code)}${output ? `:\n${output}` : ''}`)); }),
   );
   const ready = (async () => {
-    for (;;) {
+    // stops with the process: polling a runtime that failed to start would keep this one alive
+    while (child.exitCode === null && child.signalCode === null) {
       // the editor answers once the runtime has loaded the flows and started them
       if ((await get(url)) === 200) return;
       await new Promise((r) => setTimeout(r, 200));

@@ -7,7 +7,6 @@ import type { Node, NodeStatus } from 'node-red';
 export class StatusCounter<K extends string> {
   private readonly counts: Record<K, number>;
   private timer: NodeJS.Timeout | undefined;
-  private last: NodeStatus = {};
   private lastKey: K;
 
   constructor(
@@ -33,10 +32,10 @@ export class StatusCounter<K extends string> {
   }
 
   private schedule(): void {
-    this.last = this.render(this.counts, this.lastKey);
+    // Rendered when shown, not per message: the translated text costs more than the message.
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      this.node.status(this.last);
+      this.node.status(this.render(this.counts, this.lastKey));
     }, this.intervalMs);
   }
 

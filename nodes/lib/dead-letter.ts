@@ -1,4 +1,4 @@
-import { safeStringify } from './intake';
+import { STRICT_UTF8, safeStringify } from './intake';
 
 /**
  * The record a refused message becomes on the dead-letter topic: why it was refused, in a
@@ -41,7 +41,7 @@ export function encodePayload(payload: unknown): DeadLetter['payload'] {
   if (typeof payload === 'string') return { encoding: 'utf-8', value: payload };
   if (payload instanceof Uint8Array) {
     try {
-      return { encoding: 'utf-8', value: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(payload) };
+      return { encoding: 'utf-8', value: STRICT_UTF8.decode(payload) };
     } catch {
       return { encoding: 'base64', value: Buffer.from(payload).toString('base64') };
     }

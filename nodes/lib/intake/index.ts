@@ -71,6 +71,12 @@ function describeType(value: unknown): string {
  * UTF-8 without a byte order mark (RFC 8259). `path` is the JSON Pointer of the input inside
  * whatever carries it, prefixed to every error path.
  */
+/**
+ * One decoder for every payload: decoding without `stream` keeps no state between calls, and a
+ * decoder per message cost more than the JSON it decoded.
+ */
+export const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path = ''): unknown {
   const lim = resolveLimits(limits);
   let text: string;
@@ -84,7 +90,7 @@ export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path 
     if (input.byteLength > lim.maxBytes) throw tooLarge(`${input.byteLength} bytes`, lim, path);
     try {
       // ignoreBOM keeps a leading BOM in the text so that it is refused below, as it is for strings.
-      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(input);
+      text = STRICT_UTF8.decode(input);
     } catch {
       throw new Wis2Error('intake', 'intake.invalid_utf8', `${where(path)} is not valid UTF-8 (${invalidUtf8Offset(input)})`, path);
     }

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { checkHref, expandDataId, type Dataset } from '../dataset';
 import { Wis2Error, pointer, type Warning } from '../errors';
 import { bboxGeometry, bboxOf, type WnmGeometry } from '../geo';
+import { STRICT_UTF8 } from '../intake';
 import type { AnnouncedFile, Temporal } from '../stac';
 import type { WnmIntegrityMethod } from '../stac/multihash';
 import { uuidV5 } from '../uuid';
@@ -135,7 +136,7 @@ export function inlineContent(bytes: Uint8Array): WnmContent | undefined {
   const size = bytes.length;
   if (size > MAX_INLINE_BYTES) return undefined;
   try {
-    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    const text = STRICT_UTF8.decode(bytes);
     if (PRINTABLE_TEXT.test(text)) return { encoding: 'utf-8', size, value: text };
   } catch {
     // not UTF-8: binary encodings below
