@@ -21,6 +21,8 @@ defaultTo('MQTT_USERNAME', '');
 defaultTo('MQTT_PASSWORD', '');
 defaultTo('MQTT_CLIENT_ID', `wis2-pipeline-${os.hostname()}`);
 defaultTo('MQTT_SHARE_GROUP', '');
+// empty: the memory's default, a million files
+defaultTo('WIS2_MEMORY_FILES', '');
 if (!env.WIS2_MQTT_URL) {
   // no separate WIS2 broker: the output goes to the input broker, with the same account
   env.WIS2_MQTT_URL = env.MQTT_URL;

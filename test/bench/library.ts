@@ -3,30 +3,55 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { convertEvent } from '../../nodes/lib/convert';
 import { resolveDataset } from '../../nodes/lib/dataset';
+import { validateWcmp } from '../../nodes/lib/wcmp';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 import { ARGO } from '../helpers/fixtures';
-import { reference, readJson } from '../helpers/reference';
+import { listJson, reference, readJson } from '../helpers/reference';
+import { officialWcmpValidator } from '../unit/wcmp/helpers';
+import { median } from './stats';
 
 export interface Rate {
   name: string;
   unit: string;
   perSecond: number;
-  /** against schema-only ajv validation of the official schema, measured in the same run */
+  /** against the schema-only baseline of its group, measured in the same run */
   ratio?: number;
 }
 
+const ROUNDS = 7;
+
+/** Records per second of one pass of `fn` over `inputs`. */
+function once<T>(inputs: readonly T[], fn: (x: T) => unknown): number {
+  const start = process.hrtime.bigint();
+  for (const x of inputs) fn(x);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return inputs.length / seconds;
+}
+
 /** Runs `fn` over all inputs for several rounds and keeps the median rate. */
-function measure<T>(inputs: T[], fn: (x: T) => unknown, rounds = 7): number {
+function measure<T>(inputs: readonly T[], fn: (x: T) => unknown): number {
   for (let i = 0; i < Math.min(inputs.length, 2000); i++) fn(inputs[i]);
   const rates: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = process.hrtime.bigint();
-    for (const x of inputs) fn(x);
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    rates.push(inputs.length / seconds);
+  for (let r = 0; r < ROUNDS; r++) rates.push(once(inputs, fn));
+  return median(rates);
+}
+
+/**
+ * A baseline and a candidate on the same inputs, round after round in turn, so both see the
+ * same state of caches and the same load of the machine; the median round of each is kept.
+ */
+function compare<T>(inputs: readonly T[], baseline: (x: T) => unknown, candidate: (x: T) => unknown): { baseline: number; candidate: number } {
+  for (let i = 0; i < Math.min(inputs.length, 2000); i++) {
+    baseline(inputs[i]);
+    candidate(inputs[i]);
   }
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(rates.length / 2)] ?? 0;
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    a.push(once(inputs, baseline));
+    b.push(once(inputs, candidate));
+  }
+  return { baseline: median(a), candidate: median(b) };
 }
 
 /** Synthetic Argo profile events: the NetCDF sample with a different float and cycle each time. */
@@ -55,7 +80,8 @@ export function argoEvents(count: number): Buffer[] {
   return out;
 }
 
-export function libraryBench(count: number): Rate[] {
+/** CloudEvent to WNM and the WNM suite, beside JSON.parse + ajv with the official WNM schema. */
+function wnmBench(count: number): Rate[] {
   const dataset = resolveDataset(ARGO);
   const events = argoEvents(count);
   const wnms = events.map((e) => Buffer.from(convertEvent({ payload: e }, dataset).notifications[0]?.json ?? ''));
@@ -65,12 +91,38 @@ export function libraryBench(count: number): Rate[] {
   const official = ajv.compile(JSON.parse(fs.readFileSync(reference('wnm', 'wis2-notification-message-bundled.json'), 'utf8')) as object);
   for (const w of wnms) if (!official(JSON.parse(w.toString('utf8')))) throw new Error('a generated WNM is not valid');
 
-  const baseline = measure(wnms, (b) => official(JSON.parse(b.toString('utf8'))));
+  const pair = compare(wnms, (b) => official(JSON.parse(b.toString('utf8'))), (b) => validateWnm(b));
   const convert = measure(events, (e) => convertEvent({ payload: e }, dataset));
-  const suite = measure(wnms, (b) => validateWnm(b));
   return [
-    { name: 'schema-only: JSON.parse + ajv, official WNM schema (baseline)', unit: 'msg/s', perSecond: baseline, ratio: 1 },
-    { name: 'CloudEvent to WNM: intake + CloudEvent + STAC + WNM', unit: 'events/s', perSecond: convert, ratio: convert / baseline },
-    { name: 'WNM test suite: schema + every abstract test', unit: 'msg/s', perSecond: suite, ratio: suite / baseline },
+    { name: 'schema-only: JSON.parse + ajv, official WNM schema (baseline)', unit: 'msg/s', perSecond: pair.baseline, ratio: 1 },
+    { name: 'CloudEvent to WNM: intake + CloudEvent + STAC + WNM', unit: 'events/s', perSecond: convert, ratio: convert / pair.baseline },
+    { name: 'WNM test suite: schema + every abstract test', unit: 'msg/s', perSecond: pair.candidate, ratio: pair.candidate / pair.baseline },
   ];
+}
+
+/**
+ * The WCMP suite (14 abstract tests and the report) beside JSON.parse + ajv with the official
+ * WCMP2 schema, compiled as the unit tests compile it (its broken `samples` $ref mended), on
+ * the official example records given as bytes, the way a node receives them.
+ */
+function wcmpBench(): Rate[] {
+  const files = listJson(reference('wcmp2', 'examples'));
+  const records = files.map((f) => fs.readFileSync(f));
+  const official = officialWcmpValidator();
+  records.forEach((r, i) => {
+    // a record failing either side would time an error path, not the one deployments run
+    if (!official(JSON.parse(r.toString('utf8')))) throw new Error(`${files[i] ?? ''} fails the official WCMP2 schema`);
+    if (validateWcmp(r).tests.some((t) => t.code === 'FAILED')) throw new Error(`${files[i] ?? ''} fails the WCMP suite`);
+  });
+  // 17 records make a round too short to time: each round runs them many times over
+  const inputs = Array.from({ length: Math.ceil(3000 / records.length) }, () => records).flat();
+  const pair = compare(inputs, (b) => official(JSON.parse(b.toString('utf8'))), (b) => validateWcmp(b));
+  return [
+    { name: `schema-only: JSON.parse + ajv, official WCMP2 schema (baseline, ${records.length} examples)`, unit: 'records/s', perSecond: pair.baseline, ratio: 1 },
+    { name: 'WCMP test suite: 14 abstract tests + report', unit: 'records/s', perSecond: pair.candidate, ratio: pair.candidate / pair.baseline },
+  ];
+}
+
+export function libraryBench(count: number): Rate[] {
+  return [...wnmBench(count), ...wcmpBench()];
 }

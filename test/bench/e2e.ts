@@ -1,0 +1,172 @@
+import type { Broker } from '../helpers/mosquitto';
+import { DEAD_LETTERS } from '../reliability/harness';
+import { PASS_THROUGH_TOPIC, launch, type BenchRuntime, type FlowKind } from './runtime';
+import { percentiles, type Percentiles } from './stats';
+import { Pool, Publisher, Tap, settle, type Oddities, type Span } from './traffic';
+
+/**
+ * End to end: events published to Mosquitto, through a Node-RED runtime, back out of
+ * Mosquitto; the shipped Argo flow beside a pass-through flow of core MQTT nodes in the same
+ * runtime setup, so what is left between the two is what our nodes cost.
+ */
+
+/** Where the Argo flow's notifications arrive (the reliability observer's filter). */
+const ARGO_OUTPUT = 'origin/a/wis2/+/data/#';
+/** Probes sent while waiting for the runtime to subscribe; a few of them are lost, by design. */
+const MAX_PROBES = 200;
+
+export interface Session {
+  kind: FlowKind;
+  runtime: BenchRuntime;
+  pool: Pool;
+  tap: Tap;
+  publisher: Publisher;
+}
+
+/** The events are made before the runtime starts, so making them takes no CPU from it. */
+export async function openSession(kind: FlowKind, broker: Broker, events: number, env: NodeJS.ProcessEnv = {}): Promise<Session> {
+  const pool = new Pool(events + MAX_PROBES);
+  const runtime = await launch(kind, broker, env);
+  try {
+    const tap = await Tap.open(broker.url, pool, kind === 'argo' ? 'wnm' : 'event', kind === 'argo' ? [ARGO_OUTPUT, DEAD_LETTERS] : [PASS_THROUGH_TOPIC]);
+    const publisher = await Publisher.open(broker.url, pool);
+    return { kind, runtime, pool, tap, publisher };
+  } catch (err) {
+    await runtime.stop();
+    throw err;
+  }
+}
+
+export async function closeSession(s: Session): Promise<void> {
+  await Promise.allSettled([s.tap.close(), s.publisher.close()]);
+  await s.runtime.stop();
+}
+
+const sleep = (msDelay: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, msDelay);
+  });
+
+/**
+ * The editor answers before the flow's MQTT input has subscribed, and what is published before
+ * that reaches nobody: one probe every 100 ms until one comes out the other end.
+ */
+export async function ready(s: Session): Promise<void> {
+  const probes: Span[] = [];
+  while (probes.length < MAX_PROBES) {
+    const span = s.pool.take(1);
+    probes.push(span);
+    s.publisher.probe(span.from);
+    await sleep(100);
+    if (probes.some((p) => s.pool.countSettled(p) > 0)) {
+      // let the probes already on their way arrive, so none is counted in the next phase
+      await sleep(500);
+      return;
+    }
+  }
+  throw new Error(`the ${s.kind} flow let no probe through:\n${s.runtime.runtime.output().slice(-3000)}`);
+}
+
+export interface Throughput {
+  events: number;
+  seconds: number;
+  perSecond: number;
+  /** neither output nor dead letter, 30 s after the last progress */
+  missing: number;
+}
+
+/** `n` events back to back; the clock runs from the first publish to the last output. */
+export async function throughput(s: Session, n: number): Promise<Throughput> {
+  const span = s.pool.take(n);
+  await s.publisher.burst(span);
+  const missing = await settle(s.pool, span);
+  const seconds = (s.pool.lastSettled(span) - s.pool.firstPublished(span)) / 1000;
+  return { events: n, seconds, perSecond: (n - missing) / seconds, missing };
+}
+
+export interface Latency extends Percentiles {
+  /** events per second asked for, and achieved by the publisher */
+  rate: number;
+  achievedRate: number;
+  missing: number;
+}
+
+/** `n` events at `rate` per second; each event's time from its publish to its output. */
+export async function latency(s: Session, n: number, rate: number): Promise<Latency> {
+  const span = s.pool.take(n);
+  const achievedRate = await s.publisher.atRate(span, rate);
+  const missing = await settle(s.pool, span);
+  return { rate, achievedRate, missing, ...percentiles(s.pool.latencies(span)) };
+}
+
+export interface FlowResult {
+  kind: FlowKind;
+  /** the median round by rate */
+  throughput: Throughput;
+  /** events per second of every round, in order */
+  throughputRounds: number[];
+  latency: Latency;
+  /** events of every phase that came out neither as output nor as dead letter */
+  lost: number;
+  /** VmHWM of the runtime process at the end, MiB */
+  peakRssMiB: number | undefined;
+  refused: number;
+  oddities: { strangers: number; repeats: number; refusals: Record<string, number> };
+}
+
+export interface E2eOptions {
+  warmup: number;
+  throughputEvents: number;
+  throughputRounds: number;
+  latencyEvents: number;
+  rate: number;
+}
+
+function oddities(o: Oddities): FlowResult['oddities'] {
+  return { strangers: o.strangers, repeats: o.repeats, refusals: Object.fromEntries(o.refusals) };
+}
+
+/**
+ * Several bursts, the median kept: a burst of a few thousand events lasts well under a second
+ * through the pass-through flow, where one slow moment of a shared machine shows a lot.
+ */
+async function throughputRounds(s: Session, o: E2eOptions): Promise<Throughput[]> {
+  const rounds: Throughput[] = [];
+  for (let r = 0; r < o.throughputRounds; r++) {
+    rounds.push(await throughput(s, o.throughputEvents));
+    await sleep(500);
+  }
+  return rounds;
+}
+
+/**
+ * One flow: ready, a warm-up burst (JIT, pools, journals' first segments), the throughput
+ * bursts, a pause for the runtime to catch its breath, then the fixed-rate latency run.
+ */
+export async function benchFlow(kind: FlowKind, broker: Broker, o: E2eOptions): Promise<FlowResult> {
+  const s = await openSession(kind, broker, o.warmup + o.throughputEvents * o.throughputRounds + o.latencyEvents);
+  try {
+    await ready(s);
+    const warm = s.pool.take(o.warmup);
+    await s.publisher.burst(warm);
+    const warmLost = await settle(s.pool, warm);
+    const rounds = await throughputRounds(s, o);
+    // throughputRounds >= 1 (envCount refuses 0), so the median round exists
+    const t = [...rounds].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rounds.length / 2)];
+    await sleep(2000);
+    const l = await latency(s, o.latencyEvents, o.rate);
+    const all: Span = { from: 0, to: s.pool.events.length };
+    return {
+      kind,
+      throughput: t,
+      throughputRounds: rounds.map((r) => r.perSecond),
+      latency: l,
+      lost: warmLost + rounds.reduce((n, r) => n + r.missing, 0) + l.missing,
+      peakRssMiB: s.runtime.memory()?.hwmMiB,
+      refused: s.pool.countRefused(all),
+      oddities: oddities(s.tap.oddities),
+    };
+  } finally {
+    await closeSession(s);
+  }
+}

@@ -1,0 +1,118 @@
+import { readFlow } from '../../bin/commands/flows';
+import type { Broker } from '../helpers/mosquitto';
+import { closeSession, openSession, ready } from './e2e';
+import { envCount, percentiles, type Percentiles } from './stats';
+import { settle, type Span } from './traffic';
+
+/**
+ * Growth: a long steady stream through the shipped Argo flow, to see whether latency and
+ * memory stay flat as the runtime's state (announcement memory, journals) fills up.
+ */
+
+
+export interface MemoryBound {
+  /** files the Argo dataset's announcement memory holds before it forgets the oldest */
+  entries: number;
+  /** where the figure comes from */
+  source: string;
+}
+
+/**
+ * The announcement memory of the run. The default (a million files) would not fill in any run
+ * of this length, so the shipped flow's own knob (its dataset reads ${WIS2_MEMORY_FILES}) sizes
+ * it to fill early and show whether memory stays flat once it is full.
+ */
+export function memoryBound(): MemoryBound {
+  const dataset = readFlow('argo-data').find((n) => n.type === 'wis2-dataset');
+  if (dataset?.memorySize !== '${WIS2_MEMORY_FILES}') throw new Error('the shipped Argo dataset no longer reads WIS2_MEMORY_FILES');
+  const entries = envCount('WIS2_BENCH_MEMORY_FILES', 10_000);
+  return { entries, source: `WIS2_MEMORY_FILES=${entries} for this run (WIS2_BENCH_MEMORY_FILES); the shipped default is 1,000,000` };
+}
+
+export interface Block extends Percentiles {
+  /** event numbers in the stream, 1-based, inclusive */
+  first: number;
+  last: number;
+  /** VmRSS of the runtime when the block's last output arrived, MiB */
+  rssMiB: number | undefined;
+}
+
+export interface GrowthResult {
+  events: number;
+  rate: number;
+  achievedRate: number;
+  missing: number;
+  blocks: Block[];
+  /** VmRSS when the n-th output arrived, MiB */
+  rss: { events: number; rssMiB: number }[];
+  peakRssMiB: number | undefined;
+  memory: MemoryBound;
+  /** RSS growth per 10,000 events over the second half of the stream, MiB */
+  lateSlopeMiBPer10k: number | undefined;
+  /** the same once the announcement memory is full, when it fills during the run */
+  fullSlopeMiBPer10k: number | undefined;
+}
+
+/** Outputs after which the runtime's RSS is read: 1,000, then at the end of every block. */
+function checkpoints(events: number, block: number): number[] {
+  const out = new Set<number>([Math.min(1000, events)]);
+  for (let n = block; n < events; n += block) out.add(n);
+  out.add(events);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** Least-squares slope of RSS against events, per 10,000, over the samples from `from` on. */
+function slope(rss: GrowthResult['rss'], from: number): number | undefined {
+  const points = rss.filter((r) => r.events >= from);
+  if (points.length < 2) return undefined;
+  const mx = points.reduce((sum, r) => sum + r.events, 0) / points.length;
+  const my = points.reduce((sum, r) => sum + r.rssMiB, 0) / points.length;
+  const sxy = points.reduce((sum, r) => sum + (r.events - mx) * (r.rssMiB - my), 0);
+  const sxx = points.reduce((sum, r) => sum + (r.events - mx) ** 2, 0);
+  return sxx > 0 ? (sxy / sxx) * 10_000 : undefined;
+}
+
+export async function growthBench(broker: Broker, events: number, rate: number, block: number): Promise<GrowthResult> {
+  const bound = memoryBound();
+  const s = await openSession('argo', broker, events, { WIS2_MEMORY_FILES: String(bound.entries) });
+  try {
+    await ready(s);
+    const span = s.pool.take(events);
+    const marks = new Set(checkpoints(events, block));
+    const rss: GrowthResult['rss'] = [];
+    const base = s.tap.arrived;
+    // Read /proc when the n-th output arrives: memory against work done, whatever the timing.
+    s.tap.onArrival = (arrived) => {
+      const n = arrived - base;
+      const m = marks.has(n) ? s.runtime.memory() : undefined;
+      if (m) rss.push({ events: n, rssMiB: m.rssMiB });
+    };
+    const achievedRate = await s.publisher.atRate(span, rate);
+    const missing = await settle(s.pool, span);
+    const blocks = blocksOf(s.pool.latencies.bind(s.pool), span, block, rss);
+    return {
+      events,
+      rate,
+      achievedRate,
+      missing,
+      blocks,
+      rss,
+      peakRssMiB: s.runtime.memory()?.hwmMiB,
+      memory: bound,
+      lateSlopeMiBPer10k: slope(rss, events / 2),
+      fullSlopeMiBPer10k: bound.entries < events ? slope(rss, bound.entries) : undefined,
+    };
+  } finally {
+    await closeSession(s);
+  }
+}
+
+function blocksOf(latencies: (span: Span) => number[], span: Span, block: number, rss: GrowthResult['rss']): Block[] {
+  const out: Block[] = [];
+  for (let from = span.from; from < span.to; from += block) {
+    const to = Math.min(span.to, from + block);
+    const last = to - span.from;
+    out.push({ first: from - span.from + 1, last, rssMiB: rss.find((r) => r.events === last)?.rssMiB, ...percentiles(latencies({ from, to })) });
+  }
+  return out;
+}

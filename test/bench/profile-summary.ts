@@ -1,0 +1,91 @@
+/**
+ * `node dist/test/bench/profile-summary.js FILE.cpuprofile [TOP]`: where a runtime's CPU went,
+ * by package (or our own file) and by function, self time only, so the lines add up to the
+ * total; enough to see whether our nodes, Node-RED, mqtt.js or the garbage collector dominate.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fmt, table } from './stats';
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  hitCount?: number;
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** Microseconds of samples per profile node: each sample lasts until the next one. */
+function selfTimes(p: Profile): Map<number, number> {
+  const out = new Map<number, number>();
+  const samples = p.samples ?? [];
+  const deltas = p.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const id = samples[i] ?? 0;
+    out.set(id, (out.get(id) ?? 0) + (deltas[i + 1] ?? 0));
+  }
+  return out;
+}
+
+/** A package for what is not ours, the file under nodes/ for what is. */
+export function where(url: string, name: string): string {
+  if (url === '') return name.startsWith('(') ? name : '(native)';
+  if (url.startsWith('node:')) return 'node internals';
+  const modules = url.lastIndexOf('/node_modules/');
+  if (modules >= 0) {
+    const [first = url, second = ''] = url.slice(modules + '/node_modules/'.length).split('/');
+    return first.startsWith('@') ? `${first}/${second}` : first;
+  }
+  const nodes = url.indexOf('/dist/nodes/');
+  if (nodes >= 0) return `ours: nodes/${url.slice(nodes + '/dist/nodes/'.length)}`;
+  return path.basename(url);
+}
+
+function add(map: Map<string, number>, key: string, us: number): void {
+  map.set(key, (map.get(key) ?? 0) + us);
+}
+
+function top(map: Map<string, number>, total: number, n: number): string[][] {
+  return [...map]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, us]) => [k, fmt(us / 1000), `${((100 * us) / total).toFixed(1)}%`]);
+}
+
+function main(): void {
+  const file = process.argv[2];
+  if (!file) throw new Error('usage: profile-summary FILE.cpuprofile [TOP]');
+  const count = Number(process.argv[3] ?? 25);
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
+  const times = selfTimes(profile);
+  const byPlace = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const us = times.get(node.id) ?? 0;
+    if (us === 0) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const place = where(url, functionName);
+    total += us;
+    add(byPlace, place, us);
+    add(byFunction, `${functionName || '(anonymous)'} ${place}:${lineNumber + 1}`, us);
+  }
+  console.log(`${file}: ${fmt(total / 1000)} ms sampled over ${fmt((profile.endTime - profile.startTime) / 1000)} ms`);
+  console.log(table(['where (self time)', 'ms', 'share'], top(byPlace, total, count)));
+  console.log('');
+  console.log(table(['function (self time)', 'ms', 'share'], top(byFunction, total, count)));
+}
+
+main();

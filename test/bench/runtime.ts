@@ -1,0 +1,160 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, startRuntime, type Runtime } from '../../bin/launch';
+import { startMosquitto, type Broker } from '../helpers/mosquitto';
+import { DEAD_LETTERS } from '../reliability/harness';
+
+/**
+ * The end-to-end benchmark's moving parts: a Mosquitto of its own, and the Node-RED runtime
+ * started the way `npm start` and the reliability tests start it (bin/launch.ts), either with
+ * the shipped flows or with a pass-through flow of core nodes as the baseline.
+ */
+
+export type FlowKind = 'argo' | 'pass-through';
+
+/** Where the pass-through flow republishes what it receives. */
+export const PASS_THROUGH_TOPIC = 'bench/pass-through';
+
+/**
+ * The deployment's queue limits (docker/mosquitto/mosquitto.conf), with a queue deep enough
+ * for a whole burst: a client that falls behind must see its messages wait, not dropped, or
+ * the benchmark would time the broker's discards. No persistence: nothing here restarts.
+ */
+export function benchBroker(): Promise<Broker> {
+  return startMosquitto({
+    config: ['listener {{PORT}} 127.0.0.1', 'allow_anonymous true', 'persistence false', 'max_queued_messages 1000000', 'max_inflight_messages 100', ''].join('\n'),
+  });
+}
+
+type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+function coreBroker(id: string, name: string, port: number): FlowNode {
+  return {
+    id,
+    type: 'mqtt-broker',
+    name,
+    broker: '127.0.0.1',
+    port: String(port),
+    clientid: '',
+    autoConnect: true,
+    usetls: false,
+    protocolVersion: '4',
+    keepalive: '60',
+    cleansession: true,
+    autoUnsubscribe: true,
+    birthTopic: '',
+    closeTopic: '',
+    willTopic: '',
+  };
+}
+
+/**
+ * Core `mqtt in` -> `mqtt out`, QoS 1 both ways, from the topics the Argo flow listens to. Each
+ * side has its own broker config node, hence its own connection, as the Argo flow's input and
+ * output brokers do; what the Argo flow costs beyond this is the cost of our nodes.
+ */
+export function passThroughFlow(port: number): FlowNode[] {
+  return [
+    { id: 'bench-tab', type: 'tab', label: 'pass-through (benchmark baseline)', disabled: false, info: '' },
+    coreBroker('bench-broker-in', 'input', port),
+    coreBroker('bench-broker-out', 'output', port),
+    {
+      id: 'bench-in',
+      type: 'mqtt in',
+      z: 'bench-tab',
+      name: '',
+      topic: 'diffusion/files/coriolis/argo/#',
+      qos: '1',
+      datatype: 'buffer',
+      broker: 'bench-broker-in',
+      nl: false,
+      rap: true,
+      rh: 0,
+      inputs: 0,
+      x: 150,
+      y: 80,
+      wires: [['bench-out']],
+    },
+    { id: 'bench-out', type: 'mqtt out', z: 'bench-tab', name: '', topic: PASS_THROUGH_TOPIC, qos: '1', retain: 'false', broker: 'bench-broker-out', x: 400, y: 80, wires: [] },
+  ];
+}
+
+export interface ProcMemory {
+  /** resident now, MiB */
+  rssMiB: number;
+  /** peak resident so far, MiB */
+  hwmMiB: number;
+}
+
+/** The kernel's view of a process's memory (Linux /proc); undefined elsewhere or once it exited. */
+export function procMemory(pid: number | undefined): ProcMemory | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+    return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface BenchRuntime {
+  kind: FlowKind;
+  runtime: Runtime;
+  memory(): ProcMemory | undefined;
+  /** stops the runtime and removes its user directory */
+  stop(): Promise<void>;
+}
+
+/**
+ * Node-RED on a fresh user directory. For the pass-through, its flows.json is written first:
+ * installFlows (run by startRuntime) keeps an existing flows.json, so the shipped flows do not
+ * replace it. WIS2_BENCH_NODE_OPTIONS reaches the runtime as NODE_OPTIONS (e.g.
+ * --max-old-space-size); WIS2_BENCH_CPU_PROFILE=DIR writes a CPU profile of each runtime there.
+ */
+export async function launch(kind: FlowKind, broker: Broker, extraEnv: NodeJS.ProcessEnv = {}): Promise<BenchRuntime> {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `wis2-bench-${kind}-`));
+  if (kind === 'pass-through') fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(passThroughFlow(broker.port), null, 4) + '\n');
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    MQTT_URL: broker.url,
+    WIS2_MQTT_URL: broker.url,
+    MQTT_CLIENT_ID: `wis2-bench-${port}`,
+    MQTT_RECONNECT_MS: '500',
+    WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS,
+    ...extraEnv,
+  };
+  const nodeOptions = [process.env.WIS2_BENCH_NODE_OPTIONS ?? ''];
+  const profileDir = process.env.WIS2_BENCH_CPU_PROFILE;
+  if (profileDir) {
+    nodeOptions.push(`--require ${JSON.stringify(path.join(__dirname, 'cpu-profile.js'))}`);
+    env.WIS2_BENCH_CPU_PROFILE = path.resolve(profileDir);
+    env.WIS2_BENCH_FLOW = kind;
+  }
+  if (nodeOptions.join('').trim() !== '') env.NODE_OPTIONS = nodeOptions.join(' ').trim();
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime({ userDir, host: '127.0.0.1', port, env, quiet: true });
+  } catch (err) {
+    fs.rmSync(userDir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    kind,
+    runtime,
+    memory: () => procMemory(runtime.child.pid),
+    stop: async () => {
+      await runtime.stop();
+      fs.rmSync(userDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Stops the broker and removes its directory. */
+export async function stopBroker(broker: Broker): Promise<void> {
+  await broker.stop();
+  fs.rmSync(broker.dir, { recursive: true, force: true });
+}
