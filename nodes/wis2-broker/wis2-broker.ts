@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Node, NodeAPI } from 'node-red';
 import type { BrokerConnectionState, BrokerNode, BrokerNodeDef } from '../common/broker-node';
+import { wholeNumber } from '../common/numbers';
 import { setting, stateDir } from '../common/state';
 import { Journal } from '../lib/journal';
 import { Outbox } from '../lib/outbox';
@@ -12,8 +13,7 @@ interface Credentials {
 }
 
 function int(value: string | number, fallback: number, min = 0): number {
-  const n = typeof value === 'number' ? value : Number.parseInt(value, 10);
-  return Number.isSafeInteger(n) && n >= min ? n : fallback;
+  return wholeNumber(value, min) ?? fallback;
 }
 
 export = function register(RED: NodeAPI): void {

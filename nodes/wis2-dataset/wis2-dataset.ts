@@ -1,16 +1,11 @@
 import type { NodeAPI } from 'node-red';
 import { datasetConfigFrom, type DatasetNode, type DatasetNodeDef } from '../common/dataset-node';
+import { wholeNumber } from '../common/numbers';
 import { stateDir } from '../common/state';
 import { Announcements } from '../lib/announce';
 import { resolveDataset } from '../lib/dataset';
 import { describeError } from '../lib/errors';
 import { AnnouncementMemory } from '../lib/memory';
-
-/** A positive whole number from the editor's text, or undefined for the default. */
-function whole(v: string | number | undefined): number | undefined {
-  const n = typeof v === 'number' ? v : Number((v ?? '').trim() || NaN);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-}
 
 export = function register(RED: NodeAPI): void {
   function Wis2DatasetNode(this: DatasetNode, def: DatasetNodeDef): void {
@@ -33,8 +28,8 @@ export = function register(RED: NodeAPI): void {
       if (!remember) return undefined;
       if (!announcements) {
         try {
-          const size = whole(def.memorySize);
-          const days = whole(def.memoryDays);
+          const size = wholeNumber(def.memorySize, 1);
+          const days = wholeNumber(def.memoryDays, 1);
           memory = AnnouncementMemory.open({
             file: stateDir(RED, 'memory', `${node.id}.jsonl`),
             ...(size === undefined ? {} : { maxEntries: size }),

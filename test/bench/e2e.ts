@@ -1,5 +1,5 @@
 import type { Broker } from '../helpers/mosquitto';
-import { DEAD_LETTERS } from '../reliability/harness';
+import { DEAD_LETTERS, sleep } from '../reliability/harness';
 import { PASS_THROUGH_TOPIC, launch, type BenchRuntime, type FlowKind } from './runtime';
 import { percentiles, type Percentiles } from './stats';
 import { Pool, Publisher, Tap, settle, type Oddities, type Span } from './traffic';
@@ -41,11 +41,6 @@ export async function closeSession(s: Session): Promise<void> {
   await Promise.allSettled([s.tap.close(), s.publisher.close()]);
   await s.runtime.stop();
 }
-
-const sleep = (msDelay: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, msDelay);
-  });
 
 /**
  * The editor answers before the flow's MQTT input has subscribed, and what is published before

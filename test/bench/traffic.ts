@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
-import { DEAD_LETTERS, SOURCE_TOPIC, distinctEvents } from '../reliability/harness';
+import { DEAD_LETTERS, SOURCE_TOPIC, distinctEvents, sleep } from '../reliability/harness';
 
 /**
  * What goes into the runtime and what comes out of it. Every event is known by the file it
@@ -208,11 +208,6 @@ export class Tap {
     return this.client.endAsync(true);
   }
 }
-
-const sleep = (msDelay: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, msDelay);
-  });
 
 /** The diffusion system's seat: its own connection, QoS 1, stamping each event as it goes out. */
 export class Publisher {

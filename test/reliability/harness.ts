@@ -16,6 +16,11 @@ import { startMosquitto, type Broker } from '../helpers/mosquitto';
 export const SOURCE_TOPIC = 'diffusion/files/coriolis/argo/netcdf';
 export const DEAD_LETTERS = 'wis2/rejected/fr-ifremer-argo';
 
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
 /** Mosquitto as the deployment runs it where it matters here: persistence, large queues. */
 export function persistentBroker(): Promise<Broker> {
   return startMosquitto({
@@ -188,7 +193,7 @@ export async function produce(url: string, events: Buffer[], rate: number, onPro
       if (rate > 0) {
         const due = start + (i * 1000) / rate;
         const wait = due - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (wait > 0) await sleep(wait);
       }
       const p = client.publishAsync(SOURCE_TOPIC, events[i] ?? Buffer.alloc(0), { qos: 1 });
       inflight.add(p);
@@ -206,6 +211,63 @@ export async function until(check: () => boolean, timeoutMs: number, what: () =>
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(what());
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
+}
+
+/** Brokers, runtimes and observers a test starts, stopped and their directories removed together. */
+export class Lab {
+  private readonly brokers: Broker[] = [];
+  private readonly pipelines: Pipeline[] = [];
+  private readonly observers: Observer[] = [];
+
+  async broker(): Promise<Broker> {
+    const b = await persistentBroker();
+    this.brokers.push(b);
+    return b;
+  }
+
+  /** The runtime with the shipped flows, once its input has subscribed (under its share group, if any). */
+  async pipeline(input: Broker, output: Broker, env: NodeJS.ProcessEnv = {}): Promise<Pipeline> {
+    const p = await startPipeline(input.url, output.url, env);
+    this.pipelines.push(p);
+    const share = env.MQTT_SHARE_GROUP ? `$share/${env.MQTT_SHARE_GROUP}/` : '';
+    await until(() => p.runtime.output().includes(`subscribed to ${share}diffusion/files/coriolis/argo/#`), 30_000, () => p.runtime.output());
+    return p;
+  }
+
+  async observe(output: Broker, deadLetters: Broker = output): Promise<Observer> {
+    const o = await Observer.connect(output.url, deadLetters.url);
+    this.observers.push(o);
+    return o;
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.observers.splice(0).map((o) => o.close()));
+    for (const p of this.pipelines.splice(0)) {
+      await p.stop();
+      fs.rmSync(p.userDir, { recursive: true, force: true });
+    }
+    for (const b of this.brokers.splice(0)) {
+      await b.stop();
+      fs.rmSync(b.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * 1,000 distinct events at 100/s into `url`; `interrupt` runs once `at` of them are sent, while
+ * the stream goes on. Resolves once every event was announced (or throws with what arrived).
+ */
+export async function streamThrough(url: string, o: Observer, p: Pipeline, at: number, interrupt: () => Promise<void>): Promise<void> {
+  let sent = 0;
+  const producing = produce(url, distinctEvents(1000), 100, (n) => {
+    sent = n;
+  });
+  await until(() => sent >= at, 30_000, () => `only ${sent} sent`);
+  await interrupt();
+  await producing;
+  await until(() => o.distinctIds() >= 1000, 120_000, () => `${o.distinctIds()} of 1000 arrived\n${p.runtime.output().slice(-3000)}`);
+  // a late redelivery, or a notification announced twice, would come now
+  await sleep(2000);
 }

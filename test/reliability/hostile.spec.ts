@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DeadLetter } from '../../nodes/lib/dead-letter';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
-import type { Broker } from '../helpers/mosquitto';
 import { needMosquitto } from '../helpers/mosquitto';
 import { CATEGORIES, POLLUTION, hostileCorpus, sha256, type HostileCase } from './corpus';
-import { DEAD_LETTERS, Observer, SOURCE_TOPIC, distinctEvents, persistentBroker, produce, startPipeline, until, type Pipeline } from './harness';
+import { DEAD_LETTERS, Lab, SOURCE_TOPIC, distinctEvents, produce, sleep, until, type Observer, type Pipeline } from './harness';
 
 /**
  * The hostile corpus (./corpus.ts) through the shipped Argo flow in the real runtime, between
@@ -115,13 +113,13 @@ async function probe(runtimeUrl: string): Promise<ProbeAnswer> {
     const res = await request('GET', new URL(PROBE_PATH.slice(1), runtimeUrl).href).catch(() => ({ status: 0, text: '' }));
     if (res.status === 200) return JSON.parse(res.text) as ProbeAnswer;
     if (Date.now() > deadline) throw new Error(`the probe answers ${res.status}: ${res.text}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }
 
 describe('reliability: nobody let in', function () {
   this.timeout(600_000);
-  let broker: Broker | undefined;
+  const lab = new Lab();
   let pipeline: Pipeline | undefined;
   let observer: Observer | undefined;
   let watcher: MqttClient | undefined;
@@ -178,15 +176,13 @@ describe('reliability: nobody let in', function () {
     }
 
     // --- the running flow, its broker, the observers ------------------------------------------
-    broker = await persistentBroker();
-    const b = broker;
-    pipeline = await startPipeline(b.url, b.url);
-    const p = pipeline;
-    await until(() => p.runtime.output().includes('subscribed to diffusion/files/coriolis/argo/#'), 30_000, () => p.runtime.output());
+    const b = await lab.broker();
+    const p = await lab.pipeline(b, b);
+    pipeline = p;
     await installProbe(p.runtime.url);
     probeBefore = await probe(p.runtime.url);
-    observer = await Observer.connect(b.url);
-    const o = observer;
+    const o = await lab.observe(b);
+    observer = o;
     // everything published anywhere, to see a notification sent to an unexpected topic
     watcher = await mqtt.connectAsync(b.url, { clientId: `wis2-hostile-watcher-${process.pid}`, clean: true });
     watcher.on('message', (topic) => topics.add(topic));
@@ -204,7 +200,7 @@ describe('reliability: nobody let in', function () {
     });
     await until(() => o.notifications.length >= controls.length, 10_000, () => '').catch(() => undefined);
     // whatever else was going to arrive (an extra notification, a second dead letter)
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     seconds = (Date.now() - started) / 1000;
     probeAfter = await probe(p.runtime.url).catch(() => undefined);
 
@@ -228,16 +224,8 @@ describe('reliability: nobody let in', function () {
   });
 
   after(async () => {
-    await observer?.close();
     await watcher?.endAsync(true);
-    if (pipeline) {
-      await pipeline.stop();
-      fs.rmSync(pipeline.userDir, { recursive: true, force: true });
-    }
-    if (broker) {
-      await broker.stop();
-      fs.rmSync(broker.dir, { recursive: true, force: true });
-    }
+    await lab.cleanup();
   });
 
   it('the corpus covers every category with at least 50 cases', () => {
