@@ -1,6 +1,6 @@
 import type { Broker } from '../helpers/mosquitto';
 import { DEAD_LETTERS, sleep } from '../reliability/harness';
-import { PASS_THROUGH_TOPIC, launch, type BenchRuntime, type FlowKind } from './runtime';
+import { PASS_THROUGH_TOPIC, launch, procCpuMicros, type BenchRuntime, type FlowKind } from './runtime';
 import { percentiles, type Percentiles } from './stats';
 import { Pool, Publisher, Tap, settle, type Oddities, type Span } from './traffic';
 
@@ -17,6 +17,7 @@ const MAX_PROBES = 200;
 
 export interface Session {
   kind: FlowKind;
+  broker: Broker;
   runtime: BenchRuntime;
   pool: Pool;
   tap: Tap;
@@ -30,7 +31,7 @@ export async function openSession(kind: FlowKind, broker: Broker, events: number
   try {
     const tap = await Tap.open(broker.url, pool, kind === 'argo' ? 'wnm' : 'event', kind === 'argo' ? [ARGO_OUTPUT, DEAD_LETTERS] : [PASS_THROUGH_TOPIC]);
     const publisher = await Publisher.open(broker.url, pool);
-    return { kind, runtime, pool, tap, publisher };
+    return { kind, broker, runtime, pool, tap, publisher };
   } catch (err) {
     await runtime.stop();
     throw err;
@@ -62,21 +63,56 @@ export async function ready(s: Session): Promise<void> {
   throw new Error(`the ${s.kind} flow let no probe through:\n${s.runtime.runtime.output().slice(-3000)}`);
 }
 
+/**
+ * CPU microseconds per event of each process taking part: the runtime, Mosquitto, and this
+ * process (the publisher and the observer). On a machine whose cores are all busy, their sum
+ * is what bounds the rate, whichever flow runs.
+ */
+export interface CpuPerEvent {
+  runtime: number;
+  broker: number;
+  clients: number;
+}
+
 export interface Throughput {
   events: number;
   seconds: number;
   perSecond: number;
   /** neither output nor dead letter, 30 s after the last progress */
   missing: number;
+  /** undefined where /proc cannot tell */
+  cpu: CpuPerEvent | undefined;
 }
 
-/** `n` events back to back; the clock runs from the first publish to the last output. */
+interface CpuMark {
+  runtime: number | undefined;
+  broker: number | undefined;
+  clients: number;
+}
+
+function cpuMark(s: Session): CpuMark {
+  const own = process.cpuUsage();
+  return { runtime: procCpuMicros(s.runtime.runtime.child.pid), broker: procCpuMicros(s.broker.pid()), clients: own.user + own.system };
+}
+
+function cpuPerEvent(a: CpuMark, b: CpuMark, events: number): CpuPerEvent | undefined {
+  if (a.runtime === undefined || b.runtime === undefined || a.broker === undefined || b.broker === undefined || events <= 0) return undefined;
+  return { runtime: (b.runtime - a.runtime) / events, broker: (b.broker - a.broker) / events, clients: (b.clients - a.clients) / events };
+}
+
+/**
+ * `n` events back to back; the clock runs from the first publish to the last output, the CPU
+ * counters from before the first publish to the end of the wait for the last output (whose
+ * 20 ms polls cost next to nothing).
+ */
 export async function throughput(s: Session, n: number): Promise<Throughput> {
   const span = s.pool.take(n);
+  const before = cpuMark(s);
   await s.publisher.burst(span);
   const missing = await settle(s.pool, span);
+  const cpu = cpuPerEvent(before, cpuMark(s), n - missing);
   const seconds = (s.pool.lastSettled(span) - s.pool.firstPublished(span)) / 1000;
-  return { events: n, seconds, perSecond: (n - missing) / seconds, missing };
+  return { events: n, seconds, perSecond: (n - missing) / seconds, missing, cpu };
 }
 
 export interface Latency extends Percentiles {

@@ -99,7 +99,34 @@ function printE2e(results: FlowResult[], o: E2eOptions, goals: Goal[]): void {
       console.log(`   ${flowLabel(r)}: ${odd.strangers} unmatched outputs, ${odd.repeats} repeated, dead letters ${JSON.stringify(odd.refusals)}`);
     }
   }
+  printCpu(results);
   e2eGoals(results, o, goals);
+}
+
+/**
+ * Where the CPU of the median throughput round went. When the pass-through keeps every core
+ * busy, the machine has no room for more work per event, so the Argo flow reaches a ratio r
+ * only if its runtime spends at most (cores / (r x pass-through rate)) - its broker and client
+ * cost per event: that budget is printed beside what the runtime spent.
+ */
+function printCpu(results: FlowResult[]): void {
+  const rows = results.flatMap((r) => {
+    const c = r.throughput.cpu;
+    if (!c) return [];
+    const total = c.runtime + c.broker + c.clients;
+    return [[flowLabel(r), c.runtime.toFixed(1), c.broker.toFixed(1), c.clients.toFixed(1), total.toFixed(1), ((total * r.throughput.perSecond) / 1e6).toFixed(2)]];
+  });
+  if (rows.length === 0) return;
+  console.log(`
+   CPU per event in the median throughput round, microseconds (this machine: ${os.cpus().length} cores)`);
+  console.log(table(['flow', 'runtime', 'Mosquitto', 'publisher+observer', 'total', 'cores busy'], rows, '  '));
+  const argo = results.find((r) => r.kind === 'argo');
+  const pass = results.find((r) => r.kind === 'pass-through');
+  if (argo?.throughput.cpu && pass) {
+    const c = argo.throughput.cpu;
+    const budget = (os.cpus().length * 1e6) / (0.8 * pass.throughput.perSecond) - c.broker - c.clients;
+    console.log(`   at 0.80 of the pass-through, the cores leave the Argo runtime ${budget.toFixed(1)} us per event; it spent ${c.runtime.toFixed(1)}`);
+  }
 }
 
 function printGrowth(g: GrowthResult): void {

@@ -99,6 +99,26 @@ export function procMemory(pid: number | undefined): ProcMemory | undefined {
   }
 }
 
+/**
+ * CPU time a process has used so far, all its threads, in microseconds (Linux: the scheduler's
+ * nanosecond counters in /proc/PID/task/TID/schedstat, finer than the 10 ms clock ticks of
+ * /proc/PID/stat, which a burst of a fraction of a second would round away); undefined
+ * elsewhere or once it exited. Threads that ended earlier are not counted, so read it around
+ * a phase, not across a process's whole life.
+ */
+export function procCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    let ns = 0;
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return Number.isFinite(ns) ? ns / 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface BenchRuntime {
   kind: FlowKind;
   runtime: Runtime;

@@ -94,6 +94,8 @@ export interface Broker {
   dir: string;
   configFile: string;
   log(): string;
+  /** the running broker's process id; undefined while stopped */
+  pid(): number | undefined;
   /** stops gracefully (SIGTERM); persistence is written */
   stop(): Promise<void>;
   /** starts again with the same configuration and port */
@@ -148,5 +150,5 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
     });
   };
   await start();
-  return { port, url: `mqtt://127.0.0.1:${port}`, dir, configFile, log: () => logText, stop, start };
+  return { port, url: `mqtt://127.0.0.1:${port}`, dir, configFile, log: () => logText, pid: () => child?.pid, stop, start };
 }
