@@ -32,12 +32,19 @@ const HEADER = 4;
 
 /** [4-byte header length][header JSON][payload bytes]: the payload stays byte-exact. */
 export function encodeRecord(r: OutboxRecord): Buffer {
+  return encodeWithPayload(r).bytes;
+}
+
+/** The encoded record, and a record whose payload is a view of those bytes. */
+function encodeWithPayload(r: OutboxRecord): { bytes: Buffer; record: OutboxRecord } {
   const header = Buffer.from(JSON.stringify({ t: r.topic, q: r.qos, r: r.retain, c: r.contentType }), 'utf8');
   const out = Buffer.allocUnsafe(HEADER + header.length + r.payload.length);
   out.writeUInt32BE(header.length, 0);
   header.copy(out, HEADER);
   r.payload.copy(out, HEADER + header.length);
-  return out;
+  const record: OutboxRecord = { topic: r.topic, qos: r.qos, retain: r.retain, payload: out.subarray(HEADER + header.length) };
+  if (r.contentType !== undefined) record.contentType = r.contentType;
+  return { bytes: out, record };
 }
 
 export function decodeRecord(b: Buffer): OutboxRecord {
@@ -61,10 +68,25 @@ export interface OutboxStats {
 
 /**
  * Emits 'sent' (seq, record) once a record is acknowledged, 'refused' (seq, record, error)
- * when the broker refuses it for good, and 'stats' after each change.
+ * when the broker refuses it for good, 'stats' after each change, and 'warning' (error) when
+ * acknowledgements could not be written down.
  */
 export class Outbox extends EventEmitter {
   private readonly inflight = new Set<number>();
+  /**
+   * Records enqueued by this process and not yet handed to the client, kept so that sending
+   * one does not read back from disk what was written a moment ago. Bounded: while the broker
+   * is away the rest wait on disk only.
+   */
+  private readonly fresh = new Map<number, OutboxRecord>();
+  private readonly freshMax: number;
+  /**
+   * Acknowledged by the broker, not yet marked in the journal: marked together once per turn
+   * of the event loop, one write for a burst of PUBACKs. A process killed before that sends
+   * these again after its restart, the same bytes under the same id, which brokers drop.
+   */
+  private readonly acked = new Set<number>();
+  private ackTimer: NodeJS.Immediate | undefined;
   /** highest sequence number handed to the client so far */
   private cursor = 0;
   private sentCount = 0;
@@ -80,12 +102,16 @@ export class Outbox extends EventEmitter {
     private readonly window = 64,
   ) {
     super();
+    this.freshMax = 4 * window;
     client.on('connect', this.onConnect);
   }
 
   /** Writes the record to disk and sends it when its turn comes; throws when the journal is full. */
   enqueue(record: OutboxRecord): number {
-    const seq = this.journal.append(encodeRecord(record));
+    // the copy in `encoded` is this outbox's own: the caller may reuse or change its buffer
+    const encoded = encodeWithPayload(record);
+    const seq = this.journal.append(encoded.bytes);
+    if (this.fresh.size < this.freshMax) this.fresh.set(seq, encoded.record);
     this.pump();
     this.emit('stats', this.stats());
     return seq;
@@ -94,7 +120,7 @@ export class Outbox extends EventEmitter {
   stats(): OutboxStats {
     return {
       connected: this.client.connected,
-      queued: this.journal.pending(),
+      queued: this.journal.pending() - this.acked.size,
       inflight: this.inflight.size,
       sent: this.sentCount,
       refused: this.refusedCount,
@@ -108,13 +134,15 @@ export class Outbox extends EventEmitter {
     if (room <= 0) return;
     for (const seq of this.journal.unacked(this.cursor + 1, room)) {
       this.cursor = seq;
-      if (this.inflight.has(seq)) continue;
+      if (this.inflight.has(seq) || this.acked.has(seq)) continue;
       this.dispatch(seq);
     }
   }
 
   private dispatch(seq: number): void {
-    const record = decodeRecord(this.journal.read(seq));
+    const cached = this.fresh.get(seq);
+    if (cached !== undefined) this.fresh.delete(seq);
+    const record = cached ?? decodeRecord(this.journal.read(seq));
     this.inflight.add(seq);
     const options: { qos: 0 | 1 | 2; retain: boolean; properties?: { contentType?: string } } = { qos: record.qos, retain: record.retain };
     if (record.contentType !== undefined) options.properties = { contentType: record.contentType };
@@ -124,12 +152,12 @@ export class Outbox extends EventEmitter {
       this.inflight.delete(seq);
       if (this.closed) return;
       if (!error) {
-        this.journal.ack(seq);
+        this.markDone(seq);
         this.sentCount++;
         this.emit('sent', seq, record);
       } else if (typeof error.code === 'number' && error.code >= 0x80) {
         // an MQTT 5 refusal (not authorised, topic name invalid…): retrying would block the queue
-        this.journal.ack(seq);
+        this.markDone(seq);
         this.refusedCount++;
         this.emit('refused', seq, record, error);
       } else {
@@ -141,8 +169,35 @@ export class Outbox extends EventEmitter {
     });
   }
 
+  private markDone(seq: number): void {
+    this.acked.add(seq);
+    this.ackTimer ??= setImmediate(() => {
+      this.ackTimer = undefined;
+      this.flush();
+    });
+  }
+
+  /**
+   * Writes down the acknowledgements gathered so far (it happens by itself within a turn of
+   * the event loop). A failed write loses nothing: those records go out again after a restart.
+   */
+  flush(): void {
+    if (this.acked.size === 0) return;
+    const seqs = [...this.acked];
+    this.acked.clear();
+    try {
+      this.journal.ackMany(seqs);
+    } catch (error) {
+      this.emit('warning', error);
+    }
+  }
+
   close(): void {
+    if (this.ackTimer) clearImmediate(this.ackTimer);
+    this.ackTimer = undefined;
+    this.flush();
     this.closed = true;
+    this.fresh.clear();
     this.client.removeListener('connect', this.onConnect);
   }
 }

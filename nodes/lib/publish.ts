@@ -2,7 +2,7 @@ import type { Dataset } from './dataset';
 import { Wis2Error, type Warning } from './errors';
 import { decodeJson } from './intake';
 import { MAX_MESSAGE_BYTES } from './wnm/build';
-import { validateTopic } from './wth';
+import { validateTopic, type TopicCheck } from './wth';
 
 /**
  * The last check before a notification leaves for the WIS2 broker: the topic is a valid
@@ -30,10 +30,28 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * A dataset publishes on one topic, so checking each message's topic again is wasted work: the
+ * verdicts of the last topics seen are kept. Bounded (emptied when full), since a flow may set
+ * any msg.topic.
+ */
+const topicChecks = new Map<string, TopicCheck>();
+const TOPIC_CHECKS_KEPT = 256;
+
+function checkTopic(topic: string): TopicCheck {
+  let check = topicChecks.get(topic);
+  if (check === undefined) {
+    check = validateTopic(topic, { mode: 'publication' });
+    if (topicChecks.size >= TOPIC_CHECKS_KEPT) topicChecks.clear();
+    topicChecks.set(topic, check);
+  }
+  return check;
+}
+
 export function preparePublication(payload: unknown, topic: unknown, dataset?: Dataset): Publication {
   const warnings: Warning[] = [];
   if (typeof topic !== 'string' || topic === '') refuse('publish.no_topic', 'the message has no topic (msg.topic) and no dataset gives one');
-  const check = validateTopic(topic, { mode: 'publication' });
+  const check = checkTopic(topic);
   for (const problem of check.errors) {
     if (problem.code === 'centre-id-unknown' && dataset && check.centreId === dataset.centreId) {
       // the dataset already warned at deploy time that the register does not list its centre

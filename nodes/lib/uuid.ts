@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 
 /**
  * Name-based UUIDs (RFC 9562 version 5, SHA-1): the same event delivered twice yields the same
@@ -10,12 +10,37 @@ export const WNM_ID_NAMESPACE = 'b8f2d0a4-6a3e-4c1f-9d57-2e0b91c4a7d3';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** One-shot hashing (Node.js 20.12 and later) skips the Hash object a name costs otherwise. */
+type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') => Buffer;
+const oneShot: OneShotHash | undefined = (() => {
+  const candidate: unknown = (crypto as { hash?: unknown }).hash;
+  return typeof candidate === 'function' ? (candidate as OneShotHash) : undefined;
+})();
+
+/** The bytes of the namespaces in use: there is one in practice, and every event needs it. */
+const namespaceBytes = new Map<string, Buffer>();
+
+function namespaceOf(namespace: string): Buffer {
+  let bytes = namespaceBytes.get(namespace);
+  if (bytes === undefined) {
+    if (!UUID.test(namespace)) throw new TypeError('namespace is not a canonical UUID');
+    bytes = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+    if (namespaceBytes.size < 16) namespaceBytes.set(namespace, bytes);
+  }
+  return bytes;
+}
+
+function sha1(namespace: Buffer, name: string): Buffer {
+  if (!oneShot) return crypto.createHash('sha1').update(namespace).update(name, 'utf8').digest();
+  const length = Buffer.byteLength(name, 'utf8');
+  const data = Buffer.allocUnsafe(16 + length);
+  namespace.copy(data, 0);
+  data.write(name, 16, length, 'utf8');
+  return oneShot('sha1', data, 'buffer');
+}
+
 export function uuidV5(name: string, namespace: string = WNM_ID_NAMESPACE): string {
-  if (!UUID.test(namespace)) throw new TypeError('namespace is not a canonical UUID');
-  const hash = createHash('sha1')
-    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
-    .update(name, 'utf8')
-    .digest();
+  const hash = sha1(namespaceOf(namespace), name);
   hash[6] = (hash[6] & 0x0f) | 0x50;
   hash[8] = (hash[8] & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');

@@ -114,6 +114,9 @@ export = function register(RED: NodeAPI): void {
           maxBytes: int(def.maxQueueMB, 256, 1) * 1024 * 1024,
         });
         outbox = new Outbox(journal, client, int(def.window, 64, 1));
+        outbox.on('warning', (err: Error) => {
+          node.warn(RED._('wis2-broker.log.ackWrite', { url, message: err.message }));
+        });
         outbox.pump();
       }
       return outbox;

@@ -81,12 +81,32 @@ export = function register(RED: NodeAPI): void {
     let open = 0;
     const maxOpen = 1000;
 
+    // Finished messages are acknowledged in the journal together, once per turn of the event
+    // loop: one write for a burst instead of one each. One killed before that is replayed, and
+    // what it became is known by then (its notification queued, its file remembered).
+    let finished: number[] = [];
+    let inboxClosed = false;
+    let ackTimer: NodeJS.Immediate | undefined;
+    const ackFinished = (): void => {
+      ackTimer = undefined;
+      const seqs = finished;
+      finished = [];
+      if (inboxClosed || seqs.length === 0) return;
+      try {
+        inbox.ackMany(seqs);
+      } catch (err) {
+        // nothing is lost: these messages are replayed at the next start
+        node.warn(RED._('wis2-mqtt-in.error.journal', { message: (err as Error).message }));
+      }
+    };
+
     function emit(seq: number, r: Received): void {
       const key = prefix + String(seq);
       open++;
       track(key, () => {
         open--;
-        if (!closed) inbox.ack(seq);
+        finished.push(seq);
+        ackTimer ??= setImmediate(ackFinished);
         broker?.wake();
       });
       const msg: NodeMessage & Record<string, unknown> = {
@@ -155,7 +175,10 @@ export = function register(RED: NodeAPI): void {
       client.removeListener('message', onMessage);
       client.removeListener('connect', subscribe);
       forget(prefix);
+      if (ackTimer) clearImmediate(ackTimer);
+      ackFinished();
       inbox.close();
+      inboxClosed = true;
       // The subscription is kept: with a persistent session the broker holds what arrives
       // while the runtime is away.
       broker.release(node).then(done, done);

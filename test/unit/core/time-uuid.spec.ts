@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { compareUtc, parseRfc3339, toUtcString } from '../../../nodes/lib/time';
 import { uuidV5 } from '../../../nodes/lib/uuid';
 
@@ -62,5 +63,17 @@ describe('UUID v5', () => {
     assert.equal(uuidV5('a'), uuidV5('a'));
     assert.notEqual(uuidV5('a'), uuidV5('b'));
     assert.match(uuidV5('a'), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('hashes the name as UTF-8 after the namespace bytes, whatever the characters', () => {
+    const ns = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
+    for (const name of ['', 'é🌊', '["src","id","https://h/x.nc","origin/a/wis2/x"]', 'x'.repeat(5000)]) {
+      const h = createHash('sha1').update(Buffer.from(ns.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest();
+      h[6] = (h[6] & 0x0f) | 0x50;
+      h[8] = (h[8] & 0x3f) | 0x80;
+      const hex = h.toString('hex', 0, 16);
+      assert.equal(uuidV5(name, ns), `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`, name.slice(0, 20));
+    }
+    assert.throws(() => uuidV5('a', 'not-a-uuid'), TypeError);
   });
 });

@@ -50,6 +50,13 @@ if (mode === 'journal') {
       journal.ack(victim);
       say(`k ${victim}`);
     }
+    if (random(10) === 0 && waiting.length > 3) {
+      // several at once, as the nodes acknowledge what finished in one turn of the event loop
+      const victims = [0, 1, 2].map(() => waiting.splice(random(waiting.length), 1)[0]);
+      say(`M ${victims.join(' ')}`);
+      journal.ackMany(victims);
+      say(`m ${victims.join(' ')}`);
+    }
   }
 } else if (mode === 'memory') {
   const memory = AnnouncementMemory.open({ file: target });

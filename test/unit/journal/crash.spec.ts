@@ -60,9 +60,11 @@ describe('journal and memory under SIGKILL', function () {
     for (let round = 1; round <= ROUNDS; round++) {
       const lines = await runAndKill('journal', dir, logFile, round);
       let inflightAppend: [number, number] | undefined;
-      let inflightAck: number | undefined;
+      /** acknowledgements asked for when the kill came: each may or may not have reached the file */
+      let inflightAcks = new Set<number>();
       for (const line of lines) {
         const [op, a, b, c] = line.split(' ');
+        const seqs = line.split(' ').slice(1).map(Number);
         if (op === 'A') inflightAppend = [Number(a), Number(b)];
         else if (op === 'a') {
           const seq = Number(c);
@@ -71,12 +73,14 @@ describe('journal and memory under SIGKILL', function () {
           expected.set(seq, [Number(a), Number(b)]);
           inflightAppend = undefined;
           appendsSeen++;
-        } else if (op === 'K') inflightAck = Number(a);
-        else if (op === 'k') {
-          assert.ok(expected.delete(Number(a)), `acknowledged ${a}, which was not waiting`);
-          acked.add(Number(a));
-          inflightAck = undefined;
-          acksSeen++;
+        } else if (op === 'K' || op === 'M') inflightAcks = new Set(seqs);
+        else if (op === 'k' || op === 'm') {
+          for (const seq of seqs) {
+            assert.ok(expected.delete(seq), `acknowledged ${seq}, which was not waiting`);
+            acked.add(seq);
+            acksSeen++;
+          }
+          inflightAcks = new Set();
         }
       }
       const journal = Journal.open({ dir, segmentBytes: 64 * 1024 });
@@ -84,7 +88,7 @@ describe('journal and memory under SIGKILL', function () {
         for (const w of journal.recoveryWarnings) assert.match(w, /torn record/, `only a torn write can come from a kill: ${w}`);
         const found = new Set(journal.unacked());
         for (const [seq, [r, i]] of expected) {
-          if (seq === inflightAck && !found.has(seq)) {
+          if (inflightAcks.has(seq) && !found.has(seq)) {
             // the kill came after the ack reached the file: that is allowed
             expected.delete(seq);
             continue;

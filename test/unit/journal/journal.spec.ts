@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Journal, JournalCorruptError, JournalFullError, JournalLockedError, RECORD_OVERHEAD } from '../../../nodes/lib/journal';
-import { crc32 } from '../../../nodes/lib/journal-crc32';
+import { crc32, crc32Tables } from '../../../nodes/lib/journal-crc32';
 import { cleanup, dirBytes, flipByte, segments, tempDir } from './helpers';
 
 /** bytes of the record that opens every segment */
@@ -37,6 +37,14 @@ describe('journal', () => {
       for (const cut of [0, 1, 2, 3, 4, 5, 513, 1027]) {
         assert.equal(crc32(big, cut, big.length, crc32(big, 0, cut)), crc32(big), `cut at ${cut}`);
       }
+    });
+
+    it('gives the same values with the portable tables as with the runtime', () => {
+      const big = Buffer.from(Array.from({ length: 4099 }, (_, i) => (i * 131 + 7) & 0xff));
+      for (const [start, end, seed] of [[0, 9, 0], [0, 4099, 0], [3, 4098, 0], [5, 77, 0xdeadbeef], [4099, 4099, 12345]]) {
+        assert.equal(crc32Tables(big, start, end, seed), crc32(big, start, end, seed), `${start}-${end} from ${seed}`);
+      }
+      assert.equal(crc32Tables(Buffer.from('123456789', 'ascii')), 0xcbf43926);
     });
   });
 

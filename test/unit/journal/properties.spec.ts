@@ -9,6 +9,7 @@ type Op =
   | { kind: 'append'; size: number; fill: number }
   | { kind: 'ack'; pick: number }
   | { kind: 'ackUnknown'; seq: number }
+  | { kind: 'ackMany'; picks: number[] }
   | { kind: 'reopen' }
   | { kind: 'list'; from: number; limit: number };
 
@@ -16,6 +17,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('append' as const), size: fc.nat({ max: 400 }), fill: fc.nat({ max: 255 }) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('ack' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('ackUnknown' as const), seq: fc.integer({ min: -5, max: 1_000_000 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('ackMany' as const), picks: fc.array(fc.nat(), { maxLength: 6 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('list' as const), from: fc.nat({ max: 200 }), limit: fc.integer({ min: 0, max: 10 }) }) },
 );
@@ -77,6 +79,17 @@ describe('journal against a model (fast-check)', function () {
                 case 'ackUnknown':
                   if (!model.has(op.seq)) journal.ack(op.seq);
                   break;
+                case 'ackMany': {
+                  const keys = [...model.keys()];
+                  // repeats and a number never given among them: each counts once, the stranger not at all
+                  const seqs = keys.length === 0 ? [] : op.picks.map((p) => keys[p % keys.length]);
+                  journal.ackMany([...seqs, 1_000_000_007]);
+                  for (const seq of new Set(seqs)) {
+                    modelBytes -= RECORD_OVERHEAD + model.get(seq)!.length;
+                    model.delete(seq);
+                  }
+                  break;
+                }
                 case 'reopen':
                   journal.close();
                   journal = Journal.open(options);

@@ -73,6 +73,9 @@ describe('outbox', () => {
     client.published[1]?.cb(Object.assign(new Error('Not authorized'), { code: 135 }));
     assert.deepEqual(refused, ['b']);
     client.published[2]?.cb();
+    assert.equal(outbox.stats().queued, 0);
+    assert.equal(journal.pending(), 2, 'the journal is told once per turn of the event loop');
+    outbox.flush();
     assert.equal(journal.pending(), 0);
     outbox.close();
     journal.close();
@@ -93,6 +96,55 @@ describe('outbox', () => {
     outbox = new Outbox(journal, client, 10);
     client.connect();
     assert.deepEqual(client.published.map((p) => p.topic), ['t/1', 't/2']);
+    outbox.close();
+    journal.close();
+  });
+
+  it('writes acknowledgements down together within a turn of the event loop, resends none of them, and writes the rest on close', async () => {
+    const dir = tmp();
+    let journal = Journal.open({ dir });
+    const client = new FakeClient();
+    const outbox = new Outbox(journal, client, 4);
+    client.connect();
+    for (const t of ['a', 'b', 'c', 'd']) outbox.enqueue({ topic: t, payload: Buffer.from(t), qos: 1, retain: false });
+    client.published[1]?.cb();
+    client.published[2]?.cb();
+    // 'a' ends without an answer: sent again from there, but not 'b' and 'c', which the broker has
+    client.published[0]?.cb(new Error('Connection closed'));
+    assert.deepEqual(client.published.map((p) => p.topic), ['a', 'b', 'c', 'd', 'a']);
+    assert.equal(journal.pending(), 4);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(journal.pending(), 2, 'b and c written down');
+    client.published[4]?.cb();
+    outbox.close();
+    journal.close();
+    journal = Journal.open({ dir });
+    assert.deepEqual(journal.unacked().map((seq) => decodeRecord(journal.read(seq)).topic), ['d'], 'only what the broker never acknowledged is left');
+    journal.close();
+  });
+
+  it('sends the bytes it was given, kept in memory or read back from disk, whatever the caller does with its buffer', () => {
+    const journal = Journal.open({ dir: tmp() });
+    const client = new FakeClient();
+    const window = 2;
+    const outbox = new Outbox(journal, client, window);
+    // more than the records kept in memory (4 windows): the later ones come from disk
+    const count = 4 * window + 5;
+    const sent: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const payload = Buffer.from(`{"n":${i}}`);
+      sent.push(Buffer.from(payload));
+      outbox.enqueue({ topic: `t/${i}`, payload, qos: 1, retain: false, contentType: 'application/geo+json' });
+      payload.fill(0x21);
+    }
+    client.connect();
+    for (let i = 0; i < count; i++) client.published[i]?.cb();
+    assert.deepEqual(client.published.map((p) => p.topic), sent.map((_, i) => `t/${i}`));
+    client.published.forEach((p, i) => {
+      assert.deepEqual(p.payload, sent[i], `record ${i}`);
+    });
+    outbox.flush();
+    assert.equal(journal.pending(), 0);
     outbox.close();
     journal.close();
   });
