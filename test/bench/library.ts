@@ -1,8 +1,15 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { Announcements } from '../../nodes/lib/announce';
 import { convertEvent } from '../../nodes/lib/convert';
-import { resolveDataset } from '../../nodes/lib/dataset';
+import { resolveDataset, type Dataset } from '../../nodes/lib/dataset';
+import { Journal } from '../../nodes/lib/journal';
+import { AnnouncementMemory } from '../../nodes/lib/memory';
+import { Outbox, encodeRecord, type PublishTarget } from '../../nodes/lib/outbox';
+import { preparePublication } from '../../nodes/lib/publish';
 import { validateWcmp } from '../../nodes/lib/wcmp';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 import { ARGO } from '../helpers/fixtures';
@@ -97,8 +104,83 @@ function wnmBench(count: number): Rate[] {
     { name: 'schema-only: JSON.parse + ajv, official WNM schema (baseline)', unit: 'msg/s', perSecond: pair.baseline, ratio: 1 },
     { name: 'CloudEvent to WNM: intake + CloudEvent + STAC + WNM', unit: 'events/s', perSecond: convert, ratio: convert / pair.baseline },
     { name: 'WNM test suite: schema + every abstract test', unit: 'msg/s', perSecond: pair.candidate, ratio: pair.candidate / pair.baseline },
+    argoPathBench(events, dataset),
   ];
 }
+
+/** A broker that acknowledges every publish at once: the outbox's own work, without a network. */
+const instantBroker: PublishTarget = {
+  connected: true,
+  publish: (_topic, _payload, _options, callback) => {
+    callback();
+  },
+  on: () => undefined,
+  removeListener: () => undefined,
+};
+
+/** Events between two writes of the gathered acknowledgements, as in a turn of a busy event loop. */
+const ACKS_PER_TURN = 100;
+
+/**
+ * One pass of the Argo flow's work over `events` in this process, in the order the nodes do it:
+ * the input's journal, CloudEvent to WNM with the announcement memory deciding, the WNM suite,
+ * the publication checks, the outbox (its journal, and its send to an instant broker), the
+ * memory line, then the acknowledgements. What is left out is Node-RED and MQTT, so the rate
+ * is what the flow could reach with them free. Fresh journals and memory each round, in a
+ * temporary directory; events per second of the loop alone.
+ */
+function argoPathOnce(events: readonly Buffer[], dataset: Dataset): number {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-bench-path-'));
+  const inbox = Journal.open({ dir: path.join(dir, 'inbox') });
+  const journal = Journal.open({ dir: path.join(dir, 'outbox') });
+  const outbox = new Outbox(journal, instantBroker);
+  const memory = AnnouncementMemory.open({ file: path.join(dir, 'memory') });
+  const announcements = new Announcements(memory);
+  const options = {
+    decide: announcements.decide.bind(announcements),
+    release: announcements.release.bind(announcements),
+  };
+  let finished: number[] = [];
+  try {
+    const start = process.hrtime.bigint();
+    events.forEach((payload, i) => {
+      // the input's record holds the topic and flags beside the payload, as the outbox's does
+      const seq = inbox.append(encodeRecord({ topic: 'diffusion/files/coriolis/argo/bench', payload, qos: 1, retain: false }));
+      const { notifications } = convertEvent({ payload }, dataset, options);
+      for (const n of notifications) {
+        const report = validateWnm(n.message);
+        if (report['ets-report'].summary.FAILED !== 0) throw new Error('a generated WNM fails the WNM suite');
+        const p = preparePublication(n.message, n.topic, dataset);
+        outbox.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType });
+        announcements.confirm(n.dataId, n.fingerprint, n.operation);
+      }
+      finished.push(seq);
+      if ((i + 1) % ACKS_PER_TURN === 0) {
+        inbox.ackMany(finished);
+        finished = [];
+        outbox.flush();
+      }
+    });
+    inbox.ackMany(finished);
+    outbox.flush();
+    return events.length / (Number(process.hrtime.bigint() - start) / 1e9);
+  } finally {
+    outbox.close();
+    journal.close();
+    inbox.close();
+    memory.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function argoPathBench(events: readonly Buffer[], dataset: Dataset): Rate {
+  argoPathOnce(events.slice(0, 2000), dataset);
+  const rates: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) rates.push(argoPathOnce(events, dataset));
+  return { name: ARGO_PATH, unit: 'events/s', perSecond: median(rates) };
+}
+
+export const ARGO_PATH = 'Argo path in process: journals, conversion, WNM suite, publish checks, memory';
 
 /**
  * The WCMP suite (14 abstract tests and the report) beside JSON.parse + ajv with the official

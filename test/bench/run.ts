@@ -13,7 +13,7 @@ import os from 'node:os';
 import { mosquittoBin } from '../helpers/mosquitto';
 import { benchFlow, type E2eOptions, type FlowResult } from './e2e';
 import { growthBench, type GrowthResult } from './growth';
-import { libraryBench, type Rate } from './library';
+import { ARGO_PATH, libraryBench, type Rate } from './library';
 import { benchBroker, stopBroker } from './runtime';
 import { envCount, fmt, goalLine, ms, ratio, table, type Goal } from './stats';
 
@@ -85,7 +85,7 @@ function e2eGoals(results: FlowResult[], o: E2eOptions, goals: Goal[]): void {
   if (argo) goals.push({ name: `Argo p99 latency at ${o.rate}/s, ms`, value: argo.latency.p99, target: '< 20', met: argo.latency.p99 < 20 && argo.latency.missing === 0 });
 }
 
-function printE2e(results: FlowResult[], o: E2eOptions, goals: Goal[]): void {
+function printE2e(results: FlowResult[], o: E2eOptions, goals: Goal[], library: Rate[] | undefined): void {
   console.log(`\n2. end to end: Node-RED runtime, Mosquitto on loopback, QoS 1 in and out`);
   console.log(`   throughput: ${fmt(o.throughputEvents)} events back to back, median of ${o.throughputRounds} rounds (ratio: to the pass-through);`);
   console.log(`   latency: ${fmt(o.latencyEvents)} events at ${fmt(o.rate)}/s, publish -> output received; peak RSS: VmHWM of the runtime`);
@@ -99,7 +99,7 @@ function printE2e(results: FlowResult[], o: E2eOptions, goals: Goal[]): void {
       console.log(`   ${flowLabel(r)}: ${odd.strangers} unmatched outputs, ${odd.repeats} repeated, dead letters ${JSON.stringify(odd.refusals)}`);
     }
   }
-  printCpu(results);
+  printCpu(results, library);
   e2eGoals(results, o, goals);
 }
 
@@ -109,7 +109,7 @@ function printE2e(results: FlowResult[], o: E2eOptions, goals: Goal[]): void {
  * only if its runtime spends at most (cores / (r x pass-through rate)) - its broker and client
  * cost per event: that budget is printed beside what the runtime spent.
  */
-function printCpu(results: FlowResult[]): void {
+function printCpu(results: FlowResult[], library: Rate[] | undefined): void {
   const rows = results.flatMap((r) => {
     const c = r.throughput.cpu;
     if (!c) return [];
@@ -126,6 +126,14 @@ function printCpu(results: FlowResult[]): void {
     const c = argo.throughput.cpu;
     const budget = (os.cpus().length * 1e6) / (0.8 * pass.throughput.perSecond) - c.broker - c.clients;
     console.log(`   at 0.80 of the pass-through, the cores leave the Argo runtime ${budget.toFixed(1)} us per event; it spent ${c.runtime.toFixed(1)}`);
+    const path = library?.find((r) => r.name === ARGO_PATH);
+    const own = path ? 1e6 / path.perSecond : undefined;
+    const base = pass.throughput.cpu?.runtime;
+    if (own !== undefined && base !== undefined) {
+      // the Argo flow receives and publishes as the pass-through does, so it pays at least that much again
+      console.log(`   the flow's own work alone (library part, in process, no Node-RED, no MQTT): ${own.toFixed(1)} us per event;`);
+      console.log(`   with receiving and publishing as cheap as in the pass-through (${base.toFixed(1)}), ${(own + base).toFixed(1)} us against that budget`);
+    }
   }
 }
 
@@ -150,7 +158,7 @@ function printGrowth(g: GrowthResult): void {
   }
 }
 
-async function endToEnd(o: Options, goals: Goal[]): Promise<{ flows?: FlowResult[]; growth?: GrowthResult; skipped?: string }> {
+async function endToEnd(o: Options, goals: Goal[], library: Rate[] | undefined): Promise<{ flows?: FlowResult[]; growth?: GrowthResult; skipped?: string }> {
   if (!mosquittoBin) return { skipped: 'no mosquitto on this machine' };
   const broker = await benchBroker();
   try {
@@ -159,7 +167,7 @@ async function endToEnd(o: Options, goals: Goal[]): Promise<{ flows?: FlowResult
     if (o.parts.has('e2e')) {
       flows = [];
       for (const kind of ['pass-through', 'argo'] as const) flows.push(await benchFlow(kind, broker, o.e2e));
-      printE2e(flows, o.e2e, goals);
+      printE2e(flows, o.e2e, goals, library);
     }
     if (o.parts.has('growth')) {
       growth = await growthBench(broker, o.growthEvents, o.growthRate, o.growthBlock);
@@ -185,7 +193,7 @@ async function main(): Promise<void> {
     library = libraryBench(o.libraryEvents);
     printLibrary(library, goals);
   }
-  const e2e = o.parts.has('e2e') || o.parts.has('growth') ? await endToEnd(o, goals) : {};
+  const e2e = o.parts.has('e2e') || o.parts.has('growth') ? await endToEnd(o, goals, library) : {};
   if (e2e.skipped) console.log(`\nend to end and growth skipped: ${e2e.skipped}`);
   console.log('\ngoals');
   for (const g of goals) console.log(goalLine(g));
