@@ -51,11 +51,26 @@ export interface GrowthResult {
   lateSlopeMiBPer10k: number | undefined;
   /** the same once the announcement memory is full, when it fills during the run */
   fullSlopeMiBPer10k: number | undefined;
+  /** what stays after collections once the memory is full: see `floorSlope` */
+  fullFloor: FloorSlope | undefined;
 }
 
-/** Outputs after which the runtime's RSS is read: 1,000, then at the end of every block. */
+export interface FloorSlope {
+  /** the lowest RSS in each third of the samples, MiB */
+  floors: [number, number, number];
+  /** from the first third's lowest RSS to the last third's, per 10,000 events, MiB */
+  slopeMiBPer10k: number;
+}
+
+/**
+ * Outputs after which the runtime's RSS is read: every 1,000 and at the end of every block.
+ * RSS rises and falls by tens of MiB with the garbage collector's rhythm, so a slope fitted to
+ * one reading per block swings by several MiB per 10,000 events from run to run; a hundred
+ * readings average the sawtooth out.
+ */
 function checkpoints(events: number, block: number): number[] {
   const out = new Set<number>([Math.min(1000, events)]);
+  for (let n = 1000; n < events; n += 1000) out.add(n);
   for (let n = block; n < events; n += block) out.add(n);
   out.add(events);
   return [...out].sort((a, b) => a - b);
@@ -70,6 +85,25 @@ function slope(rss: GrowthResult['rss'], from: number): number | undefined {
   const sxy = points.reduce((sum, r) => sum + (r.events - mx) * (r.rssMiB - my), 0);
   const sxx = points.reduce((sum, r) => sum + (r.events - mx) ** 2, 0);
   return sxx > 0 ? (sxy / sxx) * 10_000 : undefined;
+}
+
+/**
+ * Growth of what the runtime keeps, read from the lowest RSS of each third of the samples from
+ * `from` on. RSS rises with garbage and drops at each full collection, a sawtooth tens of MiB
+ * high whose phase alone moves a least-squares slope by a few MiB per 10,000 events from one
+ * run to the next; the lows are what is left after collecting, so a leak raises them and
+ * garbage does not. Undefined with fewer than three samples.
+ */
+export function floorSlope(rss: GrowthResult['rss'], from: number): FloorSlope | undefined {
+  const points = rss.filter((r) => r.events >= from);
+  const third = Math.floor(points.length / 3);
+  if (third < 1) return undefined;
+  const parts = [points.slice(0, third), points.slice(third, 2 * third), points.slice(2 * third)];
+  const lows = parts.map((part) => Math.min(...part.map((r) => r.rssMiB))) as [number, number, number];
+  const centre = (part: GrowthResult['rss']): number => ((part[0]?.events ?? 0) + (part.at(-1)?.events ?? 0)) / 2;
+  const span = centre(parts[2]) - centre(parts[0]);
+  if (!(span > 0)) return undefined;
+  return { floors: lows, slopeMiBPer10k: ((lows[2] - lows[0]) / span) * 10_000 };
 }
 
 export async function growthBench(broker: Broker, events: number, rate: number, block: number): Promise<GrowthResult> {
@@ -101,6 +135,7 @@ export async function growthBench(broker: Broker, events: number, rate: number, 
       memory: bound,
       lateSlopeMiBPer10k: slope(rss, events / 2),
       fullSlopeMiBPer10k: bound.entries < events ? slope(rss, bound.entries) : undefined,
+      fullFloor: bound.entries < events ? floorSlope(rss, bound.entries) : undefined,
     };
   } finally {
     await closeSession(s);

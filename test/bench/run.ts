@@ -151,7 +151,11 @@ function printGrowth(g: GrowthResult): void {
   console.log(`   RSS growth over the second half: ${g.lateSlopeMiBPer10k === undefined ? '-' : g.lateSlopeMiBPer10k.toFixed(1)} MiB per 10,000 events`);
   console.log(`   announcement memory: ${fmt(g.memory.entries)} files (${g.memory.source});`);
   if (g.fullSlopeMiBPer10k !== undefined) {
-    console.log(`   it filled up at ${fmt(g.memory.entries)} events; RSS growth after that: ${g.fullSlopeMiBPer10k.toFixed(1)} MiB per 10,000 events`);
+    console.log(`   it filled up at ${fmt(g.memory.entries)} events; RSS growth after that: ${g.fullSlopeMiBPer10k.toFixed(1)} MiB per 10,000 events (least squares, sawtooth included)`);
+    if (g.fullFloor) {
+      const f = g.fullFloor;
+      console.log(`   what stays after collections: lowest RSS of each third after that ${f.floors.map(fmt).join(' / ')} MiB, ${f.slopeMiBPer10k.toFixed(1)} MiB per 10,000 events`);
+    }
   } else {
     const share = ((100 * g.events) / g.memory.entries).toFixed(0);
     console.log(`   this run announces ${fmt(g.events)} files, ${share}% of it: the memory never fills, so no plateau can show here`);
@@ -172,9 +176,10 @@ async function endToEnd(o: Options, goals: Goal[], library: Rate[] | undefined):
     if (o.parts.has('growth')) {
       growth = await growthBench(broker, o.growthEvents, o.growthRate, o.growthBlock);
       printGrowth(growth);
-      // flat within noise: less than 2 MiB per 10,000 events, about 20 bytes an event
-      const s = growth.fullSlopeMiBPer10k;
-      if (s !== undefined) goals.push({ name: 'RSS growth once the announcement memory is full, MiB per 10,000 events', value: s, target: '< 2', met: s < 2 && growth.missing === 0 });
+      // flat within noise: less than 2 MiB per 10,000 events, about 20 bytes an event, in what
+      // stays after collections (growth.ts floorSlope says why not the raw sawtooth)
+      const s = growth.fullFloor?.slopeMiBPer10k;
+      if (s !== undefined) goals.push({ name: 'RSS kept after collections once the announcement memory is full, growth in MiB per 10,000 events', value: s, target: '< 2', met: s < 2 && growth.missing === 0 });
     }
     return { ...(flows ? { flows } : {}), ...(growth ? { growth } : {}) };
   } finally {

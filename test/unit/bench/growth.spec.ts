@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { floorSlope } from '../../bench/growth';
+
+/** RSS read every 1,000 events: a garbage sawtooth (rises 1 MiB per 1,000, drops every `period`) on a floor. */
+function sawtooth(events: number, period: number, floorAt: (n: number) => number): { events: number; rssMiB: number }[] {
+  const out: { events: number; rssMiB: number }[] = [];
+  for (let n = 1000; n <= events; n += 1000) out.push({ events: n, rssMiB: floorAt(n) + ((n % period) / 1000) });
+  return out;
+}
+
+describe('bench: memory growth read from what stays after collections', () => {
+  it('finds no growth in a sawtooth whose lows stay put, whatever its phase', () => {
+    for (const period of [23_000, 31_000, 37_000]) {
+      const f = floorSlope(sawtooth(100_000, period, () => 200), 10_000);
+      assert.ok(f);
+      assert.ok(Math.abs(f.slopeMiBPer10k) < 0.5, `period ${period}: ${f.slopeMiBPer10k}`);
+    }
+  });
+
+  it('finds a leak that raises the lows', () => {
+    // 3 MiB more kept per 10,000 events
+    const f = floorSlope(sawtooth(100_000, 30_000, (n) => 200 + (3 * n) / 10_000), 10_000);
+    assert.ok(f);
+    assert.ok(f.slopeMiBPer10k > 2.5 && f.slopeMiBPer10k < 3.5, String(f.slopeMiBPer10k));
+    assert.ok(f.floors[0] < f.floors[1] && f.floors[1] < f.floors[2]);
+  });
+
+  it('says nothing from fewer than three samples', () => {
+    assert.equal(floorSlope([{ events: 1000, rssMiB: 1 }, { events: 2000, rssMiB: 2 }], 0), undefined);
+  });
+});
