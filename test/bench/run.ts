@@ -176,7 +176,7 @@ async function endToEnd(o: Options, goals: Goal[], library: Rate[] | undefined):
     if (o.parts.has('growth')) {
       growth = await growthBench(broker, o.growthEvents, o.growthRate, o.growthBlock);
       printGrowth(growth);
-      // flat within noise: less than 2 MiB per 10,000 events, about 20 bytes an event, in what
+      // flat within noise: less than 2 MiB per 10,000 events, about 200 bytes an event, in what
       // stays after collections (growth.ts floorSlope says why not the raw sawtooth)
       const s = growth.fullFloor?.slopeMiBPer10k;
       if (s !== undefined) goals.push({ name: 'RSS kept after collections once the announcement memory is full, growth in MiB per 10,000 events', value: s, target: '< 2', met: s < 2 && growth.missing === 0 });
