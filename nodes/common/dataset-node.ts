@@ -49,7 +49,6 @@ export function datasetConfigFrom(def: DatasetNodeDef): DatasetConfig {
   };
 }
 
-
 /**
  * A message that carried a notification ends without it being published (a dead letter, say):
  * its file no longer counts as on its way, so a corrected copy is announced rather than dropped.

@@ -256,19 +256,19 @@ export class Journal {
    */
   ackMany(seqs: Iterable<number>): void {
     this.checkOpen();
-    const done: [number, Location][] = [];
-    const seen = new Set<number>();
+    // a Map keeps each number once, in the order given
+    const done = new Map<number, Location>();
     for (const seq of seqs) {
       const loc = this.locations.get(seq);
-      if (loc === undefined || seen.has(seq)) continue;
-      seen.add(seq);
-      done.push([seq, loc]);
+      if (loc !== undefined) done.set(seq, loc);
     }
-    if (done.length === 0) return;
-    const records = Buffer.allocUnsafe(done.length * RECORD_OVERHEAD);
-    done.forEach(([seq], i) => {
-      encode(TYPE_ACK, seq, EMPTY).copy(records, i * RECORD_OVERHEAD);
-    });
+    if (done.size === 0) return;
+    const records = Buffer.allocUnsafe(done.size * RECORD_OVERHEAD);
+    let at = 0;
+    for (const seq of done.keys()) {
+      encode(TYPE_ACK, seq, EMPTY).copy(records, at);
+      at += RECORD_OVERHEAD;
+    }
     this.writeRecord(records, true);
     for (const [seq, loc] of done) this.forget(seq, loc);
     this.tidy();

@@ -28,7 +28,10 @@ export = function register(RED: NodeAPI): void {
     let lastError: string | undefined;
     const busyChecks = new Map<string, () => boolean>();
     let waiting: (() => void)[] = [];
-    const busy = (): boolean => [...busyChecks.values()].some((check) => check());
+    const busy = (): boolean => {
+      for (const check of busyChecks.values()) if (check()) return true;
+      return false;
+    };
 
     const url = (def.url || '').trim();
     if (!/^(mqtts?|wss?):\/\/[^\s]+$/.test(url)) {

@@ -59,6 +59,12 @@ export = function register(RED: NodeAPI): void {
     // A forced relation announces every event as configured; otherwise what was announced
     // before decides (duplicates dropped, changed files announced as updates).
     const announcements = forced ? undefined : datasetNode?.announcements?.();
+    const remembered: Pick<ConvertOptions, 'decide' | 'release'> | undefined = announcements && {
+      decide: (dataId, fingerprint, requested) => announcements.decide(dataId, fingerprint, requested),
+      release: (dataId, fingerprint) => {
+        announcements.release(dataId, fingerprint);
+      },
+    };
     const configError = setupError?.toJSON() ?? datasetNode?.configError;
     if (configError) status.show({ fill: 'red', shape: 'ring', text: 'wis2-cloudevent-to-wnm.status.configError' });
 
@@ -76,9 +82,9 @@ export = function register(RED: NodeAPI): void {
         if (forced) options.operation = forced;
         const inline = inlineOption(msg.inline);
         if (inline) options.inline = inline;
-        if (announcements) {
-          options.decide = (dataId, fingerprint, requested) => announcements.decide(dataId, fingerprint, requested);
-          options.release = (dataId, fingerprint) => { announcements.release(dataId, fingerprint); };
+        if (remembered) {
+          options.decide = remembered.decide;
+          options.release = remembered.release;
         }
         const { event, notifications, duplicates } = convertEvent(
           { payload: msg.payload, contentType: msg.contentType, userProperties: msg.userProperties },

@@ -85,13 +85,12 @@ export = function register(RED: NodeAPI): void {
     // loop: one write for a burst instead of one each. One killed before that is replayed, and
     // what it became is known by then (its notification queued, its file remembered).
     let finished: number[] = [];
-    let inboxClosed = false;
     let ackTimer: NodeJS.Immediate | undefined;
     const ackFinished = (): void => {
       ackTimer = undefined;
       const seqs = finished;
       finished = [];
-      if (inboxClosed || seqs.length === 0) return;
+      if (seqs.length === 0) return;
       try {
         inbox.ackMany(seqs);
       } catch (err) {
@@ -176,9 +175,9 @@ export = function register(RED: NodeAPI): void {
       client.removeListener('connect', subscribe);
       forget(prefix);
       if (ackTimer) clearImmediate(ackTimer);
+      // forget() above ended every settle callback: nothing adds to `finished` after this
       ackFinished();
       inbox.close();
-      inboxClosed = true;
       // The subscription is kept: with a persistent session the broker holds what arrives
       // while the runtime is away.
       broker.release(node).then(done, done);

@@ -1,6 +1,7 @@
 import type { Broker } from '../helpers/mosquitto';
 import { DEAD_LETTERS, sleep } from '../reliability/harness';
-import { PASS_THROUGH_TOPIC, launch, procCpuMicros, type BenchRuntime, type FlowKind } from './runtime';
+import { procCpuMicros } from '../helpers/proc';
+import { PASS_THROUGH_TOPIC, launch, type BenchRuntime, type FlowKind } from './runtime';
 import { percentiles, type Percentiles } from './stats';
 import { Pool, Publisher, Tap, settle, type Oddities, type Span } from './traffic';
 

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, startRuntime, type Runtime } from '../../bin/launch';
 import { startMosquitto, type Broker } from '../helpers/mosquitto';
-import { DEAD_LETTERS } from '../reliability/harness';
+import { procMemory, type ProcMemory } from '../helpers/proc';
+import { pipelineEnv } from '../reliability/harness';
 
 /**
  * The end-to-end benchmark's moving parts: a Mosquitto of its own, and the Node-RED runtime
@@ -80,45 +81,6 @@ export function passThroughFlow(port: number): FlowNode[] {
   ];
 }
 
-export interface ProcMemory {
-  /** resident now, MiB */
-  rssMiB: number;
-  /** peak resident so far, MiB */
-  hwmMiB: number;
-}
-
-/** The kernel's view of a process's memory (Linux /proc); undefined elsewhere or once it exited. */
-export function procMemory(pid: number | undefined): ProcMemory | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-    return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * CPU time a process has used so far, all its threads, in microseconds (Linux: the scheduler's
- * nanosecond counters in /proc/PID/task/TID/schedstat, finer than the 10 ms clock ticks of
- * /proc/PID/stat, which a burst of a fraction of a second would round away); undefined
- * elsewhere or once it exited. Threads that ended earlier are not counted, so read it around
- * a phase, not across a process's whole life.
- */
-export function procCpuMicros(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    let ns = 0;
-    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    }
-    return Number.isFinite(ns) ? ns / 1000 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export interface BenchRuntime {
   kind: FlowKind;
   runtime: Runtime;
@@ -137,16 +99,7 @@ export async function launch(kind: FlowKind, broker: Broker, extraEnv: NodeJS.Pr
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `wis2-bench-${kind}-`));
   if (kind === 'pass-through') fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(passThroughFlow(broker.port), null, 4) + '\n');
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    MQTT_URL: broker.url,
-    WIS2_MQTT_URL: broker.url,
-    MQTT_CLIENT_ID: `wis2-bench-${port}`,
-    MQTT_RECONNECT_MS: '500',
-    WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS,
-    ...extraEnv,
-  };
+  const env: NodeJS.ProcessEnv = { ...pipelineEnv(broker.url, broker.url, `wis2-bench-${port}`), ...extraEnv };
   const nodeOptions = [process.env.WIS2_BENCH_NODE_OPTIONS ?? ''];
   const profileDir = process.env.WIS2_BENCH_CPU_PROFILE;
   if (profileDir) {

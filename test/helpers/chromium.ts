@@ -1,15 +1,12 @@
 import fs from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { needProgram } from './programs';
 
 /** Debian's Chromium, driven headless by playwright-core (which never downloads a browser). */
 export const chromiumBin: string | undefined = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 
 export function needChromium(ctx: Mocha.Context): void {
-  if (chromiumBin) return;
-  if (process.env.CI === 'true') throw new Error('chromium is required under CI but was not found');
-  console.log('      skipped: no chromium');
-  // Reason: the suite drives a real browser, and none is installed on this machine.
-  ctx.skip();
+  needProgram(ctx, 'chromium', chromiumBin !== undefined, 'the suite drives a real browser, and none is installed on this machine');
 }
 
 /** A fresh browser; playwright gives it a new empty profile of its own. */

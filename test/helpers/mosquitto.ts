@@ -4,6 +4,7 @@ import net from 'node:net';
 import { freePort } from '../../bin/launch';
 import os from 'node:os';
 import path from 'node:path';
+import { needProgram } from './programs';
 
 /**
  * Real Mosquitto for the tests: each test starts its own broker, on a free port, with a
@@ -60,11 +61,7 @@ export function mosquittoTool(name: 'mosquitto_passwd' | 'mosquitto_pub' | 'mosq
  * a failure, because CI installs it.
  */
 export function needMosquitto(ctx: Mocha.Context): void {
-  if (mosquittoBin) return;
-  if (process.env.CI === 'true') throw new Error('mosquitto is required under CI but was not found');
-  console.log('      skipped: no mosquitto');
-  // Reason: the suite talks to a real broker, and none is installed on this machine.
-  ctx.skip();
+  needProgram(ctx, 'mosquitto', mosquittoBin !== undefined, 'the suite talks to a real broker, and none is installed on this machine');
 }
 
 export { freePort } from '../../bin/launch';

@@ -394,6 +394,12 @@ export function hostileCorpus(bases: readonly Buffer[]): Corpus {
   const w = (name: string, code: string, change: (ev: Event, raw: Raw) => void): void => {
     edit('wildcards and NUL', name, code, change);
   };
+  /** a CloudEvents attribute (or extension) set to `value` */
+  const attribute = (name: string, code: string, key: string, value: string): void => {
+    w(name, code, (ev) => {
+      ev[key] = value;
+    });
+  };
   href('wildcards and NUL', '"#" as the WMO directory of the href', 'href.fragment', (f) => f.href.replace(`/${f.wmo}/`, '/#/'));
   href('wildcards and NUL', '"+" as a path segment of the href', 'href.path_pattern', (f) => f.href.replace('/profiles/', '/+/'));
   href('wildcards and NUL', '"+" in the file name of the href', 'href.path_pattern', (f) => f.href.replace('_001.nc', '_+.nc'));
@@ -402,42 +408,18 @@ export function hostileCorpus(bases: readonly Buffer[]): Corpus {
   w('NUL in the CloudEvents id', 'ce.control_character', (ev) => {
     ev.id = `${String(ev.id)}\u0000`;
   });
-  w('NUL in the CloudEvents source', 'ce.control_character', (ev) => {
-    ev.source = 'co050411\u0000';
-  });
-  w('NUL in the CloudEvents type', 'ce.control_character', (ev) => {
-    ev.type = 'fr.ifremer.file.diffusion\u0000delete';
-  });
-  w('NUL in the CloudEvents subject', 'ce.control_character', (ev) => {
-    ev.subject = 'diffusion/files/coriolis/argo/\u0000';
-  });
-  w('NUL in an extension attribute', 'ce.control_character', (ev) => {
-    ev.traceparent = '\u0000';
-  });
-  w('NUL in an attribute name', 'ce.invalid_attribute_name', (ev) => {
-    ev['ext\u0000'] = 'x';
-  });
-  w('"+" in an attribute name', 'ce.invalid_attribute_name', (ev) => {
-    ev['a+b'] = 'x';
-  });
-  w('"#" as an attribute name', 'ce.invalid_attribute_name', (ev) => {
-    ev['#'] = 'x';
-  });
-  w('a source with "#" twice and "+" (not a URI-reference)', 'ce.invalid_source', (ev) => {
-    ev.source = 'co050411/#/+#';
-  });
-  w('"#" after the CloudEvents time', 'ce.invalid_time', (ev) => {
-    ev.time = '2026-01-01T00:00:00Z#';
-  });
-  w('"+" as the specversion', 'ce.unsupported_specversion', (ev) => {
-    ev.specversion = '+';
-  });
-  w('"+" as the datacontenttype subtype', 'ce.unsupported_content_type', (ev) => {
-    ev.datacontenttype = 'application/+';
-  });
-  w('NUL in the datacontenttype', 'ce.control_character', (ev) => {
-    ev.datacontenttype = 'application/json\u0000';
-  });
+  attribute('NUL in the CloudEvents source', 'ce.control_character', 'source', 'co050411\u0000');
+  attribute('NUL in the CloudEvents type', 'ce.control_character', 'type', 'fr.ifremer.file.diffusion\u0000delete');
+  attribute('NUL in the CloudEvents subject', 'ce.control_character', 'subject', 'diffusion/files/coriolis/argo/\u0000');
+  attribute('NUL in an extension attribute', 'ce.control_character', 'traceparent', '\u0000');
+  attribute('NUL in an attribute name', 'ce.invalid_attribute_name', 'ext\u0000', 'x');
+  attribute('"+" in an attribute name', 'ce.invalid_attribute_name', 'a+b', 'x');
+  attribute('"#" as an attribute name', 'ce.invalid_attribute_name', '#', 'x');
+  attribute('a source with "#" twice and "+" (not a URI-reference)', 'ce.invalid_source', 'source', 'co050411/#/+#');
+  attribute('"#" after the CloudEvents time', 'ce.invalid_time', 'time', '2026-01-01T00:00:00Z#');
+  attribute('"+" as the specversion', 'ce.unsupported_specversion', 'specversion', '+');
+  attribute('"+" as the datacontenttype subtype', 'ce.unsupported_content_type', 'datacontenttype', 'application/+');
+  attribute('NUL in the datacontenttype', 'ce.control_character', 'datacontenttype', 'application/json\u0000');
   w('NUL in the STAC Item id', 'stac.invalid_id', (ev) => {
     ev.data.id = `${String(ev.data.id)}\u0000`;
   });
@@ -449,87 +431,52 @@ export function hostileCorpus(bases: readonly Buffer[]): Corpus {
   const n = (name: string, code: string, change: (ev: Event, raw: Raw) => void): void => {
     edit('absurd numbers', name, code, change);
   };
-  n('file:size "NaN"', 'stac.invalid_file_size', (ev) => {
-    firstAsset(ev)['file:size'] = 'NaN';
-  });
-  n('file:size 1e309 (Infinity once parsed)', 'stac.invalid_file_size', (ev, raw) => {
-    firstAsset(ev)['file:size'] = raw('1e309');
-  });
-  n('file:size as a 400-digit integer', 'stac.invalid_file_size', (ev, raw) => {
-    firstAsset(ev)['file:size'] = raw('1' + '0'.repeat(400));
-  });
-  n('file:size -1', 'stac.invalid_file_size', (ev) => {
-    firstAsset(ev)['file:size'] = -1;
-  });
-  n('file:size -1e309', 'stac.invalid_file_size', (ev, raw) => {
-    firstAsset(ev)['file:size'] = raw('-1e309');
-  });
-  n('file:size 2^53 (past safe integers)', 'stac.invalid_file_size', (ev, raw) => {
-    firstAsset(ev)['file:size'] = raw('9007199254740992');
-  });
-  n('file:size 1e20 (a huge length)', 'stac.invalid_file_size', (ev, raw) => {
-    firstAsset(ev)['file:size'] = raw('1e20');
-  });
-  n('file:size 78540.5', 'stac.invalid_file_size', (ev) => {
-    firstAsset(ev)['file:size'] = 78540.5;
-  });
-  n('file:size "-Infinity"', 'stac.invalid_file_size', (ev) => {
-    firstAsset(ev)['file:size'] = '-Infinity';
-  });
-  n('longitude 181', 'geometry.out_of_range', (ev) => {
-    ev.data.geometry = { type: 'Point', coordinates: [181, 0] };
-  });
-  n('latitude -90.000001', 'geometry.out_of_range', (ev) => {
-    ev.data.geometry = { type: 'Point', coordinates: [0, -90.000001] };
-  });
-  n('a polygon corner at latitude 1e6', 'geometry.out_of_range', (ev) => {
-    ev.data.geometry = { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1e6], [0, 0]]] };
-  });
-  n('longitude 1e309', 'geometry.invalid_position', (ev, raw) => {
-    ev.data.geometry = { type: 'Point', coordinates: [raw('1e309'), 0] };
-  });
-  n('coordinates ["NaN", "NaN"]', 'geometry.invalid_position', (ev) => {
-    ev.data.geometry = { type: 'Point', coordinates: ['NaN', 'NaN'] };
-  });
-  n('latitude -1e309', 'geometry.invalid_position', (ev, raw) => {
-    ev.data.geometry = { type: 'Point', coordinates: [0, raw('-1e309')] };
-  });
-  n('datetime in the year 99999', 'stac.invalid_datetime', (ev) => {
-    const props = ev.data.properties;
-    delete props.start_datetime;
-    delete props.end_datetime;
-    props.datetime = '99999-01-01T00:00:00Z';
-  });
+  /** the first asset's file:size; `raw` puts a number's text into the JSON as it is written */
+  const fileSize = (name: string, value: (raw: Raw) => unknown): void => {
+    n(name, 'stac.invalid_file_size', (ev, raw) => {
+      firstAsset(ev)['file:size'] = value(raw);
+    });
+  };
+  const geometry = (name: string, code: string, value: (raw: Raw) => unknown): void => {
+    n(name, code, (ev, raw) => {
+      ev.data.geometry = value(raw);
+    });
+  };
+  /** a single datetime instead of the Item's range */
+  const datetime = (name: string, value: (raw: Raw) => unknown): void => {
+    n(name, 'stac.invalid_datetime', (ev, raw) => {
+      const props = ev.data.properties;
+      delete props.start_datetime;
+      delete props.end_datetime;
+      props.datetime = value(raw);
+    });
+  };
+  fileSize('file:size "NaN"', () => 'NaN');
+  fileSize('file:size 1e309 (Infinity once parsed)', (raw) => raw('1e309'));
+  fileSize('file:size as a 400-digit integer', (raw) => raw('1' + '0'.repeat(400)));
+  fileSize('file:size -1', () => -1);
+  fileSize('file:size -1e309', (raw) => raw('-1e309'));
+  fileSize('file:size 2^53 (past safe integers)', (raw) => raw('9007199254740992'));
+  fileSize('file:size 1e20 (a huge length)', (raw) => raw('1e20'));
+  fileSize('file:size 78540.5', () => 78540.5);
+  fileSize('file:size "-Infinity"', () => '-Infinity');
+  geometry('longitude 181', 'geometry.out_of_range', () => ({ type: 'Point', coordinates: [181, 0] }));
+  geometry('latitude -90.000001', 'geometry.out_of_range', () => ({ type: 'Point', coordinates: [0, -90.000001] }));
+  geometry('a polygon corner at latitude 1e6', 'geometry.out_of_range', () => ({ type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1e6], [0, 0]]] }));
+  geometry('longitude 1e309', 'geometry.invalid_position', (raw) => ({ type: 'Point', coordinates: [raw('1e309'), 0] }));
+  geometry('coordinates ["NaN", "NaN"]', 'geometry.invalid_position', () => ({ type: 'Point', coordinates: ['NaN', 'NaN'] }));
+  geometry('latitude -1e309', 'geometry.invalid_position', (raw) => ({ type: 'Point', coordinates: [0, raw('-1e309')] }));
+  datetime('datetime in the year 99999', () => '99999-01-01T00:00:00Z');
   n('an expanded year (+099999) as start_datetime', 'stac.invalid_datetime', (ev) => {
     const props = ev.data.properties;
     props.datetime = null;
     props.start_datetime = '+099999-01-01T00:00:00Z';
     props.end_datetime = '2026-01-01T00:00:00Z';
   });
-  n('9999-12-31T23:59:59-23:59 (the year 10000 in UTC)', 'stac.invalid_datetime', (ev) => {
-    const props = ev.data.properties;
-    delete props.start_datetime;
-    delete props.end_datetime;
-    props.datetime = '9999-12-31T23:59:59-23:59';
-  });
-  n('30 February', 'stac.invalid_datetime', (ev) => {
-    const props = ev.data.properties;
-    delete props.start_datetime;
-    delete props.end_datetime;
-    props.datetime = '2026-02-30T00:00:00Z';
-  });
-  n('hour 25', 'stac.invalid_datetime', (ev) => {
-    const props = ev.data.properties;
-    delete props.start_datetime;
-    delete props.end_datetime;
-    props.datetime = '2026-01-01T25:00:00Z';
-  });
-  n('datetime as the number 1e309', 'stac.invalid_datetime', (ev, raw) => {
-    const props = ev.data.properties;
-    delete props.start_datetime;
-    delete props.end_datetime;
-    props.datetime = raw('1e309');
-  });
+  datetime('9999-12-31T23:59:59-23:59 (the year 10000 in UTC)', () => '9999-12-31T23:59:59-23:59');
+  datetime('30 February', () => '2026-02-30T00:00:00Z');
+  datetime('hour 25', () => '2026-01-01T25:00:00Z');
+  datetime('datetime as the number 1e309', (raw) => raw('1e309'));
   n('a time range ending 80,000 years before it starts', 'stac.inverted_range', (ev) => {
     const props = ev.data.properties;
     props.datetime = null;

@@ -29,9 +29,7 @@ describe('reliability: nothing lost', function () {
   afterEach(() => lab.cleanup());
 
   it('broker outage: 1,000 events at 100/s, Mosquitto stopped for 5 s mid-stream: all announced once', async () => {
-    const b = await lab.broker();
-    const p = await lab.pipeline(b, b);
-    const o = await lab.observe(b);
+    const { b, p, o } = await lab.oneBroker();
     await streamThrough(b.url, o, p, 300, async () => {
       await b.stop();
       await sleep(5000);
@@ -74,9 +72,7 @@ describe('reliability: nothing lost', function () {
   });
 
   it('runtime crash: 1,000 events, kill -9 mid-stream, started again: nothing lost, no file announced twice', async () => {
-    const b = await lab.broker();
-    const p = await lab.pipeline(b, b);
-    const o = await lab.observe(b);
+    const { b, p, o } = await lab.oneBroker();
     await streamThrough(b.url, o, p, 400, async () => {
       await p.kill();
       await sleep(1000);
@@ -89,9 +85,7 @@ describe('reliability: nothing lost', function () {
   });
 
   it('burst: 10,000 events back to back, all announced, memory bounded', async () => {
-    const b = await lab.broker();
-    const p = await lab.pipeline(b, b);
-    const o = await lab.observe(b);
+    const { b, p, o } = await lab.oneBroker();
     const events = distinctEvents(10_000);
     const started = Date.now();
     await produce(b.url, events, 0);
@@ -106,9 +100,7 @@ describe('reliability: nothing lost', function () {
   });
 
   it('duplicates and updates: one event three times is announced once; a new checksum is an update; a deletion is a deletion', async () => {
-    const b = await lab.broker();
-    await lab.pipeline(b, b);
-    const o = await lab.observe(b);
+    const { b, o } = await lab.oneBroker();
     const [event] = distinctEvents(1);
     assert.ok(event);
     await produce(b.url, [event, event, event], 0);

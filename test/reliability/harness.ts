@@ -6,6 +6,7 @@ import { SAMPLES_DIR, loadSamples, variant } from '../../bin/commands/simulate';
 import { memoryIo } from '../../bin/commands/io';
 import { freePort, startRuntime, type Runtime } from '../../bin/launch';
 import { startMosquitto, type Broker } from '../helpers/mosquitto';
+import { procMemory } from '../helpers/proc';
 
 /**
  * What the reliability tests need: brokers that keep their sessions across a stop, the
@@ -63,31 +64,33 @@ export interface Pipeline {
   peakRssMiB(): number | undefined;
 }
 
-export async function startPipeline(inputUrl: string, outputUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Pipeline> {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-reliability-'));
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
+/**
+ * The environment the shipped flows read, for a runtime between these brokers: nothing else of
+ * this process's environment leaks in, and reconnections are quick.
+ */
+export function pipelineEnv(inputUrl: string, outputUrl: string, clientId: string): NodeJS.ProcessEnv {
+  return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     MQTT_URL: inputUrl,
     WIS2_MQTT_URL: outputUrl,
-    MQTT_CLIENT_ID: `wis2-reliability-${port}`,
+    MQTT_CLIENT_ID: clientId,
     MQTT_RECONNECT_MS: '500',
     WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS,
-    ...extraEnv,
   };
+}
+
+export async function startPipeline(inputUrl: string, outputUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Pipeline> {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-reliability-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...pipelineEnv(inputUrl, outputUrl, `wis2-reliability-${port}`), ...extraEnv };
   const start = (): Promise<Runtime> => startRuntime({ userDir, host: '127.0.0.1', port, env, quiet: true });
   let runtime = await start();
+  // the peak of each process the runtime has been, across kills and restarts
   let peak = 0;
   const sample = (): void => {
-    const pid = runtime.child.pid;
-    if (pid === undefined) return;
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m?.[1]) peak = Math.max(peak, Number(m[1]) / 1024);
-    } catch {
-      // the process is gone or /proc is not there
-    }
+    const hwm = procMemory(runtime.child.pid)?.hwmMiB;
+    if (hwm !== undefined && hwm > peak) peak = hwm;
   };
   const timer = setInterval(sample, 250);
   timer.unref();
@@ -240,6 +243,14 @@ export class Lab {
     const o = await Observer.connect(output.url, deadLetters.url);
     this.observers.push(o);
     return o;
+  }
+
+  /** One broker for everything: the runtime reads from it and publishes to it, the observer watches it. */
+  async oneBroker(): Promise<{ b: Broker; p: Pipeline; o: Observer }> {
+    const b = await this.broker();
+    const p = await this.pipeline(b, b);
+    const o = await this.observe(b);
+    return { b, p, o };
   }
 
   async cleanup(): Promise<void> {

@@ -66,17 +66,17 @@ function describeType(value: unknown): string {
 }
 
 /**
- * Decodes an MQTT payload (bytes or text) or checks an already-parsed value, and returns the
- * JSON value. A string is always JSON text to parse, never a parsed string value. Bytes must be
- * UTF-8 without a byte order mark (RFC 8259). `path` is the JSON Pointer of the input inside
- * whatever carries it, prefixed to every error path.
- */
-/**
  * One decoder for every payload: decoding without `stream` keeps no state between calls, and a
  * decoder per message cost more than the JSON it decoded.
  */
 export const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/**
+ * Decodes an MQTT payload (bytes or text) or checks an already-parsed value, and returns the
+ * JSON value. A string is always JSON text to parse, never a parsed string value. Bytes must be
+ * UTF-8 without a byte order mark (RFC 8259). `path` is the JSON Pointer of the input inside
+ * whatever carries it, prefixed to every error path.
+ */
 export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path = ''): unknown {
   const lim = resolveLimits(limits);
   let text: string;

@@ -89,16 +89,16 @@ function roles(v: unknown, path: string): string[] {
   return v as string[];
 }
 
-/**
- * Checks a STAC Item and lists the files to announce: every asset with the role `data`, or the
- * only asset when there is one. `path` is where the Item sits in the event (`/data`).
- */
 /** Index of the first C0, DEL or C1 control character, or -1. */
 function controlCharacterAt(s: string): number {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
   return s.search(/[\u0000-\u001f\u007f-\u009f]/);
 }
 
+/**
+ * Checks a STAC Item and lists the files to announce: every asset with the role `data`, or the
+ * only asset when there is one. `path` is where the Item sits in the event (`/data`).
+ */
 export function readStacItem(item: unknown, path = '/data'): StacItem {
   if (!isRecord(item)) {
     const hint = typeof item === 'string' ? ' (a JSON string is not parsed again: was the Item encoded twice?)' : '';

@@ -1,0 +1,44 @@
+/**
+ * What the kernel says of a process (Linux /proc): its memory and the CPU time of its threads.
+ * Each reader answers undefined elsewhere or once the process has exited.
+ */
+import fs from 'node:fs';
+
+export interface ProcMemory {
+  /** resident now, MiB */
+  rssMiB: number;
+  /** peak resident so far, MiB */
+  hwmMiB: number;
+}
+
+/** The kernel's view of a process's memory (Linux /proc); undefined elsewhere or once it exited. */
+export function procMemory(pid: number | undefined): ProcMemory | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+    return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time a process has used so far, all its threads, in microseconds (Linux: the scheduler's
+ * nanosecond counters in /proc/PID/task/TID/schedstat, finer than the 10 ms clock ticks of
+ * /proc/PID/stat, which a burst of a fraction of a second would round away); undefined
+ * elsewhere or once it exited. Threads that ended earlier are not counted, so read it around
+ * a phase, not across a process's whole life.
+ */
+export function procCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    let ns = 0;
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return Number.isFinite(ns) ? ns / 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
