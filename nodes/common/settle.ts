@@ -1,54 +1,95 @@
+import type { NodeAPI } from 'node-red';
+import { InFlight, type Place } from '../lib/inflight';
+
 /**
- * Which received messages are safe. A message received by a reliable input stays in that
- * input's journal until every message it turned into has reached a durable end: queued in an
- * outbox (a notification or a dead letter), or dropped on purpose (a duplicate). Messages carry
- * a plain key (msg._wis2ack), which survives Node-RED's message cloning; this registry, shared
- * by the nodes of one runtime, counts what is still open for each key.
+ * Which received messages are finished, as Node-RED itself sees them. A reliable input keeps a
+ * message in its journal until every copy of it has ended in some node of the flow: ours (WIS2
+ * publish and dead letter strip the key once the copy is safe in their outbox) or any other
+ * (a switch that drops it, a debug, a function that returns nothing, a join still waiting...).
+ * The runtime's message hooks say where each copy goes and when a node is done with it; messages
+ * carry a plain key (msg._wis2ack), which survives Node-RED's message cloning.
  */
-interface Open {
-  remaining: number;
-  settle: () => void;
-}
-
-const open = new Map<string, Open>();
-
 export const ACK_PROPERTY = '_wis2ack';
 
-/** Starts tracking a received message: `settle` runs once everything it became is safe. */
-export function track(key: string, settle: () => void): void {
-  open.set(key, { remaining: 1, settle });
+const HOOK_LABEL = 'wis2-inflight';
+
+/** One per runtime process, shared by its reliable inputs. */
+export const inFlight = new InFlight();
+
+interface HookMessage {
+  [ACK_PROPERTY]?: unknown;
 }
 
-/** The message became `count` messages (an event announcing several files): each settles apart. */
-export function split(key: unknown, count: number): void {
-  if (typeof key !== 'string') return;
-  const entry = open.get(key);
-  if (!entry) return;
-  if (count <= 0) {
-    open.delete(key);
-    entry.settle();
-    return;
-  }
-  entry.remaining += count - 1;
+interface RuntimeNode {
+  id: string;
+  type: string;
+  name?: string;
+  /** Node-RED's count of input handlers that take `done` (0: the node never calls it) */
+  _expectedDoneCount?: number;
 }
 
-/** One of the messages a received one became has reached a durable end. */
-export function settle(key: unknown): void {
-  if (typeof key !== 'string') return;
-  const entry = open.get(key);
-  if (!entry) return;
-  entry.remaining -= 1;
-  if (entry.remaining <= 0) {
-    open.delete(key);
-    entry.settle();
-  }
+interface SendEvent {
+  msg: HookMessage;
+  source?: { id?: string };
 }
 
-/** Forgets the keys of an input that stops (its journal replays them when it starts again). */
-export function forget(prefix: string): void {
-  for (const key of open.keys()) if (key.startsWith(prefix)) open.delete(key);
+interface ReceiveEvent {
+  msg: HookMessage;
+  destination: { id: string; node?: RuntimeNode };
 }
 
-export function openCount(): number {
-  return open.size;
+interface CompleteEvent {
+  msg: HookMessage;
+}
+
+function keyOf(msg: HookMessage | undefined): string | undefined {
+  const key = msg?.[ACK_PROPERTY];
+  return typeof key === 'string' ? key : undefined;
+}
+
+function placeOf(event: ReceiveEvent): Place {
+  const node = event.destination.node;
+  const place: Place = { id: event.destination.id, type: node?.type ?? 'unknown' };
+  if (node?.name) place.name = node.name;
+  return place;
+}
+
+/**
+ * Registers the hooks once per runtime (again after a restart of the runtime in the same
+ * process, as the test helper does). Each hook takes one argument and returns nothing, so the
+ * runtime runs it synchronously, inside the send, receive or done it describes.
+ */
+export function installHooks(RED: NodeAPI): void {
+  // Node-RED has had message hooks since 2.0; the package needs 4.1 or newer
+  if (typeof (RED.hooks as Partial<NodeAPI['hooks']> | undefined)?.add !== 'function') throw new Error('this Node-RED runtime has no message hooks: node-red-contrib-wis2 needs Node-RED 4.1 or newer');
+  RED.hooks.remove(`*.${HOOK_LABEL}`);
+  RED.hooks.add(`preDeliver.${HOOK_LABEL}`, (event: SendEvent) => {
+    const key = keyOf(event.msg);
+    if (key !== undefined) inFlight.delivering(key, event.msg, event.source?.id);
+  });
+  RED.hooks.add(`onReceive.${HOOK_LABEL}`, (event: ReceiveEvent) => {
+    const key = keyOf(event.msg);
+    if (key === undefined) return;
+    // a node without the field (an older or newer runtime) is trusted to call done()
+    const reportsDone = (event.destination.node?._expectedDoneCount ?? 1) > 0;
+    inFlight.received(key, event.msg, placeOf(event), reportsDone);
+  });
+  RED.hooks.add(`onComplete.${HOOK_LABEL}`, (event: CompleteEvent) => {
+    const key = keyOf(event.msg);
+    if (key !== undefined) inFlight.completed(key);
+  });
+}
+
+/**
+ * What a node sends on once its copy is safe in an outbox: the same message without the key, so
+ * that a user's node after WIS2 publish may keep it as long as it likes without holding the
+ * input back. The copy itself ends when the node calls done() with it.
+ */
+export function detached<T extends object>(msg: T): T {
+  if (!(ACK_PROPERTY in msg)) return msg;
+  const out = { ...msg } as T & HookMessage;
+  // the key is a fixed name, not data from the message
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
+  delete out[ACK_PROPERTY];
+  return out;
 }

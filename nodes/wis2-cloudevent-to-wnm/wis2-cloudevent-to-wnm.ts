@@ -1,6 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { rejectMessage } from '../common/reject';
-import { ACK_PROPERTY, split } from '../common/settle';
 import { StatusCounter } from '../common/status';
 import { convertEvent, type ConvertOptions } from '../lib/convert';
 import { Wis2Error, describeError } from '../lib/errors';
@@ -17,7 +16,6 @@ interface ConverterDef extends NodeDef {
 }
 
 interface InputMessage extends NodeMessageInFlow {
-  [ACK_PROPERTY]?: unknown;
   contentType?: string;
   userProperties?: Record<string, unknown>;
   inline?: unknown;
@@ -114,8 +112,6 @@ export = function register(RED: NodeAPI): void {
           };
           return m;
         });
-        // the received message is safe once each notification is queued; duplicates end here
-        split(msg[ACK_PROPERTY], out.length);
         // An event that announces nothing new leaves on the third output, so that nothing
         // disappears without a trace; the notifications of its other files go on as usual.
         let dup: NodeMessage | null = null;

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { BrokerNode } from '../common/broker-node';
 import { releaseAnnouncement } from '../common/dataset-node';
-import { ACK_PROPERTY, settle } from '../common/settle';
+import { ACK_PROPERTY, detached } from '../common/settle';
 import { StatusCounter } from '../common/status';
 import { deadLetter } from '../lib/dead-letter';
 import type { Outbox } from '../lib/outbox';
@@ -58,13 +58,12 @@ export = function register(RED: NodeAPI): void {
         // queued durably before the message counts as handled: a dead letter is not lost either
         if (outbox) msg.outbox = { seq: outbox.enqueue({ topic, payload: bytes, qos: 1, retain: false }) };
         releaseAnnouncement(RED, msg.wis2);
-        settle(msg[ACK_PROPERTY]);
         msg.deadLetter = record;
         msg.payload = bytes;
         if (topic) msg.topic = topic;
         msg.qos = 1;
         msg.retain = false;
-        send(msg);
+        send(outbox ? detached(msg) : msg);
         status.count('letters');
         done();
       } catch (err) {

@@ -1,7 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { IPublishPacket } from 'mqtt';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
-import { ACK_PROPERTY, forget, track } from '../common/settle';
+import { ACK_PROPERTY, inFlight, installHooks } from '../common/settle';
+import { wholeNumber } from '../common/numbers';
 import { StatusCounter } from '../common/status';
 import { Journal } from '../lib/journal';
 import { topicMatches } from '../lib/mqtt-topic';
@@ -11,7 +12,11 @@ interface InDef extends NodeDef {
   topic: string;
   qos: string;
   datatype: string;
+  /** seconds after which an unfinished message is reported */
+  stuck?: string | number;
 }
+
+const DEFAULT_STUCK_SECONDS = 600;
 
 interface Received {
   topic: string;
@@ -42,6 +47,7 @@ function decode(b: Buffer): Received {
 }
 
 export = function register(RED: NodeAPI): void {
+  installHooks(RED);
   function Wis2MqttInNode(this: Node, def: InDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -50,11 +56,33 @@ export = function register(RED: NodeAPI): void {
     const qos = def.qos === '2' ? 2 : def.qos === '0' ? 0 : 1;
     const asText = def.datatype === 'utf8';
     let connection: BrokerConnectionState = { connected: false };
-    const status = new StatusCounter(node, ['received', 'replayed'] as const, (c) => ({
-      fill: connection.connected ? 'green' : 'red',
-      shape: connection.connected ? 'dot' : 'ring',
-      text: RED._(connection.connected ? 'wis2-mqtt-in.status.connected' : 'wis2-mqtt-in.status.disconnected', { received: c.received, replayed: c.replayed }),
-    }));
+    // Messages received but not finished yet; beyond the limit the connection stops reading, so
+    // a burst waits at the broker instead of filling this process's memory.
+    let open = 0;
+    const maxOpen = 1000;
+    const stuckMs = (wholeNumber(def.stuck, 1) ?? DEFAULT_STUCK_SECONDS) * 1000;
+    // reported as unfinished for too long, and still unfinished
+    const overdue = new Set<number>();
+    const status = new StatusCounter(node, ['received', 'replayed'] as const, (c) => {
+      const counts = { received: c.received, replayed: c.replayed };
+      if (open >= maxOpen || overdue.size > 0) {
+        return {
+          fill: 'yellow',
+          shape: connection.connected ? 'dot' : 'ring',
+          text: RED._(open >= maxOpen ? 'wis2-mqtt-in.status.waiting' : 'wis2-mqtt-in.status.overdue', {
+            ...counts,
+            unfinished: open.toLocaleString('en-US'),
+            overdue: overdue.size,
+            seconds: stuckMs / 1000,
+          }),
+        };
+      }
+      return {
+        fill: connection.connected ? 'green' : 'red',
+        shape: connection.connected ? 'dot' : 'ring',
+        text: RED._(connection.connected ? 'wis2-mqtt-in.status.connected' : 'wis2-mqtt-in.status.disconnected', counts),
+      };
+    });
     if (!broker || broker.configError || topic === '' || topic.includes('\u0000')) {
       status.show({ fill: 'red', shape: 'ring', text: 'wis2-mqtt-in.status.configError' });
       if (!broker) node.error(RED._('wis2-mqtt-in.error.noBroker'));
@@ -76,10 +104,6 @@ export = function register(RED: NodeAPI): void {
     for (const warning of inbox.recoveryWarnings) node.warn(warning);
     const prefix = `${node.id}:${RED.util.generateId()}:`;
     let closed = false;
-    // Messages received but not yet safe downstream; beyond the limit the connection stops
-    // reading, so a burst waits at the broker instead of filling this process's memory.
-    let open = 0;
-    const maxOpen = 1000;
 
     // Finished messages are acknowledged in the journal together, once per turn of the event
     // loop: one write for a burst instead of one each. One killed before that is replayed, and
@@ -102,7 +126,9 @@ export = function register(RED: NodeAPI): void {
     function emit(seq: number, r: Received): void {
       const key = prefix + String(seq);
       open++;
-      track(key, () => {
+      if (open === maxOpen) status.refresh();
+      inFlight.open(key, () => {
+        if (open === maxOpen || overdue.delete(seq)) status.refresh();
         open--;
         finished.push(seq);
         ackTimer ??= setImmediate(ackFinished);
@@ -167,15 +193,36 @@ export = function register(RED: NodeAPI): void {
     };
     const timer = setTimeout(replay, 0);
 
+    // A message no node has finished with for too long is named once, with the node that has
+    // it: a user's node that keeps messages (and never calls done) shows up here.
+    const reportOverdue = (): void => {
+      for (const u of inFlight.overdue(prefix, stuckMs)) {
+        const seq = Number(u.key.slice(prefix.length));
+        overdue.add(seq);
+        let topic = '';
+        try {
+          topic = decode(inbox.read(seq)).topic;
+        } catch {
+          // the topic only helps the reader; the report goes out without it
+        }
+        const where = u.where ? `"${u.where.name ?? u.where.id}" (${u.where.type}, ${u.where.id})` : RED._('wis2-mqtt-in.warn.nowhere');
+        node.warn(RED._('wis2-mqtt-in.warn.unfinished', { seq, topic, seconds: Math.round(u.ageMs / 1000), node: where }));
+        status.refresh();
+      }
+    };
+    const overdueTimer = setInterval(reportOverdue, Math.min(10_000, Math.max(250, stuckMs / 4)));
+    overdueTimer.unref();
+
     node.on('close', (done: () => void) => {
       closed = true;
       clearTimeout(timer);
+      clearInterval(overdueTimer);
       status.stop();
       client.removeListener('message', onMessage);
       client.removeListener('connect', subscribe);
-      forget(prefix);
+      inFlight.forget(prefix);
       if (ackTimer) clearImmediate(ackTimer);
-      // forget() above ended every settle callback: nothing adds to `finished` after this
+      // forget() above ended every finish callback: nothing adds to `finished` after this
       ackFinished();
       inbox.close();
       // The subscription is kept: with a persistent session the broker holds what arrives

@@ -3,7 +3,7 @@ import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import type { DatasetNode } from '../common/dataset-node';
 import type { Wis2MessageInfo } from '../common/messages';
 import { rejectMessage } from '../common/reject';
-import { ACK_PROPERTY, settle } from '../common/settle';
+import { ACK_PROPERTY, detached } from '../common/settle';
 import { StatusCounter } from '../common/status';
 import { Wis2Error } from '../lib/errors';
 import { JournalFullError } from '../lib/journal';
@@ -104,15 +104,16 @@ export = function register(RED: NodeAPI): void {
             throw err;
           }
         }
-        // From here the notification cannot be lost: remember it, and release what it came from.
+        // From here the notification cannot be lost: remember it. The copy ends with done() below,
+        // and what goes on from an outbox no longer holds the input back (without one, the node
+        // that publishes it, an mqtt out, ends it).
         if (msg.wis2) announcements?.confirm(msg.wis2.dataId, msg.wis2.fingerprint, msg.wis2.operation);
-        settle(msg[ACK_PROPERTY]);
         msg.topic = p.topic;
         msg.payload = p.payload;
         msg.qos = p.qos;
         msg.retain = p.retain;
         msg.contentType = p.contentType;
-        send([msg, null]);
+        send([outbox ? detached(msg) : msg, null]);
         status.count('ready');
         done();
       } catch (err) {

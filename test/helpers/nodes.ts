@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import helper from 'node-red-node-test-helper';
-import type { NodeMessage } from 'node-red';
+import type { NodeAPI, NodeMessage } from 'node-red';
 import datasetNode from '../../nodes/wis2-dataset/wis2-dataset';
 import converterNode from '../../nodes/wis2-cloudevent-to-wnm/wis2-cloudevent-to-wnm';
 import validatorNode from '../../nodes/wis2-wnm-validator/wis2-wnm-validator';
@@ -17,6 +18,18 @@ import type { DatasetConfig } from '../../nodes/lib/dataset';
 helper.init(require.resolve('node-red'));
 
 /**
+ * The test helper's node API has no `hooks` (its runtime is a mock around the real flow engine);
+ * the engine itself triggers the hooks of the @node-red/util it was loaded with, so the reliable
+ * input gets that one, as a real runtime would give it.
+ */
+const runtimeRequire = createRequire(require.resolve('@node-red/runtime/package.json'));
+const runtimeUtil = runtimeRequire('@node-red/util') as { hooks: NodeAPI['hooks'] };
+const mqttInWithHooks = (RED: NodeAPI): void => {
+  (RED as { hooks?: NodeAPI['hooks'] }).hooks ??= runtimeUtil.hooks;
+  mqttInNode(RED);
+};
+
+/**
  * Journals and announcement memories start empty for every test: a memory left by one test
  * would make the next one's events duplicates.
  */
@@ -25,7 +38,7 @@ beforeEach(() => {
 });
 
 export { helper };
-export const wis2Nodes = [datasetNode, converterNode, validatorNode, publishNode, deadLetterNode, brokerNode, mqttInNode, wcmpValidatorNode, wcmpToWnmNode];
+export const wis2Nodes = [datasetNode, converterNode, validatorNode, publishNode, deadLetterNode, brokerNode, mqttInWithHooks, wcmpValidatorNode, wcmpToWnmNode];
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 

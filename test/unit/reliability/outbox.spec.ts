@@ -3,7 +3,6 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ACK_PROPERTY, openCount, settle, split, track } from '../../../nodes/common/settle';
 import { Announcements } from '../../../nodes/lib/announce';
 import { convertEvent, type ConvertOptions } from '../../../nodes/lib/convert';
 import { resolveDataset } from '../../../nodes/lib/dataset';
@@ -147,34 +146,6 @@ describe('outbox', () => {
     assert.equal(journal.pending(), 0);
     outbox.close();
     journal.close();
-  });
-});
-
-describe('settling received messages', () => {
-  it('settles once every message a received one became is safe', () => {
-    let settled = 0;
-    track('k1', () => settled++);
-    split('k1', 3);
-    settle('k1');
-    settle('k1');
-    assert.equal(settled, 0);
-    settle('k1');
-    assert.equal(settled, 1);
-    settle('k1');
-    assert.equal(settled, 1, 'a late settle is ignored');
-  });
-
-  it('settles at once when a message became nothing (all duplicates), and ignores what it does not track', () => {
-    let settled = 0;
-    track('k2', () => settled++);
-    split('k2', 0);
-    assert.equal(settled, 1);
-    const before = openCount();
-    settle(undefined);
-    settle(42);
-    settle('unknown');
-    assert.equal(openCount(), before);
-    assert.equal(ACK_PROPERTY, '_wis2ack');
   });
 });
 
