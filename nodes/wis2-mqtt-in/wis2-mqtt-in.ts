@@ -4,6 +4,7 @@ import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import { ACK_PROPERTY, inFlight, installHooks } from '../common/settle';
 import { wholeNumber } from '../common/numbers';
 import { StatusCounter } from '../common/status';
+import { decode, encode, type Received } from '../lib/inbox-record';
 import { Journal } from '../lib/journal';
 import { topicMatches } from '../lib/mqtt-topic';
 
@@ -17,34 +18,6 @@ interface InDef extends NodeDef {
 }
 
 const DEFAULT_STUCK_SECONDS = 600;
-
-interface Received {
-  topic: string;
-  payload: Buffer;
-  qos: number;
-  retain: boolean;
-  contentType?: string;
-  userProperties?: Record<string, string | string[]>;
-}
-
-/** [4-byte header length][header JSON][payload]: the payload is kept byte-exact. */
-function encode(r: Received): Buffer {
-  const header = Buffer.from(JSON.stringify({ t: r.topic, q: r.qos, r: r.retain, c: r.contentType, u: r.userProperties }), 'utf8');
-  const out = Buffer.allocUnsafe(4 + header.length + r.payload.length);
-  out.writeUInt32BE(header.length, 0);
-  header.copy(out, 4);
-  r.payload.copy(out, 4 + header.length);
-  return out;
-}
-
-function decode(b: Buffer): Received {
-  const len = b.readUInt32BE(0);
-  const h = JSON.parse(b.subarray(4, 4 + len).toString('utf8')) as { t: string; q: number; r: boolean; c?: string; u?: Record<string, string | string[]> };
-  const r: Received = { topic: h.t, qos: h.q, retain: h.r, payload: b.subarray(4 + len) };
-  if (h.c !== undefined) r.contentType = h.c;
-  if (h.u !== undefined) r.userProperties = h.u;
-  return r;
-}
 
 export = function register(RED: NodeAPI): void {
   installHooks(RED);
@@ -185,7 +158,9 @@ export = function register(RED: NodeAPI): void {
 
     // What the last run received but did not finish goes through again, in order.
     const replay = (): void => {
-      for (const seq of inbox.unacked()) {
+      const unfinished = inbox.unacked();
+      if (unfinished.length > 0) node.log(RED._('wis2-mqtt-in.log.replay', { count: unfinished.length }));
+      for (const seq of unfinished) {
         if (closed) return;
         emit(seq, decode(inbox.read(seq)));
         status.count('replayed');
@@ -193,22 +168,32 @@ export = function register(RED: NodeAPI): void {
     };
     const timer = setTimeout(replay, 0);
 
-    // A message no node has finished with for too long is named once, with the node that has
-    // it: a user's node that keeps messages (and never calls done) shows up here.
+    // Messages no node has finished with for too long are named once, grouped by the node that
+    // has them: a user's node that keeps messages (and never calls done) shows up here.
     const reportOverdue = (): void => {
-      for (const u of inFlight.overdue(prefix, stuckMs)) {
+      const late = inFlight.overdue(prefix, stuckMs);
+      if (late.length === 0) return;
+      const byNode = new Map<string, { where: string; seqs: number[]; ageMs: number }>();
+      for (const u of late) {
         const seq = Number(u.key.slice(prefix.length));
         overdue.add(seq);
+        const where = u.where ? `"${u.where.name ?? u.where.id}" (${u.where.type} ${u.where.id})` : RED._('wis2-mqtt-in.warn.nowhere');
+        const group = byNode.get(where) ?? { where, seqs: [], ageMs: u.ageMs };
+        group.seqs.push(seq);
+        group.ageMs = Math.max(group.ageMs, u.ageMs);
+        byNode.set(where, group);
+      }
+      for (const g of byNode.values()) {
         let topic = '';
         try {
-          topic = decode(inbox.read(seq)).topic;
+          topic = decode(inbox.read(g.seqs[0] ?? 0)).topic;
         } catch {
           // the topic only helps the reader; the report goes out without it
         }
-        const where = u.where ? `"${u.where.name ?? u.where.id}" (${u.where.type}, ${u.where.id})` : RED._('wis2-mqtt-in.warn.nowhere');
-        node.warn(RED._('wis2-mqtt-in.warn.unfinished', { seq, topic, seconds: Math.round(u.ageMs / 1000), node: where }));
-        status.refresh();
+        const shown = g.seqs.slice(0, 5).join(', ') + (g.seqs.length > 5 ? ', …' : '');
+        node.warn(RED._('wis2-mqtt-in.warn.unfinished', { count: g.seqs.length, seqs: shown, topic, seconds: Math.round(g.ageMs / 1000), node: g.where }));
       }
+      status.refresh();
     };
     const overdueTimer = setInterval(reportOverdue, Math.min(10_000, Math.max(250, stuckMs / 4)));
     overdueTimer.unref();

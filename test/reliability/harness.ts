@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { SAMPLES_DIR, loadSamples, variant } from '../../bin/commands/simulate';
+import { installFlows } from '../../bin/commands/flows';
 import { memoryIo } from '../../bin/commands/io';
 import { freePort, startRuntime, type Runtime } from '../../bin/launch';
 import { startMosquitto, type Broker } from '../helpers/mosquitto';
@@ -80,8 +81,19 @@ export function pipelineEnv(inputUrl: string, outputUrl: string, clientId: strin
   };
 }
 
-export async function startPipeline(inputUrl: string, outputUrl: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Pipeline> {
+/** A node of a flow file, as the editor exports it. */
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+/** The shipped flows with a user's changes: `edit` gets them and returns what is deployed. */
+export type FlowEdit = (nodes: FlowNode[]) => FlowNode[];
+
+export async function startPipeline(inputUrl: string, outputUrl: string, extraEnv: NodeJS.ProcessEnv = {}, edit?: FlowEdit): Promise<Pipeline> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-reliability-'));
+  if (edit) {
+    const { flowFile } = installFlows(userDir);
+    const nodes = JSON.parse(fs.readFileSync(flowFile, 'utf8')) as FlowNode[];
+    fs.writeFileSync(flowFile, JSON.stringify(edit(nodes), null, 4) + '\n');
+  }
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...pipelineEnv(inputUrl, outputUrl, `wis2-reliability-${port}`), ...extraEnv };
   const start = (): Promise<Runtime> => startRuntime({ userDir, host: '127.0.0.1', port, env, quiet: true });
@@ -231,8 +243,8 @@ export class Lab {
   }
 
   /** The runtime with the shipped flows, once its input has subscribed (under its share group, if any). */
-  async pipeline(input: Broker, output: Broker, env: NodeJS.ProcessEnv = {}): Promise<Pipeline> {
-    const p = await startPipeline(input.url, output.url, env);
+  async pipeline(input: Broker, output: Broker, env: NodeJS.ProcessEnv = {}, edit?: FlowEdit): Promise<Pipeline> {
+    const p = await startPipeline(input.url, output.url, env, edit);
     this.pipelines.push(p);
     const share = env.MQTT_SHARE_GROUP ? `$share/${env.MQTT_SHARE_GROUP}/` : '';
     await until(() => p.runtime.output().includes(`subscribed to ${share}diffusion/files/coriolis/argo/#`), 30_000, () => p.runtime.output());

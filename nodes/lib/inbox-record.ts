@@ -1,0 +1,30 @@
+/**
+ * How a reliable input keeps a received MQTT message in its journal:
+ * [4-byte header length][header JSON][payload], the payload byte-exact.
+ */
+export interface Received {
+  topic: string;
+  payload: Buffer;
+  qos: number;
+  retain: boolean;
+  contentType?: string;
+  userProperties?: Record<string, string | string[]>;
+}
+
+export function encode(r: Received): Buffer {
+  const header = Buffer.from(JSON.stringify({ t: r.topic, q: r.qos, r: r.retain, c: r.contentType, u: r.userProperties }), 'utf8');
+  const out = Buffer.allocUnsafe(4 + header.length + r.payload.length);
+  out.writeUInt32BE(header.length, 0);
+  header.copy(out, 4);
+  r.payload.copy(out, 4 + header.length);
+  return out;
+}
+
+export function decode(b: Buffer): Received {
+  const len = b.readUInt32BE(0);
+  const h = JSON.parse(b.subarray(4, 4 + len).toString('utf8')) as { t: string; q: number; r: boolean; c?: string; u?: Record<string, string | string[]> };
+  const r: Received = { topic: h.t, qos: h.q, retain: h.r, payload: b.subarray(4 + len) };
+  if (h.c !== undefined) r.contentType = h.c;
+  if (h.u !== undefined) r.userProperties = h.u;
+  return r;
+}
