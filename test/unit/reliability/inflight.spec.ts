@@ -34,6 +34,16 @@ function lab(quietMs = 1000) {
 
 const node = (id: string, type = 'function'): Place => ({ id, type });
 
+/** Two copies of 'k' are held: the first done() leaves it open, the second finishes it. */
+function finishesAtTheSecondDone(l: ReturnType<typeof lab>): void {
+  l.f.completed('k');
+  l.turn();
+  assert.deepEqual(l.finished, []);
+  l.f.completed('k');
+  l.turn();
+  assert.deepEqual(l.finished, ['k']);
+}
+
 describe('in flight: when the flow is done with a received message', () => {
   it('finishes once every copy has ended, fan-out included', () => {
     const l = lab();
@@ -52,12 +62,7 @@ describe('in flight: when the flow is done with a received message', () => {
     assert.deepEqual(l.finished, [], 'a passed on two copies');
     l.f.received('k', c1, node('b'), true);
     l.f.received('k', c2, node('c'), true);
-    l.f.completed('k');
-    l.turn();
-    assert.deepEqual(l.finished, []);
-    l.f.completed('k');
-    l.turn();
-    assert.deepEqual(l.finished, ['k']);
+    finishesAtTheSecondDone(l);
     l.f.completed('k');
     l.turn();
     assert.deepEqual(l.finished, ['k'], 'a late done is ignored');
@@ -99,12 +104,7 @@ describe('in flight: when the flow is done with a received message', () => {
     l.f.delivering('k', m, 'in');
     l.f.received('k', m, node('lo', 'link out'), true);
     l.f.received('k', m, node('li', 'link in'), true);
-    l.f.completed('k');
-    l.turn();
-    assert.deepEqual(l.finished, []);
-    l.f.completed('k');
-    l.turn();
-    assert.deepEqual(l.finished, ['k']);
+    finishesAtTheSecondDone(l);
   });
 
   it('the same object sent twice is two copies', () => {
@@ -115,12 +115,7 @@ describe('in flight: when the flow is done with a received message', () => {
     l.f.delivering('k', m, 'in');
     l.f.received('k', m, node('a'), true);
     l.f.received('k', m, node('a'), true);
-    l.f.completed('k');
-    l.turn();
-    assert.deepEqual(l.finished, []);
-    l.f.completed('k');
-    l.turn();
-    assert.deepEqual(l.finished, ['k']);
+    finishesAtTheSecondDone(l);
   });
 
   describe('nodes that never call done()', () => {
