@@ -13,8 +13,9 @@ import mqttInNode from '../../nodes/wis2-mqtt-in/wis2-mqtt-in';
 import wcmpValidatorNode from '../../nodes/wis2-wcmp-validator/wis2-wcmp-validator';
 import wcmpToWnmNode from '../../nodes/wis2-wcmp-to-wnm/wis2-wcmp-to-wnm';
 import type { DatasetConfig } from '../../nodes/lib/dataset';
+import { nodeRedMain } from '../../bin/node-red-dir';
 
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedMain());
 
 /**
  * Journals and announcement memories start empty for every test: a memory left by one test
