@@ -116,7 +116,8 @@ function get(url: string): Promise<number> {
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   installFlows(options.userDir);
-  const redJs = nodeRedCli(options.env);
+  // the launcher's choice (WIS2_NODE_RED_DIR), whatever environment the runtime itself is given
+  const redJs = nodeRedCli();
   const settings = path.join(packageRoot, 'docker', 'node-red', 'settings.js');
   const child = spawn(process.execPath, [redJs, '--settings', settings, '--userDir', options.userDir, 'flows.json'], {
     env: {
