@@ -13,6 +13,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { flowsDir } from './commands/flows';
 import { freePort, startEmbeddedBroker, startRuntime } from './launch';
+import { nodeRedVersion } from './node-red-dir';
 import { validateWnm } from '../nodes/lib/wnm/suite';
 import { validateTopic } from '../nodes/lib/wth';
 
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
     // every announced file and the record, whatever became of each
     if (valid + metadata + invalid + deadLetters >= expected + 1) complete();
   });
-  console.log(`demo: embedded broker ${broker.url}; starting Node-RED with the shipped flows…`);
+  console.log(`demo: embedded broker ${broker.url}; starting Node-RED ${nodeRedVersion()} (Node.js ${process.version}) with the shipped flows…`);
   const runtime = await startRuntime({ userDir, host: '127.0.0.1', port: await freePort(), env, quiet: true }).catch(async (err: unknown) => {
     await client.endAsync();
     await broker.close();

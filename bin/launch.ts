@@ -3,6 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { installFlows, packageRoot } from './commands/flows';
+import { nodeRedCli } from './node-red-dir';
 
 /**
  * Runs the pipeline from a checkout the way the container runs it: the Node-RED runtime (its
@@ -115,7 +116,8 @@ function get(url: string): Promise<number> {
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   installFlows(options.userDir);
-  const redJs = require.resolve('node-red/red.js');
+  // the launcher's choice (WIS2_NODE_RED_DIR), whatever environment the runtime itself is given
+  const redJs = nodeRedCli();
   const settings = path.join(packageRoot, 'docker', 'node-red', 'settings.js');
   const child = spawn(process.execPath, [redJs, '--settings', settings, '--userDir', options.userDir, 'flows.json'], {
     env: {

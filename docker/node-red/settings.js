@@ -92,15 +92,39 @@ const adminAuth =
       }
     : undefined;
 
+// The editor and admin API over HTTPS when the environment names a certificate (with its chain)
+// and its key, PEM files such as a mounted secret; read again every 12 hours, so a renewed
+// certificate is served without a restart. Half a pair is a mistake to report, not a reason to
+// serve plain HTTP. Without them, no `https` key at all: the stock image's healthcheck picks
+// HTTP or HTTPS by whether the key exists.
+const tlsCert = env.NODE_RED_TLS_CERT || '';
+const tlsKey = env.NODE_RED_TLS_KEY || '';
+if (Boolean(tlsCert) !== Boolean(tlsKey)) {
+  throw new Error('HTTPS needs both NODE_RED_TLS_CERT and NODE_RED_TLS_KEY (PEM files), or neither');
+}
+const https = tlsCert
+  ? {
+      https: () => ({ cert: fs.readFileSync(tlsCert), key: fs.readFileSync(tlsKey) }),
+      httpsRefreshInterval: 12,
+    }
+  : {};
+
 module.exports = {
   uiHost: host,
   uiPort: port,
+  ...https,
+  // Relative to the user directory. Node-RED 5 keeps the credentials file beside the flows file
+  // (4.1 kept it in the user directory): here both are the user directory, for either version,
+  // and it is where `wis2 flows install` writes flows_cred.json.
   flowFile: env.WIS2_FLOW_FILE || 'flows.json',
   flowFilePretty: true,
   // Credentials of the shipped flows are ${NAME} references, never secrets; a secret from the
   // environment encrypts whatever a user adds in the editor.
   credentialSecret: env.NODE_RED_CREDENTIAL_SECRET || false,
   adminAuth,
+  // No httpAdminCors: the admin API answers only pages of its own origin (the editor), Node-RED
+  // 5's default. (Node-RED 4.1 allowed any origin; a browser page elsewhere had no business
+  // calling it.)
   nodesDir: env.WIS2_NODES_DIR ? [env.WIS2_NODES_DIR] : [],
   mqttReconnectTime: Number(env.MQTT_RECONNECT_MS || 2000),
   contextStorage: {

@@ -1,9 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { crc32 } from './journal-crc32';
+import zlib from 'node:zlib';
 import { acquireLock, JournalLockedError, releaseLock } from './journal-lock';
 
 export { JournalLockedError };
+
+/**
+ * CRC-32 (IEEE 802.3, zlib's) of `bytes[start, end)`, continuing from `crc` so that a header and
+ * a payload read apart need not be copied together. Checked on every append and every read.
+ */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0): number {
+  return zlib.crc32(bytes.subarray(start, end), crc);
+}
 
 /**
  * A durable, bounded, append-only FIFO log: the inbox (MQTT messages written down before they

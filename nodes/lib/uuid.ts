@@ -10,13 +10,6 @@ export const WNM_ID_NAMESPACE = 'b8f2d0a4-6a3e-4c1f-9d57-2e0b91c4a7d3';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** One-shot hashing (Node.js 20.12 and later) skips the Hash object a name costs otherwise. */
-type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') => Buffer;
-const oneShot: OneShotHash | undefined = (() => {
-  const candidate: unknown = (crypto as { hash?: unknown }).hash;
-  return typeof candidate === 'function' ? (candidate as OneShotHash) : undefined;
-})();
-
 /** The bytes of the namespaces in use: there is one in practice, and every event needs it. */
 const namespaceBytes = new Map<string, Buffer>();
 
@@ -30,13 +23,13 @@ function namespaceOf(namespace: string): Buffer {
   return bytes;
 }
 
+/** One-shot hashing: no Hash object per name, which every event would otherwise cost. */
 function sha1(namespace: Buffer, name: string): Buffer {
-  if (!oneShot) return crypto.createHash('sha1').update(namespace).update(name, 'utf8').digest();
   const length = Buffer.byteLength(name, 'utf8');
   const data = Buffer.allocUnsafe(16 + length);
   namespace.copy(data, 0);
   data.write(name, 16, length, 'utf8');
-  return oneShot('sha1', data, 'buffer');
+  return crypto.hash('sha1', data, 'buffer');
 }
 
 export function uuidV5(name: string, namespace: string = WNM_ID_NAMESPACE): string {

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { nodeRedVersion } from '../../bin/node-red-dir';
 import { mosquittoBin } from '../helpers/mosquitto';
 import { benchFlow, type E2eOptions, type FlowResult } from './e2e';
 import { growthBench, type GrowthResult } from './growth';
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
   const o = options();
   const started = new Date().toISOString();
   const t0 = Date.now();
-  console.log(`node-red-contrib-wis2 benchmark, node ${process.version}, ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'})`);
+  console.log(`node-red-contrib-wis2 benchmark, Node-RED ${nodeRedVersion()}, node ${process.version}, ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'})`);
   const goals: Goal[] = [];
   let library: Rate[] | undefined;
   if (o.parts.has('library')) {
@@ -204,7 +205,7 @@ async function main(): Promise<void> {
   for (const g of goals) console.log(goalLine(g));
   const seconds = Math.round((Date.now() - t0) / 1000);
   const file = process.env.WIS2_BENCH_REPORT ?? 'bench-report.json';
-  const report = { started, seconds, node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, options: { ...o, parts: [...o.parts] }, library, ...e2e, goals };
+  const report = { started, seconds, node: process.version, nodeRed: nodeRedVersion(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, options: { ...o, parts: [...o.parts] }, library, ...e2e, goals };
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nreport written to ${file} (${seconds} s)`);
 }

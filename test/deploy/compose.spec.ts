@@ -136,9 +136,9 @@ describe('deploy: compose.yml', () => {
     }
     const from = instructions.find((i) => /^ARG\s+NODE_RED_IMAGE=/.test(i));
     const image = from?.split('=')[1] ?? '';
-    assert.match(image, /^nodered\/node-red:4\.1\.\d+-20$/, 'a pinned 4.1.x image on Node 20');
-    // the runtime the tests install from devDependencies is the same 4.1 line as the image
-    assert.match(pkg.devDependencies['node-red'] ?? '', /^[~^]?4\.1\./);
+    assert.match(image, /^nodered\/node-red:5\.0\.\d+-24$/, 'a pinned 5.0.x image on Node 24');
+    // the runtime the tests install from devDependencies is the same 5.0 line as the image
+    assert.match(pkg.devDependencies['node-red'] ?? '', /^[~^]?5\.0\./);
     assert.ok(instructions.some((i) => i.startsWith('COPY') && i.endsWith(' /data/settings.js')), 'settings.js where the stock healthcheck reads it');
     assert.ok(instructions.some((i) => /^HEALTHCHECK\s/.test(i)));
 

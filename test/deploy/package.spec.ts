@@ -3,6 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import semver from 'semver';
+import { coreNodesDir, nodeRedCli, nodeRedVersion } from '../../bin/node-red-dir';
 import { freePort, needMosquitto } from '../helpers/mosquitto';
 import { repoRoot } from '../helpers/reference';
 import { composeService, deployFiles, interpolate, loadCompose, readText, stringList } from './project';
@@ -11,21 +13,34 @@ import { adminToken, getJson, spawnServer, waitForHttp, type NodeSetInfo, type S
 import { isMap, type YamlMap } from './yaml-subset';
 
 /**
- * What the image does with the package: `npm pack`, install the tarball next to (not into) a
- * Node-RED runtime, start it, and check every node registered; then the whole compose stack,
- * each container replaced by the same program run natively with the same files and settings.
+ * What the palette and the image do with the package: `npm pack`, install the tarball into a
+ * plain Node-RED user directory (next to, not into, the runtime), start the runtime, check every
+ * node registered and converting an event; then the whole compose stack, each container replaced
+ * by the same program run natively with the same files and settings. The runtime is this
+ * checkout's Node-RED 5, or the one WIS2_NODE_RED_DIR names (CI's second pass: Node-RED 4.1).
+ * Before that, the Flow Library's scorecard rules that need no network.
  */
 
 interface PackageJson {
   name: string;
   version: string;
+  license?: string;
+  repository?: unknown;
+  bugs?: unknown;
+  homepage?: string;
+  keywords?: string[];
+  engines?: { node?: string };
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
   bin: { wis2: string };
-  'node-red': { nodes: Record<string, string> };
+  'node-red': { version?: string; nodes: Record<string, string> };
 }
 
 const pkg = JSON.parse(readText(path.join(repoRoot, 'package.json'))) as PackageJson;
 const nodeSets = Object.entries(pkg['node-red'].nodes);
-const redJs = path.join(repoRoot, 'node_modules', 'node-red', 'red.js');
+const redJs = nodeRedCli();
+const runtimeVersion = nodeRedVersion();
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 function sourceDir(set: string): string {
@@ -36,6 +51,12 @@ function sourceDir(set: string): string {
 function registeredTypes(set: string): string[] {
   const html = readText(path.join(sourceDir(set), `${set}.html`));
   return [...html.matchAll(/RED\.nodes\.registerType\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1]).sort();
+}
+
+/** Each registered type with its palette category ('config' for config nodes). */
+function typeCategories(set: string): { type: string; category: string }[] {
+  const html = readText(path.join(sourceDir(set), `${set}.html`));
+  return [...html.matchAll(/RED\.nodes\.registerType\(\s*['"]([^'"]+)['"]\s*,\s*\{([\s\S]*?)\bcategory:\s*['"]([^'"]+)['"]/g)].map((m) => ({ type: m[1], category: m[3] }));
 }
 
 function filesUnder(dir: string): string[] {
@@ -71,7 +92,72 @@ function minimalSettings(): string {
 `;
 }
 
-describe('deploy: the npm package', function () {
+/** The Flow Library's scorecard (`node-red-dev validate`), the rules that need no network. */
+describe('deploy: the Flow Library scorecard, offline rules', () => {
+  const nodeTypes = nodeSets.flatMap(([set]) => typeCategories(set));
+  const checkoutNodeRed = JSON.parse(readText(path.join(repoRoot, 'node_modules', 'node-red', 'package.json'))) as { version: string; engines: { node: string } };
+
+  it('P01 a licence, with its text in the package', () => {
+    assert.equal(pkg.license, 'Apache-2.0');
+    assert.match(readText(path.join(repoRoot, 'LICENSE')), /Apache License\s+Version 2\.0/);
+  });
+
+  it('P03 a repository and where to report bugs (and a home page)', () => {
+    const url = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'object' && v !== null && 'url' in v && typeof v.url === 'string' ? v.url : '');
+    assert.match(url(pkg.repository), /^git\+https:\/\/github\.com\/[\w.-]+\/node-red-contrib-wis2\.git$/);
+    const repo = url(pkg.repository).replace(/^git\+/, '').replace(/\.git$/, '');
+    assert.equal(url(pkg.bugs), `${repo}/issues`);
+    assert.equal(pkg.homepage, `${repo}#readme`);
+    assert.ok(readText(path.join(repoRoot, 'README.md')).includes(`${repo}/issues`), 'the README says where issues go');
+  });
+
+  it('P05 the node-red keyword', () => {
+    assert.ok(pkg.keywords?.includes('node-red'));
+  });
+
+  it(`P06 node-red.version admits the installed Node-RED releases (${[...new Set([checkoutNodeRed.version, runtimeVersion])].join(', ')}) and 4.1, and the peer range says the same`, () => {
+    const range = pkg['node-red'].version ?? '';
+    assert.ok(semver.validRange(range), `node-red.version ${range}`);
+    for (const v of [checkoutNodeRed.version, runtimeVersion, '4.1.0']) assert.ok(semver.satisfies(v, range), `Node-RED ${v} not in ${range}`);
+    assert.ok(!semver.satisfies('4.0.5', range), 'Node-RED 4.0 is not tested: the range must not admit it');
+    assert.equal(pkg.peerDependencies?.['node-red'], range);
+    assert.ok(semver.subset(pkg.devDependencies?.['node-red'] ?? '', range), 'the development runtime is a supported one');
+  });
+
+  it(`P07 engines.node admits the lowest Node.js of Node-RED ${checkoutNodeRed.version} and the Node.js running this (${process.version})`, () => {
+    const range = pkg.engines?.node ?? '';
+    const lowest = semver.minVersion(checkoutNodeRed.engines.node);
+    assert.ok(lowest && semver.satisfies(lowest, range), `Node.js ${String(lowest)} (Node-RED's minimum) not in ${range}`);
+    assert.ok(semver.satisfies(process.version, range), `${process.version} not in ${range}`);
+    // zlib.crc32 (the journal) and crypto.hash (notification ids) arrived in Node.js 20.15
+    assert.equal(semver.minVersion(range)?.version, '20.15.0');
+  });
+
+  it('N01 node types unique: prefixed, no two alike, none a core node type', () => {
+    const types = nodeTypes.map((t) => t.type);
+    assert.deepEqual(types.filter((t) => !t.startsWith('wis2-')), []);
+    assert.equal(new Set(types).size, types.length);
+    const coreHtml = fs.readdirSync(path.join(coreNodesDir(), 'core'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.html'));
+    const core = new Set(coreHtml.flatMap((e) => [...readText(path.join(e.parentPath, e.name)).matchAll(/registerType\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1])));
+    assert.ok(core.has('mqtt in') && core.has('inject'), 'core node types found');
+    assert.deepEqual(types.filter((t) => core.has(t)), []);
+  });
+
+  it('N02 the examples use every node that is not a config node', () => {
+    ensureBuilt();
+    const examplesDir = path.join(repoRoot, 'examples');
+    const used = new Set(fs.readdirSync(examplesDir).filter((f) => f.endsWith('.json')).flatMap((f) => (JSON.parse(readText(path.join(examplesDir, f))) as { type: string }[]).map((n) => n.type)));
+    const nonConfig = nodeTypes.filter((t) => t.category !== 'config').map((t) => t.type);
+    assert.equal(nonConfig.length, nodeTypes.length - 2, 'two config nodes: dataset and broker');
+    assert.deepEqual(nonConfig.filter((t) => !used.has(t)), []);
+  });
+
+  it('D01 at most 6 runtime dependencies', () => {
+    assert.ok(Object.keys(pkg.dependencies ?? {}).length <= 6, Object.keys(pkg.dependencies ?? {}).join(', '));
+  });
+});
+
+describe(`deploy: the npm package, on Node-RED ${runtimeVersion}`, function () {
   this.timeout(120_000);
   let work = '';
 
@@ -144,7 +230,7 @@ describe('deploy: the npm package', function () {
       assert.match(help.stdout, /usage: wis2/);
     });
 
-    it('registers every node of the package, enabled and without error, in a real Node-RED', async () => {
+    it(`registers every node of the package, enabled and without error, in a plain Node-RED ${runtimeVersion}, which converts a sample event with them`, async () => {
       const settings = path.join(work, 'minimal-settings.js');
       fs.writeFileSync(settings, minimalSettings());
       const port = await freePort();
@@ -178,6 +264,34 @@ describe('deploy: the npm package', function () {
           examples.map((e) => (typeof e === 'string' ? e : (e as { fn?: string }).fn ?? '')).sort(),
           shippedFlows().map((f) => f.replace(/\.json$/, '')),
         );
+
+        // a flow holding every node type, deployed through the admin API as the editor does
+        const deploy = await fetch(`${server.url}/flows`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+          body: JSON.stringify(everyNodeFlow(await freePort())),
+        });
+        // 204: deployed (API v1 answers with no body)
+        assert.equal(deploy.status, 204, `${await deploy.text()}\n${server.log()}`);
+        const sample = readText(path.join(repoRoot, 'flows', 'samples', 'bufr-IOPX01_LFVX_091838.json'));
+        let res: Response | undefined;
+        // the flows start just after the deploy answers
+        for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+          res = await fetch(`${server.url}/convert`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: sample });
+          if (res.status !== 404) break;
+        }
+        assert.ok(res);
+        const answer = await res.text();
+        assert.equal(res.status, 200, `${answer}\n${server.log()}`);
+        const wnm = JSON.parse(answer) as { id?: string; properties?: { data_id?: string }; links?: { rel: string; href: string }[] };
+        const href = (JSON.parse(sample) as { data: { assets: Record<string, { href: string } | undefined> } }).data.assets['IOPX01_LFVX_091838.BU']?.href ?? '';
+        assert.equal(wnm.properties?.data_id, `wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers/${href.replace('https://data-argo.ifremer.fr/', '')}`);
+        assert.deepEqual(wnm.links?.filter((l) => l.rel === 'canonical').map((l) => l.href), [href], answer);
+        assert.match(wnm.id ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-/);
+        // a broken event comes back as a dead letter, from the same flow
+        const bad = await fetch(`${server.url}/convert`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"specversion":"0.3"}' });
+        assert.equal(bad.status, 422);
+        assert.doesNotMatch(server.log(), /missing types|Waiting for missing|Unknown type/i);
       } finally {
         await server.stop();
       }
@@ -281,6 +395,30 @@ describe('deploy: the npm package', function () {
     });
   });
 });
+
+/**
+ * Every node type of the package in one flow: an HTTP endpoint through the conversion, the
+ * validator and the publish node (no broker: it passes the checked notification on) back to the
+ * caller, rejects through a dead letter as HTTP 422; the other nodes deployed beside them.
+ */
+function everyNodeFlow(closedPort: number): Record<string, unknown>[] {
+  const tab = 'package-check';
+  return [
+    { id: tab, type: 'tab', label: 'package check' },
+    { id: 'pc-dataset', type: 'wis2-dataset', name: 'Argo', centreId: 'fr-ifremer-argo', topic: 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers', metadataId: 'urn:wmo:md:fr-ifremer-argo:cor:msg:argo', dataPolicy: 'core', baseUrl: 'https://data-argo.ifremer.fr/', pathPattern: 'argo', dataIdTemplate: '', schemes: 'https', cache: true, integrity: 'optional', memorySize: '', memoryDays: '' },
+    { id: 'pc-broker', type: 'wis2-broker', name: 'nowhere', url: `mqtt://127.0.0.1:${closedPort}`, clientId: 'package-check', cleanSession: true, protocolVersion: '4', keepalive: '60', sessionExpiry: '', window: '64', maxQueueMB: '16', caFile: '', shareGroup: '' },
+    { id: 'pc-http', z: tab, type: 'http in', url: '/convert', method: 'post', upload: false, wires: [['pc-convert']] },
+    { id: 'pc-convert', z: tab, type: 'wis2-cloudevent-to-wnm', dataset: 'pc-dataset', maxBytes: '262144', maxDepth: '64', eventTypes: '', operation: 'auto', wires: [['pc-validate'], ['pc-dead-letter'], ['pc-dead-letter']] },
+    { id: 'pc-validate', z: tab, type: 'wis2-wnm-validator', warnings: 'valid', wires: [['pc-publish'], ['pc-dead-letter']] },
+    { id: 'pc-publish', z: tab, type: 'wis2-publish', dataset: 'pc-dataset', broker: '', wires: [['pc-ok'], ['pc-dead-letter']] },
+    { id: 'pc-dead-letter', z: tab, type: 'wis2-dead-letter', topic: 'wis2/rejected/package-check', broker: '', wires: [['pc-rejected']] },
+    { id: 'pc-ok', z: tab, type: 'http response', statusCode: '200', headers: {}, wires: [] },
+    { id: 'pc-rejected', z: tab, type: 'http response', statusCode: '422', headers: {}, wires: [] },
+    { id: 'pc-in', z: tab, type: 'wis2-mqtt-in', broker: 'pc-broker', topic: 'diffusion/files/#', qos: '1', datatype: 'buffer', wires: [[]] },
+    { id: 'pc-wcmp-validate', z: tab, type: 'wis2-wcmp-validator', kpi: 'offline', minGrade: '', relaxCentreId: false, timeout: '10000', wires: [['pc-wcmp-convert'], []] },
+    { id: 'pc-wcmp-convert', z: tab, type: 'wis2-wcmp-to-wnm', recordUrl: 'https://data-argo.ifremer.fr/etc/wis2/record.json', store: '', wires: [[], []] },
+  ];
+}
 
 async function until(check: () => boolean, timeoutMs: number, message: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

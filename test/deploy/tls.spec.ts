@@ -7,26 +7,13 @@ import mqtt, { type IClientOptions } from 'mqtt';
 import { freePort, needMosquitto } from '../helpers/mosquitto';
 import { needProgram } from '../helpers/programs';
 import { runMosquittoEntrypoint, startProjectBroker, type ProjectBroker } from './project-broker';
+import { makeCertificates } from './certificates';
 import { deployFiles } from './project';
 
 /**
  * The broker's optional TLS listener, as the container adds it when certificates are mounted:
  * the test makes its own CA and server certificate with openssl.
  */
-function openssl(cwd: string, args: string[]): void {
-  const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-}
-
-function makeCertificates(dir: string): { ca: Buffer } {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl(dir, ['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=wis2 test CA']);
-  openssl(dir, ['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
-  fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl(dir, ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext']);
-  return { ca: fs.readFileSync(path.join(dir, 'ca.crt')) };
-}
-
 /** Resolves with how the connection ended: 'connected', or the error's code or message. */
 async function attempt(url: string, options: IClientOptions): Promise<string> {
   const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 4000, ...options });

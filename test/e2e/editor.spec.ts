@@ -60,7 +60,8 @@ describe('the editor in headless Chromium', function () {
 
   it('shows the help of a WIS2 node', async () => {
     await page.click('#red-ui-workspace-chart g.red-ui-flow-node-group[id="wis2-argo-convert"] rect.red-ui-flow-node');
-    await page.click('#red-ui-tab-help-link-button');
+    // the sidebar's Help button: a tab link in Node-RED 4.1, a button of the tab bar in 5
+    await page.click('#red-ui-tab-help-link-button, .red-ui-sidebar-tab-bar button[data-tab-id="help"]');
     const help = page.locator('.red-ui-help:visible', { hasText: 'STAC Item' });
     await help.first().waitFor({ timeout: 10_000 });
     assert.match((await help.first().textContent()) ?? '', /one WIS2\s+Notification Message/);

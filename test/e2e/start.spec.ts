@@ -6,13 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { freePort } from '../../bin/launch';
+import { NODE_RED_DIR_VARIABLE, nodeRedVersion } from '../../bin/node-red-dir';
 import { repoRoot } from '../helpers/reference';
 
 /** `npm start` itself (its built entry point): what a newcomer runs first. */
 const START = path.join(repoRoot, 'dist', 'bin', 'start.js');
 
 function run(env: NodeJS.ProcessEnv): { child: ChildProcessByStdio<null, Readable, Readable>; out: () => string; err: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [START], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [START], { env: { PATH: process.env.PATH, HOME: process.env.HOME, [NODE_RED_DIR_VARIABLE]: process.env[NODE_RED_DIR_VARIABLE], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -85,6 +86,9 @@ describe('npm start', function () {
       }
       const editor = await fetch(`http://127.0.0.1:${port}/`);
       assert.equal(editor.status, 200);
+      // the checkout's Node-RED (5), or the one WIS2_NODE_RED_DIR names, on this Node.js
+      assert.ok(r.out().includes(`Node-RED version: v${nodeRedVersion()}`), r.out());
+      assert.ok(r.out().includes(`Node.js  version: ${process.version}`), r.out());
       const flows = (await (await fetch(`http://127.0.0.1:${port}/flows`)).json()) as { id: string; type: string }[];
       assert.ok(flows.some((n) => n.id === 'wis2-argo-convert' && n.type === 'wis2-cloudevent-to-wnm'));
       assert.ok(fs.existsSync(path.join(dir, 'flows.json')), 'the shipped flows are installed in the user directory');

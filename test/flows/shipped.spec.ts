@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../bin/launch';
+import { coreNodesDir } from '../../bin/node-red-dir';
 import { BROKER_CREDENTIALS, DEPLOYED_FLOWS, assembleFlows, installFlows, readFlow, shippedFlows } from '../../bin/commands/flows';
 import type { WisNotification } from '../../nodes/lib/wnm/build';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
@@ -18,7 +19,7 @@ type FlowNode = Record<string, unknown> & { id: string; type: string; z?: string
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Node-RED's core nodes are CommonJS modules found at run time */
 const coreNodes = ['common/20-inject', 'common/21-debug', 'common/25-catch', 'common/25-status', 'common/90-comment', 'common/91-global-config', 'function/10-switch', 'function/15-change', 'network/05-tls', 'network/06-httpproxy', 'network/10-mqtt', 'network/21-httprequest', 'storage/10-file'].map(
-  (n) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', n)) as unknown,
+  (n) => require(path.join(coreNodesDir(), 'core', n)) as unknown,
 );
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -14,8 +14,9 @@ import mqttInNode from '../../nodes/wis2-mqtt-in/wis2-mqtt-in';
 import wcmpValidatorNode from '../../nodes/wis2-wcmp-validator/wis2-wcmp-validator';
 import wcmpToWnmNode from '../../nodes/wis2-wcmp-to-wnm/wis2-wcmp-to-wnm';
 import type { DatasetConfig } from '../../nodes/lib/dataset';
+import { nodeRedMain } from '../../bin/node-red-dir';
 
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedMain());
 
 /**
  * The test helper's node API has no `hooks` (its runtime is a mock around the real flow engine);

@@ -4,12 +4,13 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { coreNodesDir } from '../../bin/node-red-dir';
 import type { KpiReport, WcmpReport } from '../../nodes/lib/wcmp';
 import { helper, wis2Nodes, onTab, Recorder } from '../helpers/nodes';
 import { listJson, reference, repoRoot } from '../helpers/reference';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Node-RED's core nodes are CommonJS modules found at run time */
-const completeNode = require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', 'common', '24-complete')) as unknown;
+const completeNode = require(path.join(coreNodesDir(), 'core', 'common', '24-complete')) as unknown;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const RECORD = fs.readFileSync(path.join(repoRoot, 'flows', 'metadata', 'fr-ifremer-argo.json'));
