@@ -14,7 +14,7 @@ import mqttInNode from '../../nodes/wis2-mqtt-in/wis2-mqtt-in';
 import wcmpValidatorNode from '../../nodes/wis2-wcmp-validator/wis2-wcmp-validator';
 import wcmpToWnmNode from '../../nodes/wis2-wcmp-to-wnm/wis2-wcmp-to-wnm';
 import type { DatasetConfig } from '../../nodes/lib/dataset';
-import { nodeRedMain } from '../../bin/node-red-dir';
+import { nodeRedDir, nodeRedMain } from '../../bin/node-red-dir';
 
 helper.init(nodeRedMain());
 
@@ -23,7 +23,7 @@ helper.init(nodeRedMain());
  * the engine itself triggers the hooks of the @node-red/util it was loaded with, so the reliable
  * input gets that one, as a real runtime would give it.
  */
-const runtimeRequire = createRequire(require.resolve('@node-red/runtime/package.json'));
+const runtimeRequire = createRequire(require.resolve('@node-red/runtime/package.json', { paths: [nodeRedDir()] }));
 const runtimeUtil = runtimeRequire('@node-red/util') as { hooks: NodeAPI['hooks'] };
 const mqttInWithHooks = (RED: NodeAPI): void => {
   (RED as { hooks?: NodeAPI['hooks'] }).hooks ??= runtimeUtil.hooks;
