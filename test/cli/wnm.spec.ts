@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { main } from '../../bin/wis2';
 import { memoryIo } from '../../bin/commands/io';
-import { officialWnmErrors } from '../helpers/official';
+import { wnmSchemaErrors } from '../helpers/official';
 import { reference, repoRoot, listJson } from '../helpers/reference';
 import { ARGO } from '../helpers/fixtures';
 
@@ -20,7 +20,7 @@ describe('wis2 wnm build', () => {
       assert.equal(await main(['wnm', 'build', file, ...ARGO_ARGS], io), 0, io.stderr.join('\n'));
       assert.equal(io.stdout.length, 1);
       const wnm = JSON.parse(io.stdout[0] ?? '') as unknown;
-      assert.deepEqual(officialWnmErrors(wnm), []);
+      assert.deepEqual(wnmSchemaErrors(wnm), []);
     }
   });
 

@@ -6,7 +6,7 @@ import { resolveDataset, type Dataset } from '../../../nodes/lib/dataset';
 import { Wis2Error } from '../../../nodes/lib/errors';
 import { readStacItem } from '../../../nodes/lib/stac';
 import { MAX_MESSAGE_BYTES, buildNotification, inlineContent, notificationId, type BuildContext, type BuiltNotification } from '../../../nodes/lib/wnm/build';
-import { officialWnmErrors } from '../../helpers/official';
+import { wnmSchemaErrors } from '../../helpers/official';
 import { reference, readJson } from '../../helpers/reference';
 import { ARGO } from '../../helpers/fixtures';
 
@@ -52,7 +52,7 @@ describe('building a notification', () => {
   it('turns the BUFR sample into a WNM the official schema accepts, with sha3-256 integrity in base64', () => {
     const built = announce(ds, context(sample('bufr')));
     const m = built.message;
-    assert.deepEqual(officialWnmErrors(m), []);
+    assert.deepEqual(wnmSchemaErrors(m), []);
     assert.deepEqual(m.properties.integrity, { method: 'sha3-256', value: '8roCSwmGq459PsJ1UFxZBw1FP0dk5IrZ6q2VWb92uQY=' });
     assert.deepEqual(m.links, [
       { href: 'https://data-argo.ifremer.fr/etc/bufr/202503/IOPX01_LFVX_251403.BU', rel: 'canonical', type: 'application/bufr', length: 940 },
@@ -69,7 +69,7 @@ describe('building a notification', () => {
 
   it('turns the NetCDF sample into a schema-valid WNM', () => {
     const built = announce(ds, context(sample('netcdf')));
-    assert.deepEqual(officialWnmErrors(built.message), []);
+    assert.deepEqual(wnmSchemaErrors(built.message), []);
     assert.deepEqual(built.message.properties.integrity, { method: 'sha3-256', value: '9eWS/1G0ZQPWTKsAjvcycNjKwcS5miVZ/1unteEEV4E=' });
     assert.equal(built.message.links.at(0)?.type, 'application/x-netcdf');
   });
@@ -90,7 +90,7 @@ describe('building a notification', () => {
     const del = announce(resolveDataset({ ...ARGO, cache: false }), context(sample('bufr'), { operation: 'deletion' })).message;
     assert.equal(del.links.at(0)?.rel, 'deletion');
     assert.equal(del.properties.cache, false);
-    assert.deepEqual(officialWnmErrors(del), []);
+    assert.deepEqual(wnmSchemaErrors(del), []);
   });
 
   it('omits an integrity with no WNM method, with a warning, or refuses it when required', () => {
@@ -112,7 +112,7 @@ describe('building a notification', () => {
     assert.equal(m.properties.content?.encoding, 'base64');
     assert.equal(m.properties.content.size, 940);
     assert.ok(Buffer.from(m.properties.content.value, 'base64').equals(bytes));
-    assert.deepEqual(officialWnmErrors(m), []);
+    assert.deepEqual(wnmSchemaErrors(m), []);
   });
 
   it('refuses inline bytes that are not the announced file', () => {
@@ -146,7 +146,7 @@ describe('building a notification', () => {
     assert.ok(built.bytes <= MAX_MESSAGE_BYTES);
     assert.equal((built.message.geometry?.coordinates as number[][][]).at(0)?.length, 5);
     assert.ok(built.warnings.some((w) => w.code === 'geometry.reduced'));
-    assert.deepEqual(officialWnmErrors(built.message), []);
+    assert.deepEqual(wnmSchemaErrors(built.message), []);
   });
 
   it('refuses a message that cannot be brought under 8192 bytes', () => {

@@ -19,7 +19,7 @@ import {
   type MetadataNotification,
   type MetadataOptions,
 } from '../../../nodes/lib/wnm/metadata';
-import { officialWnmErrors } from '../../helpers/official';
+import { wnmSchemaErrors } from '../../helpers/official';
 import { listJson, reference, repoRoot } from '../../helpers/reference';
 
 const RECORD_FILE = path.join(repoRoot, 'flows', 'metadata', 'fr-ifremer-argo.json');
@@ -47,7 +47,7 @@ function announce(input: unknown, options: Partial<MetadataOptions> = {}): Metad
 function assertValidWnm(n: MetadataNotification): void {
   const report = validateWnm(Buffer.from(n.json), { topic: n.topic })['ets-report'];
   assert.equal(report.summary.FAILED, 0, JSON.stringify(report.tests.filter((t) => t.code === 'FAILED')));
-  assert.deepEqual(officialWnmErrors(n.message), []);
+  assert.deepEqual(wnmSchemaErrors(n.message), []);
 }
 
 function refusal(fn: () => unknown): Wis2Error {
