@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { validateWcmp } from '../../../nodes/lib/wcmp';
-import { argo, examples, officialWcmpValidator } from './helpers';
+import { needReference } from '../../helpers/reference';
+import { ARGO_FILE, EXAMPLES_DIR, OFFICIAL_SCHEMA, argo, examples, officialWcmpValidator } from './helpers';
 
 /**
  * The whole suite (schema, 13 more tests, the report) against schema-only validation with the
@@ -69,6 +70,9 @@ if (!isMainThread) {
 } else {
   describe('wcmp: speed', function () {
     this.timeout(120_000);
+    before(function () {
+      needReference(this, OFFICIAL_SCHEMA, EXAMPLES_DIR, ARGO_FILE);
+    });
 
     it('the WCMP suite runs within 3 times the time of schema-only validation with the official schema', async () => {
       const t = await new Promise<Timing>((resolve, reject) => {
