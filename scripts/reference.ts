@@ -80,7 +80,10 @@ async function download(url: string, timeoutMs: number): Promise<Buffer> {
     response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
   } catch (err) {
     if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) throw new Error(`no answer from ${url} within ${timeoutMs} ms`, { cause: err });
-    throw new Error(`cannot fetch ${url}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    // fetch says only "fetch failed"; the network's own reason (ENOTFOUND, ECONNREFUSED…) is its cause
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : undefined;
+    const reason = cause ? `${err instanceof Error ? err.message : ''} (${(cause as NodeJS.ErrnoException).code ?? cause.message})` : String(err);
+    throw new Error(`cannot fetch ${url}: ${reason}`, { cause: err });
   }
   if (!response.ok) {
     await response.body?.cancel();

@@ -157,6 +157,16 @@ describe('npm run reference: pinned downloads', function () {
     assert.deepEqual(filesIn(dir), []);
   });
 
+  it('says why when no server answers at all, and writes nothing', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const r = await fetchReference(manifest(entry('wnm/good.json', 'good.json', GOOD)), { dir, baseUrl: `http://127.0.0.1:${port}` });
+    assert.match(r.failed[0]?.error ?? '', /^cannot fetch http:\/\/127\.0\.0\.1:\d+\/\S+good\.json: fetch failed \(ECONNREFUSED\)$/);
+    assert.deepEqual(filesIn(dir), []);
+  });
+
   it('gives up on a server that does not answer, or stops in the middle, after the timeout, and writes nothing', async () => {
     for (const [name, reason] of [['silent.json', /^no answer from http:\S+\/silent\.json within 300 ms$/], ['trickle.json', /^http:\S+\/trickle\.json stopped sending within 300 ms$/]] as const) {
       const started = Date.now();
