@@ -13,7 +13,7 @@ import { resolveDataset } from '../../nodes/lib/dataset';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 import { ARGO } from '../helpers/fixtures';
 import { freePort, mosquittoTool, needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';
-import { officialWnmErrors } from '../helpers/official';
+import { wnmSchemaErrors } from '../helpers/official';
 import { repoRoot } from '../helpers/reference';
 
 const CLI = path.join(repoRoot, 'dist', 'bin', 'wis2.js');
@@ -85,7 +85,7 @@ describe('flows/samples', () => {
       const io = memoryIo();
       assert.equal(await main(['wnm', 'build', file, ...ARGO_ARGS], io), 0, `${name}: ${io.stderr.join('\n')}`);
       assert.equal(io.stdout.length, 1);
-      assert.deepEqual(officialWnmErrors(JSON.parse(io.stdout[0] ?? '')), [], name);
+      assert.deepEqual(wnmSchemaErrors(JSON.parse(io.stdout[0] ?? '')), [], name);
     }
     const paths = hrefs.map((h) => h.replace('https://data-argo.ifremer.fr/', ''));
     assert.ok(paths.some((p) => /^dac\/coriolis\/\d+\/profiles\/R\d+_\d{3}\.nc$/.test(p)), 'a core R profile from coriolis');
@@ -210,7 +210,7 @@ describe('wis2 simulate', function () {
         assert.ok(n);
         const report = validateWnm(n.json)['ets-report'];
         assert.equal(report.summary.FAILED, 0, JSON.stringify(report.tests.filter((t) => t.code === 'FAILED')));
-        assert.deepEqual(officialWnmErrors(JSON.parse(n.json)), []);
+        assert.deepEqual(wnmSchemaErrors(JSON.parse(n.json)), []);
         wnmIds.add(n.message.id);
         dataIds.add(n.dataId);
       }

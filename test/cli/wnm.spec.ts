@@ -4,23 +4,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { main } from '../../bin/wis2';
 import { memoryIo } from '../../bin/commands/io';
-import { officialWnmErrors } from '../helpers/official';
-import { reference, repoRoot, listJson } from '../helpers/reference';
-import { ARGO } from '../helpers/fixtures';
+import { wnmSchemaErrors } from '../helpers/official';
+import os from 'node:os';
+import { needReference, reference, repoRoot, listJson } from '../helpers/reference';
+import { ARGO, SAMPLE_BUFR as BUFR, SAMPLE_NETCDF as NETCDF } from '../helpers/fixtures';
+import { validWnm } from '../unit/wnm/fixtures';
 
-const BUFR = reference('ifremer', 'event-message', 'bufr-creation-cloudevent.json');
-const NETCDF = reference('ifremer', 'event-message', 'netcdf-creation-cloudevent.json');
 const CLI = path.join(repoRoot, 'dist', 'bin', 'wis2.js');
 const ARGO_ARGS = ['--centre-id', ARGO.centreId, '--topic', ARGO.topic, '--metadata-id', ARGO.metadataId, '--base-url', 'https://data-argo.ifremer.fr/', '--path-pattern', 'argo'];
 
 describe('wis2 wnm build', () => {
-  it('prints one WNM per line for each sample event, valid against the official schema', async () => {
+  it('prints one WNM per line for each sample event, valid against the WNM schema', async () => {
     for (const file of [BUFR, NETCDF]) {
       const io = memoryIo();
       assert.equal(await main(['wnm', 'build', file, ...ARGO_ARGS], io), 0, io.stderr.join('\n'));
       assert.equal(io.stdout.length, 1);
       const wnm = JSON.parse(io.stdout[0] ?? '') as unknown;
-      assert.deepEqual(officialWnmErrors(wnm), []);
+      assert.deepEqual(wnmSchemaErrors(wnm), []);
     }
   });
 
@@ -44,10 +44,22 @@ describe('wis2 wnm build', () => {
   });
 
   it('inlines a file given with --inline', async () => {
-    const io = memoryIo();
-    const code = await main(['wnm', 'build', BUFR, ...ARGO_ARGS, '--inline', reference('ifremer', 'sample-data', 'IOPX01_LFVX_251403.BU')], io);
-    assert.equal(code, 0);
-    assert.equal((JSON.parse(io.stdout[0] ?? '') as { properties: { content: { size: number } } }).properties.content.size, 940);
+    // the sample's checksum is of the text "synthetic sample: <file name>"
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-inline-'));
+    try {
+      const file = path.join(dir, 'IOPX01_LFVX_091838.BU');
+      fs.writeFileSync(file, 'synthetic sample: IOPX01_LFVX_091838.BU');
+      const event = JSON.parse(fs.readFileSync(BUFR, 'utf8')) as { data: { assets: Record<string, Record<string, unknown>> } };
+      event.data.assets['IOPX01_LFVX_091838.BU']['file:size'] = 39;
+      const eventFile = path.join(dir, 'event.json');
+      fs.writeFileSync(eventFile, JSON.stringify(event));
+      const io = memoryIo();
+      const code = await main(['wnm', 'build', eventFile, ...ARGO_ARGS, '--inline', file], io);
+      assert.equal(code, 0, io.stderr.join('\n'));
+      assert.equal((JSON.parse(io.stdout[0] ?? '') as { properties: { content: { size: number } } }).properties.content.size, 39);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says how to use it when options are missing (exit 64)', async () => {
@@ -69,13 +81,27 @@ describe('wis2 wnm build', () => {
 });
 
 describe('wis2 wnm validate', () => {
-  it('gives every official example 0 FAILED (exit 0) and a JSON report', async () => {
-    for (const file of listJson(reference('wnm', 'examples'))) {
-      const io = memoryIo();
-      assert.equal(await main(['wnm', 'validate', file], io), 0, `${file}\n${io.stdout.join('\n')}`);
-      const report = JSON.parse(io.stdout.join('\n')) as { 'ets-report': { summary: { FAILED: number } } };
-      assert.equal(report['ets-report'].summary.FAILED, 0);
-    }
+  it('gives a valid notification 0 FAILED (exit 0) and a JSON report', async () => {
+    const io = memoryIo({ 'valid.json': JSON.stringify(validWnm()) });
+    assert.equal(await main(['wnm', 'validate', 'valid.json'], io), 0, io.stdout.join('\n'));
+    const report = JSON.parse(io.stdout.join('\n')) as { 'ets-report': { summary: { FAILED: number; PASSED: number } } };
+    assert.equal(report['ets-report'].summary.FAILED, 0);
+    assert.ok(report['ets-report'].summary.PASSED > 0);
+  });
+
+  describe('with the official examples', () => {
+    before(function () {
+      needReference(this, 'wnm/examples');
+    });
+
+    it('gives every official example 0 FAILED (exit 0) and a JSON report', async () => {
+      for (const file of listJson(reference('wnm', 'examples'))) {
+        const io = memoryIo();
+        assert.equal(await main(['wnm', 'validate', file], io), 0, `${file}\n${io.stdout.join('\n')}`);
+        const report = JSON.parse(io.stdout.join('\n')) as { 'ets-report': { summary: { FAILED: number } } };
+        assert.equal(report['ets-report'].summary.FAILED, 0);
+      }
+    });
   });
 
   it('exits with the number of FAILED tests', async () => {

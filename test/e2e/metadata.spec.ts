@@ -9,7 +9,7 @@ import type { WisNotification } from '../../nodes/lib/wnm/build';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 import { startProjectBroker, type ProjectBroker } from '../deploy/project-broker';
 import { needMosquitto } from '../helpers/mosquitto';
-import { officialWnmErrors } from '../helpers/official';
+import { wnmSchemaErrors } from '../helpers/official';
 import { repoRoot } from '../helpers/reference';
 
 /**
@@ -109,7 +109,7 @@ describe('the Argo discovery metadata end to end, against the project\'s Mosquit
     const report = validateWnm(n.payload, { topic: n.topic })['ets-report'];
     assert.equal(report.summary.FAILED, 0, JSON.stringify(report.tests.filter((t) => t.code === 'FAILED')));
     const wnm = JSON.parse(n.payload.toString('utf8')) as WisNotification;
-    assert.deepEqual(officialWnmErrors(wnm), []);
+    assert.deepEqual(wnmSchemaErrors(wnm), []);
     const record = fs.readFileSync(RECORD_FILE);
     assert.deepEqual(wnm.links, [{ href: RECORD_URL, rel: 'canonical', type: 'application/geo+json', length: record.length }]);
     assert.deepEqual(wnm.properties.integrity, { method: 'sha512', value: createHash('sha512').update(record).digest('base64') });

@@ -8,7 +8,7 @@ import { freePort, startRuntime, type Runtime } from '../../bin/launch';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 import { startProjectBroker, type ProjectBroker } from '../deploy/project-broker';
 import { needMosquitto } from '../helpers/mosquitto';
-import { officialWnmErrors } from '../helpers/official';
+import { wnmSchemaErrors } from '../helpers/official';
 import { ARGO_TOPIC } from '../helpers/fixtures';
 
 /**
@@ -135,7 +135,7 @@ describe('the Argo pipeline end to end, against the project\'s Mosquitto', funct
     for (const n of notifications) {
       assert.equal(n.topic, ARGO_TOPIC);
       const wnm = JSON.parse(n.payload.toString('utf8')) as { id: string; properties: { data_id: string } };
-      assert.deepEqual(officialWnmErrors(wnm), []);
+      assert.deepEqual(wnmSchemaErrors(wnm), []);
       assert.equal(validateWnm(n.payload)['ets-report'].summary.FAILED, 0);
       ids.add(wnm.id);
       dataIds.add(wnm.properties.data_id);

@@ -12,7 +12,7 @@ import { BROKER_CREDENTIALS, DEPLOYED_FLOWS, assembleFlows, installFlows, readFl
 import type { WisNotification } from '../../nodes/lib/wnm/build';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 import { helper, wis2Nodes, Recorder } from '../helpers/nodes';
-import { officialWnmErrors } from '../helpers/official';
+import { wnmSchemaErrors } from '../helpers/official';
 import { repoRoot } from '../helpers/reference';
 
 type FlowNode = Record<string, unknown> & { id: string; type: string; z?: string; wires?: string[][] };
@@ -217,7 +217,7 @@ describe('shipped flows', () => {
           assert.ok(Buffer.isBuffer(msg.payload), 'WIS2 publish queues and passes on the exact bytes');
           const wnm = JSON.parse(msg.payload.toString('utf8')) as WisNotification;
           assert.equal(validateWnm(msg.payload, { topic: msg.topic })['ets-report'].summary.FAILED, 0);
-          assert.deepEqual(officialWnmErrors(wnm), []);
+          assert.deepEqual(wnmSchemaErrors(wnm), []);
           assert.equal(wnm.links[0]?.rel, 'canonical');
           assert.equal(wnm.links[0]?.href, process.env.WIS2_METADATA_URL);
           assert.equal(wnm.properties.integrity?.value, createHash('sha512').update(record).digest('base64'));

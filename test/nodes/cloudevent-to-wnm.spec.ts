@@ -2,12 +2,9 @@ import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { helper, wis2Nodes, onTab, datasetConfig, Recorder, type FlowNode } from '../helpers/nodes';
-import { officialWnmErrors } from '../helpers/official';
-import { reference, readJson } from '../helpers/reference';
-import { ARGO } from '../helpers/fixtures';
-
-const BUFR = reference('ifremer', 'event-message', 'bufr-creation-cloudevent.json');
-const NETCDF = reference('ifremer', 'event-message', 'netcdf-creation-cloudevent.json');
+import { wnmSchemaErrors } from '../helpers/official';
+import { readJson } from '../helpers/reference';
+import { ARGO, SAMPLE_BUFR as BUFR, SAMPLE_NETCDF as NETCDF } from '../helpers/fixtures';
 
 function flow(dataset: FlowNode, extra: Record<string, unknown> = {}): FlowNode[] {
   return onTab([
@@ -47,14 +44,14 @@ describe('CloudEvent to WNM node', () => {
       assert.ok(msg);
       assert.equal(msg._msgid, 'm1');
       assert.equal(msg.topic, ARGO.topic);
-      assert.deepEqual(officialWnmErrors(msg.payload), []);
+      assert.deepEqual(wnmSchemaErrors(msg.payload), []);
       const wnm = msg.payload as { properties: { integrity: unknown } };
-      assert.deepEqual(wnm.properties.integrity, { method: 'sha3-256', value: '8roCSwmGq459PsJ1UFxZBw1FP0dk5IrZ6q2VWb92uQY=' });
+      assert.deepEqual(wnm.properties.integrity, { method: 'sha3-256', value: 'rAspahlM6qJNy1eUxoo1SF/dLUUPom5fcp8EOZ0CgIw=' });
       const info = msg.wis2 as Record<string, unknown>;
       assert.equal(info.operation, 'canonical');
-      assert.equal(info.eventId, 'IOPX01_LFVX_251403');
+      assert.equal(info.eventId, 'IOPX01_LFVX_091838');
       assert.equal(info.centreId, 'fr-ifremer-argo');
-      assert.equal(info.dataId, 'wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers/etc/bufr/202503/IOPX01_LFVX_251403.BU');
+      assert.equal(info.dataId, 'wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers/etc/bufr/202611/IOPX01_LFVX_091838.BU');
     });
   }
 
@@ -66,15 +63,15 @@ describe('CloudEvent to WNM node', () => {
     helper.getNode('conv').receive({ payload: Buffer.from(JSON.stringify(data)), contentType: 'application/json', userProperties });
     await rec.wait(1);
     const msg = rec.from('ok').at(0);
-    assert.equal((msg?.wis2 as { eventId: string }).eventId, 'Profile7901113_022A');
-    assert.deepEqual(officialWnmErrors(msg?.payload), []);
+    assert.equal((msg?.wis2 as { eventId: string }).eventId, 'ProfileR6903580_147A');
+    assert.deepEqual(wnmSchemaErrors(msg?.payload), []);
   });
 
   it('sends one message per data asset, each with its own _msgid', async () => {
     const rec = await start();
     const ev = readJson(NETCDF) as { data: { assets: Record<string, unknown> } };
-    ev.data.assets['R7901113_023.nc'] = {
-      href: 'https://data-argo.ifremer.fr/dac/coriolis/7901113/profiles/R7901113_023.nc',
+    ev.data.assets['R6903580_148.nc'] = {
+      href: 'https://data-argo.ifremer.fr/dac/coriolis/6903580/profiles/R6903580_148.nc',
       roles: ['data'],
       'file:size': 100,
     };
@@ -103,13 +100,13 @@ describe('CloudEvent to WNM node', () => {
   it('rejects a file outside the Argo layout', async () => {
     const rec = await start();
     const ev = readJson(NETCDF) as { data: { assets: Record<string, { href: string }> } };
-    ev.data.assets['R7901113_022.nc'].href = 'https://data-argo.ifremer.fr/dac/coriolis/7901113/profiles/R7901999_022.nc';
+    ev.data.assets['R6903580_147.nc'].href = 'https://data-argo.ifremer.fr/dac/coriolis/6903580/profiles/R6903999_147.nc';
     helper.getNode('conv').receive({ payload: ev });
     await rec.wait(1);
     const err = rec.from('rej').at(0)?.error as { code: string; stage: string; path: string };
     assert.equal(err.code, 'href.path_pattern');
     assert.equal(err.stage, 'dataset');
-    assert.equal(err.path, '/data/assets/R7901113_022.nc/href');
+    assert.equal(err.path, '/data/assets/R6903580_147.nc/href');
   });
 
   it('forces the link relation when configured', async () => {

@@ -3,9 +3,9 @@ import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import fc from 'fast-check';
 import { helper, wis2Nodes, onTab, datasetConfig, Recorder } from '../helpers/nodes';
-import { officialWnmErrors } from '../helpers/official';
-import { reference, readJson } from '../helpers/reference';
-import { ARGO } from '../helpers/fixtures';
+import { wnmSchemaErrors } from '../helpers/official';
+import { readJson } from '../helpers/reference';
+import { ARGO, SAMPLE_BUFR as BUFR, SAMPLE_NETCDF as NETCDF } from '../helpers/fixtures';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 
 /**
@@ -13,9 +13,6 @@ import { validateWnm } from '../../nodes/lib/wnm/suite';
  * output, nothing throws, nothing reaches the runtime's error handling, nothing invalid comes
  * out of the notification output, and Object.prototype stays as it was.
  */
-
-const NETCDF = reference('ifremer', 'event-message', 'netcdf-creation-cloudevent.json');
-const BUFR = reference('ifremer', 'event-message', 'bufr-creation-cloudevent.json');
 
 type Case = { payload: unknown; contentType?: string; userProperties?: Record<string, unknown> };
 
@@ -33,9 +30,9 @@ function deepObject(depth: number): unknown {
 const PATHS: (string | number)[][] = [
   ['id'], ['source'], ['specversion'], ['type'], ['time'], ['datacontenttype'], ['dataschema'], ['subject'], ['data'],
   ['data', 'type'], ['data', 'id'], ['data', 'geometry'], ['data', 'geometry', 'coordinates'], ['data', 'geometry', 'coordinates', 0],
-  ['data', 'properties'], ['data', 'properties', 'datetime'], ['data', 'assets'], ['data', 'assets', 'R7901113_022.nc'],
-  ['data', 'assets', 'R7901113_022.nc', 'href'], ['data', 'assets', 'R7901113_022.nc', 'type'], ['data', 'assets', 'R7901113_022.nc', 'roles'],
-  ['data', 'assets', 'R7901113_022.nc', 'file:size'], ['data', 'assets', 'R7901113_022.nc', 'file:checksum'], ['data', 'bbox'],
+  ['data', 'properties'], ['data', 'properties', 'datetime'], ['data', 'assets'], ['data', 'assets', 'R6903580_147.nc'],
+  ['data', 'assets', 'R6903580_147.nc', 'href'], ['data', 'assets', 'R6903580_147.nc', 'type'], ['data', 'assets', 'R6903580_147.nc', 'roles'],
+  ['data', 'assets', 'R6903580_147.nc', 'file:size'], ['data', 'assets', 'R6903580_147.nc', 'file:checksum'], ['data', 'bbox'],
 ];
 
 function mutate(base: unknown, path: (string | number)[], value: unknown, remove: boolean): unknown {
@@ -53,17 +50,17 @@ function mutate(base: unknown, path: (string | number)[], value: unknown, remove
 }
 
 const HREF_TRICKS = [
-  'https://data-argo.ifremer.fr/dac/coriolis/7901113/profiles/../../../etc/passwd',
-  'https://data-argo.ifremer.fr/dac/coriolis/7901113/profiles/R7901113_022.nc?x=1',
-  'https://user@data-argo.ifremer.fr/dac/coriolis/7901113/profiles/R7901113_022.nc',
-  'https://data-argo.ifremer.fr/dac/coriolis/7901113/profiles/R7901113_022.nc\u0000',
-  'https://data-argo.ifremer.fr/dac/coriolis/7901113/profiles/R7901113_022.nc\n',
+  'https://data-argo.ifremer.fr/dac/coriolis/6903580/profiles/../../../etc/passwd',
+  'https://data-argo.ifremer.fr/dac/coriolis/6903580/profiles/R6903580_147.nc?x=1',
+  'https://user@data-argo.ifremer.fr/dac/coriolis/6903580/profiles/R6903580_147.nc',
+  'https://data-argo.ifremer.fr/dac/coriolis/6903580/profiles/R6903580_147.nc\u0000',
+  'https://data-argo.ifremer.fr/dac/coriolis/6903580/profiles/R6903580_147.nc\n',
   'javascript:alert(1)',
   'file:///etc/passwd',
-  'https://data-argo.ifremer.fr/dac/coriolis/7901113/profiles/%2e%2e/R7901113_022.nc',
-  'https://data-argo.ifremer.fr/dac/coriolis/7901113/profiles/R7901113_022.nc#frag',
-  'https://data-argo.ifremer.fr/dac/coriolis/7901113/profiles/R7901113_022.nc/+/#',
-  'https://data-argo.ifremer.fr@evil.example/dac/coriolis/7901113/profiles/R7901113_022.nc',
+  'https://data-argo.ifremer.fr/dac/coriolis/6903580/profiles/%2e%2e/R6903580_147.nc',
+  'https://data-argo.ifremer.fr/dac/coriolis/6903580/profiles/R6903580_147.nc#frag',
+  'https://data-argo.ifremer.fr/dac/coriolis/6903580/profiles/R6903580_147.nc/+/#',
+  'https://data-argo.ifremer.fr@evil.example/dac/coriolis/6903580/profiles/R6903580_147.nc',
 ];
 
 function hostileCases(): Case[] {
@@ -82,11 +79,11 @@ function hostileCases(): Case[] {
     { payload: Buffer.from([0x7b, 0xc3, 0x28, 0x7d]) },
     { payload: Buffer.from([0xef, 0xbb, 0xbf, ...Buffer.from(text)]) },
     { payload: Buffer.from([0xc0, 0xaf]) },
-    { payload: text.replace('"id": "Profile7901113_022A"', '"id": "Profile\\u0000x"') },
-    { payload: text.replace('"id": "Profile7901113_022A"', '"id": "a\\nb"') },
-    { payload: text.replace('"file:size": 25620', '"file:size": 1e400') },
-    { payload: text.replace('"file:size": 25620', '"file:size": -1') },
-    { payload: text.replace('21.059306666666668,\n\t\t\t\t-36.29987333333333\n\t\t\t]\n\t\t},', '1e308, 99999]},') },
+    { payload: text.replace('"id": "ProfileR6903580_147A"', '"id": "Profile\\u0000x"') },
+    { payload: text.replace('"id": "ProfileR6903580_147A"', '"id": "a\\nb"') },
+    { payload: text.replace('"file:size": 31208', '"file:size": 1e400') },
+    { payload: text.replace('"file:size": 31208', '"file:size": -1') },
+    { payload: text.replace('-24.82137,\n        47.33912\n      ]\n    },', '1e308, 99999]},') },
     { payload: text.replace(/"specversion": "1.0"/, '"specversion": 1') },
     { payload: `[${text}]` },
     { payload: JSON.stringify({ ...(sample as object), data: JSON.stringify((sample as { data: unknown }).data) }) },
@@ -103,7 +100,7 @@ function hostileCases(): Case[] {
     { payload: 10n },
     { payload: new Map([['a', 1]]) },
     { payload: new Date() },
-    ...HREF_TRICKS.map((href) => ({ payload: mutate(sample, ['data', 'assets', 'R7901113_022.nc', 'href'], href, false) })),
+    ...HREF_TRICKS.map((href) => ({ payload: mutate(sample, ['data', 'assets', 'R6903580_147.nc', 'href'], href, false) })),
     { payload: mutate(sample, ['type'], 'x\u0000/+/#', false) },
     { payload: mutate(sample, ['source'], 'a b', false) },
     { payload: mutate(sample, ['time'], '2025-02-30T00:00:00Z', false) },
@@ -169,7 +166,7 @@ describe('random and hostile input through the real runtime', function () {
         assert.equal(typeof err.stage, 'string');
       }
       for (const m of ok) {
-        assert.deepEqual(officialWnmErrors(m.payload), [], `case ${i}: a published notification is valid`);
+        assert.deepEqual(wnmSchemaErrors(m.payload), [], `case ${i}: a published notification is valid`);
         assert.equal(m.topic, ARGO.topic, `case ${i}: the topic is the dataset's`);
         assert.equal(validateWnm(m.payload)['ets-report'].summary.FAILED, 0);
       }

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { helper, wis2Nodes, onTab, datasetConfig, Recorder } from '../helpers/nodes';
-import { ARGO } from '../helpers/fixtures';
-import { reference } from '../helpers/reference';
-
-const BUFR = reference('ifremer', 'event-message', 'bufr-creation-cloudevent.json');
+import { ARGO, SAMPLE_BUFR as BUFR } from '../helpers/fixtures';
 
 describe('WIS2 publish and dead-letter nodes in a pipeline', () => {
   before((done) => {
@@ -38,7 +35,7 @@ describe('WIS2 publish and dead-letter nodes in a pipeline', () => {
     assert.equal(msg.retain, false);
     assert.equal(msg.contentType, 'application/geo+json');
     const wnm = JSON.parse((msg.payload).toString('utf8')) as { links: { href: string }[] };
-    assert.equal(wnm.links.at(0)?.href, 'https://data-argo.ifremer.fr/etc/bufr/202503/IOPX01_LFVX_251403.BU');
+    assert.equal(wnm.links.at(0)?.href, 'https://data-argo.ifremer.fr/etc/bufr/202611/IOPX01_LFVX_091838.BU');
   });
 
   it('refuses a message for another centre and turns it into a dead letter with the original payload', async () => {

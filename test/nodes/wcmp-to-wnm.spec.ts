@@ -7,7 +7,7 @@ import type { WisNotification } from '../../nodes/lib/wnm/build';
 import { MetadataMemory, utcDay } from '../../nodes/lib/wnm/metadata';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 import { helper, wis2Nodes, onTab, Recorder } from '../helpers/nodes';
-import { officialWnmErrors } from '../helpers/official';
+import { wnmSchemaErrors } from '../helpers/official';
 import { repoRoot } from '../helpers/reference';
 
 const RECORD = fs.readFileSync(path.join(repoRoot, 'flows', 'metadata', 'fr-ifremer-argo.json'));
@@ -46,7 +46,7 @@ function assertValid(msg: Record<string, unknown>): WisNotification {
   const wnm = msg.payload as WisNotification;
   const report = validateWnm(wnm, { topic: String(msg.topic) })['ets-report'];
   assert.equal(report.summary.FAILED, 0, JSON.stringify(report.tests.filter((t) => t.code === 'FAILED')));
-  assert.deepEqual(officialWnmErrors(wnm), []);
+  assert.deepEqual(wnmSchemaErrors(wnm), []);
   return wnm;
 }
 

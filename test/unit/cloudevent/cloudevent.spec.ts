@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { detectMode, parseCloudEvent, type MqttMessageLike } from '../../../nodes/lib/cloudevent';
 import { assertPrototypeUntouched, deepArray, prototypeSnapshot, refused, type Expected } from '../intake/refusal';
-import { SAMPLE_FILES, sample, samplePath, toBinary, type JsonObject } from './fixtures';
+import { needReference, readJson } from '../../helpers/reference';
+import { IFREMER_DIR, IFREMER_FILES, SAMPLE_FILES, ifremerPath, sample, samplePath, toBinary, type JsonObject } from './fixtures';
 
 const ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'dataschema'] as const;
 
@@ -10,7 +11,7 @@ function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64');
 }
 
-/** The netCDF sample with one change applied. */
+/** The NetCDF sample with one change applied. */
 function event(change: (e: JsonObject) => void = () => undefined): JsonObject {
   const e = sample();
   change(e);
@@ -28,50 +29,63 @@ describe('cloudevent: parseCloudEvent', () => {
     assertPrototypeUntouched(baseline);
   });
 
-  describe('the Ifremer sample events', () => {
-    for (const name of SAMPLE_FILES) {
-      const original = sample(name);
-      const text = fs.readFileSync(samplePath(name), 'utf8');
-      const forms: [string, () => MqttMessageLike][] = [
-        ['an object', () => ({ payload: sample(name) })],
-        ['a string', () => ({ payload: text })],
-        ['a Buffer', () => ({ payload: fs.readFileSync(samplePath(name)) })],
-        ['a Uint8Array with the CloudEvents content type', () => ({ payload: new Uint8Array(Buffer.from(text)), contentType: 'application/cloudevents+json; charset=utf-8' })],
-      ];
-      for (const [form, msg] of forms) {
-        it(`${name} parses in structured mode as ${form}`, () => {
-          const { event: ev, data, mode, warnings } = parseCloudEvent(msg());
-          assert.equal(mode, 'structured');
-          assert.deepEqual(warnings, []);
-          for (const attr of ATTRIBUTES) assert.equal(ev[attr], original[attr], attr);
-          assert.deepEqual(ev.extensions, {});
-          assert.deepEqual(data, original.data);
-          assert.deepEqual(ev.data, original.data);
-          assert.equal(ev.data_base64, undefined);
-        });
-      }
-
-      it(`${name} parses in MQTT 5 binary mode`, () => {
-        const msg = toBinary(sample(name));
-        assert.equal(detectMode(msg), 'binary');
-        const { event: ev, data, mode, warnings } = parseCloudEvent(msg);
-        assert.equal(mode, 'binary');
+  /** Every sample parses the same whatever form it travels in. */
+  function parsesInEveryForm(name: string, file: () => string): void {
+    const original = (): JsonObject => readJson(file()) as JsonObject;
+    const text = (): string => fs.readFileSync(file(), 'utf8');
+    const forms: [string, () => MqttMessageLike][] = [
+      ['an object', () => ({ payload: original() })],
+      ['a string', () => ({ payload: text() })],
+      ['a Buffer', () => ({ payload: fs.readFileSync(file()) })],
+      ['a Uint8Array with the CloudEvents content type', () => ({ payload: new Uint8Array(Buffer.from(text())), contentType: 'application/cloudevents+json; charset=utf-8' })],
+    ];
+    for (const [form, msg] of forms) {
+      it(`${name} parses in structured mode as ${form}`, () => {
+        const expected = original();
+        const { event: ev, data, mode, warnings } = parseCloudEvent(msg());
+        assert.equal(mode, 'structured');
         assert.deepEqual(warnings, []);
-        for (const attr of ATTRIBUTES) assert.equal(ev[attr], original[attr], attr);
-        assert.deepEqual(data, original.data);
-      });
-
-      it(`${name} parses with its data in data_base64`, () => {
-        const e = sample(name);
-        const encoded = b64(e.data);
-        delete e.data;
-        e.data_base64 = encoded;
-        const { event: ev, data } = parseCloudEvent({ payload: e });
-        assert.deepEqual(data, original.data);
-        assert.equal(ev.data_base64, encoded);
-        assert.equal(ev.data, undefined);
+        for (const attr of ATTRIBUTES) assert.equal(ev[attr], expected[attr], attr);
+        assert.deepEqual(ev.extensions, {});
+        assert.deepEqual(data, expected.data);
+        assert.deepEqual(ev.data, expected.data);
+        assert.equal(ev.data_base64, undefined);
       });
     }
+
+    it(`${name} parses in MQTT 5 binary mode`, () => {
+      const expected = original();
+      const msg = toBinary(original());
+      assert.equal(detectMode(msg), 'binary');
+      const { event: ev, data, mode, warnings } = parseCloudEvent(msg);
+      assert.equal(mode, 'binary');
+      assert.deepEqual(warnings, []);
+      for (const attr of ATTRIBUTES) assert.equal(ev[attr], expected[attr], attr);
+      assert.deepEqual(data, expected.data);
+    });
+
+    it(`${name} parses with its data in data_base64`, () => {
+      const expected = original();
+      const e = original();
+      const encoded = b64(e.data);
+      delete e.data;
+      e.data_base64 = encoded;
+      const { event: ev, data } = parseCloudEvent({ payload: e });
+      assert.deepEqual(data, expected.data);
+      assert.equal(ev.data_base64, encoded);
+      assert.equal(ev.data, undefined);
+    });
+  }
+
+  describe('the project sample events', () => {
+    for (const name of SAMPLE_FILES) parsesInEveryForm(name, () => samplePath(name));
+  });
+
+  describe('the Ifremer sample events', () => {
+    before(function () {
+      needReference(this, IFREMER_DIR);
+    });
+    for (const name of IFREMER_FILES) parsesInEveryForm(name, () => ifremerPath(name));
   });
 
   describe('accepts', () => {
@@ -129,7 +143,7 @@ describe('cloudevent: parseCloudEvent', () => {
     });
 
     it('duplicate JSON keys, checking the value JSON.parse keeps', () => {
-      const text = fs.readFileSync(samplePath('bufr-creation-cloudevent.json'), 'utf8').replace('"id": "IOPX01_LFVX_251403",', '"id": "first", "id": "second",');
+      const text = fs.readFileSync(samplePath('bufr-IOPX01_LFVX_091838.json'), 'utf8').replace('"id": "IOPX01_LFVX_091838",', '"id": "first", "id": "second",');
       assert.equal(parseCloudEvent({ payload: text }).event.id, 'second');
       refused(() => parseCloudEvent({ payload: text.replace('"id": "second"', '"id": "bad\\n"') }), { code: 'ce.control_character', path: '/id' });
     });
@@ -278,7 +292,7 @@ describe('cloudevent: parseCloudEvent', () => {
     });
 
     it('"__proto__" deep in the STAC Item, and Object.prototype untouched', () => {
-      const text = fs.readFileSync(samplePath('bufr-creation-cloudevent.json'), 'utf8').replace('"dac": "CORIOLIS",', '"dac": "CORIOLIS", "__proto__": {"polluted": "yes", "isAdmin": true},');
+      const text = fs.readFileSync(samplePath('bufr-IOPX01_LFVX_091838.json'), 'utf8').replace('"dac": "CORIOLIS",', '"dac": "CORIOLIS", "__proto__": {"polluted": "yes", "isAdmin": true},');
       refused(() => parseCloudEvent({ payload: text }), { code: 'intake.forbidden_key', path: '/data/properties/__proto__' });
       assertPrototypeUntouched(baseline);
     });
@@ -295,8 +309,8 @@ describe('cloudevent: parseCloudEvent', () => {
     });
 
     it('invalid UTF-8, overlong encodings and a BOM in the payload bytes', () => {
-      const good = fs.readFileSync(samplePath('bufr-creation-cloudevent.json'));
-      const at = good.indexOf('co050203');
+      const good = fs.readFileSync(samplePath('bufr-IOPX01_LFVX_091838.json'));
+      const at = good.indexOf('co050411');
       const corrupt = Buffer.from(good);
       corrupt[at] = 0xff;
       refused(() => parseCloudEvent({ payload: corrupt }), { code: 'intake.invalid_utf8', path: '', message: `offset ${at}` });

@@ -1,16 +1,28 @@
-import { readJson, reference } from '../../helpers/reference';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readJson, reference, repoRoot } from '../../helpers/reference';
 import type { MqttMessageLike } from '../../../nodes/lib/cloudevent';
 
-export const SAMPLE_FILES = ['bufr-creation-cloudevent.json', 'netcdf-creation-cloudevent.json'] as const;
+/** The project's sample events (flows/samples), present in every setup. */
+export const SAMPLE_DIR = path.join(repoRoot, 'flows', 'samples');
+export const SAMPLE_FILES: string[] = fs.readdirSync(SAMPLE_DIR).filter((n) => n.endsWith('.json')).sort();
+
+/** The events of Ifremer's own pipeline, part of the reference data. */
+export const IFREMER_DIR = 'ifremer/event-message';
+export const IFREMER_FILES = ['bufr-creation-cloudevent.json', 'netcdf-creation-cloudevent.json'] as const;
 
 export type JsonObject = Record<string, unknown>;
 
-export function samplePath(name: (typeof SAMPLE_FILES)[number]): string {
-  return reference('ifremer', 'event-message', name);
+export function samplePath(name: string): string {
+  return path.join(SAMPLE_DIR, name);
 }
 
-/** A fresh copy of an Ifremer sample event, safe to mutate. */
-export function sample(name: (typeof SAMPLE_FILES)[number] = 'netcdf-creation-cloudevent.json'): JsonObject {
+export function ifremerPath(name: (typeof IFREMER_FILES)[number]): string {
+  return reference(IFREMER_DIR, name);
+}
+
+/** A fresh copy of a sample event (by default a real-time NetCDF profile), safe to mutate. */
+export function sample(name = 'coriolis-R6903580_147.json'): JsonObject {
   return readJson(samplePath(name)) as JsonObject;
 }
 

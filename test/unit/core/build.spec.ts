@@ -6,9 +6,9 @@ import { resolveDataset, type Dataset } from '../../../nodes/lib/dataset';
 import { Wis2Error } from '../../../nodes/lib/errors';
 import { readStacItem } from '../../../nodes/lib/stac';
 import { MAX_MESSAGE_BYTES, buildNotification, inlineContent, notificationId, type BuildContext, type BuiltNotification } from '../../../nodes/lib/wnm/build';
-import { officialWnmErrors } from '../../helpers/official';
-import { reference, readJson } from '../../helpers/reference';
-import { ARGO } from '../../helpers/fixtures';
+import { OFFICIAL_WNM_SCHEMA, officialWnmErrors, wnmSchemaErrors } from '../../helpers/official';
+import { needReference, reference, readJson } from '../../helpers/reference';
+import { ARGO, SAMPLE_BUFR, SAMPLE_NETCDF } from '../../helpers/fixtures';
 
 interface Sample {
   id: string;
@@ -16,8 +16,14 @@ interface Sample {
   data: Record<string, unknown> & { assets: Record<string, Record<string, unknown>>; properties: Record<string, unknown> };
 }
 
+/** A project sample event (flows/samples). */
 function sample(name: 'bufr' | 'netcdf'): Sample {
-  return readJson(reference('ifremer', 'event-message', `${name}-creation-cloudevent.json`)) as Sample;
+  return readJson(name === 'bufr' ? SAMPLE_BUFR : SAMPLE_NETCDF) as Sample;
+}
+
+/** The BUFR event of Ifremer's own pipeline, which announces the bulletin in the reference data. */
+function ifremerBufr(): Sample {
+  return readJson(reference('ifremer', 'event-message', 'bufr-creation-cloudevent.json')) as Sample;
 }
 
 const NOW = new Date('2026-11-28T10:00:00.123Z');
@@ -49,18 +55,18 @@ function refusal(fn: () => unknown): Wis2Error {
 describe('building a notification', () => {
   const ds = resolveDataset(ARGO);
 
-  it('turns the BUFR sample into a WNM the official schema accepts, with sha3-256 integrity in base64', () => {
+  it('turns the BUFR sample into a schema-valid WNM, with sha3-256 integrity in base64', () => {
     const built = announce(ds, context(sample('bufr')));
     const m = built.message;
-    assert.deepEqual(officialWnmErrors(m), []);
-    assert.deepEqual(m.properties.integrity, { method: 'sha3-256', value: '8roCSwmGq459PsJ1UFxZBw1FP0dk5IrZ6q2VWb92uQY=' });
+    assert.deepEqual(wnmSchemaErrors(m), []);
+    assert.deepEqual(m.properties.integrity, { method: 'sha3-256', value: 'rAspahlM6qJNy1eUxoo1SF/dLUUPom5fcp8EOZ0CgIw=' });
     assert.deepEqual(m.links, [
-      { href: 'https://data-argo.ifremer.fr/etc/bufr/202503/IOPX01_LFVX_251403.BU', rel: 'canonical', type: 'application/bufr', length: 940 },
+      { href: 'https://data-argo.ifremer.fr/etc/bufr/202611/IOPX01_LFVX_091838.BU', rel: 'canonical', type: 'application/bufr', length: 1134 },
     ]);
-    assert.equal(m.properties.data_id, 'wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers/etc/bufr/202503/IOPX01_LFVX_251403.BU');
+    assert.equal(m.properties.data_id, 'wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers/etc/bufr/202611/IOPX01_LFVX_091838.BU');
     assert.equal(m.properties.metadata_id, 'urn:wmo:md:fr-ifremer-argo:cor:msg:argo');
     assert.equal(m.properties.pubtime, '2026-11-28T10:00:00.123Z');
-    assert.equal(m.properties.datetime, '2024-11-09T21:08:00.00Z');
+    assert.equal(m.properties.datetime, '2026-11-09T16:55:40.00Z');
     assert.deepEqual(m.conformsTo, ['http://wis.wmo.int/spec/wnm/1/conf/core']);
     assert.equal(built.bytes, Buffer.byteLength(JSON.stringify(m)));
     assert.equal(built.json, JSON.stringify(m));
@@ -69,8 +75,8 @@ describe('building a notification', () => {
 
   it('turns the NetCDF sample into a schema-valid WNM', () => {
     const built = announce(ds, context(sample('netcdf')));
-    assert.deepEqual(officialWnmErrors(built.message), []);
-    assert.deepEqual(built.message.properties.integrity, { method: 'sha3-256', value: '9eWS/1G0ZQPWTKsAjvcycNjKwcS5miVZ/1unteEEV4E=' });
+    assert.deepEqual(wnmSchemaErrors(built.message), []);
+    assert.deepEqual(built.message.properties.integrity, { method: 'sha3-256', value: 'gliN/tD5ajdbyZBx/Wu7HzyaypeLVzPJ+DylpPaQYjU=' });
     assert.equal(built.message.links.at(0)?.type, 'application/x-netcdf');
   });
 
@@ -79,7 +85,7 @@ describe('building a notification', () => {
     const a = announce(ds, context(ev)).message.id;
     const b = announce(ds, context(ev, { now: new Date() })).message.id;
     assert.equal(a, b);
-    assert.equal(a, notificationId(ev.source, ev.id, 'https://data-argo.ifremer.fr/etc/bufr/202503/IOPX01_LFVX_251403.BU', ARGO.topic));
+    assert.equal(a, notificationId(ev.source, ev.id, 'https://data-argo.ifremer.fr/etc/bufr/202611/IOPX01_LFVX_091838.BU', ARGO.topic));
     const next = announce(ds, context({ ...ev, id: ev.id + '-2' })).message.id;
     assert.notEqual(a, next);
     const other = resolveDataset({ ...ARGO, topic: ARGO.topic.replace('drifting-ocean-profilers', 'drifting-buoys') });
@@ -90,12 +96,12 @@ describe('building a notification', () => {
     const del = announce(resolveDataset({ ...ARGO, cache: false }), context(sample('bufr'), { operation: 'deletion' })).message;
     assert.equal(del.links.at(0)?.rel, 'deletion');
     assert.equal(del.properties.cache, false);
-    assert.deepEqual(officialWnmErrors(del), []);
+    assert.deepEqual(wnmSchemaErrors(del), []);
   });
 
   it('omits an integrity with no WNM method, with a warning, or refuses it when required', () => {
     const ev = sample('bufr');
-    ev.data.assets['IOPX01_LFVX_251403.BU']['file:checksum'] = 'd50110' + 'ab'.repeat(16);
+    ev.data.assets['IOPX01_LFVX_091838.BU']['file:checksum'] = 'd50110' + 'ab'.repeat(16);
     const built = announce(ds, context(ev));
     assert.equal(built.message.properties.integrity, undefined);
     assert.equal(built.warnings.at(0)?.code, 'integrity.omitted');
@@ -103,23 +109,22 @@ describe('building a notification', () => {
     const strict = resolveDataset({ ...ARGO, integrity: 'required' });
     const err = refusal(() => announce(strict, context(ev)));
     assert.equal(err.code, 'checksum.unsupported');
-    assert.equal(err.path, '/data/assets/IOPX01_LFVX_251403.BU/file:checksum');
+    assert.equal(err.path, '/data/assets/IOPX01_LFVX_091838.BU/file:checksum');
   });
 
-  it('inlines the 940-byte BUFR bulletin as base64 after checking it against the checksum', () => {
-    const bytes = fs.readFileSync(reference('ifremer', 'sample-data', 'IOPX01_LFVX_251403.BU'));
-    const m = announce(ds, context(sample('bufr'), { inline: bytes })).message;
-    assert.equal(m.properties.content?.encoding, 'base64');
-    assert.equal(m.properties.content.size, 940);
-    assert.ok(Buffer.from(m.properties.content.value, 'base64').equals(bytes));
-    assert.deepEqual(officialWnmErrors(m), []);
-  });
-
-  it('refuses inline bytes that are not the announced file', () => {
-    const bytes = Buffer.from(fs.readFileSync(reference('ifremer', 'sample-data', 'IOPX01_LFVX_251403.BU')));
-    bytes[100] ^= 1;
-    assert.equal(refusal(() => announce(ds, context(sample('bufr'), { inline: bytes }))).code, 'content.mismatch');
-    assert.equal(refusal(() => announce(ds, context(sample('bufr'), { inline: bytes.subarray(1) }))).code, 'content.mismatch');
+  it('inlines the bytes a checksum describes, and refuses bytes that are not the announced file', () => {
+    // the samples' checksums are of the text "synthetic sample: <file name>"
+    const bytes = Buffer.from('synthetic sample: IOPX01_LFVX_091838.BU');
+    const ev = sample('bufr');
+    ev.data.assets['IOPX01_LFVX_091838.BU']['file:size'] = bytes.length;
+    const m = announce(ds, context(ev, { inline: bytes })).message;
+    assert.equal(m.properties.content?.encoding, 'utf-8');
+    assert.equal(m.properties.content.size, bytes.length);
+    assert.equal(m.properties.content.value, bytes.toString('utf8'));
+    assert.deepEqual(wnmSchemaErrors(m), []);
+    const other = Buffer.from(bytes);
+    other[0] ^= 1;
+    assert.equal(refusal(() => announce(ds, context(ev, { inline: other }))).code, 'content.mismatch');
   });
 
   it('chooses utf-8, base64 or gzip so that the encoded value fits 4096 bytes', () => {
@@ -146,15 +151,55 @@ describe('building a notification', () => {
     assert.ok(built.bytes <= MAX_MESSAGE_BYTES);
     assert.equal((built.message.geometry?.coordinates as number[][][]).at(0)?.length, 5);
     assert.ok(built.warnings.some((w) => w.code === 'geometry.reduced'));
-    assert.deepEqual(officialWnmErrors(built.message), []);
+    assert.deepEqual(wnmSchemaErrors(built.message), []);
   });
 
   it('refuses a message that cannot be brought under 8192 bytes', () => {
     const open = resolveDataset({ ...ARGO, pathPattern: '' });
     const ev = sample('netcdf');
-    ev.data.assets['R7901113_022.nc'].href = 'https://data-argo.ifremer.fr/' + 'a'.repeat(4200) + '.nc';
+    ev.data.assets['R6903580_147.nc'].href = 'https://data-argo.ifremer.fr/' + 'a'.repeat(4200) + '.nc';
     const err = refusal(() => announce(open, context(ev)));
     assert.equal(err.code, 'wnm.too_large');
     assert.equal(err.stage, 'wnm');
+  });
+
+  describe("with Ifremer's BUFR event and bulletin", () => {
+    before(function () {
+      needReference(this, OFFICIAL_WNM_SCHEMA, 'ifremer/event-message/bufr-creation-cloudevent.json', 'ifremer/sample-data/IOPX01_LFVX_251403.BU');
+    });
+
+    it('turns the BUFR sample into a WNM the official schema accepts, with sha3-256 integrity in base64', () => {
+      const built = announce(ds, context(ifremerBufr()));
+      const m = built.message;
+      assert.deepEqual(officialWnmErrors(m), []);
+      assert.deepEqual(m.properties.integrity, { method: 'sha3-256', value: '8roCSwmGq459PsJ1UFxZBw1FP0dk5IrZ6q2VWb92uQY=' });
+      assert.deepEqual(m.links, [
+        { href: 'https://data-argo.ifremer.fr/etc/bufr/202503/IOPX01_LFVX_251403.BU', rel: 'canonical', type: 'application/bufr', length: 940 },
+      ]);
+      assert.equal(m.properties.data_id, 'wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers/etc/bufr/202503/IOPX01_LFVX_251403.BU');
+      assert.equal(m.properties.metadata_id, 'urn:wmo:md:fr-ifremer-argo:cor:msg:argo');
+      assert.equal(m.properties.pubtime, '2026-11-28T10:00:00.123Z');
+      assert.equal(m.properties.datetime, '2024-11-09T21:08:00.00Z');
+      assert.deepEqual(m.conformsTo, ['http://wis.wmo.int/spec/wnm/1/conf/core']);
+      assert.equal(built.bytes, Buffer.byteLength(JSON.stringify(m)));
+      assert.equal(built.json, JSON.stringify(m));
+      assert.equal('cache' in m.properties, false);
+    });
+
+    it('inlines the 940-byte BUFR bulletin as base64 after checking it against the checksum', () => {
+      const bytes = fs.readFileSync(reference('ifremer', 'sample-data', 'IOPX01_LFVX_251403.BU'));
+      const m = announce(ds, context(ifremerBufr(), { inline: bytes })).message;
+      assert.equal(m.properties.content?.encoding, 'base64');
+      assert.equal(m.properties.content.size, 940);
+      assert.ok(Buffer.from(m.properties.content.value, 'base64').equals(bytes));
+      assert.deepEqual(officialWnmErrors(m), []);
+    });
+
+    it('refuses inline bytes that are not the announced file', () => {
+      const bytes = Buffer.from(fs.readFileSync(reference('ifremer', 'sample-data', 'IOPX01_LFVX_251403.BU')));
+      bytes[100] ^= 1;
+      assert.equal(refusal(() => announce(ds, context(ifremerBufr(), { inline: bytes }))).code, 'content.mismatch');
+      assert.equal(refusal(() => announce(ds, context(ifremerBufr(), { inline: bytes.subarray(1) }))).code, 'content.mismatch');
+    });
   });
 });

@@ -5,11 +5,10 @@ import { resolveDataset } from '../../../nodes/lib/dataset';
 import { deadLetter, encodePayload } from '../../../nodes/lib/dead-letter';
 import { Wis2Error } from '../../../nodes/lib/errors';
 import { preparePublication } from '../../../nodes/lib/publish';
-import { ARGO, ARGO_TOPIC } from '../../helpers/fixtures';
-import { reference } from '../../helpers/reference';
+import { ARGO, ARGO_TOPIC, SAMPLE_BUFR } from '../../helpers/fixtures';
 
 const dataset = resolveDataset(ARGO);
-const event = fs.readFileSync(reference('ifremer', 'event-message', 'bufr-creation-cloudevent.json'));
+const event = fs.readFileSync(SAMPLE_BUFR);
 const built = convertEvent({ payload: event }, dataset).notifications[0];
 
 function refusal(fn: () => unknown): Wis2Error {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { Wis2Error } from '../../../nodes/lib/errors';
 import { toWnmGeometry } from '../../../nodes/lib/geo';
 import { decodeMultihash, readStacItem } from '../../../nodes/lib/stac';
-import { reference, readJson } from '../../helpers/reference';
+import { readJson } from '../../helpers/reference';
+import { SAMPLE_BUFR, SAMPLE_NETCDF } from '../../helpers/fixtures';
 
 function refusal(fn: () => unknown): Wis2Error {
   try {
@@ -19,15 +20,15 @@ interface Sample {
 }
 
 function sample(name: 'bufr' | 'netcdf'): Sample {
-  return readJson(reference('ifremer', 'event-message', `${name}-creation-cloudevent.json`)) as Sample;
+  return readJson(name === 'bufr' ? SAMPLE_BUFR : SAMPLE_NETCDF) as Sample;
 }
 
 describe('multihash file:checksum', () => {
   it('decodes the BUFR sample into sha3-256 and its base64 digest', () => {
-    const asset = sample('bufr').data.assets['IOPX01_LFVX_251403.BU'];
+    const asset = sample('bufr').data.assets['IOPX01_LFVX_091838.BU'];
     const mh = decodeMultihash(asset['file:checksum'], '/x');
     assert.equal(mh.method, 'sha3-256');
-    assert.equal(mh.digest.toString('base64'), '8roCSwmGq459PsJ1UFxZBw1FP0dk5IrZ6q2VWb92uQY=');
+    assert.equal(mh.digest.toString('base64'), 'rAspahlM6qJNy1eUxoo1SF/dLUUPom5fcp8EOZ0CgIw=');
   });
 
   it('maps the multicodec sha2 names onto the WNM method names', () => {
@@ -97,32 +98,32 @@ describe('geometry', () => {
 describe('STAC Item', () => {
   it('reads the NetCDF sample: one data file, Point, datetime in UTC', () => {
     const item = readStacItem(sample('netcdf').data);
-    assert.equal(item.id, 'Profile7901113_022A');
+    assert.equal(item.id, 'ProfileR6903580_147A');
     assert.equal(item.files.length, 1);
     const file = item.files.at(0);
-    assert.equal(file?.key, 'R7901113_022.nc');
-    assert.equal(file.size, 25620);
+    assert.equal(file?.key, 'R6903580_147.nc');
+    assert.equal(file.size, 31208);
     assert.equal(file.mediaType, 'application/x-netcdf');
-    assert.deepEqual(file.temporal, { datetime: '2024-11-09T21:08:00.000000Z' });
+    assert.deepEqual(file.temporal, { datetime: '2026-11-14T06:12:30.000000Z' });
     assert.equal(item.geometry?.type, 'Point');
   });
 
   it('announces every data asset and skips the others', () => {
     const item = sample('netcdf').data;
     item.assets['thumb.png'] = { href: 'https://data-argo.ifremer.fr/t.png', roles: ['thumbnail'] };
-    item.assets['R7901113_023.nc'] = { href: 'https://data-argo.ifremer.fr/dac/coriolis/7901113/profiles/R7901113_023.nc', roles: ['data'] };
-    assert.deepEqual(readStacItem(item).files.map((f) => f.key), ['R7901113_022.nc', 'R7901113_023.nc']);
+    item.assets['R6903580_148.nc'] = { href: 'https://data-argo.ifremer.fr/dac/coriolis/6903580/profiles/R6903580_148.nc', roles: ['data'] };
+    assert.deepEqual(readStacItem(item).files.map((f) => f.key), ['R6903580_147.nc', 'R6903580_148.nc']);
   });
 
   it('takes the single asset even without the data role', () => {
     const item = sample('netcdf').data;
-    delete item.assets['R7901113_022.nc'].roles;
+    delete item.assets['R6903580_147.nc'].roles;
     assert.equal(readStacItem(item).files.length, 1);
   });
 
   it('refuses several assets none of which is data', () => {
     const item = sample('netcdf').data;
-    item.assets['R7901113_022.nc'].roles = ['metadata'];
+    item.assets['R6903580_147.nc'].roles = ['metadata'];
     item.assets.other = { href: 'https://x.org/a.nc', roles: ['metadata'] };
     assert.equal(refusal(() => readStacItem(item)).code, 'stac.no_data_asset');
   });
@@ -135,7 +136,7 @@ describe('STAC Item', () => {
 
   it('lets an asset override the Item time', () => {
     const item = sample('netcdf').data;
-    item.assets['R7901113_022.nc'].datetime = '2020-01-01T00:00:00Z';
+    item.assets['R6903580_147.nc'].datetime = '2020-01-01T00:00:00Z';
     assert.deepEqual(readStacItem(item).files.at(0)?.temporal, { datetime: '2020-01-01T00:00:00Z' });
   });
 
@@ -150,9 +151,9 @@ describe('STAC Item', () => {
   const refusals: [string, (item: Sample['data']) => void, string, string][] = [
     ['not a Feature', (i) => (i.type = 'Collection'), 'stac.not_feature', '/data/type'],
     ['no id', (i) => delete i.id, 'stac.invalid_id', '/data/id'],
-    ['a NUL in the id', (i) => (i.id = 'R7901113_022\u0000'), 'stac.invalid_id', '/data/id'],
-    ['a C1 control in the id', (i) => (i.id = 'R7901113\u0085022'), 'stac.invalid_id', '/data/id'],
-    ['a newline in an asset key', (i) => (i.assets = { 'R7901113_022.nc\n': i.assets['R7901113_022.nc'] }), 'stac.invalid_asset', '/data/assets/R7901113_022.nc\n'],
+    ['a NUL in the id', (i) => (i.id = 'R6903580_147\u0000'), 'stac.invalid_id', '/data/id'],
+    ['a C1 control in the id', (i) => (i.id = 'R6903580\u0085022'), 'stac.invalid_id', '/data/id'],
+    ['a newline in an asset key', (i) => (i.assets = { 'R6903580_147.nc\n': i.assets['R6903580_147.nc'] }), 'stac.invalid_asset', '/data/assets/R6903580_147.nc\n'],
     ['no geometry member', (i) => delete i.geometry, 'stac.missing_geometry', '/data/geometry'],
     ['no properties', (i) => delete (i as Record<string, unknown>).properties, 'stac.invalid_properties', '/data/properties'],
     ['no datetime', (i) => delete i.properties.datetime, 'stac.missing_datetime', '/data/properties/datetime'],
@@ -160,12 +161,12 @@ describe('STAC Item', () => {
     ['a start without an end', (i) => (i.properties.start_datetime = '2024-11-09T21:08:00Z'), 'stac.incomplete_range', '/data/properties/end_datetime'],
     ['an inverted range', (i) => Object.assign(i.properties, { start_datetime: '2024-11-10T00:00:00Z', end_datetime: '2024-11-09T00:00:00Z' }), 'stac.inverted_range', '/data/properties'],
     ['empty assets', (i) => (i.assets = {}), 'stac.no_assets', '/data/assets'],
-    ['an asset with no href', (i) => delete i.assets['R7901113_022.nc'].href, 'stac.invalid_asset', '/data/assets/R7901113_022.nc/href'],
-    ['a fractional file:size', (i) => (i.assets['R7901113_022.nc']['file:size'] = 1.5), 'stac.invalid_file_size', '/data/assets/R7901113_022.nc/file:size'],
-    ['a file:size beyond 2^53', (i) => (i.assets['R7901113_022.nc']['file:size'] = 2 ** 60), 'stac.invalid_file_size', '/data/assets/R7901113_022.nc/file:size'],
-    ['an upper-case checksum', (i) => (i.assets['R7901113_022.nc']['file:checksum'] = '1620F5'), 'checksum.invalid', '/data/assets/R7901113_022.nc/file:checksum'],
-    ['a media type with a newline', (i) => (i.assets['R7901113_022.nc'].type = 'text/plain\nX: y'), 'stac.invalid_media_type', '/data/assets/R7901113_022.nc/type'],
-    ['roles that are not strings', (i) => (i.assets['R7901113_022.nc'].roles = [1]), 'stac.invalid_roles', '/data/assets/R7901113_022.nc/roles'],
+    ['an asset with no href', (i) => delete i.assets['R6903580_147.nc'].href, 'stac.invalid_asset', '/data/assets/R6903580_147.nc/href'],
+    ['a fractional file:size', (i) => (i.assets['R6903580_147.nc']['file:size'] = 1.5), 'stac.invalid_file_size', '/data/assets/R6903580_147.nc/file:size'],
+    ['a file:size beyond 2^53', (i) => (i.assets['R6903580_147.nc']['file:size'] = 2 ** 60), 'stac.invalid_file_size', '/data/assets/R6903580_147.nc/file:size'],
+    ['an upper-case checksum', (i) => (i.assets['R6903580_147.nc']['file:checksum'] = '1620F5'), 'checksum.invalid', '/data/assets/R6903580_147.nc/file:checksum'],
+    ['a media type with a newline', (i) => (i.assets['R6903580_147.nc'].type = 'text/plain\nX: y'), 'stac.invalid_media_type', '/data/assets/R6903580_147.nc/type'],
+    ['roles that are not strings', (i) => (i.assets['R6903580_147.nc'].roles = [1]), 'stac.invalid_roles', '/data/assets/R6903580_147.nc/roles'],
   ];
   for (const [name, breakIt, code, path] of refusals) {
     it(`refuses ${name} (${code})`, () => {

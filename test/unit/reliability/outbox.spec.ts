@@ -10,8 +10,7 @@ import { Journal } from '../../../nodes/lib/journal';
 import { AnnouncementMemory } from '../../../nodes/lib/memory';
 import { topicMatches } from '../../../nodes/lib/mqtt-topic';
 import { Outbox, decodeRecord, encodeRecord, type PublishTarget } from '../../../nodes/lib/outbox';
-import { ARGO } from '../../helpers/fixtures';
-import { reference } from '../../helpers/reference';
+import { ARGO, SAMPLE_NETCDF } from '../../helpers/fixtures';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-rel-'));
@@ -187,13 +186,13 @@ describe('announcements', () => {
   });
 
   it('are withdrawn when an event is refused after a file was decided: the corrected copy is announced', () => {
-    const sample = JSON.parse(fs.readFileSync(reference('ifremer', 'event-message', 'netcdf-creation-cloudevent.json'), 'utf8')) as {
+    const sample = JSON.parse(fs.readFileSync(SAMPLE_NETCDF, 'utf8')) as {
       data: { assets: Record<string, Record<string, unknown>> };
     };
-    const good = sample.data.assets['R7901113_022.nc'];
+    const good = sample.data.assets['R6903580_147.nc'];
     assert.ok(good);
     const twoFiles = structuredClone(sample);
-    twoFiles.data.assets['R7901113_023.nc'] = { ...good, href: 'https://elsewhere.example.org/dac/coriolis/7901113/profiles/R7901113_023.nc' };
+    twoFiles.data.assets['R6903580_148.nc'] = { ...good, href: 'https://elsewhere.example.org/dac/coriolis/6903580/profiles/R6903580_148.nc' };
     const dataset = resolveDataset(ARGO);
     for (const withRelease of [true, false]) {
       const a = new Announcements(undefined);

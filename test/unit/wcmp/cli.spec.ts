@@ -3,33 +3,35 @@ import { main } from '../../../bin/wis2';
 import { memoryIo } from '../../../bin/commands/io';
 import { EX_NOINPUT, EX_USAGE } from '../../../bin/commands/io';
 import type { KpiReport, WcmpReport } from '../../../nodes/lib/wcmp';
-import { ARGO_FILE, fixture } from './helpers';
+import fs from 'node:fs';
+import path from 'node:path';
+import { needReference, repoRoot } from '../../helpers/reference';
+import { FIXTURES_DIR, fixture } from './helpers';
+
+/** Our own Argo record (13 passed, 0 failed; offline grade A). */
+const ARGO_FILE = path.join(repoRoot, 'flows', 'metadata', 'fr-ifremer-argo.json');
+
+function ourRecord(): Record<string, unknown> & { properties: Record<string, unknown>; links: Record<string, unknown>[] } {
+  return JSON.parse(fs.readFileSync(ARGO_FILE, 'utf8')) as Record<string, unknown> & { properties: Record<string, unknown>; links: Record<string, unknown>[] };
+}
 
 describe('wcmp: the wis2 wcmp command', () => {
   it('validate prints the report as JSON and exits with the number of FAILED tests', async () => {
-    const io = memoryIo();
-    const code = await main(['wcmp', 'validate', ARGO_FILE], io);
+    const broken = ourRecord();
+    broken.id = 'urn:wmo:md:fr-ifremer-argo:has space';
+    const io = memoryIo({ 'record.json': JSON.stringify(broken) });
+    const code = await main(['wcmp', 'validate', 'record.json'], io);
     const report = JSON.parse(io.stdout.join('\n')) as WcmpReport;
     assert.equal(report.report_type, 'ets');
-    assert.equal(report.metadata_id, 'urn:wmo:md:fr-ifremer-argo:cor:msg:argo');
+    assert.equal(report.metadata_id, 'urn:wmo:md:fr-ifremer-argo:has space');
     assert.equal(code, report.summary.FAILED);
     assert.equal(code, 1);
     assert.deepEqual(io.stderr, []);
   });
 
-  it('validate --relax-centre-id turns an unknown centre id into a WARNING', async () => {
-    const files = { 'record.json': JSON.stringify(fixture('wcmp2-failing-invalid-centre-id.json')) };
-    const strict = memoryIo(files);
-    assert.equal(await main(['wcmp', 'validate', 'record.json'], strict), 2);
-    const relaxed = memoryIo(files);
-    assert.equal(await main(['wcmp', 'validate', 'record.json', '--relax-centre-id'], relaxed), 1);
-    const report = JSON.parse(relaxed.stdout.join('\n')) as WcmpReport;
-    assert.equal(report.tests.find((t) => t.id.endsWith('/identifier'))?.code, 'WARNING');
-  });
-
   it('validate exits 0 for a clean record, and reports a file that is not JSON as a failed validation', async () => {
-    const ok = memoryIo({ 'ok.json': JSON.stringify(fixture('wcmp2-passing.json')) });
-    assert.equal(await main(['wcmp', 'validate', 'ok.json'], ok), 0);
+    const ok = memoryIo();
+    assert.equal(await main(['wcmp', 'validate', ARGO_FILE], ok), 0);
     const bad = memoryIo({ 'bad.json': '{"id": "urn:wmo:md:x' });
     assert.equal(await main(['wcmp', 'validate', 'bad.json'], bad), 1);
     const report = JSON.parse(bad.stdout.join('\n')) as WcmpReport;
@@ -38,8 +40,12 @@ describe('wcmp: the wis2 wcmp command', () => {
   });
 
   it('kpi prints the KPI report without touching the network unless asked', async () => {
-    const io = memoryIo();
-    assert.equal(await main(['wcmp', 'kpi', ARGO_FILE], io), 0);
+    // without its persistent identifiers our record scores B offline
+    const record = ourRecord();
+    delete record.properties.externalIds;
+    record.links = record.links.filter((l) => l.rel !== 'cite-as');
+    const io = memoryIo({ 'record.json': JSON.stringify(record) });
+    assert.equal(await main(['wcmp', 'kpi', 'record.json'], io), 0);
     const report = JSON.parse(io.stdout.join('\n')) as KpiReport;
     assert.equal(report.report_type, 'kpi');
     assert.equal(report.summary.grade, 'B');
@@ -70,5 +76,26 @@ describe('wcmp: the wis2 wcmp command', () => {
     assert.equal(await main(['wcmp', 'validate', '/nonexistent/record.json'], missing), EX_NOINPUT);
     const error = JSON.parse(missing.stderr[0] ?? '{}') as { error?: { code?: string } };
     assert.equal(error.error?.code, 'cli.unreadable');
+  });
+
+  describe('with the pywcmp test records', () => {
+    before(function () {
+      needReference(this, FIXTURES_DIR);
+    });
+
+    it('validate exits 0 for the clean pywcmp record', async () => {
+      const ok = memoryIo({ 'ok.json': JSON.stringify(fixture('wcmp2-passing.json')) });
+      assert.equal(await main(['wcmp', 'validate', 'ok.json'], ok), 0);
+    });
+
+    it('validate --relax-centre-id turns an unknown centre id into a WARNING', async () => {
+      const files = { 'record.json': JSON.stringify(fixture('wcmp2-failing-invalid-centre-id.json')) };
+      const strict = memoryIo(files);
+      assert.equal(await main(['wcmp', 'validate', 'record.json'], strict), 2);
+      const relaxed = memoryIo(files);
+      assert.equal(await main(['wcmp', 'validate', 'record.json', '--relax-centre-id'], relaxed), 1);
+      const report = JSON.parse(relaxed.stdout.join('\n')) as WcmpReport;
+      assert.equal(report.tests.find((t) => t.id.endsWith('/identifier'))?.code, 'WARNING');
+    });
   });
 });

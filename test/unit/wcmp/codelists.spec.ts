@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { wcmpCodelists } from '../../../nodes/lib/wcmp';
-import { reference } from '../../helpers/reference';
-import { examples, argo, fixture } from './helpers';
+import { needReference, reference } from '../../helpers/reference';
+import { ARGO_FILE, EXAMPLES_DIR, FIXTURES_DIR, examples, argo, fixture } from './helpers';
 
 /** First column of an official codelist CSV, header dropped. */
 function names(...parts: string[]): string[] {
@@ -17,6 +17,10 @@ function names(...parts: string[]): string[] {
 const sorted = (list: readonly string[]): string[] => [...list].sort();
 
 describe('wcmp: our codelist snapshot against the official CSV files', () => {
+  before(function () {
+    needReference(this, 'wcmp2/codelists/wcmp2-codelists', EXAMPLES_DIR, ARGO_FILE, FIXTURES_DIR);
+  });
+
   it('is dated and says where it comes from', () => {
     assert.match(wcmpCodelists.CODELIST_SNAPSHOT.date, /^\d{4}-\d{2}-\d{2}$/);
     assert.match(wcmpCodelists.CODELIST_SNAPSHOT.wcmp2Codelists, /wcmp2-codelists/);

@@ -7,20 +7,23 @@ import { listJson, readJson, reference } from '../../helpers/reference';
 import type { WcmpReport, WcmpTestName } from '../../../nodes/lib/wcmp';
 import { testId } from '../../../nodes/lib/wcmp';
 
-export const EXAMPLES_DIR = reference('wcmp2', 'examples');
-export const FIXTURES_DIR = reference('wcmp2', 'pywcmp-test-data');
-export const ARGO_FILE = reference('wcmp2', 'real-records', 'fr-ifremer-argo-core-metadata.json');
+/** Where the official records are in the reference data (see needReference). */
+export const EXAMPLES_DIR = 'wcmp2/examples';
+export const FIXTURES_DIR = 'wcmp2/pywcmp-test-data';
+export const ARGO_FILE = 'wcmp2/real-records/fr-ifremer-argo-core-metadata.json';
+export const OFFICIAL_SCHEMA = 'wcmp2/schema/wcmp2-bundled.json';
 
 export function examples(): { name: string; file: string; record: Record<string, unknown> }[] {
-  return listJson(EXAMPLES_DIR).map((file) => ({ name: path.basename(file), file, record: readJson(file) as Record<string, unknown> }));
+  return listJson(reference(EXAMPLES_DIR)).map((file) => ({ name: path.basename(file), file, record: readJson(file) as Record<string, unknown> }));
 }
 
 export function fixture(name: string): Record<string, unknown> {
-  return readJson(path.join(FIXTURES_DIR, name)) as Record<string, unknown>;
+  return readJson(reference(FIXTURES_DIR, name)) as Record<string, unknown>;
 }
 
+/** The record Ifremer publishes for Argo (reference data; not the project's own record). */
 export function argo(): Record<string, unknown> {
-  return readJson(ARGO_FILE) as Record<string, unknown>;
+  return readJson(reference(ARGO_FILE)) as Record<string, unknown>;
 }
 
 /**
@@ -35,7 +38,7 @@ let official: ValidateFunction | undefined;
 
 export function officialWcmpValidator(options: { allErrors?: boolean } = {}): ValidateFunction {
   const build = (): ValidateFunction => {
-    const text = fs.readFileSync(reference('wcmp2', 'schema', 'wcmp2-bundled.json'), 'utf8');
+    const text = fs.readFileSync(reference(OFFICIAL_SCHEMA), 'utf8');
     if (!text.includes(BROKEN_REF)) throw new Error('the official schema no longer has the broken samples $ref: revisit this helper');
     // strict: false because the bundled schema carries the non-standard `example` keyword
     const ajv = new Ajv2020({ strict: false, allErrors: options.allErrors === true });

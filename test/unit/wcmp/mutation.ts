@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { listJson, readJson } from '../../helpers/reference';
+import path from 'node:path';
+import { hasReference, listJson, readJson, reference, repoRoot } from '../../helpers/reference';
 import { ARGO_FILE, EXAMPLES_DIR, FIXTURES_DIR, clone, goodRecord } from './helpers';
 import { kitchenSink } from './kitchen-sink';
 
@@ -10,13 +11,18 @@ import { kitchenSink } from './kitchen-sink';
  */
 type Json = Record<string, unknown>;
 
-export const BASES: unknown[] = [
-  ...listJson(EXAMPLES_DIR).map(readJson),
-  ...listJson(FIXTURES_DIR).map(readJson),
-  readJson(ARGO_FILE),
-  goodRecord(),
-  kitchenSink(),
-];
+let bases: unknown[] | undefined;
+
+/**
+ * The records mutated: the official examples, pywcmp's test records and Ifremer's record when
+ * the reference data is there, else our own Argo record; and always two records of ours.
+ */
+export function BASES(): unknown[] {
+  bases ??= hasReference(EXAMPLES_DIR, FIXTURES_DIR, ARGO_FILE)
+    ? [...listJson(reference(EXAMPLES_DIR)).map(readJson), ...listJson(reference(FIXTURES_DIR)).map(readJson), readJson(reference(ARGO_FILE)), goodRecord(), kitchenSink()]
+    : [readJson(path.join(repoRoot, 'flows', 'metadata', 'fr-ifremer-argo.json')), goodRecord(), kitchenSink()];
+  return bases;
+}
 
 const INTERESTING: unknown[] = [
   null, '', 'x', 0, 1, -1, 1.5, true, false, [], {}, '..', '2020', '2020-06', '2020-01-01', '2020-13-45',
@@ -59,7 +65,9 @@ const opArb: fc.Arbitrary<Op> = fc.record({
   key: fc.constantFrom(...KEYS),
 });
 
-export const mutationArb = fc.record({ base: fc.nat({ max: BASES.length - 1 }), ops: fc.array(opArb, { minLength: 1, maxLength: 3 }) });
+export function mutationArb(): fc.Arbitrary<{ base: number; ops: Op[] }> {
+  return fc.record({ base: fc.nat({ max: BASES().length - 1 }), ops: fc.array(opArb, { minLength: 1, maxLength: 3 }) });
+}
 
 /** Every member of the value, as (container, key), found without recursion. */
 function members(root: unknown): { parent: Json | unknown[]; key: string | number }[] {
@@ -99,7 +107,7 @@ function setOwn(target: Json, key: string, value: unknown): void {
 }
 
 export function mutate(m: { base: number; ops: Op[] }): unknown {
-  let record: unknown = clone(BASES[m.base]);
+  let record: unknown = clone(BASES()[m.base]);
   for (const op of m.ops) {
     const value = clone(op.value);
     if (op.kind === 'root') {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { evaluateKpis, validateWcmp, WCMP_TEST_IDS, type KpiReport, type WcmpReport } from '../../../nodes/lib/wcmp';
-import { argo, goodRecord } from './helpers';
+import { goodRecord } from './helpers';
 import { kitchenSink } from './kitchen-sink';
 import { mutate, mutationArb, valueArb } from './mutation';
 import { MEMBER_NAMES } from '../../../nodes/lib/wcmp/json';
@@ -76,7 +76,7 @@ describe('wcmp: hostile and random input', function () {
 
   it('real records with wrong types, missing and extra members everywhere never make the suite or the KPIs throw', async () => {
     await fc.assert(
-      fc.asyncProperty(mutationArb, async (m) => {
+      fc.asyncProperty(mutationArb(), async (m) => {
         const record = mutate(m);
         wellFormed(validateWcmp(record));
         wellFormed(validateWcmp(JSON.stringify(record)));
@@ -255,10 +255,11 @@ describe('wcmp: hostile and random input', function () {
   });
 
   it('bytes that are not UTF-8 JSON, a byte order mark, and empty input', async () => {
-    for (const input of [Buffer.from([0xff, 0xfe, 0x00]), Buffer.from('\ufeff' + JSON.stringify(argo())), '', Buffer.alloc(0), new Uint8Array([123, 125]), new ArrayBuffer(2)]) {
+    for (const input of [Buffer.from([0xff, 0xfe, 0x00]), Buffer.from('\ufeff' + JSON.stringify(goodRecord())), '', Buffer.alloc(0), new Uint8Array([123, 125]), new ArrayBuffer(2)]) {
       wellFormed(validateWcmp(input));
       wellFormedKpi(await evaluateKpis(input));
     }
-    assert.equal(validateWcmp(Buffer.from('\ufeff' + JSON.stringify(argo()))).summary.FAILED, 1);
+    assert.deepEqual(validateWcmp(Buffer.from('\ufeff' + JSON.stringify(goodRecord()))).summary, validateWcmp(goodRecord()).summary);
+    assert.equal(validateWcmp(goodRecord()).summary.FAILED, 0);
   });
 });

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { validateWnmSchema } from '../../../nodes/lib/wnm/schema';
 import { validateWnm } from '../../../nodes/lib/wnm/suite';
 import { DELIBERATE_DIFFERENCES } from './differences';
-import { NOW, officialAccepts, type Json, type JsonObject } from './fixtures';
+import { needReference } from '../../helpers/reference';
+import { NOW, OFFICIAL_SCHEMA, officialAccepts, type Json, type JsonObject } from './fixtures';
 
 const WNM_CLASS = 'http://wis.wmo.int/spec/wnm/1/conf/core';
 
@@ -462,6 +463,9 @@ function agrees(message: JsonObject): boolean {
 
 describe('wnm schema: agreement with the official schema (property-based)', function () {
   this.timeout(120_000);
+  before(function () {
+    needReference(this, OFFICIAL_SCHEMA);
+  });
   const seen = { valid: 0, invalid: 0, explained: 0 };
 
   it('accepts every generated valid message, as the official schema does (1,000 messages)', () => {

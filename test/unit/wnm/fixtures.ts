@@ -4,6 +4,10 @@ import { Ajv2020 } from 'ajv/dist/2020';
 import type { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { listJson, readJson, reference } from '../../helpers/reference';
+
+/** Where the official schema and examples are in the reference data (see needReference). */
+export const OFFICIAL_SCHEMA = 'wnm/wis2-notification-message-bundled.json';
+export const OFFICIAL_EXAMPLES = 'wnm/examples';
 import { WNM_RECOMMENDATIONS, WNM_TESTS, type EtsCode, type EtsReport, type EtsTest } from '../../../nodes/lib/wnm/suite';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -19,7 +23,7 @@ export function officialValidator(): ValidateFunction {
   if (!official) {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats(ajv);
-    official = ajv.compile(readJson(reference('wnm', 'wis2-notification-message-bundled.json')) as object);
+    official = ajv.compile(readJson(reference(OFFICIAL_SCHEMA)) as object);
   }
   return official;
 }
@@ -34,7 +38,7 @@ export interface Example {
 }
 
 export function officialExamples(): Example[] {
-  return listJson(reference('wnm', 'examples')).map((file) => ({ name: path.basename(file), file }));
+  return listJson(reference(OFFICIAL_EXAMPLES)).map((file) => ({ name: path.basename(file), file }));
 }
 
 /** A fixed clock for the pubtime-in-the-future warning: half a minute after the valid message's pubtime. */

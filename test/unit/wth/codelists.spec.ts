@@ -10,7 +10,8 @@ import {
   VERSIONS,
 } from '../../../nodes/lib/wth/codelists';
 import { DISCIPLINES, allTopicPaths, findTopic, parseDisciplineTree } from '../../../nodes/lib/wth/hierarchy';
-import { officialCodelist, parseCsv } from './csv';
+import { needReference } from '../../helpers/reference';
+import { WTH_CODELISTS, officialCodelist, parseCsv } from './csv';
 
 function difference(a: Iterable<string>, b: Iterable<string>): string[] {
   const other = new Set(b);
@@ -24,6 +25,10 @@ describe('WTH codelist snapshot', () => {
   });
 
   describe('agrees with the official CSVs', () => {
+    before(function () {
+      needReference(this, WTH_CODELISTS);
+    });
+
     it('every centre id, with its status', () => {
       const official = officialCodelist('centre-id');
       const ours = Object.keys(CENTRE_IDS);

@@ -38,7 +38,10 @@ export function parseCsv(text: string): Record<string, string | undefined>[] {
   return body.map((r) => Object.fromEntries(header.map((name, i) => [name, r[i] ?? ''])));
 }
 
-/** One official WTH codelist (as shipped in the WTH bundle) from the shared reference data. */
+/** Where the official WTH codelists are in the reference data (see needReference). */
+export const WTH_CODELISTS = 'wcmp2/codelists/wis2-topic-hierarchy';
+
+/** One official WTH codelist (as shipped in the WTH bundle) from the reference data. */
 export function officialCodelist(name: string): Record<string, string | undefined>[] {
-  return parseCsv(fs.readFileSync(reference('wcmp2', 'codelists', 'wis2-topic-hierarchy', `${name}.csv`), 'utf8'));
+  return parseCsv(fs.readFileSync(reference(WTH_CODELISTS, `${name}.csv`), 'utf8'));
 }

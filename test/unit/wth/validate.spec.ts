@@ -9,7 +9,8 @@ import {
   type TopicCheck,
   type TopicProblem,
 } from '../../../nodes/lib/wth';
-import { officialCodelist } from './csv';
+import { needReference } from '../../helpers/reference';
+import { WTH_CODELISTS, officialCodelist } from './csv';
 
 const CENTRE = 'origin/a/wis2/fr-ifremer-argo';
 const ARGO = `${CENTRE}/data/core/ocean/surface-based-observations/drifting-ocean-profilers`;
@@ -315,7 +316,8 @@ describe('validateTopic', () => {
       assert.equal(check.centreStatus, 'Pre-operational');
       assert.deepEqual(check.warnings, []);
     });
-    it('accepts every registered id that is not Retired', () => {
+    it('accepts every registered id that is not Retired', function () {
+      needReference(this, WTH_CODELISTS);
       for (const row of officialCodelist('centre-id')) {
         const check = validateTopic(`origin/a/wis2/${row.Name ?? ''}/metadata`);
         assert.equal(check.valid, row.Status !== 'Retired', `${row.Name ?? ''} (${row.Status ?? ''})`);
