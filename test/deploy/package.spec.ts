@@ -155,6 +155,27 @@ describe('deploy: the Flow Library scorecard, offline rules', () => {
   it('D01 at most 6 runtime dependencies', () => {
     assert.ok(Object.keys(pkg.dependencies ?? {}).length <= 6, Object.keys(pkg.dependencies ?? {}).join(', '));
   });
+
+  it('D02 no known-incompatible package in the installed runtime dependency tree', () => {
+    // node-red-dev 0.1.6's list (src/badpackages.json); the tool reads the tree from the registry,
+    // this reads the tree npm installed from the lock file
+    const knownBad = new Map<string, string>([['agent-base', '<6.0.0']]);
+    interface Tree { version?: string; dependencies?: Record<string, Tree> }
+    const tree = JSON.parse(run(NPM, ['ls', '--omit=dev', '--all', '--json'], repoRoot)) as Tree;
+    const found: string[] = [];
+    let count = 0;
+    const walk = (t: Tree): void => {
+      for (const [name, dep] of Object.entries(t.dependencies ?? {})) {
+        count++;
+        const range = knownBad.get(name);
+        if (range !== undefined && dep.version !== undefined && semver.satisfies(dep.version, range)) found.push(`${name}@${dep.version}`);
+        walk(dep);
+      }
+    };
+    walk(tree);
+    assert.ok(count >= Object.keys(pkg.dependencies ?? {}).length, 'the tree was read');
+    assert.deepEqual(found, []);
+  });
 });
 
 describe(`deploy: the npm package, on Node-RED ${runtimeVersion}`, function () {
