@@ -22,7 +22,10 @@ export class LogLimiter {
     const until = this.quietUntil.get(key);
     if (until === undefined || t >= until) {
       this.quietUntil.set(key, t + this.intervalMs);
-      this.log(text);
+      const held = this.pending.get(key);
+      this.pending.delete(key);
+      // what was held back comes out first, summed up with this one
+      this.log(held ? this.summary(held.count + 1, text) : text);
       return;
     }
     const p = this.pending.get(key);

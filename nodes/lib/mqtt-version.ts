@@ -43,6 +43,7 @@ export const SILENT_CLOSES_BEFORE_FALLBACK = 2;
 
 /** What the watcher needs of an mqtt.js client. */
 export interface VersionedClient {
+  readonly connected: boolean;
   options: { protocolVersion?: number; properties?: object };
   on(event: 'error', listener: (error: Error & { code?: unknown }) => void): unknown;
   on(event: 'packetsend' | 'packetreceive', listener: (packet: { cmd: string }) => void): unknown;
@@ -59,7 +60,10 @@ export interface VersionedClient {
  */
 export function fallBackWhenRefused(client: VersionedClient, onFallback: (reason: string) => void): () => boolean {
   let fellBack = false;
-  let connectSent = false;
+  // mqtt.connect() has written the first CONNECT already when this is called
+  let connectSent = !client.connected;
+  // a broker away (ECONNREFUSED, ENOTFOUND…) is no refusal: such a close does not count
+  let networkError = false;
   let silentCloses = 0;
   const fallBack = (reason: string, reconnect: boolean): void => {
     if (fellBack || client.options.protocolVersion !== 5) return;
@@ -87,10 +91,18 @@ export function fallBackWhenRefused(client: VersionedClient, onFallback: (reason
   });
   client.on('error', (error) => {
     if (isVersionRefusal(error)) fallBack(`${error.message} (code ${String(error.code)})`, true);
+    else if (typeof error.code === 'string') networkError = true;
   });
   client.on('close', () => {
-    if (!connectSent) return;
+    const sent = connectSent;
+    const away = networkError;
     connectSent = false;
+    networkError = false;
+    if (!sent) return;
+    if (away) {
+      silentCloses = 0;
+      return;
+    }
     silentCloses++;
     if (silentCloses >= SILENT_CLOSES_BEFORE_FALLBACK) fallBack(`the connection closed ${silentCloses} times after an MQTT 5 CONNECT, before any CONNACK`, false);
   });
