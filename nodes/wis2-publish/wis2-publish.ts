@@ -79,8 +79,11 @@ export = function register(RED: NodeAPI): void {
       queued.delete(seq);
       const reason = `${error.message}${typeof error.code === 'number' ? ` (reason code ${error.code})` : ''}`;
       const msg: PublishMessage = { _msgid: RED.util.generateId(), topic: record.topic, payload: record.payload };
-      if (wis2) msg.wis2 = wis2;
-      node.send([null, rejectMessage(msg, new Wis2Error('publish', 'publish.refused', RED._('wis2-publish.error.refused', { topic: record.topic, message: reason })).toJSON())]);
+      if (wis2) {
+        msg.wis2 = wis2;
+        (RED.nodes.getNode(wis2.dataset) as DatasetNode | null)?.announcements?.()?.withdraw(wis2.dataId, wis2.fingerprint);
+      }
+      node.send([null, rejectMessage(msg, new Wis2Error('publish', 'publish.refused', `the broker refused the notification: ${reason}`).toJSON())]);
       status.count('rejected');
     };
     if (configError) {
