@@ -288,6 +288,9 @@ describe('shipped flows', () => {
       // the mqtt out nodes take topic, QoS, retain and the MQTT 5 content type from the message
       for (const out of nodes.filter((n) => n.type === 'mqtt out')) assert.deepEqual([out.topic, out.qos, out.retain, out.contentType], ['', '', '', ''], out.id);
       assert.ok(!nodes.some((n) => ['wis2-mqtt-in', 'wis2-broker'].includes(n.type)), 'no journal, no outbox');
+      const scope = nodes.find((n) => n.type === 'catch')?.scope as string[];
+      assert.ok(scope.includes(`${P}-out`), 'a publication the broker refuses (MQTT 5) is caught and becomes a dead letter');
+      assert.ok(!scope.includes(`${P}-dead-letter-out`), 'the dead letters\' own output is outside the scope: no loop');
     });
 
     it('takes the dataset, topics and client id from its tab, the brokers from MQTT_URL and WIS2_MQTT_URL, over MQTT 5', () => {
@@ -377,6 +380,65 @@ describe('shipped flows', () => {
         assert.equal(record.topic, 'diffusion/files/coriolis/argo/netcdf');
         assert.equal(record.payload.value, bad.toString('utf8'), 'the original bytes, losslessly');
       });
+    });
+  });
+
+  describe(`${MINIMAL} with a WIS2 broker that refuses its notifications (MQTT 5, ACL)`, function () {
+    this.timeout(60_000);
+    let broker: Broker | undefined;
+    let watcher: MqttClient | undefined;
+    let producer: MqttClient | undefined;
+
+    before(async function () {
+      needMosquitto(this);
+      // anonymous clients may read and write the internal topics, only read the WIS2 ones
+      broker = await startMosquitto({
+        config: 'listener {{PORT}} 127.0.0.1\nallow_anonymous true\npersistence false\nacl_file {{DIR}}/acl\n',
+        files: { acl: 'topic readwrite diffusion/#\ntopic readwrite wis2/#\ntopic read origin/#\n' },
+      });
+      process.env.MQTT_URL = broker.url;
+      process.env.WIS2_MQTT_URL = broker.url;
+      await new Promise<void>((resolve) => { helper.startServer(() => { resolve(); }); });
+    });
+    after(async () => {
+      await watcher?.endAsync(true);
+      await producer?.endAsync(true);
+      for (const k of ['MQTT_URL', 'WIS2_MQTT_URL']) Reflect.deleteProperty(process.env, k);
+      await new Promise<void>((resolve) => { helper.stopServer(() => { resolve(); }); });
+      await broker?.stop();
+      if (broker) fs.rmSync(broker.dir, { recursive: true, force: true });
+    });
+    afterEach(() => helper.unload());
+
+    it('turns every refused notification into a dead letter carrying the broker\'s reason', async () => {
+      assert.ok(broker);
+      const letters: { reason: { code: string; message: string }; payload: { value: string } }[] = [];
+      watcher = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'wis2-minimal-acl-watcher', reconnectPeriod: 0 });
+      watcher.on('message', (_t, payload) => letters.push(JSON.parse(payload.toString('utf8')) as (typeof letters)[number]));
+      await watcher.subscribeAsync('wis2/rejected/#', { qos: 1 });
+      const flow = readFlow(MINIMAL) as FlowNode[];
+      await helper.load([...wis2Nodes, ...coreNodes] as never, flow);
+      const input = helper.getNode(`${MINIMAL_PREFIX}-in`) as unknown as EventEmitter;
+      let connected = false;
+      input.on('call:status', (call: { args: { text?: string }[] }) => {
+        if (/connected/.test(call.args[0]?.text ?? '') && !/disconnected/.test(call.args[0]?.text ?? '')) connected = true;
+      });
+      const deadline = Date.now() + 10_000;
+      while (!connected && Date.now() < deadline) await Recorder.settle(50);
+      await Recorder.settle(200);
+      const samplesDir = path.join(repoRoot, 'flows', 'samples');
+      const samples = fs.readdirSync(samplesDir).filter((n) => n.endsWith('.json')).sort().map((n) => fs.readFileSync(path.join(samplesDir, n)));
+      producer = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'wis2-minimal-acl-producer', reconnectPeriod: 0 });
+      for (const bytes of samples) await producer.publishAsync('diffusion/files/coriolis/argo/netcdf', bytes, { qos: 1 });
+      const until = Date.now() + 15_000;
+      while (letters.length < samples.length && Date.now() < until) await Recorder.settle(50);
+      await Recorder.settle(500);
+      assert.equal(letters.length, samples.length, 'one dead letter per refused notification');
+      for (const l of letters) {
+        assert.equal(l.reason.code, 'node.error', 'caught from the mqtt out node');
+        assert.match(l.reason.message, /Not authorized/);
+        assert.equal((JSON.parse(l.payload.value) as WisNotification).type, 'Feature');
+      }
     });
   });
 
