@@ -77,7 +77,7 @@ export const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: tr
  * UTF-8 without a byte order mark (RFC 8259). `path` is the JSON Pointer of the input inside
  * whatever carries it, prefixed to every error path.
  */
-export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path = ''): unknown {
+export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path = '', duplicates?: string[]): unknown {
   const lim = resolveLimits(limits);
   let text: string;
   if (typeof input === 'string') {
@@ -109,7 +109,66 @@ export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path 
     throw new Wis2Error('intake', 'intake.invalid_json', `${where(path)} is not JSON: ${reason}`, path);
   }
   inspectParsed(value, lim.maxDepth, path);
+  if (duplicates) duplicates.push(...duplicateMembers(text, path));
   return value;
+}
+
+/**
+ * The members of JSON text that repeat a name already used in the same object (RFC 8259 says
+ * names SHOULD be unique): JSON.parse keeps the last one without a word, so a caller can say
+ * which were overridden. `text` is valid JSON (it has been parsed); at most `limit` are listed.
+ */
+export function duplicateMembers(text: string, base = '', limit = 10): string[] {
+  const out: string[] = [];
+  // a frame per open container: an object's names so far and the name being read, or an array's index
+  const stack: { names?: Set<string>; expectName: boolean; name: string; index: number; path: string }[] = [];
+  const childPath = (): string => {
+    const top = stack[stack.length - 1];
+    if (!top) return base;
+    return top.names ? pointer(top.path, top.name) : pointer(top.path, top.index);
+  };
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // find the closing quote: one not preceded by an odd number of backslashes
+      let j = text.indexOf('"', i + 1);
+      let escaped = false;
+      while (j > 0) {
+        let k = j - 1;
+        while (text.charCodeAt(k) === 0x5c) k--;
+        if ((j - 1 - k) % 2 === 0) break;
+        escaped = true;
+        j = text.indexOf('"', j + 1);
+      }
+      const top = stack[stack.length - 1];
+      if (top?.names && top.expectName) {
+        const raw = text.slice(i + 1, j);
+        const name = escaped || raw.includes('\\') ? (JSON.parse(text.slice(i, j + 1)) as string) : raw;
+        if (top.names.has(name)) {
+          out.push(pointer(top.path, name));
+          if (out.length >= limit) return out;
+        } else {
+          top.names.add(name);
+        }
+        top.name = name;
+        top.expectName = false;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === 0x7b) stack.push({ names: new Set(), expectName: true, name: '', index: 0, path: childPath() });
+    else if (c === 0x5b) stack.push({ expectName: false, name: '', index: 0, path: childPath() });
+    else if (c === 0x7d || c === 0x5d) stack.pop();
+    else if (c === 0x2c) {
+      const top = stack[stack.length - 1];
+      if (top?.names) top.expectName = true;
+      else if (top) top.index++;
+    }
+    i++;
+  }
+  return out;
 }
 
 /**
