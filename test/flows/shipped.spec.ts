@@ -282,7 +282,7 @@ describe('shipped flows', () => {
       assert.equal(byId.get(`${P}-publish`)?.broker, '', 'WIS2 publish has no broker: it checks and passes the message on');
       const letter = byId.get(`${P}-dead-letter`);
       assert.equal(letter?.broker, '', 'the dead letter has no broker either');
-      assert.equal(letter?.topic, '${DEAD_LETTER_TOPIC}');
+      assert.equal(letter.topic, '${DEAD_LETTER_TOPIC}');
       assert.deepEqual(next(`${P}-dead-letter`).map((n) => n.type).sort(), ['debug', 'mqtt out']);
       for (const id of [`${P}-convert`, `${P}-validate`, `${P}-publish`]) assert.deepEqual(next(id, 1).map((n) => n.id), [`${P}-dead-letter`], `${id} output 2`);
       // the mqtt out nodes take topic, QoS, retain and the MQTT 5 content type from the message
@@ -303,8 +303,8 @@ describe('shipped flows', () => {
       const outBroker = byId.get(`${P}-broker-output`);
       assert.deepEqual([inBroker?.type, inBroker?.z, inBroker?.broker, inBroker?.clientid, inBroker?.protocolVersion], ['mqtt-broker', P, '${MQTT_URL}', '${CLIENT_ID}', 5]);
       assert.equal(inBroker?.cleansession, false, 'a persistent session keeps what arrives while the runtime is away');
-      assert.ok(Number(inBroker?.sessionExpiry) > 0, 'which MQTT 5 ends with the connection unless it has an expiry');
-      assert.equal(inBroker?.autoUnsubscribe, false, 'a redeploy keeps the subscription of the session');
+      assert.ok(Number(inBroker.sessionExpiry) > 0, 'which MQTT 5 ends with the connection unless it has an expiry');
+      assert.equal(inBroker.autoUnsubscribe, false, 'a redeploy keeps the subscription of the session');
       assert.deepEqual([outBroker?.type, outBroker?.z, outBroker?.broker, outBroker?.protocolVersion], ['mqtt-broker', P, '${WIS2_MQTT_URL}', 5]);
       assert.equal(byId.get(`${P}-out`)?.broker, outBroker?.id);
     });
@@ -344,13 +344,13 @@ describe('shipped flows', () => {
 
         await helper.load([...wis2Nodes, ...coreNodes] as never, nodes);
         const input = helper.getNode(`${P}-in`) as unknown as EventEmitter;
-        let subscribed = false;
+        const seen = { connected: false };
         input.on('call:status', (call: { args: { text?: string }[] }) => {
-          if (/connected/.test(call.args[0]?.text ?? '') && !/disconnected/.test(call.args[0]?.text ?? '')) subscribed = true;
+          if (/connected/.test(call.args[0]?.text ?? '') && !/disconnected/.test(call.args[0]?.text ?? '')) seen.connected = true;
         });
         const deadline = Date.now() + 10_000;
-        while (!subscribed && Date.now() < deadline) await Recorder.settle(50);
-        assert.ok(subscribed, 'the mqtt in node connected');
+        while (!seen.connected && Date.now() < deadline) await Recorder.settle(50);
+        assert.ok(seen.connected, 'the mqtt in node connected');
         await Recorder.settle(200);
 
         const samplesDir = path.join(repoRoot, 'flows', 'samples');
@@ -419,12 +419,12 @@ describe('shipped flows', () => {
       const flow = readFlow(MINIMAL) as FlowNode[];
       await helper.load([...wis2Nodes, ...coreNodes] as never, flow);
       const input = helper.getNode(`${MINIMAL_PREFIX}-in`) as unknown as EventEmitter;
-      let connected = false;
+      const seen = { connected: false };
       input.on('call:status', (call: { args: { text?: string }[] }) => {
-        if (/connected/.test(call.args[0]?.text ?? '') && !/disconnected/.test(call.args[0]?.text ?? '')) connected = true;
+        if (/connected/.test(call.args[0]?.text ?? '') && !/disconnected/.test(call.args[0]?.text ?? '')) seen.connected = true;
       });
       const deadline = Date.now() + 10_000;
-      while (!connected && Date.now() < deadline) await Recorder.settle(50);
+      while (!seen.connected && Date.now() < deadline) await Recorder.settle(50);
       await Recorder.settle(200);
       const samplesDir = path.join(repoRoot, 'flows', 'samples');
       const samples = fs.readdirSync(samplesDir).filter((n) => n.endsWith('.json')).sort().map((n) => fs.readFileSync(path.join(samplesDir, n)));

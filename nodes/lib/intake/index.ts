@@ -123,7 +123,7 @@ export function duplicateMembers(text: string, base = '', limit = 10): string[] 
   // a frame per open container: an object's names so far and the name being read, or an array's index
   const stack: { names?: Set<string>; expectName: boolean; name: string; index: number; path: string }[] = [];
   const childPath = (): string => {
-    const top = stack[stack.length - 1];
+    const top = stack.at(-1);
     if (!top) return base;
     return top.names ? pointer(top.path, top.name) : pointer(top.path, top.index);
   };
@@ -142,7 +142,7 @@ export function duplicateMembers(text: string, base = '', limit = 10): string[] 
         escaped = true;
         j = text.indexOf('"', j + 1);
       }
-      const top = stack[stack.length - 1];
+      const top = stack.at(-1);
       if (top?.names && top.expectName) {
         const raw = text.slice(i + 1, j);
         const name = escaped || raw.includes('\\') ? (JSON.parse(text.slice(i, j + 1)) as string) : raw;
@@ -162,7 +162,7 @@ export function duplicateMembers(text: string, base = '', limit = 10): string[] 
     else if (c === 0x5b) stack.push({ expectName: false, name: '', index: 0, path: childPath() });
     else if (c === 0x7d || c === 0x5d) stack.pop();
     else if (c === 0x2c) {
-      const top = stack[stack.length - 1];
+      const top = stack.at(-1);
       if (top?.names) top.expectName = true;
       else if (top) top.index++;
     }

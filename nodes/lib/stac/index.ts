@@ -105,10 +105,10 @@ function isBbox(v: unknown): boolean {
   if (!Array.isArray(v) || (v.length !== 4 && v.length !== 6)) return false;
   if (!v.every((n) => typeof n === 'number' && Number.isFinite(n))) return false;
   const b = v as number[];
-  const [w, s, e, n] = b.length === 4 ? b : [b[0], b[1], b[3], b[4]];
-  const lon = (x: number | undefined): boolean => x !== undefined && x >= -180 && x <= 180;
-  const lat = (x: number | undefined): boolean => x !== undefined && x >= -90 && x <= 90;
-  return lon(w) && lon(e) && lat(s) && lat(n) && (s ?? 0) <= (n ?? 0);
+  const [w = NaN, s = NaN, e = NaN, n = NaN] = b.length === 4 ? b : [b[0], b[1], b[3], b[4]];
+  const lon = (x: number): boolean => x >= -180 && x <= 180;
+  const lat = (x: number): boolean => x >= -90 && x <= 90;
+  return lon(w) && lon(e) && lat(s) && lat(n) && s <= n;
 }
 
 /** Index of the first C0, DEL or C1 control character, or -1. */
@@ -192,7 +192,7 @@ export function readStacItem(item: unknown, path = '/data'): StacItem {
   if (announced.length === 0) {
     refuse('stac.no_data_asset', `none of the ${files.length} assets has the role "data": which file is announced is ambiguous`, assetsPath);
   }
-  const only = files[0];
+  const only = files.at(0);
   if (data.length === 0 && only && only.roles.length > 0) {
     warnings.push({
       code: 'stac.no_data_role',

@@ -138,6 +138,21 @@ describe('warnings for what the conversion ignores or repairs', () => {
     assert.deepEqual(result.notifications[0]?.warnings.map((w) => w.code).sort(), ['ce.attribute_name_not_letter', 'stac.no_version']);
   });
 
+  it('has a case here, a line in the README and in both help pages for every code the conversion emits', () => {
+    const lib = path.join(repoRoot, 'nodes', 'lib');
+    const files = ['cloudevent/index.ts', 'stac/index.ts', 'stac/multihash.ts', 'geo.ts', 'wnm/build.ts', 'convert.ts', 'intake/index.ts'];
+    const emitted = new Set(files.flatMap((f) => [...fs.readFileSync(path.join(lib, f), 'utf8').matchAll(/code: '([a-z]+\.[a-z_]+)'/g)].map((m) => m[1])));
+    assert.ok(emitted.size >= 24, `${emitted.size} codes found`);
+    const tested = new Set(CASES.map((c) => c.code));
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const help = ['en-US', 'fr'].map((lang) => fs.readFileSync(path.join(repoRoot, 'nodes', 'wis2-cloudevent-to-wnm', 'locales', lang, 'wis2-cloudevent-to-wnm.html'), 'utf8'));
+    for (const code of emitted) {
+      assert.ok(tested.has(code), `${code} has a case`);
+      assert.ok(readme.includes(`| \`${code}\` |`), `${code} in the README`);
+      for (const h of help) assert.ok(h.includes(`<code>${code}</code>`), `${code} in the help`);
+    }
+  });
+
   it('names each repeated member by its place, at any depth, escaped names included', () => {
     assert.deepEqual(duplicateMembers('{"a":1,"b":{"c":[{"d":1,"d":2}],"c":3},"a":"x\\"y"}'), ['/b/c/0/d', '/b/c', '/a']);
     assert.deepEqual(duplicateMembers('{"a\\u0062":1,"ab":2,"s":"\\\\","t":"{\\"a\\":1}"}'), ['/ab']);
