@@ -65,6 +65,8 @@ export function fallBackWhenRefused(client: VersionedClient, onFallback: (reason
   // a broker away (ECONNREFUSED, ENOTFOUND…) is no refusal: such a close does not count
   let networkError = false;
   let silentCloses = 0;
+  // set when a refusing CONNACK left reconnecting to us
+  let reconnectOnClose = false;
   const fallBack = (reason: string, reconnect: boolean): void => {
     if (fellBack || client.options.protocolVersion !== 5) return;
     fellBack = true;
@@ -72,13 +74,10 @@ export function fallBackWhenRefused(client: VersionedClient, onFallback: (reason
     // MQTT 5 properties (session expiry…) have no place in a 3.1.1 CONNECT
     delete client.options.properties;
     onFallback(reason);
-    // mqtt.js does not reconnect after a refusing CONNACK (it does after a mere close); after it
-    // has finished with the refused connection, and with the stores that keep what is in flight
-    if (reconnect) {
-      setImmediate(() => {
-        client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
-      });
-    }
+    // mqtt.js does not reconnect after a refusing CONNACK (it does after a mere close). Not
+    // before the refused connection has closed: its late 'close' would otherwise schedule a
+    // reconnection that ends the new connection and closes the stores it still uses.
+    reconnectOnClose = reconnect;
   };
   client.on('packetsend', (packet) => {
     if (packet.cmd === 'connect') connectSent = true;
@@ -94,6 +93,15 @@ export function fallBackWhenRefused(client: VersionedClient, onFallback: (reason
     else if (typeof error.code === 'string') networkError = true;
   });
   client.on('close', () => {
+    if (reconnectOnClose) {
+      reconnectOnClose = false;
+      connectSent = false;
+      networkError = false;
+      setImmediate(() => {
+        client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+      });
+      return;
+    }
     const sent = connectSent;
     const away = networkError;
     connectSent = false;

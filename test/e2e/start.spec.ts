@@ -98,6 +98,11 @@ describe('npm start', function () {
       assert.equal(fallbacks.length, 2, fallbacks.join('\n'));
       assert.ok(fallbacks.some((l) => l.includes('MQTT_URL')) && fallbacks.some((l) => l.includes('WIS2_MQTT_URL')), 'one line per broker node');
       assert.equal(r.out().split('\n').filter((l) => /Unacceptable protocol version/.test(l)).length, 2, 'the refusal is said once per broker, by the fallback line');
+      // past the reconnect period: the fallen-back connections stay up and the runtime alive
+      await new Promise((res) => setTimeout(res, 3000));
+      assert.equal(r.child.exitCode, null, r.out());
+      assert.doesNotMatch(r.out(), /Uncaught Exception/);
+      assert.equal(connected(), 2, 'no reconnection');
     } finally {
       r.child.kill('SIGTERM');
     }

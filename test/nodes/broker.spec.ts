@@ -64,6 +64,10 @@ describe('WIS2 broker node: MQTT version', function () {
     assert.deepEqual(warnings.filter((w) => !fallback.test(w)), [], 'the refusal itself is not reported as a broker error too');
     assert.equal(logs.filter((l) => /connected/.test(l)).length, 2, 'connected, then connected again after the cut');
     assert.ok(received.includes(ARGO.topic), 'the notification reached the broker');
+    // past the reconnect period (2 s): no stray reconnection ends the connection or breaks it
+    await Recorder.settle(2500);
+    assert.ok(client.connected);
+    assert.equal(logs.filter((l) => /connected/.test(l)).length, 2);
   });
 
   it('a flow saved with 3.1.1 (or before the option existed) keeps it, without a word', async () => {

@@ -57,11 +57,21 @@ describe('MQTT version', () => {
       const got = new Promise<string>((resolve) => client.once('message', (_t, p) => { resolve(p.toString()); }));
       await client.publishAsync('t/x', 'hello', { qos: 1 });
       assert.equal(await got, 'hello');
+      // and it stays up: no stray reconnection of mqtt.js ends it (and closes its stores) later
+      let reconnects = 0;
+      client.on('reconnect', () => { reconnects++; });
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(reconnects, 0);
+      assert.ok(client.connected);
+      await client.publishAsync('t/y', 'still', { qos: 1 });
       // a later reconnection stays on 3.1.1 and says nothing more
       client.stream.destroy();
       await waitFor(client, 'connect');
       assert.equal(client.options.protocolVersion, 4);
       assert.equal(reasons.length, 1);
+      await new Promise((r) => setTimeout(r, 600));
+      assert.ok(client.connected);
+      await client.publishAsync('t/z', 'after the cut', { qos: 1 });
     });
 
     it('falls back after connections closed twice before any CONNACK, not after one', async () => {
