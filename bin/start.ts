@@ -18,7 +18,7 @@ async function main(): Promise<number> {
   if (!env.MQTT_URL && !env.WIS2_MQTT_URL) {
     broker = await startEmbeddedBroker(Number(env.MQTT_PORT || 1883), env.MQTT_HOST || '127.0.0.1');
     env.MQTT_URL = broker.url;
-    console.log(`embedded MQTT broker (MQTT 3.1.1) on ${broker.url}: file events in, WIS2 notifications out`);
+    console.log(`embedded MQTT broker on ${broker.url}: file events in, WIS2 notifications out (MQTT 3.1.1 only: the flows ask for MQTT 5, fall back and say so; a broker that speaks 5, set in MQTT_URL, reports refused publications)`);
   } else if (!env.MQTT_URL) {
     console.error('wis2: WIS2_MQTT_URL is set but MQTT_URL is not: set MQTT_URL to the broker the file events arrive on');
     return 1;

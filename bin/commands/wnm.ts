@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { convertEvent, type ConvertOptions } from '../../nodes/lib/convert';
+import { allWarnings, convertEvent, type ConvertOptions } from '../../nodes/lib/convert';
 import { resolveDataset, type DatasetConfig } from '../../nodes/lib/dataset';
 import { Wis2Error, describeError } from '../../nodes/lib/errors';
 import type { Operation } from '../../nodes/lib/wnm/build';
@@ -12,8 +12,9 @@ const USAGE = `usage:
                  [--schemes https,ftp] [--no-cache] [--integrity optional|required]
                  [--operation canonical|update|deletion] [--inline FILE] [--max-bytes N]
       turns a CloudEvent file (JSON, "-" for standard input) into WIS2 notification messages:
-      one per line on stdout, exit 0; a refused event: exit 1 and one JSON line
-      {"error":{"code","message","path","stage"}} on stderr
+      one per line on stdout, exit 0, and on stderr one JSON line {"warning":{"code","message","path"}}
+      for each thing of the event that was ignored or repaired; a refused event: exit 1 and one
+      JSON line {"error":{"code","message","path","stage"}} on stderr
   wis2 wnm validate FILE
       runs the WNM test suite on FILE ("-" for standard input) and prints the report as JSON;
       the exit code is the number of FAILED tests`;
@@ -89,11 +90,10 @@ function build(args: string[], io: CommandIo): number {
   }
   try {
     const dataset = resolveDataset(config);
-    const { notifications } = convertEvent({ payload: event }, dataset, options);
-    for (const n of notifications) {
-      io.out(n.json);
-      for (const w of n.warnings) io.err(JSON.stringify({ warning: w }));
-    }
+    const result = convertEvent({ payload: event }, dataset, options);
+    for (const n of result.notifications) io.out(n.json);
+    // what was ignored or repaired in the event, each once, however many files it announces
+    for (const w of allWarnings(result)) io.err(JSON.stringify({ warning: w }));
     return 0;
   } catch (err) {
     if (!(err instanceof Wis2Error)) throw err;

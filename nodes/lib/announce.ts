@@ -53,6 +53,15 @@ export class Announcements {
   }
 
   /**
+   * A notification remembered on `confirm` was refused by the broker after all (an MQTT 5
+   * reason code): the file was not announced, so the next event for it is announced again,
+   * unless something newer for the file has been remembered meanwhile.
+   */
+  withdraw(dataId: string, fingerprint: string): void {
+    if (this.memory?.get(dataId)?.fingerprint === fingerprint) this.memory.delete(dataId);
+  }
+
+  /**
    * The notification was refused: the file is not announced. With its fingerprint, only that
    * notification's claim is withdrawn, and one another message had on its way comes back.
    */

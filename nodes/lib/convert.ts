@@ -27,7 +27,10 @@ export interface ConvertResult {
   notifications: BuiltNotification[];
   /** files whose notification would repeat the last one announced for them */
   duplicates: DuplicateFile[];
-  /** warnings about the event as a whole; each notification carries its own too */
+  /**
+   * What the conversion ignored or repaired in the event as a whole (CloudEvent and STAC Item):
+   * each notification carries these too, before its own
+   */
   warnings: Warning[];
 }
 
@@ -92,12 +95,25 @@ export function convertEvent(msg: MqttMessageLike, dataset: Dataset, options: Co
         duplicates.push(built);
         continue;
       }
-      built.warnings.unshift(...item.warnings);
+      built.warnings.unshift(...warnings, ...item.warnings);
       notifications.push(built);
     }
   } catch (err) {
     if (release) for (const [dataId, fingerprint] of decided) release(dataId, fingerprint);
     throw err;
   }
-  return { event, notifications, duplicates, warnings };
+  return { event, notifications, duplicates, warnings: [...warnings, ...item.warnings] };
+}
+
+/** Every warning of a conversion once: the event's and each notification's own. */
+export function allWarnings(result: Pick<ConvertResult, 'warnings' | 'notifications'>): Warning[] {
+  const seen = new Set<string>();
+  const out: Warning[] = [];
+  for (const w of [result.warnings, ...result.notifications.map((n) => n.warnings)].flat()) {
+    const key = `${w.code}\u0000${w.path}\u0000${w.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(w);
+  }
+  return out;
 }

@@ -5,7 +5,9 @@ import type { BrokerConnectionState, BrokerNode, BrokerNodeDef } from '../common
 import { wholeNumber } from '../common/numbers';
 import { setting, stateDir } from '../common/state';
 import { Journal } from '../lib/journal';
-import { Outbox } from '../lib/outbox';
+import { fallBackWhenRefused, isVersionRefusal, protocolSetting, sessionExpiryFor } from '../lib/mqtt-version';
+import { Outbox, type OutboxRecord } from '../lib/outbox';
+import { LogLimiter } from '../common/log-limiter';
 
 interface Credentials {
   user: unknown;
@@ -33,6 +35,12 @@ export = function register(RED: NodeAPI): void {
       return false;
     };
 
+    // every refusal is said, but a broker refusing a whole stream does not flood the log
+    const refusals = new LogLimiter(
+      (text) => { node.warn(text); },
+      (count, last) => RED._('wis2-broker.log.refusedMore', { count, last }),
+    );
+
     const url = (def.url || '').trim();
     if (!/^(mqtts?|wss?):\/\/[^\s]+$/.test(url)) {
       node.configError = RED._('wis2-broker.error.url', { url });
@@ -53,10 +61,11 @@ export = function register(RED: NodeAPI): void {
     }
 
     function connect(): MqttClient {
+      const protocol = protocolSetting(def.protocolVersion);
       const options: IClientOptions = {
         clientId: def.clientId || `wis2-${node.id}-${RED.util.generateId().slice(0, 8)}`,
         clean: !(def.cleanSession === false || def.cleanSession === 'false'),
-        protocolVersion: def.protocolVersion === '5' ? 5 : 4,
+        protocolVersion: protocol === '4' ? 4 : 5,
         keepalive: int(def.keepalive, 60),
         reconnectPeriod: int(setting(RED, 'mqttReconnectTime') as string | number, 2000, 100),
         connectTimeout: 10_000,
@@ -67,11 +76,16 @@ export = function register(RED: NodeAPI): void {
       if (typeof user === 'string' && user !== '') options.username = user;
       if (typeof password === 'string' && password !== '') options.password = password;
       if (options.protocolVersion === 5) {
-        const expiry = int(def.sessionExpiry, 0);
-        if (expiry > 0) options.properties = { sessionExpiryInterval: expiry };
+        const expiry = sessionExpiryFor(options.clean ?? true, wholeNumber(def.sessionExpiry, 1));
+        if (expiry !== undefined) options.properties = { sessionExpiryInterval: expiry };
       }
       if (def.caFile) options.ca = fs.readFileSync(def.caFile);
       const c = mqtt.connect(url, options);
+      if (protocol === 'auto') {
+        fallBackWhenRefused(c, (reason) => {
+          node.warn(RED._('wis2-broker.log.fallback', { url, reason }));
+        });
+      }
       // mqtt.js reads the next packet only once this calls back: holding it is back-pressure
       c.handleMessage = (_packet, callback) => {
         if (busy()) waiting.push(callback);
@@ -82,7 +96,7 @@ export = function register(RED: NodeAPI): void {
         // ACKs: tens of milliseconds per message. Small MQTT packets go out at once instead.
         const stream = c.stream as { setNoDelay?: (on: boolean) => void } | undefined;
         stream?.setNoDelay?.(true);
-        node.log(RED._('wis2-broker.log.connected', { url, clientId: options.clientId ?? '' }));
+        node.log(RED._('wis2-broker.log.connected', { url, clientId: options.clientId ?? '', version: c.options.protocolVersion === 5 ? '5' : '3.1.1' }));
         lastError = undefined;
         broadcast();
       });
@@ -95,6 +109,8 @@ export = function register(RED: NodeAPI): void {
       });
       c.on('offline', broadcast);
       c.on('error', (err) => {
+        // under `auto` a refusal of MQTT 5 is the fallback's business, which says so once
+        if (protocol === 'auto' && isVersionRefusal(err)) return;
         if (err.message !== lastError) node.warn(RED._('wis2-broker.log.error', { url, message: err.message }));
         lastError = err.message;
         broadcast();
@@ -120,6 +136,9 @@ export = function register(RED: NodeAPI): void {
         outbox.on('warning', (err: Error) => {
           node.warn(RED._('wis2-broker.log.ackWrite', { url, message: err.message }));
         });
+        outbox.on('refused', (_seq: number, record: OutboxRecord, err: Error & { code?: number }) => {
+          refusals.report(`${record.topic} ${String(err.code)}`, RED._('wis2-broker.log.refused', { url, topic: record.topic, message: err.message, code: String(err.code) }));
+        });
         outbox.pump();
       }
       return outbox;
@@ -144,6 +163,7 @@ export = function register(RED: NodeAPI): void {
     };
 
     async function closeAll(): Promise<void> {
+      refusals.flush();
       busyChecks.clear();
       node.wake();
       outbox?.close();

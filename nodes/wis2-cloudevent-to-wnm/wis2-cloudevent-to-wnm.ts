@@ -1,7 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { rejectMessage } from '../common/reject';
 import { StatusCounter } from '../common/status';
-import { convertEvent, type ConvertOptions } from '../lib/convert';
+import { allWarnings, convertEvent, type ConvertOptions } from '../lib/convert';
+import { LogLimiter } from '../common/log-limiter';
 import { Wis2Error, describeError } from '../lib/errors';
 import type { Operation } from '../lib/wnm/build';
 import type { DatasetNode } from '../common/dataset-node';
@@ -49,11 +50,23 @@ export = function register(RED: NodeAPI): void {
     }
     if (!datasetNode) setupError = new Wis2Error('config', 'config.no_dataset', 'no WIS2 dataset is configured for this node', '/dataset');
 
-    const status = new StatusCounter(this, ['sent', 'rejected', 'duplicates'] as const, (c, last) => ({
-      fill: last === 'rejected' ? 'red' : 'green',
+    const status = new StatusCounter(this, ['sent', 'rejected', 'duplicates', 'warned'] as const, (c, last) => ({
+      fill: last === 'rejected' ? 'red' : last === 'warned' ? 'yellow' : 'green',
       shape: 'dot',
-      text: RED._('wis2-cloudevent-to-wnm.status.counts', { sent: c.sent, rejected: c.rejected, duplicates: c.duplicates }),
+      text: RED._(c.warned > 0 ? 'wis2-cloudevent-to-wnm.status.countsWarned' : 'wis2-cloudevent-to-wnm.status.counts', {
+        sent: c.sent,
+        rejected: c.rejected,
+        duplicates: c.duplicates,
+        warned: c.warned,
+      }),
     }));
+    // What the conversion ignored or repaired is never silent, but a producer that repeats the
+    // same fault in every event gets one log line per kind a minute, plus a count.
+    const node = this;
+    const warnings = new LogLimiter(
+      (text) => { node.warn(text); },
+      (count, last) => RED._('wis2-cloudevent-to-wnm.log.warningsMore', { count, last }),
+    );
     // A forced relation announces every event as configured; otherwise what was announced
     // before decides (duplicates dropped, changed files announced as updates).
     const announcements = forced ? undefined : datasetNode?.announcements?.();
@@ -84,11 +97,16 @@ export = function register(RED: NodeAPI): void {
           options.decide = remembered.decide;
           options.release = remembered.release;
         }
-        const { event, notifications, duplicates } = convertEvent(
+        const result = convertEvent(
           { payload: msg.payload, contentType: msg.contentType, userProperties: msg.userProperties },
           dataset,
           options,
         );
+        const { event, notifications, duplicates } = result;
+        const ignored = allWarnings(result);
+        for (const w of ignored) {
+          warnings.report(w.code, RED._('wis2-cloudevent-to-wnm.log.warning', { code: w.code, path: w.path, message: w.message, id: event.id }));
+        }
         const out = notifications.map((n, i): NodeMessage => {
           // The first notification reuses the incoming message, so its properties (and _msgid)
           // travel on; the others are new messages with the same properties.
@@ -120,8 +138,10 @@ export = function register(RED: NodeAPI): void {
           (dup as NodeMessage & { duplicates?: unknown }).duplicates = duplicates.map((d) => ({ dataId: d.dataId, href: d.href, fingerprint: d.fingerprint }));
           status.count('duplicates', duplicates.length);
         }
+        if (dup && ignored.length > 0) (dup as NodeMessage & { warnings?: unknown }).warnings = ignored;
         send([out.length > 0 ? out : null, null, dup]);
         if (out.length > 0) status.count('sent', out.length);
+        if (ignored.length > 0) status.count('warned');
         done();
       } catch (err) {
         if (!(err instanceof Wis2Error)) {
@@ -133,7 +153,10 @@ export = function register(RED: NodeAPI): void {
         done();
       }
     });
-    this.on('close', () => { status.stop(); });
+    this.on('close', () => {
+      status.stop();
+      warnings.flush();
+    });
   }
   RED.nodes.registerType('wis2-cloudevent-to-wnm', CloudEventToWnmNode);
 };

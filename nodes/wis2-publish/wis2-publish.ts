@@ -7,7 +7,7 @@ import { ACK_PROPERTY, detached } from '../common/settle';
 import { StatusCounter } from '../common/status';
 import { Wis2Error } from '../lib/errors';
 import { JournalFullError } from '../lib/journal';
-import type { Outbox, OutboxStats } from '../lib/outbox';
+import type { Outbox, OutboxRecord, OutboxStats } from '../lib/outbox';
 import { preparePublication } from '../lib/publish';
 
 interface PublishDef extends NodeDef {
@@ -23,6 +23,9 @@ interface PublishMessage extends NodeMessageInFlow {
   outbox?: { seq: number };
   [ACK_PROPERTY]?: unknown;
 }
+
+/** notifications awaiting the broker's answer that a refusal can still be traced back to */
+const MAX_TRACKED = 100_000;
 
 export = function register(RED: NodeAPI): void {
   function Wis2PublishNode(this: Node, def: PublishDef): void {
@@ -63,8 +66,25 @@ export = function register(RED: NodeAPI): void {
       outboxStats = stats;
       status.refresh();
     };
-    const onRefused = (_seq: number, record: { topic: string }, error: Error): void => {
-      node.warn(RED._('wis2-publish.error.refused', { topic: record.topic, message: error.message }));
+    // What this node queued, until the broker answers: a refusal (MQTT 5 reason code) comes
+    // after the message has left, so it leaves again on the reject output, as a new message.
+    // Bounded: past it a refusal still counts and is logged by the broker, without its dataset.
+    const queued = new Map<number, Wis2MessageInfo | undefined>();
+    const onSent = (seq: number): void => {
+      queued.delete(seq);
+    };
+    const onRefused = (seq: number, record: OutboxRecord, error: Error & { code?: number }): void => {
+      if (!queued.has(seq)) return;
+      const wis2 = queued.get(seq);
+      queued.delete(seq);
+      const reason = `${error.message}${typeof error.code === 'number' ? ` (reason code ${error.code})` : ''}`;
+      const msg: PublishMessage = { _msgid: RED.util.generateId(), topic: record.topic, payload: record.payload };
+      if (wis2) {
+        msg.wis2 = wis2;
+        (RED.nodes.getNode(wis2.dataset) as DatasetNode | null)?.announcements?.()?.withdraw(wis2.dataId, wis2.fingerprint);
+      }
+      node.send([null, rejectMessage(msg, new Wis2Error('publish', 'publish.refused', `the broker refused the notification: ${reason}`).toJSON())]);
+      status.count('rejected');
     };
     if (configError) {
       status.show({ fill: 'red', shape: 'ring', text: 'wis2-publish.status.configError' });
@@ -76,6 +96,7 @@ export = function register(RED: NodeAPI): void {
         });
         outbox = broker.outbox();
         outbox.on('stats', onStats);
+        outbox.on('sent', onSent);
         outbox.on('refused', onRefused);
         onStats(outbox.stats());
       } catch (err) {
@@ -98,7 +119,9 @@ export = function register(RED: NodeAPI): void {
         const p = preparePublication(msg.payload, topic, dataset);
         if (outbox) {
           try {
-            msg.outbox = { seq: outbox.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType }) };
+            const seq = outbox.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType });
+            if (queued.size < MAX_TRACKED) queued.set(seq, msg.wis2);
+            msg.outbox = { seq };
           } catch (err) {
             if (err instanceof JournalFullError) throw new Wis2Error('publish', 'publish.outbox_full', err.message);
             throw err;
@@ -130,7 +153,9 @@ export = function register(RED: NodeAPI): void {
     this.on('close', (done: () => void) => {
       status.stop();
       outbox?.removeListener('stats', onStats);
+      outbox?.removeListener('sent', onSent);
       outbox?.removeListener('refused', onRefused);
+      queued.clear();
       if (broker) broker.release(node).then(done, done);
       else done();
     });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../bin/wis2';
 import { memoryIo } from '../../bin/commands/io';
@@ -60,6 +61,28 @@ describe('wis2 wnm build', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('says on stderr, once each, what it ignored or repaired in the event, however many files it announces', () => {
+    const e = JSON.parse(fs.readFileSync(path.join(repoRoot, 'flows', 'samples', 'coriolis-R6903580_147.json'), 'utf8')) as Record<string, unknown> & {
+      data: Record<string, unknown> & { assets: Record<string, Record<string, unknown>> };
+    };
+    const first = e.data.assets['R6903580_147.nc'] ?? {};
+    e.data.assets['R6903580_148.nc'] = { ...first, href: String(first.href).replace('_147.nc', '_148.nc') };
+    e.data.stac_version = 1;
+    e['1ext'] = 'x';
+    const text = JSON.stringify(e).replace('"subject":', '"subject":"first","subject":');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-cli-warn-'));
+    const file = path.join(dir, 'event.json');
+    fs.writeFileSync(file, text);
+    const r = spawnSync(process.execPath, [CLI, 'wnm', 'build', file, ...ARGO_ARGS], { encoding: 'utf8' });
+    fs.rmSync(dir, { recursive: true });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim().split('\n').length, 2, 'two notifications');
+    const lines = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { warning: { code: string; message: string; path: string } });
+    assert.deepEqual(lines.map((l) => l.warning.code).sort(), ['ce.attribute_name_not_letter', 'intake.duplicate_member', 'stac.invalid_version']);
+    assert.deepEqual(lines.find((l) => l.warning.code === 'intake.duplicate_member')?.warning.path, '/subject');
+    for (const l of lines) assert.ok(l.warning.message.length > 0);
   });
 
   it('says how to use it when options are missing (exit 64)', async () => {

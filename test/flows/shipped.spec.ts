@@ -6,11 +6,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
 import { freePort } from '../../bin/launch';
 import { coreNodesDir } from '../../bin/node-red-dir';
 import { BROKER_CREDENTIALS, DEPLOYED_FLOWS, assembleFlows, installFlows, readFlow, shippedFlows } from '../../bin/commands/flows';
 import type { WisNotification } from '../../nodes/lib/wnm/build';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { ARGO_TOPIC } from '../helpers/fixtures';
+import { needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';
 import { helper, wis2Nodes, Recorder } from '../helpers/nodes';
 import { wnmSchemaErrors } from '../helpers/official';
 import { repoRoot } from '../helpers/reference';
@@ -23,6 +26,9 @@ const coreNodes = ['common/20-inject', 'common/21-debug', 'common/25-catch', 'co
 );
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+const MINIMAL = 'minimal-mqtt';
+const MINIMAL_PREFIX = 'wis2-minimal';
+
 const PIPELINE_TYPES = ['wis2-cloudevent-to-wnm', 'wis2-wnm-validator', 'wis2-publish', 'wis2-wcmp-validator', 'wis2-wcmp-to-wnm'];
 
 describe('shipped flows', () => {
@@ -32,6 +38,8 @@ describe('shipped flows', () => {
     assert.ok(names.includes('argo-data'));
     assert.ok(names.includes('argo-metadata'));
     assert.ok(names.includes('new-data-source'));
+    assert.ok(names.includes(MINIMAL));
+    assert.ok(!DEPLOYED_FLOWS.includes(MINIMAL), 'the minimal shape is an example to import, not what npm start and the container run');
     for (const name of names) assert.ok(fs.existsSync(path.join(repoRoot, 'examples', `${name}.json`)), `examples/${name}.json is built`);
   });
 
@@ -46,7 +54,8 @@ describe('shipped flows', () => {
           assert.match(n.id, /^wis2-[a-z0-9-]+$/, `${n.id} is a readable stable id`);
           if (n.z !== undefined) assert.equal(byId.get(n.z)?.type, 'tab', `${n.id} sits on a tab of this file`);
           for (const port of n.wires ?? []) for (const target of port) assert.ok(byId.has(target), `${n.id} → ${target}`);
-          for (const key of ['dataset', 'broker']) {
+          // the core mqtt-broker's own `broker` is its address, not a reference
+          for (const key of n.type === 'mqtt-broker' ? [] : ['dataset', 'broker']) {
             if (typeof n[key] === 'string' && n[key] !== '') assert.ok(byId.has(n[key]), `${n.id}.${key} → ${n[key]}`);
           }
         }
@@ -58,6 +67,9 @@ describe('shipped flows', () => {
         }
       });
 
+      /** Where a flow's dead letters are published: through the input broker's outbox, or an `mqtt out` on the input's broker. */
+      const inputBroker = name === MINIMAL ? `${MINIMAL_PREFIX}-broker-input` : 'wis2-broker-input';
+
       it('sends every reject, every invalid message and every caught error to a dead letter on the input broker', () => {
         for (const n of nodes.filter((x) => PIPELINE_TYPES.includes(x.type))) {
           const rejects = n.wires?.[1] ?? [];
@@ -66,20 +78,28 @@ describe('shipped flows', () => {
         const catches = nodes.filter((n) => n.type === 'catch');
         assert.equal(catches.length, 1);
         const scope = catches.at(0)?.scope as string[];
-        for (const n of nodes.filter((x) => [...PIPELINE_TYPES, 'wis2-mqtt-in'].includes(x.type))) assert.ok(scope.includes(n.id), `${n.id} is caught`);
+        for (const n of nodes.filter((x) => [...PIPELINE_TYPES, 'wis2-mqtt-in', 'mqtt in'].includes(x.type))) assert.ok(scope.includes(n.id), `${n.id} is caught`);
         const letters = nodes.filter((n) => n.type === 'wis2-dead-letter');
         for (const dl of letters) {
           assert.ok(!scope.includes(dl.id), 'the dead-letter path is outside the catch scope, so a failure there cannot loop');
-          assert.equal(dl.broker, 'wis2-broker-input', 'dead letters go to the input broker, through its durable outbox');
+          if (dl.broker) {
+            assert.equal(dl.broker, inputBroker, 'dead letters go to the input broker, through its durable outbox');
+          } else {
+            const outs = (dl.wires?.[0] ?? []).map((id) => byId.get(id)).filter((n) => n?.type === 'mqtt out');
+            assert.equal(outs.length, 1, 'without a broker, dead letters go to one mqtt out');
+            assert.equal(outs[0]?.broker, inputBroker, 'on the input broker');
+          }
         }
         const status = nodes.find((n) => n.type === 'status');
         assert.ok(status, 'connection changes are shown');
-        for (const n of nodes.filter((x) => ['wis2-mqtt-in', 'wis2-publish', 'wis2-dead-letter'].includes(x.type))) {
+        const connected = (n: FlowNode): boolean => ['wis2-mqtt-in', 'mqtt in', 'mqtt out'].includes(n.type) || (['wis2-publish', 'wis2-dead-letter'].includes(n.type) && Boolean(n.broker));
+        for (const n of nodes.filter(connected)) {
           assert.ok((status.scope as string[]).includes(n.id), `the status node watches ${n.id}`);
         }
       });
 
-      it('reads file events reliably (QoS 1, persistent session, journal) and publishes itself through a durable outbox', () => {
+      // the minimal shape is the one flow built on the core MQTT nodes, on purpose (tested below)
+      if (name !== MINIMAL) it('reads file events reliably (QoS 1, persistent session, journal) and publishes itself through a durable outbox', () => {
         assert.ok(!nodes.some((n) => n.type === 'mqtt in' || n.type === 'mqtt out'), 'the core MQTT nodes drop what they cannot send');
         // the metadata flow reads no events: its input is a timer
         for (const input of nodes.filter((n) => n.type === 'wis2-mqtt-in')) {
@@ -241,6 +261,185 @@ describe('shipped flows', () => {
           await helper.unload();
         }
       });
+    });
+  });
+
+  describe(MINIMAL, () => {
+    const P = MINIMAL_PREFIX;
+    const nodes = readFlow(MINIMAL) as FlowNode[];
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const next = (id: string, port = 0): FlowNode[] => (byId.get(id)?.wires?.[port] ?? []).map((t) => byId.get(t) as FlowNode);
+
+    it('is built exactly: core mqtt in -> CloudEvent to WNM -> WNM validator -> WIS2 publish -> core mqtt out, rejects -> dead letter -> core mqtt out', () => {
+      const input = nodes.filter((n) => n.type === 'mqtt in');
+      assert.equal(input.length, 1);
+      assert.deepEqual([input[0]?.qos, input[0]?.datatype, input[0]?.topic], ['1', 'buffer', '${SOURCE_TOPIC}']);
+      const chain = [input[0]?.id ?? ''];
+      for (const type of ['wis2-cloudevent-to-wnm', 'wis2-wnm-validator', 'wis2-publish', 'mqtt out']) {
+        const after = next(chain.at(-1) ?? '');
+        assert.deepEqual(after.map((n) => n.type), [type], `${chain.at(-1) ?? ''} -> ${type}`);
+        chain.push(after[0]?.id ?? '');
+      }
+      assert.equal(byId.get(`${P}-publish`)?.broker, '', 'WIS2 publish has no broker: it checks and passes the message on');
+      const letter = byId.get(`${P}-dead-letter`);
+      assert.equal(letter?.broker, '', 'the dead letter has no broker either');
+      assert.equal(letter.topic, '${DEAD_LETTER_TOPIC}');
+      assert.deepEqual(next(`${P}-dead-letter`).map((n) => n.type).sort(), ['debug', 'mqtt out']);
+      for (const id of [`${P}-convert`, `${P}-validate`, `${P}-publish`]) assert.deepEqual(next(id, 1).map((n) => n.id), [`${P}-dead-letter`], `${id} output 2`);
+      // the mqtt out nodes take topic, QoS, retain and the MQTT 5 content type from the message
+      for (const out of nodes.filter((n) => n.type === 'mqtt out')) assert.deepEqual([out.topic, out.qos, out.retain, out.contentType], ['', '', '', ''], out.id);
+      assert.ok(!nodes.some((n) => ['wis2-mqtt-in', 'wis2-broker'].includes(n.type)), 'no journal, no outbox');
+      const scope = nodes.find((n) => n.type === 'catch')?.scope as string[];
+      assert.ok(scope.includes(`${P}-out`), 'a publication the broker refuses (MQTT 5) is caught and becomes a dead letter');
+      assert.ok(!scope.includes(`${P}-dead-letter-out`), 'the dead letters\' own output is outside the scope: no loop');
+    });
+
+    it('takes the dataset, topics and client id from its tab, the brokers from MQTT_URL and WIS2_MQTT_URL, over MQTT 5', () => {
+      const tab = byId.get(P);
+      const env = new Map((tab?.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+      for (const name of ['SOURCE_TOPIC', 'CENTRE_ID', 'WIS2_TOPIC', 'METADATA_ID', 'BASE_URL', 'PATH_PATTERN', 'DEAD_LETTER_TOPIC', 'CLIENT_ID']) assert.ok(env.has(name), name);
+      const ds = byId.get(`${P}-dataset`);
+      assert.deepEqual([ds?.z, ds?.centreId, ds?.topic, ds?.baseUrl], [P, '${CENTRE_ID}', '${WIS2_TOPIC}', '${BASE_URL}']);
+      const inBroker = byId.get(`${P}-broker-input`);
+      const outBroker = byId.get(`${P}-broker-output`);
+      assert.deepEqual([inBroker?.type, inBroker?.z, inBroker?.broker, inBroker?.clientid, inBroker?.protocolVersion], ['mqtt-broker', P, '${MQTT_URL}', '${CLIENT_ID}', 5]);
+      assert.equal(inBroker?.cleansession, false, 'a persistent session keeps what arrives while the runtime is away');
+      assert.ok(Number(inBroker.sessionExpiry) > 0, 'which MQTT 5 ends with the connection unless it has an expiry');
+      assert.equal(inBroker.autoUnsubscribe, false, 'a redeploy keeps the subscription of the session');
+      assert.deepEqual([outBroker?.type, outBroker?.z, outBroker?.broker, outBroker?.protocolVersion], ['mqtt-broker', P, '${WIS2_MQTT_URL}', 5]);
+      assert.equal(byId.get(`${P}-out`)?.broker, outBroker?.id);
+    });
+
+    describe('in the Node-RED runtime, against Mosquitto', function () {
+      this.timeout(60_000);
+      let broker: Broker | undefined;
+      const clients: MqttClient[] = [];
+
+      before(async function () {
+        needMosquitto(this);
+        broker = await startMosquitto();
+        process.env.MQTT_URL = broker.url;
+        process.env.WIS2_MQTT_URL = broker.url;
+        await new Promise<void>((resolve) => { helper.startServer(() => { resolve(); }); });
+      });
+      after(async () => {
+        await Promise.all(clients.map((c) => c.endAsync(true)));
+        for (const k of ['MQTT_URL', 'WIS2_MQTT_URL']) Reflect.deleteProperty(process.env, k);
+        await new Promise<void>((resolve) => { helper.stopServer(() => { resolve(); }); });
+        await broker?.stop();
+        if (broker) fs.rmSync(broker.dir, { recursive: true, force: true });
+      });
+      afterEach(() => helper.unload());
+
+      it('turns the sample events into valid notifications on the WIS2 topic (MQTT 5 content type), and a bad event into one dead letter', async () => {
+        assert.ok(broker);
+        const watcher = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'wis2-minimal-watcher', reconnectPeriod: 0 });
+        clients.push(watcher);
+        const notifications: { topic: string; payload: Buffer; contentType?: string }[] = [];
+        const letters: Buffer[] = [];
+        watcher.on('message', (topic, payload, packet) => {
+          if (topic.startsWith('wis2/rejected/')) letters.push(payload);
+          else notifications.push({ topic, payload, ...(packet.properties?.contentType ? { contentType: packet.properties.contentType } : {}) });
+        });
+        await watcher.subscribeAsync(['origin/a/wis2/#', 'wis2/rejected/#'], { qos: 1 });
+
+        await helper.load([...wis2Nodes, ...coreNodes] as never, nodes);
+        const input = helper.getNode(`${P}-in`) as unknown as EventEmitter;
+        const seen = { connected: false };
+        input.on('call:status', (call: { args: { text?: string }[] }) => {
+          if (/connected/.test(call.args[0]?.text ?? '') && !/disconnected/.test(call.args[0]?.text ?? '')) seen.connected = true;
+        });
+        const deadline = Date.now() + 10_000;
+        while (!seen.connected && Date.now() < deadline) await Recorder.settle(50);
+        assert.ok(seen.connected, 'the mqtt in node connected');
+        await Recorder.settle(200);
+
+        const samplesDir = path.join(repoRoot, 'flows', 'samples');
+        const samples = fs.readdirSync(samplesDir).filter((n) => n.endsWith('.json')).sort().map((n) => fs.readFileSync(path.join(samplesDir, n)));
+        const producer = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'wis2-minimal-producer', reconnectPeriod: 0 });
+        clients.push(producer);
+        for (const bytes of samples) await producer.publishAsync('diffusion/files/coriolis/argo/netcdf', bytes, { qos: 1 });
+        const bad = Buffer.from('{"specversion": "1.0", ');
+        await producer.publishAsync('diffusion/files/coriolis/argo/netcdf', bad, { qos: 1 });
+
+        const until = Date.now() + 15_000;
+        while ((notifications.length < samples.length || letters.length < 1) && Date.now() < until) await Recorder.settle(50);
+        await Recorder.settle(500);
+        assert.equal(notifications.length, samples.length, 'one notification per sample event');
+        const ids = new Set<string>();
+        for (const n of notifications) {
+          assert.equal(n.topic, ARGO_TOPIC);
+          assert.equal(n.contentType, 'application/geo+json', 'carried over MQTT 5 by the core mqtt out');
+          assert.equal(validateWnm(n.payload, { topic: n.topic })['ets-report'].summary.FAILED, 0);
+          assert.deepEqual(officialWnmErrors(JSON.parse(n.payload.toString('utf8')) as WisNotification), []);
+          ids.add((JSON.parse(n.payload.toString('utf8')) as WisNotification).id);
+        }
+        assert.equal(ids.size, samples.length);
+        assert.equal(letters.length, 1, 'one dead letter for the bad event');
+        const record = JSON.parse(letters[0]?.toString('utf8') ?? '{}') as { reason: { code: string }; topic: string; payload: { value: string } };
+        assert.equal(record.reason.code, 'intake.invalid_json');
+        assert.equal(record.topic, 'diffusion/files/coriolis/argo/netcdf');
+        assert.equal(record.payload.value, bad.toString('utf8'), 'the original bytes, losslessly');
+      });
+    });
+  });
+
+  describe(`${MINIMAL} with a WIS2 broker that refuses its notifications (MQTT 5, ACL)`, function () {
+    this.timeout(60_000);
+    let broker: Broker | undefined;
+    let watcher: MqttClient | undefined;
+    let producer: MqttClient | undefined;
+
+    before(async function () {
+      needMosquitto(this);
+      // anonymous clients may read and write the internal topics, only read the WIS2 ones
+      broker = await startMosquitto({
+        config: 'listener {{PORT}} 127.0.0.1\nallow_anonymous true\npersistence false\nacl_file {{DIR}}/acl\n',
+        files: { acl: 'topic readwrite diffusion/#\ntopic readwrite wis2/#\ntopic read origin/#\n' },
+      });
+      process.env.MQTT_URL = broker.url;
+      process.env.WIS2_MQTT_URL = broker.url;
+      await new Promise<void>((resolve) => { helper.startServer(() => { resolve(); }); });
+    });
+    after(async () => {
+      await watcher?.endAsync(true);
+      await producer?.endAsync(true);
+      for (const k of ['MQTT_URL', 'WIS2_MQTT_URL']) Reflect.deleteProperty(process.env, k);
+      await new Promise<void>((resolve) => { helper.stopServer(() => { resolve(); }); });
+      await broker?.stop();
+      if (broker) fs.rmSync(broker.dir, { recursive: true, force: true });
+    });
+    afterEach(() => helper.unload());
+
+    it('turns every refused notification into a dead letter carrying the broker\'s reason', async () => {
+      assert.ok(broker);
+      const letters: { reason: { code: string; message: string }; payload: { value: string } }[] = [];
+      watcher = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'wis2-minimal-acl-watcher', reconnectPeriod: 0 });
+      watcher.on('message', (_t, payload) => letters.push(JSON.parse(payload.toString('utf8')) as (typeof letters)[number]));
+      await watcher.subscribeAsync('wis2/rejected/#', { qos: 1 });
+      const flow = readFlow(MINIMAL) as FlowNode[];
+      await helper.load([...wis2Nodes, ...coreNodes] as never, flow);
+      const input = helper.getNode(`${MINIMAL_PREFIX}-in`) as unknown as EventEmitter;
+      const seen = { connected: false };
+      input.on('call:status', (call: { args: { text?: string }[] }) => {
+        if (/connected/.test(call.args[0]?.text ?? '') && !/disconnected/.test(call.args[0]?.text ?? '')) seen.connected = true;
+      });
+      const deadline = Date.now() + 10_000;
+      while (!seen.connected && Date.now() < deadline) await Recorder.settle(50);
+      await Recorder.settle(200);
+      const samplesDir = path.join(repoRoot, 'flows', 'samples');
+      const samples = fs.readdirSync(samplesDir).filter((n) => n.endsWith('.json')).sort().map((n) => fs.readFileSync(path.join(samplesDir, n)));
+      producer = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'wis2-minimal-acl-producer', reconnectPeriod: 0 });
+      for (const bytes of samples) await producer.publishAsync('diffusion/files/coriolis/argo/netcdf', bytes, { qos: 1 });
+      const until = Date.now() + 15_000;
+      while (letters.length < samples.length && Date.now() < until) await Recorder.settle(50);
+      await Recorder.settle(500);
+      assert.equal(letters.length, samples.length, 'one dead letter per refused notification');
+      for (const l of letters) {
+        assert.equal(l.reason.code, 'node.error', 'caught from the mqtt out node');
+        assert.match(l.reason.message, /Not authorized/);
+        assert.equal((JSON.parse(l.payload.value) as WisNotification).type, 'Feature');
+      }
     });
   });
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import path from 'node:path';
 import { helper, wis2Nodes, onTab, datasetConfig, Recorder, type FlowNode } from '../helpers/nodes';
 import { wnmSchemaErrors } from '../helpers/official';
-import { readJson } from '../helpers/reference';
+import { readJson, repoRoot } from '../helpers/reference';
 import { ARGO, SAMPLE_BUFR as BUFR, SAMPLE_NETCDF as NETCDF } from '../helpers/fixtures';
 
 function flow(dataset: FlowNode, extra: Record<string, unknown> = {}): FlowNode[] {
@@ -181,5 +182,58 @@ describe('CloudEvent to WNM node', () => {
     const last = statuses.at(-1);
     assert.equal(last?.fill, 'red');
     assert.match(last.text ?? '', /counts|1 sent, 1 rejected/);
+  });
+});
+
+describe('CloudEvent to WNM node: warnings for what it ignores or repairs', () => {
+  const SAMPLE = fs.readFileSync(path.join(repoRoot, 'flows', 'samples', 'coriolis-R6903580_147.json'), 'utf8');
+  before((done) => {
+    helper.startServer(done);
+  });
+  after((done) => {
+    helper.stopServer(done);
+  });
+  afterEach(() => helper.unload());
+
+  /** The sample with a stac_version that is no string and an extension whose name starts with a digit. */
+  function faulty(i: number): Buffer {
+    const e = JSON.parse(SAMPLE) as Record<string, unknown> & { data: Record<string, unknown>; id: string };
+    e.id = `${e.id}-${i}`;
+    e.data.stac_version = 1;
+    e['1ext'] = 'x';
+    return Buffer.from(JSON.stringify(e));
+  }
+
+  it('carries them on msg.wis2.warnings, logs each kind once however many events repeat it, sums up the rest, and shows them in the status', async () => {
+    // the same file in every event: a forced link relation announces each instead of dropping duplicates
+    await helper.load(wis2Nodes, flow(datasetConfig('ds', ARGO), { operation: 'canonical' }));
+    const rec = new Recorder(['ok', 'rej']);
+    const conv = helper.getNode('conv') as unknown as EventEmitter;
+    const warns: string[] = [];
+    const statuses: { text?: string; fill?: string }[] = [];
+    conv.on('call:warn', (call: { args: unknown[] }) => warns.push(String(call.args[0])));
+    conv.on('call:status', (call: { args: [{ text?: string; fill?: string }] }) => statuses.push(call.args[0]));
+    const events = 50;
+    for (let i = 0; i < events; i++) helper.getNode('conv').receive({ payload: faulty(i) });
+    // and one clean event: no warning for it
+    helper.getNode('conv').receive({ payload: Buffer.from(SAMPLE) });
+    await rec.wait(events + 1);
+    await Recorder.settle(400);
+    assert.equal(rec.from('rej').length, 0, 'warnings never refuse');
+    for (const msg of rec.from('ok').slice(0, events)) {
+      const codes = ((msg.wis2 as { warnings: { code: string }[] }).warnings).map((w) => w.code).sort();
+      assert.deepEqual(codes, ['ce.attribute_name_not_letter', 'stac.invalid_version']);
+    }
+    assert.deepEqual((rec.from('ok').at(-1)?.wis2 as { warnings: unknown[] }).warnings, []);
+    assert.equal(warns.length, 2, `one line per kind, not per event: ${warns.join(' | ')}`);
+    const last = statuses.at(-1);
+    assert.ok(last);
+    assert.equal(last.fill, 'green', 'the last event was clean');
+    assert.match(last.text ?? '', /countsWarned|with warnings/, 'the status counts the events with warnings');
+    // what was held back is said when the node stops, never dropped (closed here, while the
+    // test runtime still records its calls)
+    await (helper.getNode('conv') as unknown as { close: (removed: boolean) => Promise<void> }).close(false);
+    await Recorder.settle(50);
+    assert.equal(warns.length, 4, `a summary per kind on close: ${warns.join(' | ')}`);
   });
 });

@@ -136,7 +136,9 @@ function parseStructured(msg: MqttMessageLike, lim: IntakeLimits, warnings: Warn
     }
   }
 
-  const raw = decodeJson(msg.payload, lim, '');
+  const duplicates: string[] = [];
+  const raw = decodeJson(msg.payload, lim, '', duplicates);
+  warnDuplicates(duplicates, warnings);
   if (Array.isArray(raw)) {
     throw refuse('ce.batch_unsupported', 'the payload is a JSON array (a batch), but the MQTT binding of CloudEvents has no batch mode: send one event per message');
   }
@@ -176,7 +178,7 @@ function parseStructured(msg: MqttMessageLike, lim: IntakeLimits, warnings: Warn
   }
   requireUtf8Charset(mediaType, '/datacontenttype');
   event.data_base64 = b64;
-  const data = decodeDataBytes(bytes, lim, '/data_base64', 'data_base64');
+  const data = decodeDataBytes(bytes, lim, '/data_base64', 'data_base64', warnings);
   requireObjectData(data, '/data_base64');
   return { event, data, mode: 'structured', warnings };
 }
@@ -237,7 +239,7 @@ function parseBinary(msg: MqttMessageLike, lim: IntakeLimits, warnings: Warning[
     throw refuse('ce.missing_data', 'the binary-mode message has no payload: it must carry a STAC Item', '/data');
   }
   const data = isBytes(msg.payload) || typeof msg.payload === 'string'
-    ? decodeDataBytes(msg.payload, lim, '/data', 'the payload')
+    ? decodeDataBytes(msg.payload, lim, '/data', 'the payload', warnings)
     : decodeJson(msg.payload, lim, '/data');
   event.data = data;
   requireObjectData(data, '/data');
@@ -249,14 +251,24 @@ function isBytes(value: unknown): value is Uint8Array {
 }
 
 /** Decodes data bytes through the safe intake; text that is not JSON is a CloudEvents fault. */
-function decodeDataBytes(bytes: Uint8Array | string, lim: IntakeLimits, path: string, what: string): unknown {
+function decodeDataBytes(bytes: Uint8Array | string, lim: IntakeLimits, path: string, what: string, warnings: Warning[]): unknown {
   try {
-    return decodeJson(bytes, lim, path);
+    const duplicates: string[] = [];
+    const data = decodeJson(bytes, lim, path, duplicates);
+    warnDuplicates(duplicates, warnings);
+    return data;
   } catch (err) {
     if (err instanceof Wis2Error && (err.code === 'intake.invalid_json' || err.code === 'intake.invalid_utf8' || err.code === 'intake.byte_order_mark')) {
       throw refuse('ce.data_not_json', `${what} does not hold JSON text, but the content type says JSON: ${err.message}`, path);
     }
     throw err;
+  }
+}
+
+/** JSON.parse keeps the last of two members with one name: the event is read, but not silently. */
+function warnDuplicates(paths: readonly string[], warnings: Warning[]): void {
+  for (const at of paths) {
+    warnings.push({ code: 'intake.duplicate_member', message: `the member ${quote(at)} appears more than once in its object; the last one was used`, path: at });
   }
 }
 

@@ -77,7 +77,7 @@ export const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: tr
  * UTF-8 without a byte order mark (RFC 8259). `path` is the JSON Pointer of the input inside
  * whatever carries it, prefixed to every error path.
  */
-export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path = ''): unknown {
+export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path = '', duplicates?: string[]): unknown {
   const lim = resolveLimits(limits);
   let text: string;
   if (typeof input === 'string') {
@@ -108,8 +108,89 @@ export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path 
     const reason = printable(err instanceof Error ? err.message : String(err), 200);
     throw new Wis2Error('intake', 'intake.invalid_json', `${where(path)} is not JSON: ${reason}`, path);
   }
-  inspectParsed(value, lim.maxDepth, path);
+  const members = inspectParsed(value, lim.maxDepth, path);
+  // a member name repeated in one object leaves fewer members than the text writes: only then
+  // is the text walked again to say which
+  if (duplicates && membersWritten(text) !== members) duplicates.push(...duplicateMembers(text, path));
   return value;
+}
+
+/** Index of the quote that closes the JSON string opening at `open`. */
+function closingQuote(text: string, open: number): number {
+  let j = text.indexOf('"', open + 1);
+  for (;;) {
+    let k = j - 1;
+    while (text.charCodeAt(k) === 0x5c) k--;
+    if ((j - 1 - k) % 2 === 0) return j;
+    j = text.indexOf('"', j + 1);
+  }
+}
+
+/** How many members valid JSON text writes: the colons outside its strings. */
+function membersWritten(text: string): number {
+  let count = 0;
+  let i = 0;
+  for (;;) {
+    const q = text.indexOf('"', i);
+    const end = q < 0 ? text.length : q;
+    for (let k = i; k < end; k++) if (text.charCodeAt(k) === 0x3a) count++;
+    if (q < 0) return count;
+    i = closingQuote(text, q) + 1;
+  }
+}
+
+/**
+ * The members of JSON text that repeat a name already used in the same object (RFC 8259 says
+ * names SHOULD be unique): JSON.parse keeps the last one without a word, so a caller can say
+ * which were overridden. `text` is valid JSON (it has been parsed); at most `limit` are listed.
+ */
+export function duplicateMembers(text: string, base = '', limit = 10): string[] {
+  const out: string[] = [];
+  // one frame per open container; paths are built only for a duplicate, by walking up
+  interface Frame {
+    names: Set<string> | undefined;
+    expectName: boolean;
+    name: string;
+    index: number;
+    parent: Frame | undefined;
+  }
+  const pathOf = (frame: Frame | undefined, last: string): string => {
+    const tokens: (string | number)[] = [last];
+    for (let f = frame?.parent, child = frame; f && child; child = f, f = f.parent) tokens.unshift(f.names ? f.name : f.index);
+    return pointer(base, ...tokens);
+  };
+  let top: Frame | undefined;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const j = closingQuote(text, i);
+      if (top?.names && top.expectName) {
+        const raw = text.slice(i + 1, j);
+        const name = raw.includes('\\') ? (JSON.parse(text.slice(i, j + 1)) as string) : raw;
+        if (top.names.has(name)) {
+          out.push(pathOf(top, name));
+          if (out.length >= limit) return out;
+        } else {
+          top.names.add(name);
+        }
+        top.name = name;
+        top.expectName = false;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === 0x7b) top = { names: new Set(), expectName: true, name: '', index: 0, parent: top };
+    else if (c === 0x5b) top = { names: undefined, expectName: false, name: '', index: 0, parent: top };
+    else if (c === 0x7d || c === 0x5d) top = top?.parent;
+    else if (c === 0x2c && top) {
+      if (top.names) top.expectName = true;
+      else top.index++;
+    }
+    i++;
+  }
+  return out;
 }
 
 /**
@@ -337,8 +418,10 @@ export function inspectValue(value: unknown, limits: IntakeLimits, path = ''): v
  * accessor, class instance or non-JSON value, and whose size the text already bounded: skipping
  * those checks makes this walk several times cheaper than `inspectValue`.
  */
-function inspectParsed(value: unknown, maxDepth: number, path: string): void {
-  if (value === null || typeof value !== 'object') return;
+/** Checks a parsed value (depth, forbidden keys) and returns how many object members it has. */
+function inspectParsed(value: unknown, maxDepth: number, path: string): number {
+  let members = 0;
+  if (value === null || typeof value !== 'object') return members;
   const stack: Frame[] = [{ value, depth: 1, parent: undefined, key: '', expanded: false }];
   for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
     const obj = frame.value;
@@ -358,6 +441,7 @@ function inspectParsed(value: unknown, maxDepth: number, path: string): void {
     } else {
       const record = obj as Record<string, unknown>;
       const keys = Object.keys(record);
+      members += keys.length;
       for (const key of keys) {
         if (FORBIDDEN_KEYS.has(key)) {
           const at = framePath(path, frame, key);
@@ -367,6 +451,7 @@ function inspectParsed(value: unknown, maxDepth: number, path: string): void {
       for (let i = keys.length - 1; i >= 0; i--) push(record[keys[i]], keys[i]);
     }
   }
+  return members;
 }
 
 function reverseFrom(arr: unknown[], from: number): void {

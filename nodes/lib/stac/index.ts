@@ -61,6 +61,14 @@ function temporalOf(holder: Record<string, unknown>, path: string, warnings: War
     const start = utc(holder.start_datetime, pointer(path, 'start_datetime'), 'start_datetime');
     const end = utc(holder.end_datetime, pointer(path, 'end_datetime'), 'end_datetime');
     if (compareUtc(start, end) > 0) refuse('stac.inverted_range', `start_datetime ${start} is after end_datetime ${end}`, path);
+    if (holder.datetime !== undefined && holder.datetime !== null) {
+      // a WNM carries one form only: the range says more than one instant
+      warnings.push({
+        code: 'stac.datetime_ignored',
+        message: 'datetime is given beside start_datetime and end_datetime; the notification carries the range and not the datetime',
+        path: pointer(path, 'datetime'),
+      });
+    }
     return { start_datetime: start, end_datetime: end };
   }
   if (!('datetime' in holder)) return undefined;
@@ -89,6 +97,20 @@ function roles(v: unknown, path: string): string[] {
   return v as string[];
 }
 
+/** Asset members read as absent when null, though STAC gives them no null. */
+const NULLABLE_IGNORED = ['type', 'roles', 'file:size', 'file:checksum'] as const;
+
+/** STAC bbox: [west, south, east, north], or with the heights [w, s, min, e, n, max]; west > east crosses the antimeridian. */
+function isBbox(v: unknown): boolean {
+  if (!Array.isArray(v) || (v.length !== 4 && v.length !== 6)) return false;
+  if (!v.every((n) => typeof n === 'number' && Number.isFinite(n))) return false;
+  const b = v as number[];
+  const [w = NaN, s = NaN, e = NaN, n = NaN] = b.length === 4 ? b : [b[0], b[1], b[3], b[4]];
+  const lon = (x: number): boolean => x >= -180 && x <= 180;
+  const lat = (x: number): boolean => x >= -90 && x <= 90;
+  return lon(w) && lon(e) && lat(s) && lat(n) && s <= n;
+}
+
 /** Index of the first C0, DEL or C1 control character, or -1. */
 function controlCharacterAt(s: string): number {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
@@ -106,8 +128,14 @@ export function readStacItem(item: unknown, path = '/data'): StacItem {
   }
   const warnings: Warning[] = [];
   if (item.type !== 'Feature') refuse('stac.not_feature', 'a STAC Item has type "Feature"', pointer(path, 'type'));
-  if (typeof item.stac_version !== 'string') {
+  if (item.stac_version === undefined) {
     warnings.push({ code: 'stac.no_version', message: 'the Item has no stac_version', path: pointer(path, 'stac_version') });
+  } else if (typeof item.stac_version !== 'string' || item.stac_version === '') {
+    warnings.push({ code: 'stac.invalid_version', message: 'stac_version is not a version string; it was ignored', path: pointer(path, 'stac_version') });
+  }
+  const ext = item.stac_extensions;
+  if (ext !== undefined && (!Array.isArray(ext) || ext.some((e) => typeof e !== 'string'))) {
+    warnings.push({ code: 'stac.invalid_extensions', message: 'stac_extensions is not an array of schema URLs; it was ignored', path: pointer(path, 'stac_extensions') });
   }
   if (typeof item.id !== 'string' || item.id === '') refuse('stac.invalid_id', 'a STAC Item needs a non-empty string id', pointer(path, 'id'));
   // identifiers travel into data_ids, logs and file systems, where a NUL or a newline is a trap
@@ -118,6 +146,13 @@ export function readStacItem(item: unknown, path = '/data'): StacItem {
   warnings.push(...geo.warnings);
   if (item.geometry !== null && item.bbox === undefined) {
     warnings.push({ code: 'stac.no_bbox', message: 'a STAC Item with a geometry should carry a bbox', path: pointer(path, 'bbox') });
+  } else if (item.bbox !== undefined && !isBbox(item.bbox)) {
+    // the notification takes its geometry from `geometry`; a broken bbox is not used, but said
+    warnings.push({
+      code: 'stac.invalid_bbox',
+      message: 'bbox is not 4 or 6 finite numbers with longitudes in [-180, 180] and latitudes south to north in [-90, 90]; it was ignored',
+      path: pointer(path, 'bbox'),
+    });
   }
   const propsPath = pointer(path, 'properties');
   if (!isRecord(item.properties)) refuse('stac.invalid_properties', 'a STAC Item has a properties object', propsPath);
@@ -136,6 +171,11 @@ export function readStacItem(item: unknown, path = '/data'): StacItem {
     const apath = pointer(assetsPath, key);
     const asset = item.assets[key];
     if (!isRecord(asset)) refuse('stac.invalid_asset', 'an asset must be an object', apath);
+    for (const field of NULLABLE_IGNORED) {
+      if (asset[field] === null) {
+        warnings.push({ code: 'stac.null_ignored', message: `${field} is null, which STAC does not allow; it was taken as absent`, path: pointer(apath, field) });
+      }
+    }
     const keyControl = controlCharacterAt(key);
     if (keyControl >= 0) refuse('stac.invalid_asset', `the asset key contains a control character at index ${keyControl}`, apath);
     files.push({
@@ -151,6 +191,14 @@ export function readStacItem(item: unknown, path = '/data'): StacItem {
   const announced = data.length > 0 ? data : files.length === 1 ? files : [];
   if (announced.length === 0) {
     refuse('stac.no_data_asset', `none of the ${files.length} assets has the role "data": which file is announced is ambiguous`, assetsPath);
+  }
+  const only = files.at(0);
+  if (data.length === 0 && only && only.roles.length > 0) {
+    warnings.push({
+      code: 'stac.no_data_role',
+      message: `the only asset has the roles ${JSON.stringify(only.roles)} but not "data"; it is announced as the data file`,
+      path: pointer(only.path, 'roles'),
+    });
   }
   return { id: item.id, geometry: geo.geometry, files: announced, warnings };
 }

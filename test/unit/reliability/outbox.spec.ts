@@ -164,6 +164,21 @@ describe('announcements', () => {
     memory.close();
   });
 
+  it('forget a remembered notification the broker refused afterwards, not a newer one', () => {
+    const memory = AnnouncementMemory.open({ file: path.join(tmp(), 'm.jsonl') });
+    const a = new Announcements(memory);
+    assert.equal(a.decide('f', 'x', 'canonical'), 'canonical');
+    a.confirm('f', 'x', 'canonical');
+    a.withdraw('f', 'x');
+    assert.equal(a.decide('f', 'x', 'canonical'), 'canonical', 'refused, so not announced: the next event announces it');
+    a.confirm('f', 'x', 'canonical');
+    assert.equal(a.decide('f', 'y', 'canonical'), 'update');
+    a.confirm('f', 'y', 'update');
+    a.withdraw('f', 'x');
+    assert.equal(a.decide('f', 'y', 'canonical'), 'duplicate', 'the refusal of an older notification leaves the newer one remembered');
+    memory.close();
+  });
+
   it('count a notification on its way as announced, until it is confirmed or released', () => {
     let t = 0;
     const a = new Announcements(undefined, 1000, () => t);
