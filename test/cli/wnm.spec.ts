@@ -6,7 +6,6 @@ import path from 'node:path';
 import { main } from '../../bin/wis2';
 import { memoryIo } from '../../bin/commands/io';
 import { wnmSchemaErrors } from '../helpers/official';
-import os from 'node:os';
 import { needReference, reference, repoRoot, listJson } from '../helpers/reference';
 import { ARGO, SAMPLE_BUFR as BUFR, SAMPLE_NETCDF as NETCDF } from '../helpers/fixtures';
 import { validWnm } from '../unit/wnm/fixtures';
