@@ -9,6 +9,7 @@ import { startProjectBroker, type ProjectBroker } from '../deploy/project-broker
 import { ARGO_TOPIC } from '../helpers/fixtures';
 import { needMosquitto } from '../helpers/mosquitto';
 import { helper, wis2Nodes, Recorder } from '../helpers/nodes';
+import { coreNodesDir } from '../../bin/node-red-dir';
 
 /**
  * A WIS2 broker account that may not write the WIS2 topic, as the project's Mosquitto (its own
@@ -20,7 +21,7 @@ const DEAD_LETTERS = 'wis2/rejected/fr-ifremer-argo';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Node-RED's core nodes are CommonJS modules found at run time */
 const coreNodes = ['common/21-debug', 'common/25-catch', 'common/25-status', 'common/90-comment', 'common/91-global-config'].map(
-  (n) => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', n)) as unknown,
+  (n) => require(path.join(coreNodesDir(), 'core', n)) as unknown,
 );
 /* eslint-enable @typescript-eslint/no-require-imports */
 
