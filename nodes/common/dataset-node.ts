@@ -29,6 +29,10 @@ export interface DatasetNode extends Node {
   configError?: ErrorDetail;
   /** what was announced for this dataset, when the dataset remembers it */
   announcements?: () => Announcements | undefined;
+  /** why the dataset's metadata record is missing from this runtime, for a status; undefined when it is not */
+  metadataNotice?: () => string | undefined;
+  /** calls back when the notice changes; returns what stops it */
+  onMetadataNotice?: (listener: () => void) => () => void;
 }
 
 export function datasetConfigFrom(def: DatasetNodeDef): DatasetConfig {

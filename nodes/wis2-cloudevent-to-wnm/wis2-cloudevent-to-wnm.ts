@@ -50,16 +50,19 @@ export = function register(RED: NodeAPI): void {
     }
     if (!datasetNode) setupError = new Wis2Error('config', 'config.no_dataset', 'no WIS2 dataset is configured for this node', '/dataset');
 
-    const status = new StatusCounter(this, ['sent', 'rejected', 'duplicates', 'warned'] as const, (c, last) => ({
-      fill: last === 'rejected' ? 'red' : last === 'warned' ? 'yellow' : 'green',
-      shape: 'dot',
-      text: RED._(c.warned > 0 ? 'wis2-cloudevent-to-wnm.status.countsWarned' : 'wis2-cloudevent-to-wnm.status.counts', {
+    const status = new StatusCounter(this, ['sent', 'rejected', 'duplicates', 'warned'] as const, (c, last) => {
+      const counts = RED._(c.warned > 0 ? 'wis2-cloudevent-to-wnm.status.countsWarned' : 'wis2-cloudevent-to-wnm.status.counts', {
         sent: c.sent,
         rejected: c.rejected,
         duplicates: c.duplicates,
         warned: c.warned,
-      }),
-    }));
+      });
+      // a missing metadata record outlasts any one message: it stays on the status until announced
+      const notice = datasetNode?.metadataNotice?.();
+      if (notice !== undefined) return { fill: 'yellow', shape: 'ring', text: `${counts} · ${notice}` };
+      return { fill: last === 'rejected' ? 'red' : last === 'warned' ? 'yellow' : 'green', shape: 'dot', text: counts };
+    });
+    const stopNotice = datasetNode?.onMetadataNotice?.(() => { status.refresh(); });
     // What the conversion ignored or repaired is never silent, but a producer that repeats the
     // same fault in every event gets one log line per kind a minute, plus a count.
     const node = this;
@@ -154,6 +157,7 @@ export = function register(RED: NodeAPI): void {
       }
     });
     this.on('close', () => {
+      stopNotice?.();
       status.stop();
       warnings.flush();
     });

@@ -1,4 +1,5 @@
 import type { NodeAPI } from 'node-red';
+import { announcedMetadata, metadataGraceMs } from '../common/announced-metadata';
 import { datasetConfigFrom, type DatasetNode, type DatasetNodeDef } from '../common/dataset-node';
 import { wholeNumber } from '../common/numbers';
 import { stateDir } from '../common/state';
@@ -42,11 +43,47 @@ export = function register(RED: NodeAPI): void {
       }
       return announcements;
     };
+    const stopWatching = watchMetadata(node);
     node.on('close', () => {
+      stopWatching();
       memory?.close();
       memory = undefined;
       announcements = undefined;
     });
+  }
+
+  /**
+   * Says, once a deploy had time to announce it, when no metadata flow of this runtime announces
+   * the dataset's record, and again when one does. Returns what stops watching.
+   */
+  function watchMetadata(node: DatasetNode): () => void {
+    const metadataId = node.dataset?.metadataId;
+    if (!metadataId) return () => undefined;
+    const graceMs = metadataGraceMs();
+    let graceOver = false;
+    let missing = false;
+    const check = (): void => {
+      if (!graceOver || missing === !announcedMetadata.has(metadataId)) return;
+      missing = !missing;
+      if (missing) node.warn(RED._('wis2-dataset.warn.noMetadata', { metadataId, seconds: Math.round(graceMs / 1000) }));
+      else node.log(RED._('wis2-dataset.log.metadataAnnounced', { metadataId }));
+      for (const listener of listeners) listener();
+    };
+    const listeners = new Set<() => void>();
+    node.onMetadataNotice = (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    };
+    node.metadataNotice = () => (missing ? RED._('wis2-dataset.status.noMetadata', { metadataId }) : undefined);
+    const unwatch = announcedMetadata.watch(check);
+    const timer = setTimeout(() => {
+      graceOver = true;
+      check();
+    }, graceMs);
+    return () => {
+      clearTimeout(timer);
+      unwatch();
+    };
   }
   RED.nodes.registerType('wis2-dataset', Wis2DatasetNode);
 };

@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { announcedMetadata } from '../common/announced-metadata';
 import { rejectMessage } from '../common/reject';
 import { StatusCounter } from '../common/status';
 import { Wis2Error, type Warning } from '../lib/errors';
@@ -120,6 +121,8 @@ export = function register(RED: NodeAPI): void {
         out.topic = built.topic;
         out.wis2 = info;
         send([out, null]);
+        if (built.operation === 'deletion') announcedMetadata.withdraw(this.id, record.recordId);
+        else announcedMetadata.announce(this.id, record.recordId);
         status.count('sent');
         done();
       } catch (err) {
@@ -141,7 +144,10 @@ export = function register(RED: NodeAPI): void {
         this.error(err instanceof Error ? err.message : String(err));
       });
     });
-    this.on('close', () => { status.stop(); });
+    this.on('close', () => {
+      announcedMetadata.withdraw(this.id);
+      status.stop();
+    });
   }
   RED.nodes.registerType('wis2-wcmp-to-wnm', WcmpToWnmNode);
 };
