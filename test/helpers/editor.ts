@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 
 /** The editor's client API, as much of it as the tests call (it runs in the page, untyped). */
-interface EditorNode { id: string; type: string; z?: string; _def?: { category?: string } }
+interface EditorNode { id: string; type: string; z?: string; label?: string; _def?: { category?: string } }
 declare global {
   const RED: {
     nodes: {
@@ -9,6 +9,9 @@ declare global {
       workspace(id: string): EditorNode | null;
       createCompleteNodeSet(opts: { credentials: boolean }): unknown[];
       dirty(value?: boolean): boolean;
+      eachWorkspace(cb: (ws: EditorNode) => void): void;
+      eachConfig(cb: (n: EditorNode) => void): void;
+      eachNode(cb: (n: EditorNode) => void): void;
     };
     history: { peek(): unknown };
     workspaces: { show(id: string): void };
