@@ -7,6 +7,7 @@ import { freePort, startEmbeddedBroker, startRuntime, type EmbeddedBroker, type 
 import { installFlows, readFlow, shippedFlows } from '../../bin/commands/flows';
 import { launchChromium, needChromium } from '../helpers/chromium';
 import { editorShows, openDialog } from '../helpers/editor';
+import { repoRoot } from '../helpers/reference';
 
 /**
  * A dialog opened and closed with Done/Update must leave its node as it was: a default read wrongly
@@ -22,12 +23,19 @@ describe('every dialog of the shipped flows, opened and closed unchanged', funct
   let page: Page;
   let userDir: string | undefined;
   const names = shippedFlows();
-  const ids = [...new Set(names.flatMap((n) => readFlow(n).map((node) => node.id)))];
+  const UNSET = 'wis2-dataset-unset';
+  const ids = [...new Set(names.flatMap((n) => readFlow(n).map((node) => node.id))), UNSET];
 
   before(async function () {
     needChromium(this);
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-dialogs-'));
-    installFlows(userDir, { flows: names });
+    const { flowFile } = installFlows(userDir, { flows: names });
+    // a dataset written before its switches existed, or by hand: they are on, and stay unwritten
+    const flows = JSON.parse(fs.readFileSync(flowFile, 'utf8')) as Record<string, unknown>[];
+    const argo = flows.find((n) => n.id === 'wis2-dataset-argo') ?? {};
+    const unset = Object.fromEntries(Object.entries(argo).filter(([k]) => !['cache', 'memory', 'memorySize', 'memoryDays'].includes(k)));
+    flows.push({ ...unset, id: UNSET, name: 'switches unset' });
+    fs.writeFileSync(flowFile, JSON.stringify(flows, null, 4));
     broker = await startEmbeddedBroker(0);
     runtime = await startRuntime({ userDir, host: '127.0.0.1', port: await freePort(), env: { ...process.env, MQTT_URL: broker.url, WIS2_MQTT_URL: broker.url }, quiet: true });
     browser = await launchChromium();
@@ -41,6 +49,20 @@ describe('every dialog of the shipped flows, opened and closed unchanged', funct
     await runtime?.stop();
     await broker?.close();
     if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('shows the switches of a dataset that does not set them as the runtime reads them: on', async () => {
+    await page.evaluate((id) => { RED.editor.editConfig('', 'wis2-dataset', id); }, UNSET);
+    await page.locator('#node-config-wis2-dataset-memory').waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await page.locator('#node-config-wis2-dataset-memory').isChecked(), true);
+    assert.equal(await page.locator('#node-config-wis2-dataset-cache').isChecked(), true);
+    // the Argo topic, 98 characters, shows whole
+    const topic = await page.$eval('#node-config-input-topic', (el) => ({ value: (el as HTMLTextAreaElement).value, cut: el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight + 2 }));
+    assert.match(topic.value, /drifting-ocean-profilers$/);
+    assert.equal(topic.cut, false, 'the topic field shows the whole topic');
+    await page.screenshot({ path: path.join(repoRoot, 'test-output', 'dataset-dialog.png') });
+    await page.click('#node-config-dialog-cancel');
+    await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 30_000 });
   });
 
   it('leaves every node and the exported flows byte for byte as they were', async () => {

@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { freePort, startEmbeddedBroker, startRuntime, type EmbeddedBroker, type Runtime } from '../../bin/launch';
+import { readFlow } from '../../bin/commands/flows';
 import { launchChromium, needChromium } from '../helpers/chromium';
+import { editorShows } from '../helpers/editor';
 import { repoRoot } from '../helpers/reference';
 
 /**
@@ -29,6 +31,7 @@ describe('the editor in headless Chromium', function () {
     page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     await page.goto(runtime.url);
     await page.waitForSelector('#red-ui-palette .red-ui-palette-node', { timeout: 60_000 });
+    await editorShows(page, readFlow('argo-data').map((n) => n.id));
   });
 
   after(async () => {
@@ -48,8 +51,8 @@ describe('the editor in headless Chromium', function () {
   });
 
   it('opens the Argo flow on its tab with the pipeline deployed', async () => {
-    const tabs = await page.$$eval('#red-ui-workspace-tabs .red-ui-tab', (els) => els.map((e) => e.textContent.trim()));
-    assert.ok(tabs.some((t) => t.includes('Argo data')), tabs.join(' | '));
+    // the tab bar is drawn after the editor's model holds the flows: wait for it, not a snapshot
+    await page.locator('#red-ui-workspace-tabs .red-ui-tab', { hasText: 'Argo data' }).waitFor({ timeout: 30_000 });
     await page.click('#red-ui-workspace-tabs .red-ui-tab:has-text("Argo data")');
     for (const id of ['wis2-argo-in', 'wis2-argo-convert', 'wis2-argo-validate', 'wis2-argo-publish', 'wis2-argo-dead-letter']) {
       await page.waitForSelector(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"]`, { timeout: 10_000 });

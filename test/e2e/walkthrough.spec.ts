@@ -17,8 +17,8 @@ function readmeSteps(): { commands: string[][]; variables: Map<string, string> }
   assert.ok(start >= 0, 'the README has the section');
   const end = readme.indexOf('\n## ', start + 5);
   const section = readme.slice(start, end);
-  const commands = [...section.matchAll(/^\s*node dist\/bin\/wis2\.js (.+?)( &)?$/gm)].map((m) => (m[1] ?? '').trim().split(/\s+/));
-  const variables = new Map([...section.matchAll(/^\s*\| `([A-Z0-9_]+)` \| (?:`([^`]*)`|\(empty\)) \|/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
+  const commands = [...section.matchAll(/^\s*node dist\/bin\/wis2\.js (.+?)( &)?$/gm)].map((m) => (m.at(1) ?? '').trim().split(/\s+/));
+  const variables = new Map([...section.matchAll(/^\s*\| `([A-Z0-9_]+)` \| (?:`([^`]*)`|\(empty\)) \|/gm)].map((m) => [m.at(1) ?? '', m.at(2) ?? '']));
   return { commands, variables };
 }
 
@@ -75,7 +75,7 @@ describe('the README walkthrough "Add a data source", followed in headless Chrom
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await page.screenshot({ path: path.join(repoRoot, 'test-output', `walkthrough-${String(this.currentTest.title.slice(0, 2))}.png`) }).catch(() => undefined);
+    if (this.currentTest?.state === 'failed') await page.screenshot({ path: path.join(repoRoot, 'test-output', `walkthrough-${this.currentTest.title.slice(0, 1)}.png`) }).catch(() => undefined);
   });
 
   it('2. imports the template from the examples, with Import copy, reusing the broker config nodes', async () => {

@@ -27,7 +27,7 @@ declare global {
 export async function editorShows(page: Page, ids: readonly string[], timeout = 120_000): Promise<void> {
   await page.waitForFunction(
     (wanted) => {
-      if (typeof RED === 'undefined' || typeof RED.nodes?.createCompleteNodeSet !== 'function') return false;
+      if (typeof RED === 'undefined' || typeof RED.nodes.createCompleteNodeSet !== 'function') return false;
       const have = new Set(RED.nodes.createCompleteNodeSet({ credentials: false }).map((n) => (n as { id: string }).id));
       return wanted.every((id) => have.has(id));
     },
