@@ -65,6 +65,19 @@ describe('every dialog of the shipped flows, opened and closed unchanged', funct
     await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 30_000 });
   });
 
+  it('shows every shipped tab whole in a 1600-pixel window, beside the palette and the sidebar', async () => {
+    const visible = await page.$eval('#red-ui-workspace-chart', (el) => el.clientWidth);
+    const wide = await page.evaluate(() => {
+      const right: Record<string, number> = {};
+      RED.nodes.eachNode((n) => {
+        const node = n as unknown as { z: string; x: number; w?: number };
+        right[node.z] = Math.max(right[node.z] ?? 0, node.x + (node.w ?? 0) / 2);
+      });
+      return right;
+    });
+    for (const [tab, x] of Object.entries(wide)) assert.ok(x <= visible, `${tab} reaches x = ${String(Math.round(x))}, the canvas shows ${String(visible)} pixels`);
+  });
+
   it('leaves every node and the exported flows byte for byte as they were', async () => {
     const exported = (): Promise<string> => page.evaluate(() => JSON.stringify(RED.nodes.createCompleteNodeSet({ credentials: false })));
     const before = await exported();
