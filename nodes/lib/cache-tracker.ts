@@ -40,7 +40,7 @@ export interface Tracked {
   /** this host's clock when we published it (ms) */
   publishedAt: number;
   /** delay in seconds per Global Cache centre id */
-  arrivals: Record<string, number>;
+  arrivals: Partial<Record<string, number>>;
   /** reported missed */
   missed?: boolean;
 }

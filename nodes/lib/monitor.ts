@@ -24,8 +24,12 @@ export type Severity = (typeof SEVERITIES)[number] | 'UNKNOWN';
 
 export const WME_TYPE = 'int.wmo.wis.wme.event';
 
+/** Every kind an event can be counted under. */
+export const KINDS = ['wnm-report', 'download', 'integrity', 'outage', 'wme', 'wnm.topic', 'wnm.metadata', 'wnm.schema', 'wcmp2.ets', 'wcmp2.kpi', 'item.download', 'other'] as const;
+export type Kind = (typeof KINDS)[number];
+
 /** Types of the emitters in service, by the kind we count them under. */
-const KNOWN_TYPES: Record<string, string> = {
+const KNOWN_TYPES: Partial<Record<string, Kind>> = {
   'int.wmo.wis.wme.wnm.validation.topic': 'wnm.topic',
   'int.wmo.wis.wme.wnm.validation.metadata': 'wnm.metadata',
   'int.wmo.wis.wme.wnm.validation.schema': 'wnm.schema',
@@ -37,9 +41,6 @@ const KNOWN_TYPES: Record<string, string> = {
 /** The relay's validation events carry no severity: they are refusals. */
 const ERROR_KINDS = new Set(['wnm.topic', 'wnm.metadata', 'wnm.schema']);
 
-/** Every kind an event can be counted under. */
-export const KINDS = ['wnm-report', 'download', 'integrity', 'outage', 'wme', ...Object.values(KNOWN_TYPES), 'other'] as const;
-export type Kind = (typeof KINDS)[number];
 
 /** What an event says about one of our notifications, when it quotes one. */
 export interface Quoted {
@@ -76,6 +77,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function text(v: unknown, max = TEXT_MAX): string | undefined {
   if (typeof v !== 'string' || v === '') return undefined;
   // control characters would forge log lines
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
   const clean = v.replace(/[\u0000-\u001f\u007f]/g, ' ');
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
@@ -86,7 +88,7 @@ function refuse(code: string, message: string, path = ''): never {
 
 function kindOf(type: string, subtype: string | undefined): Kind {
   const known = KNOWN_TYPES[type];
-  if (known !== undefined) return known as Kind;
+  if (known !== undefined) return known;
   if (type !== WME_TYPE) return 'other';
   const s = (subtype ?? '').toLowerCase();
   if (s === 'wnm-report' || s.startsWith('wnm')) return 'wnm-report';
@@ -207,7 +209,7 @@ export function readMonitorEvent(payload: unknown, topic = ''): MonitorEvent {
     kind,
     severity: severityOf(d.severity, kind),
     centre: text(value.source) ?? '',
-    subject: text(value.subject) ?? topic.split('/')[3] ?? '',
+    subject: text(value.subject) ?? text(topic.split('/')[3]) ?? '',
     reason: reasonOf(d, kind, subtype),
     quoted: findQuoted(d),
   };

@@ -21,7 +21,7 @@ interface TrackerDef extends NodeDef {
   memorySize?: string | number;
 }
 
-export interface CacheTrackerNode extends Node {
+interface CacheTrackerNode extends Node {
   tracker?: CacheTracker;
 }
 
@@ -44,7 +44,7 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     // a fraction of a minute is allowed: short windows make demos and tests practical
-    const minutes = typeof def.window === 'number' ? def.window : Number(String(def.window ?? '').trim() || NaN);
+    const minutes = typeof def.window === 'number' ? def.window : Number((def.window ?? '').trim() || NaN);
     const windowMs = Number.isFinite(minutes) && minutes > 0 ? minutes * 60_000 : DEFAULT_WINDOW_MS;
     const size = wholeNumber(def.memorySize, 1);
     let tracker: CacheTracker;

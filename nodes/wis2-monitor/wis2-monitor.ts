@@ -16,7 +16,7 @@ interface MonitorDef extends NodeDef {
 }
 
 /** What the node exposes to the sidebar and the metrics. */
-export interface MonitorNode extends Node {
+interface MonitorNode extends Node {
   counts?: MonitorCounts;
 }
 
