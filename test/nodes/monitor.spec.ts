@@ -4,22 +4,11 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { helper, wis2Nodes, onTab, datasetConfig, Recorder, type FlowNode } from '../helpers/nodes';
 import { ARGO, ARGO_TOPIC } from '../helpers/fixtures';
 import { needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';
+import { ourNotification } from '../helpers/notifications';
 
 const CENTRE = ARGO.centreId;
 const MONITOR_TOPIC = `monitor/a/wis2/${CENTRE}`;
 const WME_SCHEMA = 'https://schemas.wmo.int/wme/1.0.0/schemas/wis2-event-message-bundled.json';
-
-/** One of our notifications, as WIS2 publish sends it on. */
-export function ourNotification(dataId: string, pubtime: string, integrity = 'c2FtcGxl'): Record<string, unknown> {
-  return {
-    id: randomUUID(),
-    conformsTo: ['http://wis.wmo.int/spec/wnm/1/conf/core'],
-    type: 'Feature',
-    geometry: null,
-    properties: { data_id: dataId, pubtime, datetime: pubtime, cache: true, integrity: { method: 'sha512', value: integrity } },
-    links: [{ rel: 'canonical', type: 'application/x-netcdf', href: `https://data-argo.ifremer.fr/${dataId.split('/').slice(1).join('/')}`, length: 100 }],
-  };
-}
 
 /** A WME event built from the draft's description: a CloudEvent 1.0 with WME data. */
 function wme(source: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
