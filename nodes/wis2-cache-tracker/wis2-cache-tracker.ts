@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
-import type { DatasetNode } from '../common/dataset-node';
+import { datasetLabel, type DatasetNode } from '../common/dataset-node';
+import { counter, histogram } from '../common/metrics';
 import { wholeNumber } from '../common/numbers';
 import { registerPublished } from '../common/published';
 import { rejectMessage } from '../common/reject';
@@ -24,6 +25,8 @@ interface TrackerDef extends NodeDef {
 interface CacheTrackerNode extends Node {
   tracker?: CacheTracker;
 }
+
+const MAX_CACHE_LABELS = 32;
 
 export = function register(RED: NodeAPI): void {
   function Wis2CacheTrackerNode(this: CacheTrackerNode, def: TrackerDef): void {
@@ -56,6 +59,19 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     node.tracker = tracker;
+    const arrivals = counter('wis2_cache_arrivals_total', 'republications of our files by the Global Caches, by cache centre id', ['cache'] as const);
+    const delays = histogram('wis2_cache_delay_seconds', 'seconds from our pubtime to a Global Cache\'s, by cache centre id', ['cache'] as const);
+    const missedFiles = counter('wis2_cache_missed_total', 'files no Global Cache announced within the window', ['dataset'] as const);
+    const datasetName = datasetLabel(dataset);
+    // there are a handful of Global Caches: a flood of invented cache ids ends under one label
+    const cacheLabels = new Set<string>();
+    const cacheLabel = (cache: string): string => {
+      if (cacheLabels.has(cache) || cacheLabels.size < MAX_CACHE_LABELS) {
+        cacheLabels.add(cache);
+        return cache;
+      }
+      return 'other';
+    };
     for (const warning of tracker.recoveryWarnings) node.warn(warning);
     const unregister = registerPublished(def.dataset, tracker);
     const topic = `cache/a/wis2/${centreId}/#`;
@@ -79,6 +95,9 @@ export = function register(RED: NodeAPI): void {
         const outcome = tracker.cacheNotification(payload);
         if (outcome.kind === 'arrival') {
           msg.payload = outcome.arrival;
+          const cache = cacheLabel(outcome.arrival.cache);
+          arrivals.inc({ cache });
+          delays.observe({ cache }, Math.max(0, outcome.arrival.delay));
           node.send([msg, null, null]);
           status.count('cached');
         } else if (outcome.kind === 'unmatched') {
@@ -98,6 +117,7 @@ export = function register(RED: NodeAPI): void {
             payload: { dataId: t.dataId, ourNotification: t.id, pubtime: t.pubtime, href: t.href, topic: t.topic, waitedSeconds: Math.round((Date.now() - t.publishedAt) / 1000) },
           };
           node.send([null, msg, null]);
+          missedFiles.inc({ dataset: datasetName });
           status.count('missed');
         }
       } catch (err) {

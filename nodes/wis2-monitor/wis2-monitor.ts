@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import type { DatasetNode } from '../common/dataset-node';
+import { counter } from '../common/metrics';
 import { publishedLookups } from '../common/published';
 import { rejectMessage } from '../common/reject';
 import { StatusCounter } from '../common/status';
@@ -28,6 +29,7 @@ export = function register(RED: NodeAPI): void {
     const dataset = RED.nodes.getNode(def.dataset) as DatasetNode | null;
     const centreId = (def.centreId ?? '').trim() || dataset?.dataset?.centreId || '';
     const counts = new MonitorCounts();
+    const events = counter('wis2_monitor_events_total', 'WIS2 Monitoring Events read about our centre, by severity and kind', ['severity', 'kind'] as const);
     node.counts = counts;
     let connection: BrokerConnectionState = { connected: false };
     const status = new StatusCounter(node, ['events', 'errors', 'rejected'] as const, (c) => ({
@@ -56,6 +58,7 @@ export = function register(RED: NodeAPI): void {
         const event = readMonitorEvent(payload, t);
         const link = linkEvent(event.quoted, [...publishedLookups(def.dataset), memoryLookup]);
         counts.event(event, link);
+        events.inc({ severity: event.severity, kind: event.kind });
         const out: Record<string, unknown> = { severity: event.severity, kind: event.kind, centre: event.centre, subject: event.subject, reason: event.reason, type: event.type, id: event.id };
         if (event.subtype !== undefined) out.subtype = event.subtype;
         if (event.time !== undefined) out.time = event.time;

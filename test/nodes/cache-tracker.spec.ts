@@ -5,6 +5,7 @@ import { helper, wis2Nodes, onTab, datasetConfig, Recorder, type FlowNode } from
 import { ARGO, ARGO_TOPIC } from '../helpers/fixtures';
 import { needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';
 import { ourNotification } from '../helpers/notifications';
+import { metricValue } from '../../nodes/common/metrics';
 
 const CENTRE = ARGO.centreId;
 const CACHE_TOPIC = ARGO_TOPIC.replace(/^origin\//, 'cache/');
@@ -69,6 +70,8 @@ describe('cache tracker node, against Mosquitto', function () {
     const base = Date.parse('2026-12-03T01:00:00Z');
     const ours = Array.from({ length: N }, (_, i) => ourNotification(`${CENTRE}/dac/coriolis/69001${String(i).padStart(2, '0')}/profiles/R69001${String(i).padStart(2, '0')}_001.nc`, new Date(base + i * 1000).toISOString(), `aW50ZWdyaXR5${i}`));
     const delays = [0.4, 1.25, 2.5, 0.8, 12];
+    const arrivalsBefore = await metricValue('wis2_cache_arrivals_total', { cache: 'int-gc-one' });
+    const missedBefore = await metricValue('wis2_cache_missed_total');
     await helper.load(wis2Nodes, trackerFlow(broker.url));
     await subscribed();
     let rec = new Recorder(['arrivals', 'missed', 'rejects']);
@@ -112,6 +115,8 @@ describe('cache tracker node, against Mosquitto', function () {
     for (const m of missed) assert.ok(ours.some((n) => n.id === m.ourNotification && m.href.startsWith('https://data-argo.ifremer.fr/')), 'with what we published');
     const tracker = (helper.getNode('tracker') as unknown as { tracker: { arrivals: Map<string, number>; missed: number; pending(): number } }).tracker;
     assert.equal(tracker.missed, k);
+    assert.equal((await metricValue('wis2_cache_arrivals_total', { cache: 'int-gc-one' })) - arrivalsBefore, N - k, 'counted in the metrics');
+    assert.equal((await metricValue('wis2_cache_missed_total')) - missedBefore, k);
     assert.equal(tracker.pending(), 0);
     // reported once: a later sweep has nothing more
     await Recorder.settle(2000);

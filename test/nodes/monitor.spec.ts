@@ -5,6 +5,7 @@ import { helper, wis2Nodes, onTab, datasetConfig, Recorder, type FlowNode } from
 import { ARGO, ARGO_TOPIC } from '../helpers/fixtures';
 import { needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';
 import { ourNotification } from '../helpers/notifications';
+import { metricValue } from '../../nodes/common/metrics';
 
 const CENTRE = ARGO.centreId;
 const MONITOR_TOPIC = `monitor/a/wis2/${CENTRE}`;
@@ -70,6 +71,8 @@ describe('WIS2 monitor node, against Mosquitto', function () {
   afterEach(() => helper.unload());
 
   it('reads each known event type and the draft\'s examples, links them to our notifications and counts them', async () => {
+    const metricBefore = await metricValue('wis2_monitor_events_total', { severity: 'ERROR', kind: 'wnm-report' });
+    const otherBefore = await metricValue('wis2_monitor_events_total', { kind: 'other' });
     await helper.load(wis2Nodes, monitorFlow(broker.url));
     await subscribed('monitor', MONITOR_TOPIC);
     const rec = new Recorder(['events', 'rejects']);
@@ -131,6 +134,8 @@ describe('WIS2 monitor node, against Mosquitto', function () {
     assert.equal(counts.events.get('ERROR\u0000wnm.topic'), 1);
     assert.equal(counts.events.get('WARNING\u0000other'), 1);
     assert.equal(counts.linked, 5);
+    assert.equal((await metricValue('wis2_monitor_events_total', { severity: 'ERROR', kind: 'wnm-report' })) - metricBefore, 1, 'counted in the metrics');
+    assert.equal((await metricValue('wis2_monitor_events_total', { kind: 'other' })) - otherBefore, 1);
     assert.equal(counts.unmatched, 5);
   });
 
