@@ -176,6 +176,8 @@ export class CacheTracker implements PublishedLookup {
     }
     if (!n.cache) return false;
     const before = this.get(n.dataId);
+    // the same notification again (from our side and from a Global Broker, or from two of them)
+    if (before?.id === n.id) return false;
     if (before) this.byNotificationId.delete(before.id);
     const t: Tracked = { id: n.id, dataId: n.dataId, topic, pubtime: n.pubtime, publishedAt: this.now(), arrivals: {} };
     if (n.href !== undefined) t.href = n.href;

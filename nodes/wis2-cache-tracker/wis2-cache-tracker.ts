@@ -20,6 +20,8 @@ interface TrackerDef extends NodeDef {
   window?: string | number;
   /** most files remembered */
   memorySize?: string | number;
+  /** also take our notifications as the Global Broker republishes them on origin/a/wis2/<centre-id>/data/# */
+  origin?: boolean | string;
 }
 
 interface CacheTrackerNode extends Node {
@@ -75,6 +77,7 @@ export = function register(RED: NodeAPI): void {
     for (const warning of tracker.recoveryWarnings) node.warn(warning);
     const unregister = registerPublished(def.dataset, tracker);
     const topic = `cache/a/wis2/${centreId}/#`;
+    const origin = def.origin === true || def.origin === 'true' ? `origin/a/wis2/${centreId}/data/#` : undefined;
 
     node.on('input', (msg: NodeMessage & Record<string, unknown>, send, done) => {
       try {
@@ -89,8 +92,18 @@ export = function register(RED: NodeAPI): void {
     });
 
     const onMessage = (t: string, payload: Buffer): void => {
-      if (!topicMatches(topic, t)) return;
+      const ours = origin !== undefined && topicMatches(origin, t);
+      if (!ours && !topicMatches(topic, t)) return;
       const msg: NodeMessage & Record<string, unknown> = { topic: t, payload };
+      if (ours) {
+        try {
+          if (tracker.publishedNotification(payload, t)) status.count('published');
+        } catch (err) {
+          node.send([null, null, rejectMessage(msg, describeError(err, 'cache'))]);
+          status.count('rejected');
+        }
+        return;
+      }
       try {
         const outcome = tracker.cacheNotification(payload);
         if (outcome.kind === 'arrival') {
@@ -133,10 +146,12 @@ export = function register(RED: NodeAPI): void {
     });
     client.on('message', onMessage);
     const subscribe = (): void => {
-      client.subscribe(topic, { qos: 1 }, (err) => {
-        if (err) node.error(RED._('wis2-cache-tracker.error.subscribe', { topic, message: err.message }));
-        else node.log(RED._('wis2-cache-tracker.log.subscribed', { topic }));
-      });
+      for (const filter of origin === undefined ? [topic] : [origin, topic]) {
+        client.subscribe(filter, { qos: 1 }, (err) => {
+          if (err) node.error(RED._('wis2-cache-tracker.error.subscribe', { topic: filter, message: err.message }));
+          else if (filter === topic) node.log(RED._('wis2-cache-tracker.log.subscribed', { topic: origin === undefined ? topic : `${origin}, ${topic}` }));
+        });
+      }
     };
     client.on('connect', subscribe);
     if (client.connected) subscribe();
