@@ -25,7 +25,8 @@ import { validateTopic } from '../nodes/lib/wth';
 import { CacheTracker } from '../nodes/lib/cache-tracker';
 import { linkEvent, readMonitorEvent } from '../nodes/lib/monitor';
 import { run as runCache } from './commands/cache';
-import { startFileServer, syntheticFile } from './commands/serve';
+import { startFileServer } from './commands/serve';
+import { announceSyntheticFiles } from './commands/simulate';
 
 const SOURCE = 'diffusion/files/coriolis/argo/#';
 const DEAD_LETTERS = 'wis2/rejected/fr-ifremer-argo';
@@ -37,7 +38,7 @@ const SERVED_WRONG = 'BR6904187_052.nc';
 
 interface Sample {
   file: string;
-  event: { id: string; subject?: string; data?: { assets?: Record<string, { roles?: string[]; href?: string; 'file:size'?: number }> } };
+  event: { id: string; subject?: string; data?: { assets?: Record<string, { roles?: string[] }> } };
   bytes: Buffer;
 }
 
@@ -53,10 +54,7 @@ function samples(): Sample[] {
     .filter((n) => n.endsWith('.json'))
     .sort()
     .map((n) => {
-      const event = JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as Sample['event'];
-      for (const asset of Object.values(event.data?.assets ?? {})) {
-        if (typeof asset.href === 'string') asset['file:size'] = syntheticFile(path.posix.basename(asset.href)).length;
-      }
+      const event = announceSyntheticFiles(JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as Record<string, unknown>) as unknown as Sample['event'];
       return { file: n, bytes: Buffer.from(JSON.stringify(event)), event };
     });
 }

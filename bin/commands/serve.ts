@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EX_USAGE, type CommandIo } from './io';
-import { UsageError, numberOption } from './simulate';
+import { UsageError, numberOption, syntheticFile } from './simulate';
 
 const USAGE = `usage:
   wis2 serve (--dir DIR | --synthetic) [--wrong NAME]… [--port P] [--host H] [--timeout S]
@@ -34,11 +34,6 @@ const OPTIONS = {
   timeout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
-
-/** The bytes of a synthetic sample file (see flows/samples/README.md). */
-export function syntheticFile(name: string): Buffer {
-  return Buffer.from(`synthetic sample: ${name}`, 'utf8');
-}
 
 /** Other bytes of the same length: what a broken copy or a half-written file looks like. */
 export function wrongBytes(bytes: Buffer): Buffer {
