@@ -38,7 +38,7 @@ export = function register(RED: NodeAPI): void {
     const dataset = RED.nodes.getNode(def.dataset) as DatasetNode | null;
     const centreId = (def.centreId ?? '').trim() || dataset?.dataset?.centreId || '';
     let connection: BrokerConnectionState = { connected: false };
-    const status = new StatusCounter(node, ['published', 'cached', 'missed', 'rejected'] as const, (c) => ({
+    const status = new StatusCounter(node, ['published', 'cached', 'missed', 'rejected', 'ignored'] as const, (c) => ({
       fill: !connection.connected ? 'red' : c.missed > 0 ? 'yellow' : 'green',
       shape: connection.connected ? 'dot' : 'ring',
       text: RED._('wis2-cache-tracker.status.counts', { ...c, waiting: node.tracker?.pending() ?? 0 }),
@@ -82,7 +82,8 @@ export = function register(RED: NodeAPI): void {
     node.on('input', (msg: NodeMessage & Record<string, unknown>, send, done) => {
       try {
         const t = typeof msg.topic === 'string' ? msg.topic : '';
-        if (tracker.publishedNotification(msg.payload, t)) status.count('published');
+        // not waited for (cache false, a deletion, seen already): counted, so nothing vanishes unseen
+        status.count(tracker.publishedNotification(msg.payload, t) ? 'published' : 'ignored');
         done();
       } catch (err) {
         send([null, null, rejectMessage(msg, describeError(err, 'cache'))]);
@@ -97,7 +98,7 @@ export = function register(RED: NodeAPI): void {
       const msg: NodeMessage & Record<string, unknown> = { topic: t, payload };
       if (ours) {
         try {
-          if (tracker.publishedNotification(payload, t)) status.count('published');
+          status.count(tracker.publishedNotification(payload, t) ? 'published' : 'ignored');
         } catch (err) {
           node.send([null, null, rejectMessage(msg, describeError(err, 'cache'))]);
           status.count('rejected');
@@ -113,8 +114,10 @@ export = function register(RED: NodeAPI): void {
           delays.observe({ cache }, Math.max(0, outcome.arrival.delay));
           node.send([msg, null, null]);
           status.count('cached');
-        } else if (outcome.kind === 'unmatched') {
-          node.debug(RED._('wis2-cache-tracker.log.unmatched', { cache: outcome.cache, dataId: outcome.dataId }));
+        } else {
+          // another dataset of the centre, a file from before the tracker, a second copy: counted
+          status.count('ignored');
+          if (outcome.kind === 'unmatched') node.debug(RED._('wis2-cache-tracker.log.unmatched', { cache: outcome.cache, dataId: outcome.dataId }));
         }
       } catch (err) {
         node.send([null, null, rejectMessage(msg, describeError(err, 'cache'))]);
