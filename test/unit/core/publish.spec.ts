@@ -69,6 +69,18 @@ describe('preparing a publication', () => {
     assert.equal((JSON.parse(p.payload.toString('utf8')) as { properties: { cache: boolean } }).properties.cache, false);
     assert.equal(p.warnings.at(0)?.code, 'publish.cache_false');
   });
+
+  it('warns when a notification announcing a file carries no integrity, not for a deletion', () => {
+    assert.ok(built.message.properties.integrity, 'the sample announces its checksum');
+    assert.deepEqual(preparePublication(built.message, ARGO_TOPIC, dataset).warnings, []);
+    const bare = structuredClone(built.message) as unknown as { properties: Record<string, unknown>; links: { rel: string }[] };
+    delete bare.properties.integrity;
+    const w = preparePublication(bare, ARGO_TOPIC, dataset).warnings;
+    assert.deepEqual(w.map((x) => [x.code, x.path]), [['publish.no_integrity', '/properties/integrity']]);
+    assert.match(w.at(0)?.message ?? '', /without integrity/);
+    for (const l of bare.links) l.rel = 'deletion';
+    assert.deepEqual(preparePublication(bare, ARGO_TOPIC, dataset).warnings, []);
+  });
 });
 
 describe('dead-letter records', () => {
