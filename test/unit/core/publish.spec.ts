@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { convertEvent } from '../../../nodes/lib/convert';
 import { resolveDataset } from '../../../nodes/lib/dataset';
-import { deadLetter, encodePayload } from '../../../nodes/lib/dead-letter';
+import { deadLetter, deadLetterSummary, encodePayload } from '../../../nodes/lib/dead-letter';
 import { Wis2Error } from '../../../nodes/lib/errors';
 import { preparePublication } from '../../../nodes/lib/publish';
 import { ARGO, ARGO_TOPIC, SAMPLE_BUFR } from '../../helpers/fixtures';
@@ -85,6 +85,18 @@ describe('preparing a publication', () => {
 
 describe('dead-letter records', () => {
   const now = new Date('2026-11-28T12:00:00Z');
+
+  it('sum up in one readable line: code: message @ path, file', () => {
+    const refused = { payload: event, error: { code: 'checksum.invalid', message: 'bad\nchecksum', path: '/data/assets/x/file:checksum', stage: 'stac' } };
+    const line = deadLetterSummary(deadLetter(refused, now), refused);
+    assert.match(line, /^checksum\.invalid: bad checksum @ \/data\/assets\/x\/file:checksum, https?:\/\/\S+$/);
+    const withFile = { payload: built.message, error: { code: 'publish.refused', message: 'not authorised' }, wis2: { href: 'https://example.org/f.nc' } };
+    assert.equal(deadLetterSummary(deadLetter(withFile, now), withFile), 'publish.refused: not authorised, https://example.org/f.nc');
+    const caught = { payload: 'x', error: { message: 'boom', source: { id: 'n1', type: 'function', name: 'mine' } } };
+    assert.equal(deadLetterSummary(deadLetter(caught, now), caught), 'node.error: boom @ node mine');
+    const huge = { payload: Buffer.alloc(100), error: { code: 'c', message: 'm'.repeat(1000) } };
+    assert.ok(deadLetterSummary(deadLetter(huge, now), huge).length <= 400);
+  });
 
   it('keep the reason of a reject and the original text', () => {
     const r = deadLetter({ payload: '{"id":1}', topic: 'diffusion/files/x', error: { code: 'ce.missing_attribute', message: 'no source', path: '/source', stage: 'cloudevent' } }, now);
