@@ -22,7 +22,8 @@ const USAGE = `usage:
   --url URL          broker: mqtt://, mqtts://, ws:// or wss://, credentials allowed (user:pass@host)
   --client-id ID     the client id of the session (MQTT_CLIENT_ID of the runtime; the Argo
                      flow's default is wis2-pipeline-<host name>)
-  --username, --password   credentials (else from the URL, else MQTT_USERNAME / MQTT_PASSWORD)
+  --username, --password   credentials (else from the URL, else MQTT_USERNAME / MQTT_PASSWORD,
+                           or the password from the file MQTT_PASSWORD_FILE names)
   --mqtt-version V   3.1.1 (default) or 5
   --connect-timeout S  how long to wait for the broker's answer (default 10)
 

@@ -15,6 +15,23 @@ function defaultTo(name, value) {
   if (env[name] === undefined || env[name] === '') env[name] = value;
 }
 
+/**
+ * A secret may come from a file named by <NAME>_FILE (a Docker or Kubernetes secret), as the
+ * official images accept it: its value then never shows in `docker inspect` or the container's
+ * configuration. One trailing newline is dropped. Both set is a mistake to report, not to guess.
+ */
+function fromFile(name) {
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === '') return;
+  if (env[name] !== undefined && env[name] !== '') throw new Error(`set ${name} or ${name}_FILE, not both`);
+  try {
+    env[name] = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new Error(`${name}_FILE: cannot read ${file} (${err.code || err.message})`);
+  }
+}
+for (const name of ['MQTT_PASSWORD', 'WIS2_MQTT_PASSWORD', 'NODE_RED_ADMIN_PASSWORD', 'NODE_RED_CREDENTIAL_SECRET']) fromFile(name);
+
 // The flows read these as ${NAME}; an unset name would stay a literal "${NAME}" in the flow.
 defaultTo('MQTT_URL', 'mqtt://127.0.0.1:1883');
 defaultTo('MQTT_USERNAME', '');

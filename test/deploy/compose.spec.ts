@@ -20,7 +20,7 @@ import {
 } from './project';
 import { isMap, parseYamlSubset, type YamlMap, type YamlValue } from './yaml-subset';
 
-const SERVICES = ['mosquitto', 'node-red', 'simulator', 'receiver'];
+const SERVICES = ['mosquitto', 'node-red', 'proxy', 'simulator', 'receiver'];
 /** Secrets allowed a default: WIS2's published read-only account, and "same as the pipeline". */
 const PUBLIC_OR_INHERITED = new Map([
   ['SUBSCRIBER_PASSWORD', 'everyone'],
@@ -96,7 +96,7 @@ describe('deploy: compose.yml', () => {
     assert.throws(() => parseYamlSubset('a: |\n  text'), /unsupported/);
   });
 
-  it('declares the four services, built from files that exist', () => {
+  it('declares its services, built from files that exist', () => {
     assert.deepEqual(Object.keys(compose.services ?? {}).sort(), [...SERVICES].sort());
     let builds = 0;
     for (const [name, service] of byName) {
@@ -116,6 +116,19 @@ describe('deploy: compose.yml', () => {
     assert.equal(builds, 3);
     const images = new Set(['node-red', 'simulator', 'receiver'].map((n) => byName.get(n)?.image));
     assert.equal(images.size, 1, 'one image for node-red, simulator and receiver');
+  });
+
+  it('offers the editor behind HTTPS as an optional profile: a pinned Caddy proxying to Node-RED', () => {
+    const proxy = byName.get('proxy')!;
+    assert.deepEqual(proxy.profiles, ['tls'], 'optional: only with --profile tls');
+    assert.match(String(proxy.image), /^caddy:\d+\.\d+\.\d+(-[a-z0-9]+)?$/, 'a pinned tag');
+    const caddyfile = repoPathOf(proxy, '/etc/caddy/Caddyfile');
+    assert.ok(caddyfile && fs.existsSync(caddyfile));
+    // the upstream Caddy dials is the Node-RED service on the port it listens on
+    assert.match(readText(caddyfile), /reverse_proxy \{\$EDITOR_UPSTREAM:node-red:1880\}/);
+    assert.ok(stringList(byName.get('node-red')?.ports ?? [], 'ports').some((p) => p.endsWith(':1880}:1880') || p.endsWith(':1880')));
+    const deps = proxy.depends_on;
+    assert.ok(isMap(deps) && isMap(deps['node-red']) && deps['node-red'].condition === 'service_healthy');
   });
 
   it('builds an image whose every COPY source exists, the package coming from `npm pack`', () => {
@@ -203,24 +216,44 @@ describe('deploy: compose.yml', () => {
     assert.deepEqual(missing, [], `undocumented variables: ${missing.join(', ')}`);
   });
 
-  it('takes every secret from the environment, required unless public or inherited', () => {
+  it('takes every secret from the environment or from the file <NAME>_FILE names, required unless public or inherited', () => {
     const all = composeVariables(compose);
+    const names = new Set(all.map((v) => v.name));
     for (const [name, service] of byName) {
-      for (const [key, value] of Object.entries(environment(service))) {
+      const env = environment(service);
+      for (const [key, value] of Object.entries(env)) {
         if (!SECRET.test(key)) continue;
         const refs = variablesIn(value ?? '', `${name}.environment.${key}`);
         const ref = refs.at(0);
         assert.ok(refs.length === 1 && ref, `${name}: ${key} must be exactly one \${VARIABLE}`);
         assert.equal(value, `\${${ref.name}${ref.operator}${ref.argument}}`, `${name}: ${key} holds a literal`);
+        if (key.endsWith('_FILE')) {
+          // a path, passed through: the value it stands for must be beside it
+          assert.ok(env[key.slice(0, -'_FILE'.length)] !== undefined, `${name}: ${key} without its value variable`);
+          assert.equal(`${ref.operator}${ref.argument}`, ':-', `${name}: ${key} is optional`);
+          assert.ok(ref.name.endsWith('_FILE'), `${name}: ${key} reads ${ref.name}`);
+        } else if (!PUBLIC_OR_INHERITED.has(ref.name)) {
+          // optional in compose only because the file may give it; the service then requires one of them
+          assert.equal(env[`${key}_FILE`], `\${${ref.name}_FILE:-}`, `${name}: ${key} has its ${key}_FILE twin`);
+        }
       }
     }
     for (const v of all.filter((x) => SECRET.test(x.name))) {
       if (PUBLIC_OR_INHERITED.has(v.name)) {
         assert.equal(v.argument, PUBLIC_OR_INHERITED.get(v.name), `${v.name} default at ${v.where}`);
       } else {
-        assert.equal(v.operator, ':?', `${v.name} must be required (\${${v.name}:?…}) at ${v.where}`);
+        assert.ok(v.operator === ':?' || (v.operator === ':-' && v.argument === '' && (v.name.endsWith('_FILE') || names.has(`${v.name}_FILE`))), `${v.name} must be required, or optional beside ${v.name}_FILE, at ${v.where}`);
       }
     }
+    // the services refuse to start without them, naming both ways
+    const mosquittoEntrypoint = readText(deployFiles.mosquittoEntrypoint);
+    for (const v of ['PRODUCER_PASSWORD', 'PIPELINE_PASSWORD']) assert.ok(mosquittoEntrypoint.includes(`fail "set ${v} or ${v}_FILE"`), v);
+    const refused = spawnSync('sh', [deployFiles.nodeRedEntrypoint], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', MQTT_USERNAME: 'wis2-pipeline', NODE_RED_USER_DIR: '/nonexistent', WIS2_IMAGE_DIR: '/nonexistent' } });
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /set NODE_RED_CREDENTIAL_SECRET or NODE_RED_CREDENTIAL_SECRET_FILE/);
+    const noPassword = spawnSync('sh', [deployFiles.nodeRedEntrypoint], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', MQTT_USERNAME: 'wis2-pipeline', NODE_RED_CREDENTIAL_SECRET: 'x', NODE_RED_USER_DIR: '/nonexistent', WIS2_IMAGE_DIR: '/nonexistent' } });
+    assert.notEqual(noPassword.status, 0);
+    assert.match(noPassword.stderr, /set MQTT_PASSWORD or MQTT_PASSWORD_FILE/);
     // no credentials in a URL: they would show in `docker inspect` and in the process list
     const urls = allStrings(compose).flatMap((s) => [...s.matchAll(/[a-z]+:\/\/(?:\$\{[^}]*\}|[^@/\s"])*@/g)]);
     assert.deepEqual(urls.map((m) => m[0]), []);
