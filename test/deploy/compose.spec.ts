@@ -131,6 +131,33 @@ describe('deploy: compose.yml', () => {
     assert.ok(isMap(deps) && isMap(deps['node-red']) && deps['node-red'].condition === 'service_healthy');
   });
 
+  it('ships .env.example naming every secret, and an override that mounts them as files where each service reads them', () => {
+    const example = readText(path.join(repoRoot, '.env.example'));
+    const named = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    const used = new Set(composeVariables(compose).map((v) => v.name));
+    for (const name of named) assert.ok(used.has(name ?? ''), `.env.example names ${name ?? ''}, which compose.yml does not use`);
+    // every secret with no default is there to fill in, uncommented
+    for (const v of composeVariables(compose).filter((x) => SECRET.test(x.name) && !x.name.endsWith('_FILE') && !PUBLIC_OR_INHERITED.has(x.name))) {
+      assert.match(example, new RegExp(`^${v.name}=$`, 'm'), `.env.example asks for ${v.name}`);
+    }
+    const secrets = parseYamlSubset(readText(path.join(repoRoot, 'docker', 'compose.secrets.yml')));
+    assert.ok(isMap(secrets) && isMap(secrets.services) && isMap(secrets.secrets));
+    const declared = secrets.secrets;
+    // each *_FILE path of .env.example is a declared secret, mounted in every service that reads that variable
+    for (const [, variable, file] of example.matchAll(/^# ([A-Z0-9_]+_FILE)=\/run\/secrets\/([a-z0-9_]+)$/gm)) {
+      const secret = declared[file ?? ''];
+      assert.ok(isMap(secret) && typeof secret.file === 'string' && secret.file.startsWith('./secrets/'), `${file ?? ''} is declared, from ./secrets/`);
+      for (const [name, service] of byName) {
+        const reads = Object.values(environment(service)).some((value) => variablesIn(value ?? '', name).some((r) => r.name === variable));
+        const overlay = (secrets.services as YamlMap)[name];
+        const mounted = isMap(overlay) && stringList(overlay.secrets ?? [], `${name} secrets`).includes(file ?? '');
+        if (reads) assert.ok(mounted, `${name} reads ${variable ?? ''}: docker/compose.secrets.yml mounts ${file ?? ''} there`);
+      }
+    }
+    assert.match(readText(path.join(repoRoot, '.gitignore')), /^\/\.env$/m);
+    assert.match(readText(path.join(repoRoot, '.gitignore')), /^\/secrets\/$/m);
+  });
+
   it('builds an image whose every COPY source exists, the package coming from `npm pack`', () => {
     const instructions = dockerInstructions(readText(deployFiles.dockerfile));
     const copies = instructions.filter((i) => /^COPY\s/i.test(i));
