@@ -27,7 +27,7 @@ function fromFile(name, fileVariable) {
   try {
     env[name] = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (err) {
-    throw new Error(`${fileVariable}: cannot read ${file} (${err.code || err.message})`);
+    throw new Error(`${fileVariable}: cannot read ${file} (${err.code || err.message})`, { cause: err });
   }
 }
 fromFile('MQTT_PASSWORD', 'MQTT_PASSWORD_FILE');

@@ -33,43 +33,47 @@ async function comeBack(url: string, clientId: string, ms: number): Promise<{ se
 
 describe('wis2 session drop (real Mosquitto)', function () {
   this.timeout(30_000);
-  let broker: Broker;
+  let started: Broker | undefined;
+  const broker = (): Broker => {
+    assert.ok(started);
+    return started;
+  };
   before(async function () {
     needMosquitto(this);
-    broker = await startMosquitto();
+    started = await startMosquitto();
   });
-  after(() => broker?.stop());
+  after(() => started?.stop());
 
   for (const version of ['3.1.1', '5'] as const) {
     it(`removes a session with queued messages (left over MQTT ${version}), and says there was one`, async () => {
       const v = version === '5' ? 5 : 4;
       const retired = `wis2-retired-${v}`;
       const control = `wis2-control-${v}`;
-      await leaveSession(broker.url, retired, v);
-      await leaveSession(broker.url, control, v);
-      const producer = await mqtt.connectAsync(broker.url, { clientId: `wis2-producer-${v}` });
+      await leaveSession(broker().url, retired, v);
+      await leaveSession(broker().url, control, v);
+      const producer = await mqtt.connectAsync(broker().url, { clientId: `wis2-producer-${v}` });
       for (let i = 0; i < 3; i++) await producer.publishAsync('diffusion/files/x', Buffer.from(`event ${i}`), { qos: 1 });
       await producer.endAsync();
 
       const io = memoryIo();
-      const code = await main(['session', 'drop', '--url', broker.url, '--client-id', retired, '--mqtt-version', version], io);
+      const code = await main(['session', 'drop', '--url', broker().url, '--client-id', retired, '--mqtt-version', version], io);
       assert.equal(code, 0, io.stderr.join('\n'));
-      assert.deepEqual(JSON.parse(io.stdout.at(-1) ?? ''), { dropped: { url: `${broker.url}`.replace(/\/?$/, ''), clientId: retired, sessionPresent: true } });
+      assert.deepEqual(JSON.parse(io.stdout.at(-1) ?? ''), { dropped: { url: broker().url.replace(/\/?$/, ''), clientId: retired, sessionPresent: true } });
 
       // the session left beside it still holds its three messages: what the drop took away
-      assert.deepEqual(await comeBack(broker.url, control, 500), { sessionPresent: true, delivered: 3 });
-      assert.deepEqual(await comeBack(broker.url, retired, 500), { sessionPresent: false, delivered: 0 });
+      assert.deepEqual(await comeBack(broker().url, control, 500), { sessionPresent: true, delivered: 3 });
+      assert.deepEqual(await comeBack(broker().url, retired, 500), { sessionPresent: false, delivered: 0 });
 
       // a second drop finds nothing
       const again = memoryIo();
-      assert.equal(await main(['session', 'drop', '--url', broker.url, '--client-id', retired], again), 0);
+      assert.equal(await main(['session', 'drop', '--url', broker().url, '--client-id', retired], again), 0);
       assert.equal((JSON.parse(again.stdout.at(-1) ?? '') as { dropped: { sessionPresent: boolean } }).dropped.sessionPresent, false);
     });
   }
 
   it('refuses to run without a client id (exit 64) and reports an unreachable broker (exit 1)', async () => {
     const io = memoryIo();
-    assert.equal(await main(['session', 'drop', '--url', broker.url], io), 64);
+    assert.equal(await main(['session', 'drop', '--url', broker().url], io), 64);
     assert.match(io.stderr.join('\n'), /--client-id is required/);
     const away = memoryIo();
     assert.equal(await main(['session', 'drop', '--url', 'mqtt://127.0.0.1:1', '--client-id', 'x', '--connect-timeout', '2'], away), 1);

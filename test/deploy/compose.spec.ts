@@ -121,7 +121,8 @@ describe('deploy: compose.yml', () => {
   it('offers the editor behind HTTPS as an optional profile: a pinned Caddy proxying to Node-RED', () => {
     const proxy = byName.get('proxy')!;
     assert.deepEqual(proxy.profiles, ['tls'], 'optional: only with --profile tls');
-    assert.match(String(proxy.image), /^caddy:\d+\.\d+\.\d+(-[a-z0-9]+)?$/, 'a pinned tag');
+    assert.ok(typeof proxy.image === 'string');
+    assert.match(proxy.image, /^caddy:\d+\.\d+\.\d+(-[a-z0-9]+)?$/, 'a pinned tag');
     const caddyfile = repoPathOf(proxy, '/etc/caddy/Caddyfile');
     assert.ok(caddyfile && fs.existsSync(caddyfile));
     // the upstream Caddy dials is the Node-RED service on the port it listens on
@@ -135,7 +136,7 @@ describe('deploy: compose.yml', () => {
     const example = readText(path.join(repoRoot, '.env.example'));
     const named = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
     const used = new Set(composeVariables(compose).map((v) => v.name));
-    for (const name of named) assert.ok(used.has(name ?? ''), `.env.example names ${name ?? ''}, which compose.yml does not use`);
+    for (const name of named) assert.ok(used.has(name), `.env.example names ${name}, which compose.yml does not use`);
     // every secret with no default is there to fill in, uncommented
     for (const v of composeVariables(compose).filter((x) => SECRET.test(x.name) && !x.name.endsWith('_FILE') && !PUBLIC_OR_INHERITED.has(x.name))) {
       assert.match(example, new RegExp(`^${v.name}=$`, 'm'), `.env.example asks for ${v.name}`);
@@ -145,13 +146,13 @@ describe('deploy: compose.yml', () => {
     const declared = secrets.secrets;
     // each *_FILE path of .env.example is a declared secret, mounted in every service that reads that variable
     for (const [, variable, file] of example.matchAll(/^# ([A-Z0-9_]+_FILE)=\/run\/secrets\/([a-z0-9_]+)$/gm)) {
-      const secret = declared[file ?? ''];
-      assert.ok(isMap(secret) && typeof secret.file === 'string' && secret.file.startsWith('./secrets/'), `${file ?? ''} is declared, from ./secrets/`);
+      const secret = declared[file];
+      assert.ok(isMap(secret) && typeof secret.file === 'string' && secret.file.startsWith('./secrets/'), `${file} is declared, from ./secrets/`);
       for (const [name, service] of byName) {
         const reads = Object.values(environment(service)).some((value) => variablesIn(value ?? '', name).some((r) => r.name === variable));
-        const overlay = (secrets.services as YamlMap)[name];
-        const mounted = isMap(overlay) && stringList(overlay.secrets ?? [], `${name} secrets`).includes(file ?? '');
-        if (reads) assert.ok(mounted, `${name} reads ${variable ?? ''}: docker/compose.secrets.yml mounts ${file ?? ''} there`);
+        const overlay = secrets.services[name];
+        const mounted = isMap(overlay) && stringList(overlay.secrets ?? [], `${name} secrets`).includes(file);
+        if (reads) assert.ok(mounted, `${name} reads ${variable}: docker/compose.secrets.yml mounts ${file} there`);
       }
     }
     assert.match(readText(path.join(repoRoot, '.gitignore')), /^\/\.env$/m);

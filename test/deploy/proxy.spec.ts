@@ -55,8 +55,8 @@ describe('deploy: the editor behind the TLS proxy (Caddy)', function () {
     };
     const acme = JSON.parse(adapt({ EDITOR_DOMAIN: 'wis2.example.org', EDITOR_TLS: 'ops@example.org' })) as { apps: { tls: { automation: { policies: { subjects: string[]; issuers: { module: string; email?: string }[] }[] } } } };
     const policy = acme.apps.tls.automation.policies[0];
-    assert.deepEqual(policy?.subjects, ['wis2.example.org']);
-    assert.ok(policy?.issuers.some((i) => i.module === 'acme' && i.email === 'ops@example.org'));
+    assert.deepEqual(policy.subjects, ['wis2.example.org']);
+    assert.ok(policy.issuers.some((i) => i.module === 'acme' && i.email === 'ops@example.org'));
     assert.match(adapt({ EDITOR_DOMAIN: 'wis2.example.org' }), /"module":"internal"/);
   });
 

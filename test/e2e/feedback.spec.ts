@@ -58,7 +58,7 @@ describe('what the shipped flows tell the operator (real runtime, real Mosquitto
 
     const [a, b2, c, md5Event, badEvent] = distinctEvents(5).map((e) => JSON.parse(e.toString('utf8')) as { data: { assets: Record<string, Record<string, unknown>> } });
     const withChecksum = (e: typeof a, checksum: string): Buffer => {
-      for (const asset of Object.values(e?.data.assets ?? {})) if (asset['file:checksum'] !== undefined) asset['file:checksum'] = checksum;
+      for (const asset of Object.values(e.data.assets)) if (asset['file:checksum'] !== undefined) asset['file:checksum'] = checksum;
       return Buffer.from(JSON.stringify(e));
     };
     const sha256 = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';

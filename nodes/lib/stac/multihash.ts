@@ -84,7 +84,7 @@ function invalid(message: string, path: string): never {
 export function decodeMultihash(hex: unknown, path: string): Multihash {
   if (typeof hex !== 'string' || hex.length === 0) invalid('file:checksum must be a non-empty string', path);
   const prefixed = /^([A-Za-z][A-Za-z0-9-]*):([0-9A-Fa-f]+)$/.exec(hex);
-  if (prefixed) invalid(`file:checksum "${prefixed[1] ?? ''}:…" is an algorithm name and a digest, not a multihash`, path);
+  if (prefixed) invalid(`file:checksum "${prefixed[1]}:…" is an algorithm name and a digest, not a multihash`, path);
   if (!/^(?:[0-9a-f]{2})+$/.test(hex)) invalid('file:checksum must be lowercase hexadecimal with an even number of digits', path);
   try {
     return decodeChecked(hex, path);
