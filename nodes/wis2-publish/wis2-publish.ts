@@ -136,7 +136,11 @@ export = function register(RED: NodeAPI): void {
         if (msg.wis2) announcements?.confirm(msg.wis2.dataId, msg.wis2.fingerprint, msg.wis2.operation);
         if (p.warnings.length > 0) {
           for (const w of p.warnings) warnings.report(w.code, RED._('wis2-publish.log.warning', { code: w.code, path: w.path, message: w.message, topic: p.topic }));
-          if (msg.wis2) msg.wis2 = { ...msg.wis2, warnings: [...msg.wis2.warnings, ...p.warnings] };
+          if (msg.wis2) {
+            // msg.wis2 may come from a flow of the user's, without warnings
+            const earlier: unknown = msg.wis2.warnings;
+            msg.wis2 = { ...msg.wis2, warnings: [...(Array.isArray(earlier) ? (earlier as Wis2MessageInfo['warnings']) : []), ...p.warnings] };
+          }
         }
         msg.topic = p.topic;
         msg.payload = p.payload;
