@@ -19,6 +19,7 @@ groups:
   receive   subscribe and check notifications (a Global Broker's side)
   cache     download, check and republish core data (a Global Cache's side)
   serve     serve files over HTTP (the centre's web server, for a simulated cache)
+  session   drop the persistent session a retired runtime left on a broker
 run "wis2 <group> --help" for the commands of a group`;
 
 function groups(): string[] {
