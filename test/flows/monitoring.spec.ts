@@ -14,7 +14,7 @@ import { helper, wis2Nodes, Recorder } from '../helpers/nodes';
 import { ourNotification } from '../helpers/notifications';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Node-RED's core nodes are CommonJS modules found at run time */
-const coreNodes = ['common/21-debug', 'common/25-catch', 'common/25-status', 'common/90-comment', 'common/91-global-config'].map(
+const coreNodes = ['common/21-debug', 'common/25-catch', 'common/25-status', 'common/90-comment', 'common/91-global-config', 'function/15-change', 'function/rbe'].map(
   (n) => require(path.join(coreNodesDir(), 'core', n)) as unknown,
 );
 /* eslint-enable @typescript-eslint/no-require-imports */
