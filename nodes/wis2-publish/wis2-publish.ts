@@ -1,6 +1,7 @@
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import type { DatasetNode } from '../common/dataset-node';
+import type { Announcements } from '../lib/announce';
 import type { Wis2MessageInfo } from '../common/messages';
 import { rejectMessage } from '../common/reject';
 import { ACK_PROPERTY, detached } from '../common/settle';
@@ -8,7 +9,9 @@ import { StatusCounter } from '../common/status';
 import { Wis2Error } from '../lib/errors';
 import { JournalFullError } from '../lib/journal';
 import type { Outbox, OutboxRecord, OutboxStats } from '../lib/outbox';
-import { preparePublication } from '../lib/publish';
+import { announcedFile, checkAnnouncedFile } from '../lib/href-check';
+import { preparePublication, type Publication } from '../lib/publish';
+import { LogLimiter } from '../common/log-limiter';
 
 interface PublishDef extends NodeDef {
   dataset: string;
@@ -24,6 +27,9 @@ interface PublishMessage extends NodeMessageInFlow {
   [ACK_PROPERTY]?: unknown;
 }
 
+type Send = (msg: (NodeMessage | null)[]) => void;
+type Done = (err?: Error) => void;
+
 /** notifications awaiting the broker's answer that a refusal can still be traced back to */
 const MAX_TRACKED = 100_000;
 
@@ -36,22 +42,25 @@ export = function register(RED: NodeAPI): void {
     let connection: BrokerConnectionState = { connected: false };
     let outboxStats: OutboxStats | undefined;
 
+    // files whose check before publishing is under way
+    const checking = new Set<AbortController>();
     const status = new StatusCounter(node, ['ready', 'rejected'] as const, (c, last) => {
+      const held = checking.size > 0 ? RED._('wis2-publish.status.checking', { checking: checking.size }) : '';
       if (!outboxStats) {
         return {
           fill: last === 'ready' ? 'green' : 'red',
           shape: 'dot',
-          text: RED._('wis2-publish.status.counts', { ready: c.ready, rejected: c.rejected }),
+          text: RED._('wis2-publish.status.counts', { ready: c.ready, rejected: c.rejected }) + held,
         };
       }
       return {
-        fill: connection.connected ? (outboxStats.queued > 0 ? 'yellow' : 'green') : 'red',
+        fill: connection.connected ? (outboxStats.queued > 0 || checking.size > 0 ? 'yellow' : 'green') : 'red',
         shape: connection.connected ? 'dot' : 'ring',
         text: RED._(connection.connected ? 'wis2-publish.status.connected' : 'wis2-publish.status.disconnected', {
           queued: outboxStats.queued,
           sent: outboxStats.sent,
           rejected: c.rejected,
-        }),
+        }) + held,
       };
     });
 
@@ -86,6 +95,20 @@ export = function register(RED: NodeAPI): void {
       node.send([null, rejectMessage(msg, new Wis2Error('publish', 'publish.refused', `the broker refused the notification: ${reason}`).toJSON())]);
       status.count('rejected');
     };
+    const datasetOf = (msg: PublishMessage): DatasetNode | null | undefined =>
+      msg.wis2 ? (RED.nodes.getNode(msg.wis2.dataset) as DatasetNode | null) : undefined;
+    const announcementsOf = (msg: PublishMessage): Announcements | undefined => datasetOf(msg)?.announcements?.();
+    // the check the notification's own dataset asks for, else this node's dataset's
+    const checkOf = (msg: PublishMessage): DatasetNode['check'] => datasetOf(msg)?.check ?? datasetNode?.check;
+    const retryLog = new LogLimiter(
+      (text) => { node.log(text); },
+      (count, last) => RED._('wis2-publish.log.retryMore', { count, last }),
+    );
+    const checkFailed = (msg: PublishMessage, err: Wis2Error): void => {
+      const dataset = (datasetOf(msg) ?? datasetNode)?.dataset?.metadataId ?? '';
+      node.warn(RED._('wis2-publish.log.checkFailed', { code: err.code, message: err.message, dataset }));
+    };
+
     if (configError) {
       status.show({ fill: 'red', shape: 'ring', text: 'wis2-publish.status.configError' });
     } else if (broker) {
@@ -105,18 +128,10 @@ export = function register(RED: NodeAPI): void {
       }
     }
 
-    this.on('input', (msg: PublishMessage, send, done) => {
-      if (configError) {
-        send([null, rejectMessage(msg, configError)]);
-        status.count('rejected');
-        done();
-        return;
-      }
-      const announcements = msg.wis2 ? (RED.nodes.getNode(msg.wis2.dataset) as DatasetNode | null)?.announcements?.() : undefined;
+    // Sends a checked notification on: into the outbox, or out for an mqtt out node.
+    const publish = (msg: PublishMessage, p: Publication, send: Send, done: Done): void => {
+      const announcements = announcementsOf(msg);
       try {
-        const dataset = datasetNode?.dataset;
-        const topic = typeof msg.topic === 'string' && msg.topic !== '' ? msg.topic : dataset?.topic;
-        const p = preparePublication(msg.payload, topic, dataset);
         if (outbox) {
           try {
             const seq = outbox.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType });
@@ -140,17 +155,74 @@ export = function register(RED: NodeAPI): void {
         status.count('ready');
         done();
       } catch (err) {
-        if (msg.wis2) announcements?.release(msg.wis2.dataId, msg.wis2.fingerprint);
-        if (!(err instanceof Wis2Error)) {
-          done(err instanceof Error ? err : new Error(String(err)));
-          return;
-        }
-        send([null, rejectMessage(msg, err.toJSON())]);
+        refuse(msg, err, send, done);
+      }
+    };
+
+    const refuse = (msg: PublishMessage, err: unknown, send: Send, done: Done): void => {
+      if (msg.wis2) announcementsOf(msg)?.release(msg.wis2.dataId, msg.wis2.fingerprint);
+      if (!(err instanceof Wis2Error)) {
+        done(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      send([null, rejectMessage(msg, err.toJSON())]);
+      status.count('rejected');
+      done();
+    };
+
+    // The check before publishing holds the message until the web server has answered: the
+    // copy is not done, so a reliable input keeps its event on disk meanwhile.
+    const checkFirst = (msg: PublishMessage, p: Publication, send: Send, done: Done): boolean => {
+      const check = checkOf(msg);
+      const file = check && check.mode !== 'off' ? announcedFile(p.message) : undefined;
+      if (!check || check.mode === 'off' || !file) return false;
+      const controller = new AbortController();
+      checking.add(controller);
+      status.refresh();
+      checkAnnouncedFile(file, {
+        mode: check.mode,
+        retries: check.retries,
+        signal: controller.signal,
+        onRetry: (n, reason, delayMs) => {
+          retryLog.report('retry', RED._('wis2-publish.log.retry', { href: file.href, reason, attempt: n, seconds: delayMs / 1000 }));
+        },
+      }).then((passed) => {
+        if (msg.wis2) msg.wis2.warnings = [...msg.wis2.warnings, ...passed.warnings];
+        publish(msg, p, send, done);
+      }, (err: unknown) => {
+        // closing: the message stays unfinished, so its event is replayed after the restart
+        if (controller.signal.aborted) return;
+        if (err instanceof Wis2Error) checkFailed(msg, err);
+        refuse(msg, err, send, done);
+      }).finally(() => {
+        checking.delete(controller);
+        status.refresh();
+      });
+      return true;
+    };
+
+    this.on('input', (msg: PublishMessage, send, done) => {
+      if (configError) {
+        send([null, rejectMessage(msg, configError)]);
         status.count('rejected');
         done();
+        return;
       }
+      let p: Publication;
+      try {
+        const dataset = datasetNode?.dataset;
+        const topic = typeof msg.topic === 'string' && msg.topic !== '' ? msg.topic : dataset?.topic;
+        p = preparePublication(msg.payload, topic, dataset);
+      } catch (err) {
+        refuse(msg, err, send, done);
+        return;
+      }
+      if (!checkFirst(msg, p, send, done)) publish(msg, p, send, done);
     });
     this.on('close', (done: () => void) => {
+      for (const controller of checking) controller.abort();
+      checking.clear();
+      retryLog.flush();
       status.stop();
       outbox?.removeListener('stats', onStats);
       outbox?.removeListener('sent', onSent);
