@@ -12,6 +12,7 @@ import type { Outbox, OutboxRecord, OutboxStats } from '../lib/outbox';
 import { announcedFile, checkAnnouncedFile } from '../lib/href-check';
 import { preparePublication, type Publication } from '../lib/publish';
 import { LogLimiter } from '../common/log-limiter';
+import { counter } from '../common/metrics';
 
 interface PublishDef extends NodeDef {
   dataset: string;
@@ -104,8 +105,14 @@ export = function register(RED: NodeAPI): void {
       (text) => { node.log(text); },
       (count, last) => RED._('wis2-publish.log.retryMore', { count, last }),
     );
+    const checkFailures = counter(
+      'wis2_download_check_failed_total',
+      'Announced files the check before publishing refused, by dataset (metadata id) and reason code',
+      ['dataset', 'code'],
+    );
     const checkFailed = (msg: PublishMessage, err: Wis2Error): void => {
       const dataset = (datasetOf(msg) ?? datasetNode)?.dataset?.metadataId ?? '';
+      checkFailures.inc({ dataset, code: err.code });
       node.warn(RED._('wis2-publish.log.checkFailed', { code: err.code, message: err.message, dataset }));
     };
 
