@@ -71,12 +71,13 @@ function canonical(value: unknown): string {
   if (isRecord(value)) {
     return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
   }
-  return JSON.stringify(value) ?? 'null';
+  return JSON.stringify(value);
 }
 
 /** sha256 (hex) of a record without its links, the part a catalogue keeps as we wrote it. */
 export function recordContentHash(record: Record<string, unknown>): string {
-  const { links: _links, ...rest } = record;
+  const rest = { ...record };
+  delete rest.links;
   return createHash('sha256').update(canonical(rest)).digest('hex');
 }
 

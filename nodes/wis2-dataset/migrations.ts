@@ -8,7 +8,7 @@ export const DATASET_VERSION = 1;
 
 type Step = (def: DatasetNodeDef) => DatasetNodeDef;
 
-const STEPS: Record<number, Step> = {
+const STEPS: Partial<Record<number, Step>> = {
   // 1: the check before publishing; flows made before it publish without checking, as they did
   0: (def) => ({ ...def, version: 1, check: def.check ?? 'off', checkRetries: def.checkRetries ?? '' }),
 };

@@ -15,7 +15,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const def = migrateDataset(saved);
     if (def.check !== undefined && def.check !== checkModeOf(def.check)) {
-      node.warn(RED._('wis2-dataset.error.check', { value: String(def.check) }));
+      node.warn(RED._('wis2-dataset.error.check', { value: def.check }));
     }
     node.check = { mode: checkModeOf(def.check), retries: wholeNumber(def.checkRetries, 0) ?? 5 };
     try {

@@ -19,7 +19,7 @@ export const DEFAULT_CATALOGUE = 'https://wis2-gdc.weather.gc.ca/collections/wis
 
 type Step = (def: GdcCheckDef) => GdcCheckDef;
 
-const STEPS: Record<number, Step> = {
+const STEPS: Partial<Record<number, Step>> = {
   0: (def) => ({
     ...def,
     version: 1,

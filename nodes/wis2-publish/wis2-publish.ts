@@ -97,7 +97,7 @@ export = function register(RED: NodeAPI): void {
       status.count('rejected');
     };
     const datasetOf = (msg: PublishMessage): DatasetNode | null | undefined =>
-      msg.wis2 ? (RED.nodes.getNode(msg.wis2.dataset) as DatasetNode | null) : undefined;
+      msg.wis2 ? RED.nodes.getNode(msg.wis2.dataset) : undefined;
     const announcementsOf = (msg: PublishMessage): Announcements | undefined => datasetOf(msg)?.announcements?.();
     // the check the notification's own dataset asks for, else this node's dataset's
     const checkOf = (msg: PublishMessage): DatasetNode['check'] => datasetOf(msg)?.check ?? datasetNode?.check;

@@ -24,7 +24,7 @@ export interface Catalogue {
 }
 
 const COLLECTION = 'wis2-discovery-metadata';
-const GLOBAL_BROKERS = [
+const GLOBAL_BROKERS: [string, string, string][] = [
   ['fr-meteo-france-global-broker', 'mqtts://everyone:everyone@globalbroker.meteo.fr:8883', 'Météo-France Global Broker'],
   ['cn-cma-global-broker', 'mqtts://everyone:everyone@gb.wis.cma.cn:8883', 'CMA Global Broker'],
 ];
@@ -37,7 +37,7 @@ function asGdcStoresIt(record: Record<string, unknown>): Record<string, unknown>
     const channel = typeof link.channel === 'string' ? link.channel : undefined;
     if (typeof link.href === 'string' && link.href.startsWith('mqtt') && channel?.startsWith('origin/a/wis2')) {
       for (const [, href, name] of GLOBAL_BROKERS) {
-        kept.push({ ...link, rel: 'items', channel: channel.replace('origin', 'cache'), type: 'application/geo+json', title: `Notifications from ${name ?? ''}`, href });
+        kept.push({ ...link, rel: 'items', channel: channel.replace('origin', 'cache'), type: 'application/geo+json', title: `Notifications from ${name}`, href });
       }
     } else kept.push(link);
   }
@@ -90,14 +90,14 @@ export async function startCatalogue(): Promise<Catalogue> {
       }
       const item = new RegExp(`^/collections/${COLLECTION}/items/([^/]+)$`).exec(url.pathname);
       if (req.method === 'GET' && item) {
-        const id = decodeURIComponent(item[1] ?? '');
+        const id = decodeURIComponent(item[1]);
         const record = records.get(id);
         if (!record) {
           json(res, 404, { code: 'NotFound', description: 'identifier not found' });
           return;
         }
         const navigation = [
-          { rel: 'self', type: 'application/geo+json', title: 'This document as GeoJSON', href: `${base}collections/${COLLECTION}/items/${item[1] ?? ''}?f=json` },
+          { rel: 'self', type: 'application/geo+json', title: 'This document as GeoJSON', href: `${base}collections/${COLLECTION}/items/${item[1]}?f=json` },
           { rel: 'collection', type: 'application/json', title: 'WIS2 discovery metadata', href: `${base}collections/${COLLECTION}` },
         ];
         json(res, 200, { ...record, links: [...(record.links as unknown[]), ...navigation] }, 'application/geo+json');
