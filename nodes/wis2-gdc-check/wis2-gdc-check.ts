@@ -13,7 +13,7 @@ import {
   type OurRecord,
 } from '../lib/gdc-check';
 import { readMetadataRecord } from '../lib/wnm/metadata';
-import { migrateGdcCheck, type GdcCheckDef } from './migrations';
+import { DEFAULT_CATALOGUE, migrateGdcCheck, type GdcCheckDef } from './migrations';
 
 interface CheckMessage extends NodeMessageInFlow {
   wis2?: { metadataId?: unknown; contentHash?: unknown; updated?: unknown; operation?: unknown };
@@ -57,7 +57,8 @@ export = function register(RED: NodeAPI): void {
     let collectionUrl: string | undefined;
     let configError: Wis2Error | undefined;
     try {
-      collectionUrl = checkCollectionUrl(def.catalogue);
+      // ${WIS2_GDC_URL} left unset arrives empty: the default catalogue then
+      collectionUrl = checkCollectionUrl(def.catalogue || DEFAULT_CATALOGUE);
     } catch (err) {
       configError = err as Wis2Error;
       status.show({ fill: 'red', shape: 'ring', text: 'wis2-gdc-check.status.configError' });
