@@ -199,3 +199,30 @@ export async function checkAnnouncedFile(file: AnnouncedFile, options: CheckOpti
     await sleep(delay, options.signal);
   }
 }
+
+/**
+ * At most `size` checks at once: a reprocessing campaign announces thousands of files together,
+ * and the web server should not see thousands of requests at the same moment.
+ */
+export class CheckSlots {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly size = 8) {}
+
+  /** Runs `task` when a slot is free. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+}

@@ -9,7 +9,7 @@ import { StatusCounter } from '../common/status';
 import { Wis2Error } from '../lib/errors';
 import { JournalFullError } from '../lib/journal';
 import type { Outbox, OutboxRecord, OutboxStats } from '../lib/outbox';
-import { announcedFile, checkAnnouncedFile } from '../lib/href-check';
+import { CheckSlots, announcedFile, checkAnnouncedFile } from '../lib/href-check';
 import { preparePublication, type Publication } from '../lib/publish';
 import { LogLimiter } from '../common/log-limiter';
 import { counter } from '../common/metrics';
@@ -30,6 +30,9 @@ interface PublishMessage extends NodeMessageInFlow {
 
 type Send = (msg: (NodeMessage | null)[]) => void;
 type Done = (err?: Error) => void;
+
+/** files checked at once per node; the others wait their turn, unfinished */
+const CHECKS_AT_ONCE = 8;
 
 /** notifications awaiting the broker's answer that a refusal can still be traced back to */
 const MAX_TRACKED = 100_000;
@@ -179,21 +182,23 @@ export = function register(RED: NodeAPI): void {
 
     // The check before publishing holds the message until the web server has answered: the
     // copy is not done, so a reliable input keeps its event on disk meanwhile.
+    const slots = new CheckSlots(CHECKS_AT_ONCE);
     const checkFirst = (msg: PublishMessage, p: Publication, send: Send, done: Done): boolean => {
       const check = checkOf(msg);
-      const file = check && check.mode !== 'off' ? announcedFile(p.message) : undefined;
-      if (!check || check.mode === 'off' || !file) return false;
+      const mode = check?.mode;
+      const file = mode && mode !== 'off' ? announcedFile(p.message) : undefined;
+      if (!check || !mode || mode === 'off' || !file) return false;
       const controller = new AbortController();
       checking.add(controller);
       status.refresh();
-      checkAnnouncedFile(file, {
-        mode: check.mode,
+      slots.run(() => checkAnnouncedFile(file, {
+        mode,
         retries: check.retries,
         signal: controller.signal,
         onRetry: (n, reason, delayMs) => {
           retryLog.report('retry', RED._('wis2-publish.log.retry', { href: file.href, reason, attempt: n, seconds: delayMs / 1000 }));
         },
-      }).then((passed) => {
+      })).then((passed) => {
         if (msg.wis2) msg.wis2.warnings = [...msg.wis2.warnings, ...passed.warnings];
         publish(msg, p, send, done);
       }, (err: unknown) => {
@@ -203,7 +208,7 @@ export = function register(RED: NodeAPI): void {
         refuse(msg, err, send, done);
       }).finally(() => {
         checking.delete(controller);
-        status.refresh();
+        if (!controller.signal.aborted) status.refresh();
       });
       return true;
     };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Wis2Error } from '../../../nodes/lib/errors';
-import { announcedFile, checkAnnouncedFile, type AnnouncedFile, type CheckOptions } from '../../../nodes/lib/href-check';
+import { CheckSlots, announcedFile, checkAnnouncedFile, type AnnouncedFile, type CheckOptions } from '../../../nodes/lib/href-check';
 import { RequestFailure } from '../../../nodes/lib/http-budget';
 import { sha512Base64, startFileServer, type FileServer } from '../../helpers/file-server';
 
@@ -159,5 +159,30 @@ describe('the check before publishing', () => {
     const check = checkAnnouncedFile(file(server, 'never.nc'), { mode: 'head', retries: 100, backoffMs: 10_000, signal: controller.signal });
     setTimeout(() => { controller.abort(); }, 100);
     await assert.rejects(check, (err: unknown) => err instanceof RequestFailure && err.kind === 'aborted');
+  });
+});
+
+describe('checks at once', () => {
+  it('runs at most its size of checks together, the others in turn, and all of them', async () => {
+    const slots = new CheckSlots(3);
+    let running = 0;
+    let most = 0;
+    const done: number[] = [];
+    await Promise.all(Array.from({ length: 10 }, (_, i) => slots.run(async () => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 10));
+      running--;
+      done.push(i);
+    })));
+    assert.equal(most, 3);
+    assert.equal(done.length, 10);
+    assert.equal(slots.queued, 0);
+  });
+
+  it('frees the slot of a check that failed', async () => {
+    const slots = new CheckSlots(1);
+    await assert.rejects(slots.run(() => Promise.reject(new Error('no'))));
+    assert.equal(await slots.run(() => Promise.resolve(7)), 7);
   });
 });
