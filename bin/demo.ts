@@ -54,7 +54,8 @@ async function main(): Promise<number> {
   const expected = events.reduce((n, s) => n + announced(s), 0);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-demo-'));
   const broker = await startEmbeddedBroker(0);
-  const env = { ...process.env, MQTT_URL: broker.url, WIS2_MQTT_URL: '', WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS };
+  // the sample files are not served here: nothing to check before publishing
+  const env = { ...process.env, MQTT_URL: broker.url, WIS2_MQTT_URL: '', WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS, WIS2_CHECK: 'off' };
   // subscribed before Node-RED starts: the metadata flow announces the record right after deploy
   const client = await mqtt.connectAsync(broker.url, { clientId: `wis2-demo-${process.pid}` });
   await client.subscribeAsync({ 'origin/a/wis2/#': { qos: 1 }, [DEAD_LETTERS]: { qos: 1 } });

@@ -14,7 +14,8 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, saved);
     const node = this;
     const def = migrateDataset(saved);
-    if (def.check !== undefined && def.check !== checkModeOf(def.check)) {
+    // empty (an unset ${VARIABLE}) is the default, off; anything else unknown is said
+    if (def.check !== undefined && def.check !== '' && def.check !== checkModeOf(def.check)) {
       node.warn(RED._('wis2-dataset.error.check', { value: def.check }));
     }
     node.check = { mode: checkModeOf(def.check), retries: wholeNumber(def.checkRetries, 0) ?? 5 };

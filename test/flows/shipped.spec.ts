@@ -138,6 +138,18 @@ describe('shipped flows', () => {
     assert.equal(readFlow('argo-data').find((n) => n.type === 'wis2-mqtt-in')?.topic, 'diffusion/files/coriolis/argo/#');
   });
 
+  it('the Argo flow checks each file before publishing with WIS2_CHECK, head unless set, and says why', () => {
+    const flow = readFlow('argo-data');
+    assert.equal(flow.find((n) => n.type === 'wis2-dataset')?.check, '${WIS2_CHECK}');
+    const settings = fs.readFileSync(path.join(repoRoot, 'docker', 'node-red', 'settings.js'), 'utf8');
+    assert.match(settings, /defaultTo\('WIS2_CHECK', 'head'\)/);
+    const comment = flow.find((n) => n.id === 'wis2-argo-check-comment');
+    assert.equal(comment?.name, 'checked before publishing: head');
+    assert.match(String(comment.info), /Argo uses \*\*head\*\*/);
+    assert.match(String(comment.info), /\*\*download\*\* would read every file a second time/);
+    assert.match(String(comment.info), /href\.unreachable/);
+  });
+
   describe('argo-metadata', () => {
     const P = 'wis2-argo-metadata-';
     const nodes = readFlow('argo-metadata') as FlowNode[];
