@@ -45,6 +45,15 @@ export class Announcements {
     return decision;
   }
 
+  /**
+   * The notification is still on its way (its file is being checked before publishing): its
+   * claim is renewed, so that a copy of the event arriving meanwhile stays a duplicate.
+   */
+  renew(dataId: string, fingerprint: string): void {
+    const entry = this.pending.get(dataId);
+    if (entry?.fingerprint === fingerprint) entry.at = this.now();
+  }
+
   /** The notification is queued durably: remember it for good. */
   confirm(dataId: string, fingerprint: string, operation: Operation): void {
     this.pending.delete(dataId);

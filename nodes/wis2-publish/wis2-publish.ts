@@ -196,6 +196,7 @@ export = function register(RED: NodeAPI): void {
         retries: check.retries,
         signal: controller.signal,
         onRetry: (n, reason, delayMs) => {
+          if (msg.wis2) announcementsOf(msg)?.renew(msg.wis2.dataId, msg.wis2.fingerprint);
           retryLog.report('retry', RED._('wis2-publish.log.retry', { href: file.href, reason, attempt: n, seconds: delayMs / 1000 }));
         },
       })).then((passed) => {
