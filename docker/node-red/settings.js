@@ -34,6 +34,8 @@ defaultTo('WIS2_MQTT_PASSWORD', '');
 defaultTo('WIS2_DEAD_LETTER_TOPIC', 'wis2/rejected/fr-ifremer-argo');
 // the check before publishing of the Argo dataset: why head, in the flow's comment node
 defaultTo('WIS2_CHECK', 'head');
+// empty: the catalogue check's own default, the Canadian Global Discovery Catalogue
+defaultTo('WIS2_GDC_URL', '');
 
 /**
  * A file of this package: beside this settings.js in a checkout (docker/node-red/settings.js), or

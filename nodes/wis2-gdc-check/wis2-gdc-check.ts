@@ -57,8 +57,11 @@ export = function register(RED: NodeAPI): void {
     let collectionUrl: string | undefined;
     let configError: Wis2Error | undefined;
     try {
-      // ${WIS2_GDC_URL} left unset arrives empty: the default catalogue then
-      collectionUrl = checkCollectionUrl(def.catalogue || DEFAULT_CATALOGUE);
+      // a variable left unset arrives empty, or as its own name outside our settings: the
+      // default catalogue then, said once
+      const unset = def.catalogue === '' || /^\$\{[^}]*\}$/.test(def.catalogue);
+      if (unset && def.catalogue !== '') node.warn(RED._('wis2-gdc-check.log.defaultCatalogue', { value: def.catalogue, url: DEFAULT_CATALOGUE }));
+      collectionUrl = checkCollectionUrl(unset ? DEFAULT_CATALOGUE : def.catalogue);
     } catch (err) {
       configError = err as Wis2Error;
       status.show({ fill: 'red', shape: 'ring', text: 'wis2-gdc-check.status.configError' });
