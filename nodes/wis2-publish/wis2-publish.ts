@@ -5,14 +5,14 @@ import type { Announcements } from '../lib/announce';
 import type { Wis2MessageInfo } from '../common/messages';
 import { rejectMessage } from '../common/reject';
 import { ACK_PROPERTY, detached } from '../common/settle';
+import { LogLimiter } from '../common/log-limiter';
+import { counter } from '../common/metrics';
 import { StatusCounter } from '../common/status';
 import { Wis2Error } from '../lib/errors';
 import { JournalFullError } from '../lib/journal';
-import type { Outbox, OutboxRecord, OutboxStats } from '../lib/outbox';
 import { CheckSlots, announcedFile, checkAnnouncedFile } from '../lib/href-check';
+import type { Outbox, OutboxRecord } from '../lib/outbox';
 import { preparePublication, type Publication } from '../lib/publish';
-import { LogLimiter } from '../common/log-limiter';
-import { counter } from '../common/metrics';
 
 interface PublishDef extends NodeDef {
   dataset: string;
@@ -44,29 +44,41 @@ export = function register(RED: NodeAPI): void {
     const datasetNode = def.dataset ? (RED.nodes.getNode(def.dataset) as DatasetNode | null) : null;
     const broker = def.broker ? (RED.nodes.getNode(def.broker) as BrokerNode | null) : null;
     let connection: BrokerConnectionState = { connected: false };
-    let outboxStats: OutboxStats | undefined;
+    let outbox: Outbox | undefined;
+    // What this node queued, until the broker answers. Its status counts these only: the broker's
+    // outbox also carries other nodes' notifications (metadata, other datasets, dead letters),
+    // whose totals the broker node reports. A refusal (MQTT 5 reason code) comes after the
+    // message has left, so it leaves again on the reject output, as a new message; past
+    // MAX_TRACKED a message's dataset is no longer kept, so its refusal withdraws no announcement.
+    const queued = new Map<number, Wis2MessageInfo | undefined>();
 
     // files whose check before publishing is under way
     const checking = new Set<AbortController>();
-    const status = new StatusCounter(node, ['ready', 'rejected'] as const, (c, last) => {
-      const held = checking.size > 0 ? RED._('wis2-publish.status.checking', { checking: checking.size }) : '';
-      if (!outboxStats) {
+    const status = new StatusCounter(node, ['ready', 'sent', 'rejected', 'warned'] as const, (c, last) => {
+      const warned = (c.warned > 0 ? RED._('wis2-publish.status.warned', { warned: c.warned }) : '')
+        + (checking.size > 0 ? RED._('wis2-publish.status.checking', { checking: checking.size }) : '');
+      if (!outbox) {
         return {
-          fill: last === 'ready' ? 'green' : 'red',
+          fill: last === 'rejected' ? 'red' : last === 'warned' ? 'yellow' : 'green',
           shape: 'dot',
-          text: RED._('wis2-publish.status.counts', { ready: c.ready, rejected: c.rejected }) + held,
+          text: RED._('wis2-publish.status.counts', { ready: c.ready, rejected: c.rejected }) + warned,
         };
       }
       return {
-        fill: connection.connected ? (outboxStats.queued > 0 || checking.size > 0 ? 'yellow' : 'green') : 'red',
+        fill: connection.connected ? (queued.size > 0 || checking.size > 0 || last === 'warned' ? 'yellow' : 'green') : 'red',
         shape: connection.connected ? 'dot' : 'ring',
         text: RED._(connection.connected ? 'wis2-publish.status.connected' : 'wis2-publish.status.disconnected', {
-          queued: outboxStats.queued,
-          sent: outboxStats.sent,
+          queued: queued.size,
+          sent: c.sent,
           rejected: c.rejected,
-        }) + held,
+        }) + warned,
       };
     });
+    // what the last check repaired or found missing is said in the log too, a line per kind a minute
+    const warnings = new LogLimiter(
+      (text) => { node.warn(text); },
+      (count, last) => RED._('wis2-publish.log.warningsMore', { count, last }),
+    );
 
     let configError = def.dataset && !datasetNode?.dataset
       ? (datasetNode?.configError ?? new Wis2Error('config', 'config.no_dataset', 'the WIS2 dataset of this node is missing', '/dataset').toJSON())
@@ -74,17 +86,8 @@ export = function register(RED: NodeAPI): void {
     if (def.broker && (!broker || broker.configError)) {
       configError = new Wis2Error('config', 'config.broker', broker?.configError ?? 'the WIS2 broker of this node is missing', '/broker').toJSON();
     }
-    let outbox: Outbox | undefined;
-    const onStats = (stats: OutboxStats): void => {
-      outboxStats = stats;
-      status.refresh();
-    };
-    // What this node queued, until the broker answers: a refusal (MQTT 5 reason code) comes
-    // after the message has left, so it leaves again on the reject output, as a new message.
-    // Bounded: past it a refusal still counts and is logged by the broker, without its dataset.
-    const queued = new Map<number, Wis2MessageInfo | undefined>();
     const onSent = (seq: number): void => {
-      queued.delete(seq);
+      if (queued.delete(seq)) status.count('sent');
     };
     const onRefused = (seq: number, record: OutboxRecord, error: Error & { code?: number }): void => {
       if (!queued.has(seq)) return;
@@ -118,6 +121,13 @@ export = function register(RED: NodeAPI): void {
       checkFailures.inc({ dataset, code: err.code });
       node.warn(RED._('wis2-publish.log.checkFailed', { code: err.code, message: err.message, dataset }));
     };
+    /** what a check or the publication adds to the warnings a message carries */
+    const addWarnings = (msg: PublishMessage, more: Wis2MessageInfo['warnings']): void => {
+      if (!msg.wis2 || more.length === 0) return;
+      // msg.wis2 may come from a flow of the user's, without warnings
+      const earlier: unknown = msg.wis2.warnings;
+      msg.wis2 = { ...msg.wis2, warnings: [...(Array.isArray(earlier) ? (earlier as Wis2MessageInfo['warnings']) : []), ...more] };
+    };
 
     if (configError) {
       status.show({ fill: 'red', shape: 'ring', text: 'wis2-publish.status.configError' });
@@ -128,24 +138,23 @@ export = function register(RED: NodeAPI): void {
           status.refresh();
         });
         outbox = broker.outbox();
-        outbox.on('stats', onStats);
         outbox.on('sent', onSent);
         outbox.on('refused', onRefused);
-        onStats(outbox.stats());
+        status.refresh();
       } catch (err) {
         configError = new Wis2Error('config', 'config.outbox', `the outbox cannot be opened: ${(err as Error).message}`, '/broker').toJSON();
         status.show({ fill: 'red', shape: 'ring', text: 'wis2-publish.status.configError' });
       }
     }
 
-    // Sends a checked notification on: into the outbox, or out for an mqtt out node.
+    // Sends a notification on, checked: into the outbox, or out for an mqtt out node.
     const publish = (msg: PublishMessage, p: Publication, send: Send, done: Done): void => {
       const announcements = announcementsOf(msg);
       try {
         if (outbox) {
           try {
             const seq = outbox.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType });
-            if (queued.size < MAX_TRACKED) queued.set(seq, msg.wis2);
+            queued.set(seq, queued.size < MAX_TRACKED ? msg.wis2 : undefined);
             msg.outbox = { seq };
           } catch (err) {
             if (err instanceof JournalFullError) throw new Wis2Error('publish', 'publish.outbox_full', err.message);
@@ -156,6 +165,10 @@ export = function register(RED: NodeAPI): void {
         // and what goes on from an outbox no longer holds the input back (without one, the node
         // that publishes it, an mqtt out, ends it).
         if (msg.wis2) announcements?.confirm(msg.wis2.dataId, msg.wis2.fingerprint, msg.wis2.operation);
+        if (p.warnings.length > 0) {
+          for (const w of p.warnings) warnings.report(w.code, RED._('wis2-publish.log.warning', { code: w.code, path: w.path, message: w.message, topic: p.topic }));
+          addWarnings(msg, p.warnings);
+        }
         msg.topic = p.topic;
         msg.payload = p.payload;
         msg.qos = p.qos;
@@ -163,6 +176,7 @@ export = function register(RED: NodeAPI): void {
         msg.contentType = p.contentType;
         send([outbox ? detached(msg) : msg, null]);
         status.count('ready');
+        if (p.warnings.length > 0) status.count('warned');
         done();
       } catch (err) {
         refuse(msg, err, send, done);
@@ -200,7 +214,7 @@ export = function register(RED: NodeAPI): void {
           retryLog.report('retry', RED._('wis2-publish.log.retry', { href: file.href, reason, attempt: n, seconds: delayMs / 1000 }));
         },
       })).then((passed) => {
-        if (msg.wis2) msg.wis2.warnings = [...msg.wis2.warnings, ...passed.warnings];
+        addWarnings(msg, passed.warnings);
         publish(msg, p, send, done);
       }, (err: unknown) => {
         // closing: the message stays unfinished, so its event is replayed after the restart
@@ -237,7 +251,7 @@ export = function register(RED: NodeAPI): void {
       checking.clear();
       retryLog.flush();
       status.stop();
-      outbox?.removeListener('stats', onStats);
+      warnings.flush();
       outbox?.removeListener('sent', onSent);
       outbox?.removeListener('refused', onRefused);
       queued.clear();
