@@ -56,6 +56,15 @@ defaultTo('WIS2_DEAD_LETTER_TOPIC', 'wis2/rejected/fr-ifremer-argo');
 defaultTo('WIS2_CHECK', 'head');
 // empty: the catalogue check's own default, the Canadian Global Discovery Catalogue
 defaultTo('WIS2_GDC_URL', '');
+// The Global Broker the feedback flow listens to: by default our own WIS2 broker, where a
+// simulated Global Cache (the demo) publishes; set it to a real Global Broker in production.
+if (!env.WIS2_GB_MQTT_URL) {
+  env.WIS2_GB_MQTT_URL = env.WIS2_MQTT_URL;
+  defaultTo('WIS2_GB_MQTT_USERNAME', env.WIS2_MQTT_USERNAME);
+  defaultTo('WIS2_GB_MQTT_PASSWORD', env.WIS2_MQTT_PASSWORD);
+}
+defaultTo('WIS2_GB_MQTT_USERNAME', '');
+defaultTo('WIS2_GB_MQTT_PASSWORD', '');
 
 /**
  * A file of this package: beside this settings.js in a checkout (docker/node-red/settings.js), or

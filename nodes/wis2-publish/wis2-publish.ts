@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
-import type { DatasetNode } from '../common/dataset-node';
+import { datasetLabel, type DatasetNode } from '../common/dataset-node';
 import type { Announcements } from '../lib/announce';
 import type { Wis2MessageInfo } from '../common/messages';
 import { rejectMessage } from '../common/reject';
@@ -113,11 +113,11 @@ export = function register(RED: NodeAPI): void {
     );
     const checkFailures = counter(
       'wis2_download_check_failed_total',
-      'Announced files the check before publishing refused, by dataset (metadata id) and reason code',
+      'Announced files the check before publishing refused, by dataset and reason code',
       ['dataset', 'code'],
     );
     const checkFailed = (msg: PublishMessage, err: Wis2Error): void => {
-      const dataset = (datasetOf(msg) ?? datasetNode)?.dataset?.metadataId ?? '';
+      const dataset = datasetLabel(datasetOf(msg) ?? datasetNode);
       checkFailures.inc({ dataset, code: err.code });
       node.warn(RED._('wis2-publish.log.checkFailed', { code: err.code, message: err.message, dataset }));
     };
