@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import readline from 'node:readline';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 
 /**
@@ -204,38 +204,23 @@ export async function openIndex(source: string, signal?: AbortSignal): Promise<R
 
 /** Gzip by its magic bytes, not by the name: servers and mirrors name files as they like. */
 async function sniffGzip(raw: Readable): Promise<Readable> {
-  const first = await new Promise<Buffer | null>((resolve, reject) => {
-    const onReadable = (): void => {
-      const chunk = raw.read() as Buffer | null;
-      if (chunk === null && !raw.readableEnded) return;
-      cleanup();
-      resolve(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(null);
-    };
-    const onError = (e: Error): void => {
-      cleanup();
-      reject(e);
-    };
-    const cleanup = (): void => {
-      raw.off('readable', onReadable);
-      raw.off('end', onEnd);
-      raw.off('error', onError);
-    };
-    raw.on('readable', onReadable);
-    raw.on('end', onEnd);
-    raw.on('error', onError);
-  });
-  if (first === null) return raw;
-  raw.unshift(first);
-  if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
-    const gunzip = zlib.createGunzip();
-    raw.on('error', (e) => gunzip.destroy(e));
-    return raw.pipe(gunzip);
+  const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await it.next();
+  async function* all(): AsyncGenerator<Buffer> {
+    if (first.done === true) return;
+    yield first.value;
+    for (let n = await it.next(); n.done !== true; n = await it.next()) yield n.value;
   }
-  return raw;
+  const bytes = Readable.from(all(), { objectMode: false });
+  bytes.on('close', () => raw.destroy());
+  const head = first.done === true ? undefined : first.value;
+  if (head && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = zlib.createGunzip();
+    bytes.on('error', (e) => gunzip.destroy(e));
+    gunzip.on('close', () => bytes.destroy());
+    return bytes.pipe(gunzip);
+  }
+  return bytes;
 }
 
 /**

@@ -53,7 +53,10 @@ export interface ReconcileOptions extends IndexWindow {
   dataset: Dataset;
   /** the GDAC's public root: hrefs are `<gdacUrl>dac/<file>` */
   gdacUrl: string;
-  /** a local copy of the GDAC tree (holding `dac/`): file bytes are read there, else downloaded */
+  /**
+   * where the files' bytes are read: a local copy of the GDAC tree (a folder holding `dac/`) or
+   * another server's root URL; none: downloaded from their public URL
+   */
   mirror?: string;
   known: KnownLookup;
   /** where progress is kept, so that a stopped run resumes; none: no resuming */
@@ -86,12 +89,14 @@ export async function fileDigest(source: { mirror?: string; file: string; href: 
       size += chunk.length;
     }
   };
-  if (source.mirror !== undefined) {
+  const remote = source.mirror === undefined || /^https?:\/\//i.test(source.mirror);
+  if (!remote && source.mirror !== undefined) {
     await consume(fs.createReadStream(path.join(source.mirror, 'dac', ...source.file.split('/')), signal ? { signal } : {}));
   } else {
+    const url = source.mirror === undefined ? source.href : `${source.mirror.replace(/\/?$/, '/')}dac/${source.file}`;
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const get = source.href.startsWith('https:') ? https.get : http.get;
-      get(source.href, signal ? { signal } : {}, resolve).on('error', reject);
+      const get = url.toLowerCase().startsWith('https:') ? https.get : http.get;
+      get(url, signal ? { signal } : {}, resolve).on('error', reject);
     });
     if (res.statusCode !== 200) {
       res.resume();
