@@ -157,8 +157,11 @@ describe('reconciliation with the Argo GDAC index', function () {
     let before = '';
     await assert.rejects(
       run({ signal: stop.signal }, () => {
-        if (++handed === 3) before = fs.readFileSync(progress, 'utf8');
-        if (handed === 4) stop.abort(new Error('killed'));
+        if (++handed === 4) {
+          // progress says the 3rd is done; the 4th is on its way
+          before = fs.readFileSync(progress, 'utf8');
+          stop.abort(new Error('killed'));
+        }
       }),
       /killed/,
     );
