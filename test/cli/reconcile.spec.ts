@@ -31,7 +31,10 @@ async function subscribe(url: string, filter: string): Promise<{ client: MqttCli
   const client = mqtt.connect(url, { clean: true, clientId: `wis2-test-${String(process.pid)}-${String(Math.random()).slice(2, 8)}` });
   const got: Received[] = [];
   client.on('message', (topic, payload) => got.push({ topic, payload: JSON.parse(payload.toString('utf8')) as Record<string, unknown>, at: performance.now() }));
-  await new Promise<void>((resolve, reject) => client.on('connect', () => client.subscribe(filter, { qos: 1 }, (e) => (e ? reject(e) : resolve()))));
+  await new Promise<void>((resolve, reject) => client.on('connect', () => client.subscribe(filter, { qos: 1 }, (e) => {
+    if (e) reject(e);
+    else resolve();
+  })));
   return { client, got };
 }
 
@@ -43,8 +46,13 @@ async function until(condition: () => boolean, ms = 20_000): Promise<void> {
   }
 }
 
-function lines(stdout: string[]): Record<string, Record<string, unknown>>[] {
-  return stdout.map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
+interface OutLine {
+  event?: Record<string, unknown>;
+  summary?: Record<string, unknown>;
+}
+
+function lines(stdout: string[]): OutLine[] {
+  return stdout.map((l) => JSON.parse(l) as OutLine);
 }
 
 describe('wis2 reconcile and wis2 replay', function () {
@@ -115,10 +123,11 @@ describe('wis2 reconcile and wis2 replay', function () {
       await server.close();
     }
     const out = lines(io.stdout);
-    const events = out.filter((l) => l.event).map((l) => l.event);
+    const events = out.flatMap((l) => (l.event ? [l.event] : []));
     assert.equal(events.length, N - k);
-    assert.ok(events.every((e) => e?.reason === 'missing' && typeof e.data_id === 'string'));
-    assert.deepEqual(out.at(-1)?.summary && { present: out.at(-1)?.summary?.present, missing: out.at(-1)?.summary?.missing, dry: out.at(-1)?.summary?.dry_run }, { present: k, missing: N - k, dry: true });
+    assert.ok(events.every((e) => e.reason === 'missing' && typeof e.data_id === 'string'));
+    const summary = out.at(-1)?.summary;
+    assert.deepEqual({ present: summary?.present, missing: summary?.missing, dry: summary?.dry_run }, { present: k, missing: N - k, dry: true });
   });
 
   it('publishes N-k file events the pipeline accepts; killed in the middle, a restart sends the remainder', async () => {
@@ -170,7 +179,7 @@ describe('wis2 reconcile and wis2 replay', function () {
       assert.ok(n);
       clock = new Date(Date.UTC(2026, 11, 1, 10, i * 10));
       log.append(ARGO_TOPIC, Buffer.from(n.json));
-      originals.push(n.message as unknown as Record<string, unknown>);
+      originals.push(n.message);
     }
     log.close();
     const url = broker?.url ?? '';

@@ -105,7 +105,7 @@ export async function serveFolder(root: string): Promise<{ url: string; requests
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => { resolve(); });
       }),
   };
 }

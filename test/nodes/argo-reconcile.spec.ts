@@ -46,10 +46,10 @@ describe('Argo reconcile node in the pipeline', function () {
     const rec = await start();
     const run = helper.getNode('run');
     // k files announced first: a window that ends after the k-th
-    run.receive({ payload: '', since: WINDOW.since, until: new Date(Date.UTC(2026, 10, 30, 0, k, 0)).toISOString() } as never);
+    run.receive({ payload: '', since: WINDOW.since, until: new Date(Date.UTC(2026, 10, 30, 0, k, 0)).toISOString() });
     await rec.wait(k + 1, 10_000);
     assert.equal(rec.from('out').length, k);
-    run.receive({ payload: '', ...WINDOW } as never);
+    run.receive({ payload: '', ...WINDOW });
     await rec.wait(k + 1 + (N - k) + 1, 10_000);
     const out = rec.from('out');
     assert.equal(out.length, N);
@@ -64,7 +64,7 @@ describe('Argo reconcile node in the pipeline', function () {
     assert.equal(report.missing, N - k);
     assert.equal(rec.from('letters').length, 0);
 
-    run.receive({ payload: '', ...WINDOW } as never);
+    run.receive({ payload: '', ...WINDOW });
     await rec.wait(N + 3, 10_000);
     await Recorder.settle(200);
     assert.equal(rec.from('out').length, N);
@@ -78,7 +78,7 @@ describe('Argo reconcile node in the pipeline', function () {
     const run = helper.getNode('run');
     const warnings: unknown[] = [];
     (run as unknown as EventEmitter).on('call:warn', (call: { args: unknown[] }) => warnings.push(call.args[0]));
-    run.receive({ payload: '', ...WINDOW } as never);
+    run.receive({ payload: '', ...WINDOW });
     await rec.wait(N, 10_000);
     const report = rec.from('report').at(-1)?.payload as { badLines: number; bad: { line: number; code: string }[]; unavailable: { file: string }[] };
     assert.equal(rec.from('out').length, N - 1);

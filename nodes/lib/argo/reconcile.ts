@@ -110,8 +110,9 @@ export async function fileDigest(source: { mirror?: string; file: string; href: 
 /** The multihash of an announced fingerprint (`sha512:<base64>`), for a deletion event. */
 export function fingerprintChecksum(fingerprint: string): string | undefined {
   const m = /^(sha256|sha512):([A-Za-z0-9+/=]+)$/.exec(fingerprint);
-  if (!m?.[1] || m[2] === undefined) return undefined;
-  return MULTIHASH_PREFIX[m[1]] + Buffer.from(m[2], 'base64').toString('hex');
+  if (!m) return undefined;
+  const [, method = '', value = ''] = m;
+  return MULTIHASH_PREFIX[method] + Buffer.from(value, 'base64').toString('hex');
 }
 
 function stamp(d: Date): string {
@@ -186,7 +187,7 @@ const REALTIME = /^(.*\/)(B|S|M)?R(\d+_\d+D?(?:_aux)?\.nc)$/;
  */
 function pathKey(file: string): number {
   const d = createHash('sha1').update(file).digest();
-  return d.readUIntBE(0, 6) * 32 + (d[6] ?? 0) / 8;
+  return d.readUIntBE(0, 6) * 32 + d.readUInt8(6) / 8;
 }
 
 interface Progress {
@@ -303,7 +304,9 @@ export async function reconcile(o: ReconcileOptions, emit: (e: ReconcileEvent) =
   for (const d of replaced) {
     const m = DELAYED.exec(d.file);
     if (!m) continue;
-    const rFile = `${m[1] ?? ''}${m[2] ?? ''}R${m[3] ?? ''}`;
+    // the B/S/M prefix is an optional group: absent, it is undefined
+    const [, dir = '', prefix = '', rest = ''] = m;
+    const rFile = `${dir}${prefix}R${rest}`;
     if (seenRealtime.has(pathKey(rFile))) continue;
     const href = `${base}dac/${rFile}`;
     const probe = fileEvent({ ...d, file: rFile }, href, {}, DELETION_EVENT_TYPE, source, now());
