@@ -6,7 +6,7 @@ import { reconcile, type ReconcileEvent, type ReconcileOptions, type ReconcileRe
 import { Announcements } from '../../../nodes/lib/announce';
 import { convertEvent } from '../../../nodes/lib/convert';
 import { resolveDataset } from '../../../nodes/lib/dataset';
-import { AnnouncementMemory } from '../../../nodes/lib/memory';
+import { AnnouncementMemory, readMemorySnapshot } from '../../../nodes/lib/memory';
 import type { WisNotification } from '../../../nodes/lib/wnm/build';
 import { validateWnm } from '../../../nodes/lib/wnm/suite';
 import { ARGO } from '../../helpers/fixtures';
@@ -237,6 +237,21 @@ describe('reconciliation with the Argo GDAC index', function () {
     assert.equal(events.length, N - 1);
     assert.deepEqual(report.unavailable.map((u) => u.file), [gone.file]);
     assert.deepEqual(report.index.badLines.map((b) => b.code), ['index.dot_segment', 'index.foreign_host']);
+  });
+
+  it('reads a memory file another process holds open, as the memory itself would replay it', async () => {
+    const file = path.join(state, 'held.jsonl');
+    const memory = AnnouncementMemory.open({ file });
+    try {
+      memory.set('a', 'sha512:AAAA');
+      memory.set('b', 'sha512:BBBB');
+      memory.set('a', 'sha512:CCCC');
+      memory.delete('b');
+      fs.appendFileSync(file, '["s","torn');
+      assert.deepEqual([...(await readMemorySnapshot(file))], [['a', 'sha512:CCCC']]);
+    } finally {
+      memory.close();
+    }
   });
 
   it('is throttled to the given rate', async () => {
