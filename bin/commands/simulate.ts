@@ -32,7 +32,8 @@ const USAGE = `usage:
   --quiet            no line per event, only the summary
   --inflight N       events awaiting acknowledgement at most (default 100)
   --ack-timeout S    give up when no acknowledgement came for S seconds (default 30)
-  --username, --password   credentials (else from the URL, else MQTT_USERNAME / MQTT_PASSWORD)
+  --username, --password   credentials (else from the URL, else MQTT_USERNAME / MQTT_PASSWORD,
+                           or the password from the file MQTT_PASSWORD_FILE names)
   --mqtt-version V   3.1.1 (default) or 5; with 5 the events carry the Content Type
                      application/cloudevents+json (CloudEvents MQTT binding, structured mode)
   --connect-timeout S  keep trying to reach the broker for S seconds (default 10)
@@ -140,10 +141,20 @@ export function brokerTarget(
     reconnectPeriod: 1000,
   };
   const username = given.username ?? (fromUrl.username || env[`${envPrefix}MQTT_USERNAME`]);
-  const password = given.password ?? (fromUrl.password || env[`${envPrefix}MQTT_PASSWORD`]);
+  const password = given.password ?? (fromUrl.password || env[`${envPrefix}MQTT_PASSWORD`] || passwordFile(env[`${envPrefix}MQTT_PASSWORD_FILE`], `${envPrefix}MQTT_PASSWORD_FILE`));
   if (username) options.username = username;
   if (password) options.password = password;
   return { url: url.href, options };
+}
+
+/** A password from the file a `*_FILE` variable names (a Docker secret), one trailing newline dropped. */
+function passwordFile(file: string | undefined, variable: string): string | undefined {
+  if (file === undefined || file === '') return undefined;
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new UsageError(`${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
 }
 
 function errorText(err: unknown): string {

@@ -3,7 +3,7 @@ import type { BrokerNode } from '../common/broker-node';
 import { releaseAnnouncement } from '../common/dataset-node';
 import { ACK_PROPERTY, detached } from '../common/settle';
 import { StatusCounter } from '../common/status';
-import { deadLetter } from '../lib/dead-letter';
+import { deadLetter, deadLetterSummary } from '../lib/dead-letter';
 import type { Outbox } from '../lib/outbox';
 
 interface DeadLetterDef extends NodeDef {
@@ -15,6 +15,7 @@ interface OutMessage extends NodeMessageInFlow {
   qos?: number;
   retain?: boolean;
   deadLetter?: unknown;
+  summary?: string;
   wis2?: unknown;
   outbox?: { seq: number };
   [ACK_PROPERTY]?: unknown;
@@ -58,6 +59,7 @@ export = function register(RED: NodeAPI): void {
         // queued durably before the message counts as handled: a dead letter is not lost either
         if (outbox) msg.outbox = { seq: outbox.enqueue({ topic, payload: bytes, qos: 1, retain: false }) };
         releaseAnnouncement(RED, msg.wis2);
+        msg.summary = deadLetterSummary(record, msg);
         msg.deadLetter = record;
         msg.payload = bytes;
         if (topic) msg.topic = topic;
