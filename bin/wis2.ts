@@ -17,6 +17,8 @@ groups:
   flows     install the shipped flows into a Node-RED user directory
   simulate  publish sample file events (the diffusion system's side)
   receive   subscribe and check notifications (a Global Broker's side)
+  cache     download, check and republish core data (a Global Cache's side)
+  serve     serve files over HTTP (the centre's web server, for a simulated cache)
   session   drop the persistent session a retired runtime left on a broker
   reconcile send file events for what the Argo GDAC index lists and was not announced
   replay    publish again the notifications a WIS2 broker acknowledged in a time window

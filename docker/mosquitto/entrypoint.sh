@@ -6,8 +6,10 @@
 #
 # Users: PRODUCER_USERNAME/PRODUCER_PASSWORD (the diffusion system), PIPELINE_USERNAME/
 # PIPELINE_PASSWORD (Node-RED), SUBSCRIBER_USERNAME/SUBSCRIBER_PASSWORD (read-only, WIS2's
-# public everyone/everyone by default); each password may instead be read from the file named
-# by <NAME>_FILE. The paths default to the container's layout.
+# public everyone/everyone by default), GLOBAL_CACHE_USERNAME/GLOBAL_CACHE_PASSWORD (the demo's
+# Global Cache simulator: written only when the password is set, so a deployment without the
+# demo has no account that may publish cache and monitoring messages); each password may instead
+# be read from the file named by <NAME>_FILE. The paths default to the container's layout.
 #
 # TLS (optional): when MOSQUITTO_TLS_DIR (default /mosquitto/certs) holds server.crt and
 # server.key, a TLS listener on MOSQUITTO_TLS_PORT (default 8883) is added, with the same
@@ -42,11 +44,14 @@ file_env() {
 file_env PRODUCER_PASSWORD
 file_env PIPELINE_PASSWORD
 file_env SUBSCRIBER_PASSWORD
+file_env GLOBAL_CACHE_PASSWORD
 
 producer_user=${PRODUCER_USERNAME:-diffusion}
 pipeline_user=${PIPELINE_USERNAME:-wis2-pipeline}
 subscriber_user=${SUBSCRIBER_USERNAME:-everyone}
 subscriber_password=${SUBSCRIBER_PASSWORD:-everyone}
+cache_user=${GLOBAL_CACHE_USERNAME:-globalcache}
+cache_password=${GLOBAL_CACHE_PASSWORD:-}
 
 # The names go into the ACL and the password file: keep them to characters both read literally.
 check_name() {
@@ -57,6 +62,10 @@ check_name() {
 check_name PRODUCER_USERNAME "$producer_user"
 check_name PIPELINE_USERNAME "$pipeline_user"
 check_name SUBSCRIBER_USERNAME "$subscriber_user"
+check_name GLOBAL_CACHE_USERNAME "$cache_user"
+case $cache_user in
+  "$producer_user" | "$pipeline_user" | "$subscriber_user") fail "GLOBAL_CACHE_USERNAME must differ from the other accounts" ;;
+esac
 if [ "$producer_user" = "$pipeline_user" ] || [ "$producer_user" = "$subscriber_user" ] ||
   [ "$pipeline_user" = "$subscriber_user" ]; then
   fail "PRODUCER_USERNAME, PIPELINE_USERNAME and SUBSCRIBER_USERNAME must differ: each has its own rights"
@@ -86,10 +95,12 @@ rm -f "$passwd_new" "$acl_new"
 "$passwd_tool" -c -b "$passwd_new" "$producer_user" "$PRODUCER_PASSWORD"
 "$passwd_tool" -b "$passwd_new" "$pipeline_user" "$PIPELINE_PASSWORD"
 "$passwd_tool" -b "$passwd_new" "$subscriber_user" "$subscriber_password"
+if [ -n "$cache_password" ]; then "$passwd_tool" -b "$passwd_new" "$cache_user" "$cache_password"; fi
 
 sed -e "s/\${PRODUCER_USERNAME}/$producer_user/g" \
   -e "s/\${PIPELINE_USERNAME}/$pipeline_user/g" \
   -e "s/\${SUBSCRIBER_USERNAME}/$subscriber_user/g" \
+  -e "s/\${GLOBAL_CACHE_USERNAME}/$cache_user/g" \
   "$acl_template" >"$acl_new"
 # A placeholder left over would silently grant nothing to the user it was meant for.
 if grep -v '^[[:space:]]*#' "$acl_new" | grep -q '\${'; then

@@ -52,6 +52,15 @@ if (!env.WIS2_MQTT_URL) {
 defaultTo('WIS2_MQTT_USERNAME', '');
 defaultTo('WIS2_MQTT_PASSWORD', '');
 defaultTo('WIS2_DEAD_LETTER_TOPIC', 'wis2/rejected/fr-ifremer-argo');
+// The Global Broker the feedback flow listens to: by default our own WIS2 broker, where a
+// simulated Global Cache (the demo) publishes; set it to a real Global Broker in production.
+if (!env.WIS2_GB_MQTT_URL) {
+  env.WIS2_GB_MQTT_URL = env.WIS2_MQTT_URL;
+  defaultTo('WIS2_GB_MQTT_USERNAME', env.WIS2_MQTT_USERNAME);
+  defaultTo('WIS2_GB_MQTT_PASSWORD', env.WIS2_MQTT_PASSWORD);
+}
+defaultTo('WIS2_GB_MQTT_USERNAME', '');
+defaultTo('WIS2_GB_MQTT_PASSWORD', '');
 
 /**
  * A file of this package: beside this settings.js in a checkout (docker/node-red/settings.js), or

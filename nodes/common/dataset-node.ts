@@ -59,3 +59,11 @@ export function releaseAnnouncement(RED: NodeAPI, wis2: unknown): void {
   if (typeof dataset !== 'string' || typeof dataId !== 'string' || typeof fingerprint !== 'string') return;
   (RED.nodes.getNode(dataset) as DatasetNode | null)?.announcements?.()?.release(dataId, fingerprint);
 }
+
+/**
+ * The `dataset` label of the metrics: the config node's name, else its metadata id, else its id.
+ * One per configured dataset, so the label set stays as small as the flows.
+ */
+export function datasetLabel(node: DatasetNode | null): string {
+  return node?.name || node?.dataset?.metadataId || node?.id || 'unknown';
+}

@@ -45,6 +45,11 @@ export class Announcements {
     return decision;
   }
 
+  /** Whether the file was announced and not deleted since (as far as the memory reaches). */
+  known(dataId: string): boolean {
+    return this.memory?.get(dataId) !== undefined;
+  }
+
   /** What was announced for a file, or is on its way: its fingerprint. Claims nothing. */
   peek(dataId: string): string | undefined {
     const inFlight = this.pending.get(dataId);

@@ -20,11 +20,13 @@ import {
 } from './project';
 import { isMap, parseYamlSubset, type YamlMap, type YamlValue } from './yaml-subset';
 
-const SERVICES = ['mosquitto', 'node-red', 'proxy', 'simulator', 'receiver'];
+const SERVICES = ['mosquitto', 'node-red', 'proxy', 'simulator', 'receiver', 'files', 'cache'];
 /** Secrets allowed a default: WIS2's published read-only account, and "same as the pipeline". */
 const PUBLIC_OR_INHERITED = new Map([
   ['SUBSCRIBER_PASSWORD', 'everyone'],
   ['WIS2_MQTT_PASSWORD', ''],
+  // empty: no Global Cache account, the demo's cache cannot log in until it is set
+  ['GLOBAL_CACHE_PASSWORD', ''],
 ]);
 const SECRET = /PASSWORD|SECRET/;
 
@@ -112,10 +114,10 @@ describe('deploy: compose.yml', () => {
       assert.equal(dockerfile, deployFiles.dockerfile, `${name} builds the project's Dockerfile`);
       builds++;
     }
-    // the simulator and receiver run the same image, overriding only the command
-    assert.equal(builds, 3);
-    const images = new Set(['node-red', 'simulator', 'receiver'].map((n) => byName.get(n)?.image));
-    assert.equal(images.size, 1, 'one image for node-red, simulator and receiver');
+    // the demo tools run the same image, overriding only the command
+    assert.equal(builds, 5);
+    const images = new Set(['node-red', 'simulator', 'receiver', 'files', 'cache'].map((n) => byName.get(n)?.image));
+    assert.equal(images.size, 1, 'one image for node-red and the demo tools');
   });
 
   it('offers the editor behind HTTPS as an optional profile: a pinned Caddy proxying to Node-RED', () => {
@@ -312,7 +314,7 @@ describe('deploy: compose.yml', () => {
       assert.ok(isMap(hc) && Array.isArray(hc.test) && hc.test.length > 1, `${name} has a healthcheck`);
     }
     // the one-shot tools would otherwise inherit the image's HTTP healthcheck and look unhealthy
-    for (const name of ['simulator', 'receiver']) {
+    for (const name of ['simulator', 'receiver', 'files', 'cache']) {
       const hc = byName.get(name)?.healthcheck;
       assert.ok(isMap(hc) && hc.disable === 'true', `${name} disables the inherited healthcheck`);
       assert.deepEqual(byName.get(name)?.profiles, ['demo'], `${name} is demo-only`);
@@ -362,10 +364,23 @@ describe('deploy: compose.yml', () => {
     assert.equal(ref('receiver', 'WIS2_MQTT_PASSWORD'), 'SUBSCRIBER_PASSWORD');
     assert.equal(ref('simulator', 'MQTT_USERNAME'), 'PRODUCER_USERNAME');
     assert.equal(ref('simulator', 'MQTT_PASSWORD'), 'PRODUCER_PASSWORD');
+
+    // the demo's Global Cache reads the notifications and answers on cache/ and monitor/, which
+    // the pipeline (the feedback flow) and the public account may read
+    const cache = acl.get('${GLOBAL_CACHE_USERNAME}');
+    assert.equal(ref('cache', 'WIS2_MQTT_USERNAME'), 'GLOBAL_CACHE_USERNAME');
+    assert.ok(aclAllows(cache, 'read', 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers'));
+    assert.ok(aclAllows(cache, 'write', 'cache/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers'));
+    assert.ok(aclAllows(cache, 'write', 'monitor/a/wis2/fr-ifremer-argo'));
+    assert.ok(!aclAllows(cache, 'write', 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers'), 'a cache never publishes for the centre');
+    for (const who of [pipeline, subscriber]) {
+      assert.ok(aclAllows(who, 'read', 'cache/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers'));
+      assert.ok(aclAllows(who, 'read', 'monitor/a/wis2/fr-ifremer-argo'));
+    }
   });
 
-  it('runs the simulator and receiver with options and variables the `wis2` CLI documents', () => {
-    for (const name of ['simulator', 'receiver']) {
+  it('runs the demo tools with options and variables the `wis2` CLI documents', () => {
+    for (const name of ['simulator', 'receiver', 'files', 'cache']) {
       const service = byName.get(name)!;
       assert.deepEqual(service.entrypoint, ['wis2']);
       const command = stringList(service.command, `${name} command`);
@@ -377,7 +392,7 @@ describe('deploy: compose.yml', () => {
       for (const key of Object.keys(environment(service))) {
         assert.ok(help.stdout.includes(key), `wis2 ${command[0] ?? ''} does not read ${key}`);
       }
-      assert.equal(command[command.indexOf('--url') + 1], 'mqtt://mosquitto:1883');
+      if (name !== 'files') assert.equal(command[command.indexOf('--url') + 1], 'mqtt://mosquitto:1883');
     }
   });
 });

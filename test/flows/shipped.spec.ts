@@ -126,7 +126,8 @@ describe('shipped flows', () => {
         assert.equal(inBroker.cleanSession, false);
         assert.equal(inBroker.clientId, '${MQTT_CLIENT_ID}');
         assert.equal(inBroker.url, '${MQTT_URL}');
-        assert.equal(byId.get('wis2-broker-output')?.url, '${WIS2_MQTT_URL}');
+        // the feedback flow publishes nothing to WIS2
+        if (nodes.some((n) => n.type === 'wis2-publish')) assert.equal(byId.get('wis2-broker-output')?.url, '${WIS2_MQTT_URL}');
         for (const publish of nodes.filter((n) => n.type === 'wis2-publish')) assert.equal(publish.broker, 'wis2-broker-output');
         for (const convert of nodes.filter((n) => n.type === 'wis2-cloudevent-to-wnm')) {
           assert.equal(convert.wires?.length, 3, 'duplicates leave on a third output, wired');
@@ -493,13 +494,14 @@ describe('shipped flows', () => {
     before((done) => {
       process.env.MQTT_URL = 'mqtt://127.0.0.1:9';
       process.env.WIS2_MQTT_URL = 'mqtt://127.0.0.1:9';
+      process.env.WIS2_GB_MQTT_URL = 'mqtt://127.0.0.1:9';
       process.env.MQTT_CLIENT_ID = 'wis2-flow-test';
       process.env.WIS2_METADATA_URL = 'https://data-argo.ifremer.fr/etc/wis2/fr-ifremer-argo-core-metadata.json';
       process.env.WIS2_METADATA_SOURCE = path.join(repoRoot, 'flows', 'metadata', 'fr-ifremer-argo.json');
       helper.startServer(done);
     });
     after((done) => {
-      for (const k of ['MQTT_URL', 'WIS2_MQTT_URL', 'MQTT_CLIENT_ID', 'WIS2_METADATA_URL', 'WIS2_METADATA_SOURCE']) Reflect.deleteProperty(process.env, k);
+      for (const k of ['MQTT_URL', 'WIS2_MQTT_URL', 'WIS2_GB_MQTT_URL', 'MQTT_CLIENT_ID', 'WIS2_METADATA_URL', 'WIS2_METADATA_SOURCE']) Reflect.deleteProperty(process.env, k);
       helper.stopServer(done);
     });
     afterEach(() => helper.unload());
