@@ -59,6 +59,13 @@ export class Announcements {
     return this.memory?.get(dataId) !== undefined;
   }
 
+  /** What was announced for a file, or is on its way: its fingerprint. Claims nothing. */
+  peek(dataId: string): string | undefined {
+    const inFlight = this.pending.get(dataId);
+    if (inFlight && this.now() - inFlight.at <= this.pendingTtlMs) return inFlight.fingerprint;
+    return this.memory?.get(dataId)?.fingerprint;
+  }
+
   /** The notification is queued durably: remember it for good. */
   confirm(dataId: string, fingerprint: string, operation: Operation): void {
     this.pending.delete(dataId);

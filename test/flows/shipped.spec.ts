@@ -165,6 +165,20 @@ describe('shipped flows', () => {
     assert.match(String(comment.info), /href\.unreachable/);
   });
 
+  describe('argo-reconcile', () => {
+    it('is shipped disabled, runs daily over the last 48 hours, and says how to enable it', () => {
+      const nodes = readFlow('argo-reconcile') as FlowNode[];
+      const tab = nodes.find((n) => n.type === 'tab');
+      assert.equal(tab?.disabled, true);
+      const comment = nodes.find((n) => n.type === 'comment');
+      assert.match(String(comment?.info), /To enable it: double-click this tab, set it to \*Enabled\*, and Deploy/);
+      assert.equal(nodes.find((n) => n.type === 'inject')?.crontab, '00 03 * * *');
+      const run = nodes.find((n) => n.type === 'wis2-argo-reconcile');
+      assert.equal(run?.hours, '48');
+      assert.deepEqual(run.wires?.[0], ['wis2-argo-reconcile-convert']);
+    });
+  });
+
   describe('argo-metadata', () => {
     const P = 'wis2-argo-metadata-';
     const nodes = readFlow('argo-metadata') as FlowNode[];
@@ -506,7 +520,8 @@ describe('shipped flows', () => {
 
     for (const name of names) {
       it(`${name} loads: every type registered, every node starts without an error`, async () => {
-        const flow = readFlow(name);
+        // a flow shipped disabled is checked as it runs once enabled
+        const flow = readFlow(name).map((n) => (n.type === 'tab' ? { ...n, disabled: false } : n));
         await helper.load([...wis2Nodes, ...coreNodes] as never, flow);
         const errors: unknown[] = [];
         for (const n of flow.filter((x) => x.z)) {

@@ -16,6 +16,7 @@ import wcmpToWnmNode from '../../nodes/wis2-wcmp-to-wnm/wis2-wcmp-to-wnm';
 import gdcCheckNode from '../../nodes/wis2-gdc-check/wis2-gdc-check';
 import monitorNode from '../../nodes/wis2-monitor/wis2-monitor';
 import cacheTrackerNode from '../../nodes/wis2-cache-tracker/wis2-cache-tracker';
+import argoReconcileNode from '../../nodes/wis2-argo-reconcile/wis2-argo-reconcile';
 import type { DatasetConfig } from '../../nodes/lib/dataset';
 import { nodeRedDir, nodeRedMain } from '../../bin/node-red-dir';
 
@@ -42,7 +43,7 @@ beforeEach(() => {
 });
 
 export { helper };
-export const wis2Nodes = [datasetNode, converterNode, validatorNode, publishNode, deadLetterNode, brokerNode, mqttInWithHooks, wcmpValidatorNode, wcmpToWnmNode, monitorNode, cacheTrackerNode, gdcCheckNode];
+export const wis2Nodes = [datasetNode, converterNode, validatorNode, publishNode, deadLetterNode, brokerNode, mqttInWithHooks, wcmpValidatorNode, wcmpToWnmNode, monitorNode, cacheTrackerNode, argoReconcileNode, gdcCheckNode];
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
