@@ -19,6 +19,8 @@ export interface BrokerNodeDef extends NodeDef {
 export interface BrokerConnectionState {
   connected: boolean;
   error?: string;
+  /** when (RFC 3339) the broker last answered a reconnection without our persistent session */
+  sessionLost?: string;
 }
 
 export interface BrokerNode extends Node {
@@ -39,4 +41,6 @@ export interface BrokerNode extends Node {
   shareGroup?: string;
   /** why the broker cannot be used, when it cannot */
   configError?: string;
+  /** the `broker` label of its metrics: its name, else its URL */
+  metricsName: string;
 }

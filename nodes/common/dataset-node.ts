@@ -3,6 +3,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Dataset, DatasetConfig } from '../lib/dataset';
 import type { Announcements } from '../lib/announce';
 import type { ErrorDetail } from '../lib/errors';
+import { datasetLabel } from './pipeline-metrics';
 
 export interface DatasetNodeDef extends NodeDef {
   centreId: string;
@@ -58,4 +59,20 @@ export function releaseAnnouncement(RED: NodeAPI, wis2: unknown): void {
   const { dataset, dataId, fingerprint } = wis2 as Record<string, unknown>;
   if (typeof dataset !== 'string' || typeof dataId !== 'string' || typeof fingerprint !== 'string') return;
   (RED.nodes.getNode(dataset) as DatasetNode | null)?.announcements?.()?.release(dataId, fingerprint);
+}
+
+/**
+ * The `dataset` metric label of a message's notification: the dataset it was built for, or
+ * the record a metadata notification announces.
+ */
+export function messageDatasetLabel(RED: NodeAPI, wis2: unknown, fallback?: DatasetNode | null): string {
+  if (typeof wis2 === 'object' && wis2 !== null) {
+    const { dataset, metadataId } = wis2 as Record<string, unknown>;
+    if (typeof metadataId === 'string' && metadataId !== '') return metadataId;
+    if (typeof dataset === 'string') {
+      const d = (RED.nodes.getNode(dataset) as DatasetNode | null)?.dataset;
+      if (d) return datasetLabel(d);
+    }
+  }
+  return datasetLabel(fallback?.dataset);
 }

@@ -92,3 +92,29 @@ export function deadLetter(msg: RefusedMessage, now = new Date()): DeadLetter {
   if (typeof msg.topic === 'string') record.topic = msg.topic;
   return record;
 }
+
+/** Past this, a refused payload is not parsed just to name its file. */
+const MAX_PARSED = 256 * 1024;
+
+/**
+ * The file a refused message was about, to name it to an operator: the data id of its
+ * notification, else the CloudEvent's `subject` or `id`. Undefined when none can be told.
+ */
+export function concernedFile(msg: RefusedMessage & { wis2?: unknown }): string | undefined {
+  if (isRecord(msg.wis2)) {
+    const id = str(msg.wis2.dataId) ?? str(msg.wis2.href);
+    if (id) return id;
+  }
+  let p = msg.payload;
+  if (p instanceof Uint8Array && p.length <= MAX_PARSED) p = Buffer.from(p).toString('utf8');
+  if (typeof p === 'string' && p.length <= MAX_PARSED) {
+    try {
+      p = JSON.parse(p) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  if (!isRecord(p)) return undefined;
+  const props = isRecord(p.properties) ? p.properties : undefined;
+  return str(props?.data_id) ?? str(p.subject) ?? str(p.id);
+}

@@ -8,6 +8,8 @@ import { Journal } from '../lib/journal';
 import { fallBackWhenRefused, isVersionRefusal, protocolSetting, sessionExpiryFor } from '../lib/mqtt-version';
 import { Outbox, type OutboxRecord } from '../lib/outbox';
 import { LogLimiter } from '../common/log-limiter';
+import { pipelineMetrics, recordProblem } from '../common/pipeline-metrics';
+import { SessionMemory } from '../lib/session-memory';
 
 interface Credentials {
   user: unknown;
@@ -53,11 +55,30 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.stateDir = (...parts: string[]) => stateDir(RED, ...parts);
+    node.metricsName = def.name || url.replace(/\/\/[^/@]*@/, '//');
+    const metricLabels = { broker: node.metricsName };
+    let sessionLost: string | undefined;
 
     function broadcast(): void {
       const state: BrokerConnectionState = { connected: client?.connected ?? false };
       if (lastError !== undefined && !state.connected) state.error = lastError;
+      if (sessionLost !== undefined) state.sessionLost = sessionLost;
+      pipelineMetrics.connected.set(metricLabels, state.connected ? 1 : 0);
       for (const listener of users.values()) listener(state);
+    }
+
+    // Whether the broker should still hold a session of ours: known across restarts of the
+    // runtime when the client id is fixed (a generated one is new at every start).
+    let sessions: SessionMemory | undefined;
+    function checkSession(clean: boolean, clientId: string, sessionPresent: boolean): void {
+      if (clean) return;
+      sessions ??= new SessionMemory(def.clientId ? node.stateDir('sessions', `${node.id}.json`) : undefined);
+      const lost = sessions.connected(url, clientId, sessionPresent);
+      if (!lost) return;
+      sessionLost = new Date().toISOString();
+      pipelineMetrics.sessionLost.inc(metricLabels);
+      recordProblem({ time: sessionLost, kind: 'session-lost', code: 'broker.session_lost', message: RED._('wis2-broker.log.sessionLost', { url, clientId }), where: node.metricsName });
+      node.warn(RED._('wis2-broker.log.sessionLost', { url, clientId }));
     }
 
     function connect(): MqttClient {
@@ -91,7 +112,8 @@ export = function register(RED: NodeAPI): void {
         if (busy()) waiting.push(callback);
         else callback();
       };
-      c.on('connect', () => {
+      c.on('connect', (connack) => {
+        checkSession(options.clean ?? true, options.clientId ?? '', connack.sessionPresent);
         // Publishing and acknowledging on one connection meets Nagle's algorithm and delayed
         // ACKs: tens of milliseconds per message. Small MQTT packets go out at once instead.
         const stream = c.stream as { setNoDelay?: (on: boolean) => void } | undefined;
@@ -133,6 +155,11 @@ export = function register(RED: NodeAPI): void {
           maxBytes: int(def.maxQueueMB, 256, 1) * 1024 * 1024,
         });
         outbox = new Outbox(journal, client, int(def.window, 64, 1));
+        const j = journal;
+        outbox.on('stats', (stats: { queued: number }) => {
+          pipelineMetrics.outboxMessages.set(metricLabels, stats.queued);
+          pipelineMetrics.outboxBytes.set(metricLabels, j.pendingBytes());
+        });
         outbox.on('warning', (err: Error) => {
           node.warn(RED._('wis2-broker.log.ackWrite', { url, message: err.message }));
         });
@@ -140,6 +167,8 @@ export = function register(RED: NodeAPI): void {
           refusals.report(`${record.topic} ${String(err.code)}`, RED._('wis2-broker.log.refused', { url, topic: record.topic, message: err.message, code: String(err.code) }));
         });
         outbox.pump();
+        pipelineMetrics.outboxMessages.set(metricLabels, outbox.stats().queued);
+        pipelineMetrics.outboxBytes.set(metricLabels, journal.pendingBytes());
       }
       return outbox;
     };
@@ -185,6 +214,8 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (done: () => void) => {
       users.clear();
+      // a broker taken out of the flows has no connection to report; a redeploy sets it again
+      pipelineMetrics.connected.remove(metricLabels);
       closeAll().then(done, done);
     });
   }

@@ -7,6 +7,7 @@ import { Wis2Error, describeError } from '../lib/errors';
 import type { Operation } from '../lib/wnm/build';
 import type { DatasetNode } from '../common/dataset-node';
 import type { Wis2MessageInfo } from '../common/messages';
+import { countRejected, datasetLabel, pipelineMetrics } from '../common/pipeline-metrics';
 
 interface ConverterDef extends NodeDef {
   dataset: string;
@@ -79,10 +80,15 @@ export = function register(RED: NodeAPI): void {
     const configError = setupError?.toJSON() ?? datasetNode?.configError;
     if (configError) status.show({ fill: 'red', shape: 'ring', text: 'wis2-cloudevent-to-wnm.status.configError' });
 
+    const label = datasetLabel(datasetNode?.dataset);
     this.on('input', (msg: InputMessage, send, done) => {
+      const receivedAt = Date.now();
+      pipelineMetrics.received.inc({ dataset: label });
       const dataset = datasetNode?.dataset;
       if (configError || !dataset) {
-        send([null, rejectMessage(msg, configError ?? describeError(new Error('dataset unavailable'), 'config')), null]);
+        const error = configError ?? describeError(new Error('dataset unavailable'), 'config');
+        send([null, rejectMessage(msg, error), null]);
+        countRejected(label, error);
         status.count('rejected');
         done();
         return;
@@ -127,7 +133,9 @@ export = function register(RED: NodeAPI): void {
             eventSource: event.source,
             eventType: event.type,
             warnings: n.warnings,
+            receivedAt,
           };
+          if (event.time !== undefined) m.wis2.eventTime = event.time;
           return m;
         });
         // An event that announces nothing new leaves on the third output, so that nothing
@@ -137,6 +145,7 @@ export = function register(RED: NodeAPI): void {
           dup = out.length === 0 ? msg : { ...msg, _msgid: RED.util.generateId() };
           (dup as NodeMessage & { duplicates?: unknown }).duplicates = duplicates.map((d) => ({ dataId: d.dataId, href: d.href, fingerprint: d.fingerprint }));
           status.count('duplicates', duplicates.length);
+          pipelineMetrics.duplicates.inc({ dataset: label }, duplicates.length);
         }
         if (dup && ignored.length > 0) (dup as NodeMessage & { warnings?: unknown }).warnings = ignored;
         send([out.length > 0 ? out : null, null, dup]);
@@ -148,7 +157,9 @@ export = function register(RED: NodeAPI): void {
           done(err instanceof Error ? err : new Error(String(err)));
           return;
         }
-        send([null, rejectMessage(msg, err.toJSON()), null]);
+        const error = err.toJSON();
+        send([null, rejectMessage(msg, error), null]);
+        countRejected(label, error);
         status.count('rejected');
         done();
       }

@@ -1,7 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
-import type { DatasetNode } from '../common/dataset-node';
+import { messageDatasetLabel, type DatasetNode } from '../common/dataset-node';
 import type { Wis2MessageInfo } from '../common/messages';
+import { UNKNOWN, countPublished, countRejected, pipelineMetrics, type Publication } from '../common/pipeline-metrics';
 import { rejectMessage } from '../common/reject';
 import { ACK_PROPERTY, detached } from '../common/settle';
 import { StatusCounter } from '../common/status';
@@ -26,6 +27,14 @@ interface PublishMessage extends NodeMessageInFlow {
 
 /** notifications awaiting the broker's answer that a refusal can still be traced back to */
 const MAX_TRACKED = 100_000;
+
+/** What a PUBACK counts: a data notification, or a metadata one (which has its own metric). */
+type Counted = { publication: Publication; metadataId?: string };
+
+function count(c: Counted): void {
+  if (c.metadataId !== undefined) pipelineMetrics.metadataAnnounced.inc({ metadata_id: c.metadataId, rel: c.publication.rel });
+  else countPublished(c.publication);
+}
 
 export = function register(RED: NodeAPI): void {
   function Wis2PublishNode(this: Node, def: PublishDef): void {
@@ -69,13 +78,24 @@ export = function register(RED: NodeAPI): void {
     // What this node queued, until the broker answers: a refusal (MQTT 5 reason code) comes
     // after the message has left, so it leaves again on the reject output, as a new message.
     // Bounded: past it a refusal still counts and is logged by the broker, without its dataset.
-    const queued = new Map<number, Wis2MessageInfo | undefined>();
+    const queued = new Map<number, { wis2?: Wis2MessageInfo; counted: Counted }>();
     const onSent = (seq: number): void => {
+      const q = queued.get(seq);
+      if (!q) return;
       queued.delete(seq);
+      count(q.counted);
+    };
+    const counted = (msg: PublishMessage): Counted => {
+      const info = msg.wis2 as (Partial<Wis2MessageInfo> & { metadataId?: unknown }) | undefined;
+      const publication: Publication = { dataset: messageDatasetLabel(RED, info, datasetNode), rel: info?.operation ?? UNKNOWN };
+      if (info?.receivedAt !== undefined) publication.receivedAt = info.receivedAt;
+      if (info?.eventTime !== undefined) publication.eventTime = info.eventTime;
+      return typeof info?.metadataId === 'string' ? { publication, metadataId: info.metadataId } : { publication };
     };
     const onRefused = (seq: number, record: OutboxRecord, error: Error & { code?: number }): void => {
-      if (!queued.has(seq)) return;
-      const wis2 = queued.get(seq);
+      const q = queued.get(seq);
+      if (!q) return;
+      const wis2 = q.wis2;
       queued.delete(seq);
       const reason = `${error.message}${typeof error.code === 'number' ? ` (reason code ${error.code})` : ''}`;
       const msg: PublishMessage = { _msgid: RED.util.generateId(), topic: record.topic, payload: record.payload };
@@ -83,7 +103,9 @@ export = function register(RED: NodeAPI): void {
         msg.wis2 = wis2;
         (RED.nodes.getNode(wis2.dataset) as DatasetNode | null)?.announcements?.()?.withdraw(wis2.dataId, wis2.fingerprint);
       }
-      node.send([null, rejectMessage(msg, new Wis2Error('publish', 'publish.refused', `the broker refused the notification: ${reason}`).toJSON())]);
+      const refusal = new Wis2Error('publish', 'publish.refused', `the broker refused the notification: ${reason}`).toJSON();
+      node.send([null, rejectMessage(msg, refusal)]);
+      countRejected(q.counted.publication.dataset, refusal);
       status.count('rejected');
     };
     if (configError) {
@@ -108,6 +130,7 @@ export = function register(RED: NodeAPI): void {
     this.on('input', (msg: PublishMessage, send, done) => {
       if (configError) {
         send([null, rejectMessage(msg, configError)]);
+        countRejected(messageDatasetLabel(RED, msg.wis2, datasetNode), configError);
         status.count('rejected');
         done();
         return;
@@ -120,7 +143,7 @@ export = function register(RED: NodeAPI): void {
         if (outbox) {
           try {
             const seq = outbox.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType });
-            if (queued.size < MAX_TRACKED) queued.set(seq, msg.wis2);
+            if (queued.size < MAX_TRACKED) queued.set(seq, { wis2: msg.wis2, counted: counted(msg) });
             msg.outbox = { seq };
           } catch (err) {
             if (err instanceof JournalFullError) throw new Wis2Error('publish', 'publish.outbox_full', err.message);
@@ -136,6 +159,8 @@ export = function register(RED: NodeAPI): void {
         msg.qos = p.qos;
         msg.retain = p.retain;
         msg.contentType = p.contentType;
+        // without an outbox no acknowledgement comes back here: handing it on is publishing it
+        if (!outbox) count(counted(msg));
         send([outbox ? detached(msg) : msg, null]);
         status.count('ready');
         done();
@@ -145,7 +170,9 @@ export = function register(RED: NodeAPI): void {
           done(err instanceof Error ? err : new Error(String(err)));
           return;
         }
-        send([null, rejectMessage(msg, err.toJSON())]);
+        const error = err.toJSON();
+        send([null, rejectMessage(msg, error)]);
+        countRejected(messageDatasetLabel(RED, msg.wis2, datasetNode), error);
         status.count('rejected');
         done();
       }
