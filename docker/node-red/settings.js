@@ -32,6 +32,8 @@ if (!env.WIS2_MQTT_URL) {
 defaultTo('WIS2_MQTT_USERNAME', '');
 defaultTo('WIS2_MQTT_PASSWORD', '');
 defaultTo('WIS2_DEAD_LETTER_TOPIC', 'wis2/rejected/fr-ifremer-argo');
+// The bearer token that opens GET /metrics besides the editor login; empty: the login only.
+defaultTo('WIS2_METRICS_TOKEN', '');
 
 /**
  * A file of this package: beside this settings.js in a checkout (docker/node-red/settings.js), or

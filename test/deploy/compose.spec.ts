@@ -20,7 +20,7 @@ import {
 } from './project';
 import { isMap, parseYamlSubset, type YamlMap, type YamlValue } from './yaml-subset';
 
-const SERVICES = ['mosquitto', 'node-red', 'simulator', 'receiver'];
+const SERVICES = ['mosquitto', 'node-red', 'simulator', 'receiver', 'prometheus', 'grafana'];
 /** Secrets allowed a default: WIS2's published read-only account, and "same as the pipeline". */
 const PUBLIC_OR_INHERITED = new Map([
   ['SUBSCRIBER_PASSWORD', 'everyone'],
@@ -96,7 +96,7 @@ describe('deploy: compose.yml', () => {
     assert.throws(() => parseYamlSubset('a: |\n  text'), /unsupported/);
   });
 
-  it('declares the four services, built from files that exist', () => {
+  it('declares the six services, built from files that exist', () => {
     assert.deepEqual(Object.keys(compose.services ?? {}).sort(), [...SERVICES].sort());
     let builds = 0;
     for (const [name, service] of byName) {
