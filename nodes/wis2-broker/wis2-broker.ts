@@ -58,6 +58,7 @@ export = function register(RED: NodeAPI): void {
     node.metricsName = def.name || url.replace(/\/\/[^/@]*@/, '//');
     const metricLabels = { broker: node.metricsName };
     let sessionLost: string | undefined;
+    if (def.cleanSession === false || def.cleanSession === 'false') pipelineMetrics.sessionLost.inc(metricLabels, 0);
 
     function broadcast(): void {
       const state: BrokerConnectionState = { connected: client?.connected ?? false };
@@ -156,9 +157,16 @@ export = function register(RED: NodeAPI): void {
         });
         outbox = new Outbox(journal, client, int(def.window, 64, 1));
         const j = journal;
+        let bytesDue: NodeJS.Immediate | undefined;
         outbox.on('stats', (stats: { queued: number }) => {
           pipelineMetrics.outboxMessages.set(metricLabels, stats.queued);
-          pipelineMetrics.outboxBytes.set(metricLabels, j.pendingBytes());
+          // read once the outbox has written down the acknowledgements it just gathered: queued
+          // after its own write, so moved behind each new one
+          if (bytesDue) clearImmediate(bytesDue);
+          bytesDue = setImmediate(() => {
+            bytesDue = undefined;
+            if (journal === j) pipelineMetrics.outboxBytes.set(metricLabels, j.pendingBytes());
+          });
         });
         outbox.on('warning', (err: Error) => {
           node.warn(RED._('wis2-broker.log.ackWrite', { url, message: err.message }));

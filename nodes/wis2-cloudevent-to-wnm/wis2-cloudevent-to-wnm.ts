@@ -81,6 +81,9 @@ export = function register(RED: NodeAPI): void {
     if (configError) status.show({ fill: 'red', shape: 'ring', text: 'wis2-cloudevent-to-wnm.status.configError' });
 
     const label = datasetLabel(datasetNode?.dataset);
+    // shown from the start, at 0: rates and alerts see the first event
+    pipelineMetrics.received.inc({ dataset: label }, 0);
+    pipelineMetrics.duplicates.inc({ dataset: label }, 0);
     this.on('input', (msg: InputMessage, send, done) => {
       const receivedAt = Date.now();
       pipelineMetrics.received.inc({ dataset: label });

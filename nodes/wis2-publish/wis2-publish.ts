@@ -71,6 +71,11 @@ export = function register(RED: NodeAPI): void {
       configError = new Wis2Error('config', 'config.broker', broker?.configError ?? 'the WIS2 broker of this node is missing', '/broker').toJSON();
     }
     let outbox: Outbox | undefined;
+    if (datasetNode?.dataset) {
+      // every relation shows from the start, at 0: rates and alerts see the first publication
+      const dataset = messageDatasetLabel(RED, undefined, datasetNode);
+      for (const rel of ['canonical', 'update', 'deletion']) pipelineMetrics.published.inc({ dataset, rel }, 0);
+    }
     const onStats = (stats: OutboxStats): void => {
       outboxStats = stats;
       status.refresh();

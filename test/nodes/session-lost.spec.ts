@@ -61,7 +61,7 @@ describe('WIS2 broker node: a lost persistent session', function () {
 
       // a plain reconnection to a broker that kept the session: nothing to report
       // the connection the input shares, reached as one more user of the broker node
-      const client = b.use({ id: 'session-spec-user' } as Parameters<BrokerNode['use']>[0], () => undefined);
+      const client = b.use(helper.getNode('out'), () => undefined);
       client.stream.destroy();
       await new Promise<void>((resolve) => client.once('connect', () => { resolve(); }));
       await Recorder.settle(300);
@@ -90,8 +90,9 @@ describe('WIS2 broker node: a lost persistent session', function () {
       }
       await Recorder.settle(400);
       const last = statuses.at(-1);
-      assert.equal(last?.fill, 'yellow');
-      assert.match(String(last?.text), /sessionLost|session lost/);
+      assert.ok(last);
+      assert.equal(last.fill, 'yellow');
+      assert.match(String(last.text), /sessionLost|session lost/);
     } finally {
       await publisher.endAsync(true);
     }
