@@ -116,5 +116,8 @@ export function concernedFile(msg: RefusedMessage & { wis2?: unknown }): string 
   }
   if (!isRecord(p)) return undefined;
   const props = isRecord(p.properties) ? p.properties : undefined;
-  return str(props?.data_id) ?? str(p.subject) ?? str(p.id);
+  // a CloudEvent's STAC Item names its files as assets
+  const assets = isRecord(p.data) && isRecord(p.data.assets) ? Object.values(p.data.assets) : [];
+  const asset = assets.find((a): a is Record<string, unknown> => isRecord(a) && typeof a.href === 'string');
+  return str(props?.data_id) ?? str(asset?.href) ?? str(p.subject) ?? str(p.id);
 }
