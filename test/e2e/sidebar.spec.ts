@@ -35,7 +35,7 @@ describe('the WIS2 sidebar in headless Chromium', function () {
   /** the counter rows of the dataset's block: label -> value */
   function counts(p: Page): Promise<Record<string, string>> {
     return p.$$eval(`.wis2-sidebar-dataset[data-dataset="${DATASET}"] tbody tr`, (rows) =>
-      Object.fromEntries(rows.map((r) => [...r.children].map((td) => td.textContent))),
+      Object.fromEntries(rows.map((r): [string, string] => [r.children.item(0)?.textContent ?? '', r.children.item(1)?.textContent ?? ''])),
     );
   }
 
