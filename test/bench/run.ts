@@ -5,8 +5,10 @@
  *   1. library: our suites and conversion beside schema-only ajv validation (official schemas)
  *   2. end to end: the shipped Argo flow in the Node-RED runtime beside a pass-through flow
  *   3. growth: latency and memory of the Argo flow over a long steady stream
+ *   4. metrics: the Argo flow's throughput with its metrics beside the same flow not counting
  *
- * Sizes come from the environment (see `options`); WIS2_BENCH_ONLY=library,e2e,growth picks parts.
+ * Sizes come from the environment (see `options`); WIS2_BENCH_ONLY=library,e2e,growth,metrics
+ * picks parts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +17,7 @@ import { mosquittoBin } from '../helpers/mosquitto';
 import { benchFlow, type E2eOptions, type FlowResult } from './e2e';
 import { growthBench, type GrowthResult } from './growth';
 import { ARGO_PATH, libraryBench, type Rate } from './library';
+import { metricsBench, type MetricsResult } from './metrics';
 import { benchBroker, stopBroker } from './runtime';
 import { envCount, fmt, goalLine, ms, ratio, table, type Goal } from './stats';
 
@@ -24,11 +27,13 @@ interface Options {
   growthEvents: number;
   growthRate: number;
   growthBlock: number;
+  metrics: E2eOptions;
+  metricsPairs: number;
   parts: Set<string>;
 }
 
 function options(): Options {
-  const parts = (process.env.WIS2_BENCH_ONLY ?? 'library,e2e,growth').split(',').map((p) => p.trim());
+  const parts = (process.env.WIS2_BENCH_ONLY ?? 'library,e2e,growth,metrics').split(',').map((p) => p.trim());
   return {
     libraryEvents: envCount('WIS2_BENCH_EVENTS', 20_000),
     e2e: {
@@ -42,6 +47,15 @@ function options(): Options {
     growthEvents: envCount('WIS2_BENCH_GROWTH_EVENTS', 100_000),
     growthRate: envCount('WIS2_BENCH_GROWTH_RATE', 1000),
     growthBlock: envCount('WIS2_BENCH_GROWTH_BLOCK', 10_000),
+    metrics: {
+      warmup: envCount('WIS2_BENCH_METRICS_WARMUP_EVENTS', 3000),
+      throughputEvents: envCount('WIS2_BENCH_METRICS_EVENTS', 3000),
+      throughputRounds: envCount('WIS2_BENCH_METRICS_ROUNDS', 3),
+      // throughput is the figure here; a short latency phase only closes each run
+      latencyEvents: 200,
+      rate: 200,
+    },
+    metricsPairs: envCount('WIS2_BENCH_METRICS_PAIRS', 2),
     parts: new Set(parts),
   };
 }
@@ -163,7 +177,18 @@ function printGrowth(g: GrowthResult): void {
   }
 }
 
-async function endToEnd(o: Options, goals: Goal[], library: Rate[] | undefined): Promise<{ flows?: FlowResult[]; growth?: GrowthResult; skipped?: string }> {
+function printMetrics(m: MetricsResult, o: Options, goals: Goal[]): void {
+  console.log(`\n4. metrics: Argo flow counting its metrics beside the same flow not counting, ${o.metricsPairs} runs each in turns,`);
+  console.log(`   ${fmt(o.metrics.throughputRounds)} rounds of ${fmt(o.metrics.throughputEvents)} events back to back per run (median of all rounds)`);
+  const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  console.log(table(['flow', 'events/s', 'rounds'], [
+    ['Argo flow, metrics off', fmt(med(m.off)), m.off.map(fmt).join(', ')],
+    ['Argo flow, metrics on', fmt(med(m.on)), m.on.map(fmt).join(', ')],
+  ]));
+  goals.push({ name: 'Argo throughput with metrics / without', value: m.ratio, target: '>= 0.95', met: m.ratio >= 0.95 && m.lost === 0 });
+}
+
+async function endToEnd(o: Options, goals: Goal[], library: Rate[] | undefined): Promise<{ flows?: FlowResult[]; growth?: GrowthResult; metrics?: MetricsResult; skipped?: string }> {
   if (!mosquittoBin) return { skipped: 'no mosquitto on this machine' };
   const broker = await benchBroker();
   try {
@@ -182,7 +207,12 @@ async function endToEnd(o: Options, goals: Goal[], library: Rate[] | undefined):
       const s = growth.fullFloor?.slopeMiBPer10k;
       if (s !== undefined) goals.push({ name: 'RSS kept after collections once the announcement memory is full, growth in MiB per 10,000 events', value: s, target: '< 2', met: s < 2 && growth.missing === 0 });
     }
-    return { ...(flows ? { flows } : {}), ...(growth ? { growth } : {}) };
+    let metrics: MetricsResult | undefined;
+    if (o.parts.has('metrics')) {
+      metrics = await metricsBench(broker, o.metrics, o.metricsPairs);
+      printMetrics(metrics, o, goals);
+    }
+    return { ...(flows ? { flows } : {}), ...(growth ? { growth } : {}), ...(metrics ? { metrics } : {}) };
   } finally {
     await stopBroker(broker);
   }
@@ -199,7 +229,7 @@ async function main(): Promise<void> {
     library = libraryBench(o.libraryEvents);
     printLibrary(library, goals);
   }
-  const e2e = o.parts.has('e2e') || o.parts.has('growth') ? await endToEnd(o, goals, library) : {};
+  const e2e = o.parts.has('e2e') || o.parts.has('growth') || o.parts.has('metrics') ? await endToEnd(o, goals, library) : {};
   if (e2e.skipped) console.log(`\nend to end and growth skipped: ${e2e.skipped}`);
   console.log('\ngoals');
   for (const g of goals) console.log(goalLine(g));
