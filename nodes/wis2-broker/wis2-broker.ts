@@ -72,7 +72,9 @@ export = function register(RED: NodeAPI): void {
     // runtime when the client id is fixed (a generated one is new at every start).
     let sessions: SessionMemory | undefined;
     function checkSession(clean: boolean, clientId: string, sessionPresent: boolean): void {
-      if (clean) return;
+      // only inputs (which hold the connection back) have subscriptions for a session to keep;
+      // a broker may well forget the empty session of a connection that only publishes
+      if (clean || busyChecks.size === 0) return;
       sessions ??= new SessionMemory(def.clientId ? node.stateDir('sessions', `${node.id}.json`) : undefined);
       const lost = sessions.connected(url, clientId, sessionPresent);
       if (!lost) return;
