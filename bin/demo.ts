@@ -4,8 +4,14 @@
  * runs beside anything), publishes the sample Argo file events, and prints each notification
  * that reaches `origin/a/wis2/#` with its validation result: one per announced file, and the
  * announcement of the Argo discovery metadata record that the metadata flow makes on deploy.
- * Exit 0 only when every announced file and the record arrived as valid notifications and
- * nothing went to the dead-letter topic.
+ *
+ * Then the loop closes as it does on WIS2: a file server plays Ifremer's web server (the synthetic
+ * sample files; one of them served with wrong bytes), a Global Cache simulator downloads and
+ * checks each file, republishes it on `cache/a/wis2/…` or reports the failure as a monitoring
+ * event, and the cache tracker and the monitor link all of it back to our notifications.
+ * Exit 0 only when every announced file and the record arrived as valid notifications, nothing
+ * went to the dead-letter topic, every file served right was cached, and the one served wrong
+ * came back as one monitoring event linked to its notification.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,9 +22,19 @@ import { freePort, startEmbeddedBroker, startRuntime } from './launch';
 import { nodeRedVersion } from './node-red-dir';
 import { validateWnm } from '../nodes/lib/wnm/suite';
 import { validateTopic } from '../nodes/lib/wth';
+import { CacheTracker } from '../nodes/lib/cache-tracker';
+import { linkEvent, readMonitorEvent } from '../nodes/lib/monitor';
+import { run as runCache } from './commands/cache';
+import { startFileServer } from './commands/serve';
+import { announceSyntheticFiles } from './commands/simulate';
 
 const SOURCE = 'diffusion/files/coriolis/argo/#';
 const DEAD_LETTERS = 'wis2/rejected/fr-ifremer-argo';
+const CENTRE = 'fr-ifremer-argo';
+const CACHE_ID = 'xx-wis2-gc-simulator';
+const ORIGIN_SERVER = 'https://data-argo.ifremer.fr/';
+/** the sample whose file the web server gets wrong: the failure path, end to end */
+const SERVED_WRONG = 'BR6904187_052.nc';
 
 interface Sample {
   file: string;
@@ -26,6 +42,11 @@ interface Sample {
   bytes: Buffer;
 }
 
+/**
+ * The sample events, each announcing the size of its synthetic file: their checksums describe
+ * the text "synthetic sample: <file name>" (flows/samples/README.md), while their sizes are those
+ * of real Argo files, which a cache checking the length would refuse.
+ */
 function samples(): Sample[] {
   const dir = path.join(flowsDir, 'samples');
   return fs
@@ -33,9 +54,15 @@ function samples(): Sample[] {
     .filter((n) => n.endsWith('.json'))
     .sort()
     .map((n) => {
-      const bytes = fs.readFileSync(path.join(dir, n));
-      return { file: n, bytes, event: JSON.parse(bytes.toString('utf8')) as Sample['event'] };
+      const event = announceSyntheticFiles(JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as Record<string, unknown>) as unknown as Sample['event'];
+      return { file: n, bytes: Buffer.from(JSON.stringify(event)), event };
     });
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length === 0 ? NaN : sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 function announced(s: Sample): number {
@@ -54,48 +81,99 @@ async function main(): Promise<number> {
   const expected = events.reduce((n, s) => n + announced(s), 0);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-demo-'));
   const broker = await startEmbeddedBroker(0);
-  const env = { ...process.env, MQTT_URL: broker.url, WIS2_MQTT_URL: '', WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS };
+  const files = await startFileServer({ synthetic: true, wrong: [SERVED_WRONG], port: 0 });
+  // our broker plays the Global Broker too: the feedback flow and the cache simulator use it
+  const env = { ...process.env, MQTT_URL: broker.url, WIS2_MQTT_URL: '', WIS2_GB_MQTT_URL: '', WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS };
   // subscribed before Node-RED starts: the metadata flow announces the record right after deploy
   const client = await mqtt.connectAsync(broker.url, { clientId: `wis2-demo-${process.pid}` });
-  await client.subscribeAsync({ 'origin/a/wis2/#': { qos: 1 }, [DEAD_LETTERS]: { qos: 1 } });
+  await client.subscribeAsync({ 'origin/a/wis2/#': { qos: 1 }, [DEAD_LETTERS]: { qos: 1 }, [`cache/a/wis2/${CENTRE}/#`]: { qos: 1 }, [`monitor/a/wis2/${CENTRE}`]: { qos: 1 } });
+  // what the feedback flow's tracker and monitor do in the runtime, here where the demo can count
+  const tracker = CacheTracker.open({ file: path.join(userDir, 'demo-tracker.jsonl') });
   let valid = 0;
   let invalid = 0;
   let metadata = 0;
   let deadLetters = 0;
+  let cached = 0;
+  const wis2Errors: { line: string; dataId?: string; linked: boolean }[] = [];
   let complete = (): void => undefined;
   const done = new Promise<void>((resolve) => {
     complete = resolve;
   });
+  const onNotification = (topic: string, payload: Buffer): void => {
+    const report = validateWnm(payload, { topic })['ets-report'];
+    const topicOk = validateTopic(topic, { mode: 'publication' }).valid;
+    const ok = report.summary.FAILED === 0 && topicOk;
+    const isMetadata = isMetadataTopic(topic);
+    if (!ok) invalid++;
+    else if (isMetadata) metadata++;
+    else valid++;
+    if (ok && !isMetadata) tracker.publishedNotification(payload, topic);
+    const wnm = JSON.parse(payload.toString('utf8')) as { id?: string; properties?: { data_id?: string; metadata_id?: string }; links?: { rel?: string }[] };
+    const failed = report.tests.filter((t) => t.code === 'FAILED').map((t) => t.id.split('/').pop());
+    const what = isMetadata
+      ? `metadata_id ${wnm.properties?.metadata_id ?? '?'}  link ${wnm.links?.at(0)?.rel ?? '?'}`
+      : `data_id ${wnm.properties?.data_id ?? '?'}`;
+    console.log(
+      `${ok ? 'VALID  ' : 'INVALID'}  ${topic}\n         id ${wnm.id ?? '?'}  ${payload.length} bytes  ` +
+        `tests: ${report.summary.PASSED} passed, ${report.summary.FAILED} failed, ${report.summary.WARNING} warnings` +
+        `${failed.length ? ` (${failed.join(', ')})` : ''}${topicOk ? '' : '  topic INVALID'}\n         ${what}`,
+    );
+  };
+  const onCache = (payload: Buffer): void => {
+    const outcome = tracker.cacheNotification(payload);
+    if (outcome.kind !== 'arrival') return;
+    cached++;
+    const a = outcome.arrival;
+    console.log(`CACHED   by ${a.cache} after ${a.delay} s  data_id ${a.dataId}\n         our notification ${a.ourNotification}, the cache's ${a.cacheNotification}  ${a.href ?? ''}`);
+  };
+  const onMonitor = (topic: string, payload: Buffer): void => {
+    const event = readMonitorEvent(payload, topic);
+    const link = linkEvent(event.quoted, [tracker]);
+    const linked = link.ourNotification !== undefined;
+    const line = `WIS2 ${event.severity} ${event.kind} from ${event.centre}: ${event.reason}`;
+    wis2Errors.push({ line, linked, ...(link.dataId === undefined ? {} : { dataId: link.dataId }) });
+    console.log(`${line}\n         ${linked ? `linked by ${link.linkedBy ?? '?'} to our notification ${link.ourNotification ?? '?'}, data_id ${link.dataId ?? '?'}` : 'not linked to any notification of ours'}`);
+  };
   client.on('message', (topic, payload) => {
-    if (topic === DEAD_LETTERS) {
-      deadLetters++;
-      console.log(`DEAD LETTER  ${payload.toString('utf8').slice(0, 300)}`);
-    } else {
-      const report = validateWnm(payload, { topic })['ets-report'];
-      const topicOk = validateTopic(topic, { mode: 'publication' }).valid;
-      const ok = report.summary.FAILED === 0 && topicOk;
-      const isMetadata = isMetadataTopic(topic);
-      if (!ok) invalid++;
-      else if (isMetadata) metadata++;
-      else valid++;
-      const wnm = JSON.parse(payload.toString('utf8')) as { id?: string; properties?: { data_id?: string; metadata_id?: string }; links?: { rel?: string }[] };
-      const failed = report.tests.filter((t) => t.code === 'FAILED').map((t) => t.id.split('/').pop());
-      const what = isMetadata
-        ? `metadata_id ${wnm.properties?.metadata_id ?? '?'}  link ${wnm.links?.at(0)?.rel ?? '?'}`
-        : `data_id ${wnm.properties?.data_id ?? '?'}`;
-      console.log(
-        `${ok ? 'VALID  ' : 'INVALID'}  ${topic}\n         id ${wnm.id ?? '?'}  ${payload.length} bytes  ` +
-          `tests: ${report.summary.PASSED} passed, ${report.summary.FAILED} failed, ${report.summary.WARNING} warnings` +
-          `${failed.length ? ` (${failed.join(', ')})` : ''}${topicOk ? '' : '  topic INVALID'}\n         ${what}`,
-      );
+    try {
+      if (topic === DEAD_LETTERS) {
+        deadLetters++;
+        console.log(`DEAD LETTER  ${payload.toString('utf8').slice(0, 300)}`);
+      } else if (topic.startsWith('origin/')) onNotification(topic, payload);
+      else if (topic.startsWith('cache/')) onCache(payload);
+      else onMonitor(topic, payload);
+    } catch (err) {
+      console.log(`UNREADABLE  ${topic}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    // every announced file and the record, whatever became of each
-    if (valid + metadata + invalid + deadLetters >= expected + 1) complete();
+    // every announced file and the record, whatever became of each, and every file's fate at the cache
+    if (valid + metadata + invalid + deadLetters >= expected + 1 && cached + wis2Errors.length >= valid) complete();
   });
-  console.log(`demo: embedded broker ${broker.url}; starting Node-RED ${nodeRedVersion()} (Node.js ${process.version}) with the shipped flows…`);
+
+  // the Global Cache simulator, as `wis2 cache` runs it, downloading from the local file server
+  let stopCache = (): void => undefined;
+  const cacheOutput: string[] = [];
+  const cacheDone = runCache(
+    ['--url', broker.url, '--centre-id', CENTRE, '--cache-id', CACHE_ID, '--port', '0', '--fetch-from', `${ORIGIN_SERVER}=${files.url}`, '--quiet'],
+    {
+      out: (l) => cacheOutput.push(l),
+      err: (l) => cacheOutput.push(l),
+      readFile: (f) => fs.readFileSync(f),
+      env: {},
+      onStop: (listener) => {
+        stopCache = listener;
+        return () => undefined;
+      },
+    },
+  );
+
+  console.log(`demo: embedded broker ${broker.url}; file server ${files.url} (${SERVED_WRONG} served with wrong bytes); Global Cache simulator ${CACHE_ID}; starting Node-RED ${nodeRedVersion()} (Node.js ${process.version}) with the shipped flows…`);
   const runtime = await startRuntime({ userDir, host: '127.0.0.1', port: await freePort(), env, quiet: true }).catch(async (err: unknown) => {
+    stopCache();
+    await cacheDone;
     await client.endAsync();
+    await files.close();
     await broker.close();
+    tracker.close();
     throw err;
   });
   try {
@@ -107,17 +185,32 @@ async function main(): Promise<number> {
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => { r('timeout'); }, 30_000).unref());
     if ((await Promise.race([done, timeout])) === 'timeout') console.log('\ndemo: timed out waiting for notifications');
   } finally {
+    stopCache();
+    await cacheDone;
     await client.endAsync();
     await runtime.stop();
+    await files.close();
     await broker.close();
-    fs.rmSync(userDir, { recursive: true, force: true });
   }
-  const ok = valid === expected && metadata === 1 && invalid === 0 && deadLetters === 0;
+  const delays = tracker.delays.map((d) => d.delay);
+  // within the demo's wait, a file no cache announced is as good as missed
+  const missed = tracker.pending();
+  tracker.close();
+  fs.rmSync(userDir, { recursive: true, force: true });
+  const wrongReported = wis2Errors.filter((e) => e.linked && e.dataId?.endsWith(`/${SERVED_WRONG}`)).length;
+  const pipelineOk = valid === expected && metadata === 1 && invalid === 0 && deadLetters === 0;
+  const loopOk = cached === expected - 1 && missed === 1 && wis2Errors.length === 1 && wrongReported === 1;
+  const ok = pipelineOk && loopOk;
   console.log(
     `\ndemo: ${events.length} events, ${expected} files announced; ${valid} valid data notifications, ${metadata} valid metadata notification, ` +
-      `${invalid} invalid, ${deadLetters} dead letters: ${ok ? 'OK' : 'FAILED'}`,
+      `${invalid} invalid, ${deadLetters} dead letters: ${pipelineOk ? 'OK' : 'FAILED'}`,
   );
-  if (!ok) console.log(`\nNode-RED output:\n${runtime.output()}`);
+  const medianText = delays.length === 0 ? '' : ` (median delay ${median(delays).toFixed(1)} s)`;
+  console.log(
+    `demo: ${valid} files announced, ${cached} cached${medianText}, ${missed} missed, ${wis2Errors.length} WIS2 error${wis2Errors.length === 1 ? '' : 's'}` +
+      `${wrongReported === 1 ? ` (${SERVED_WRONG}, served with wrong bytes: reported by the cache, linked to our notification)` : ''}: ${loopOk ? 'OK' : 'FAILED'}`,
+  );
+  if (!ok) console.log(`\nNode-RED output:\n${runtime.output()}\n\nGlobal Cache simulator:\n${cacheOutput.join('\n')}`);
   return ok ? 0 : 1;
 }
 

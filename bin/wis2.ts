@@ -17,6 +17,9 @@ groups:
   flows     install the shipped flows into a Node-RED user directory
   simulate  publish sample file events (the diffusion system's side)
   receive   subscribe and check notifications (a Global Broker's side)
+  cache     download, check and republish core data (a Global Cache's side)
+  serve     serve files over HTTP (the centre's web server, for a simulated cache)
+  session   drop the persistent session a retired runtime left on a broker
 run "wis2 <group> --help" for the commands of a group`;
 
 function groups(): string[] {

@@ -17,7 +17,7 @@ const USAGE = `usage:
       (broker credentials as \${MQTT_USERNAME}-style references, no secret) unless they exist`;
 
 /** The flows a data centre runs; the others are templates to import. */
-export const DEPLOYED_FLOWS = ['argo-data', 'argo-metadata'];
+export const DEPLOYED_FLOWS = ['argo-data', 'argo-metadata', 'argo-monitoring'];
 
 export const packageRoot: string = path.resolve(__dirname, '..', '..', '..');
 export const flowsDir: string = path.join(packageRoot, 'flows');
@@ -26,6 +26,7 @@ export const flowsDir: string = path.join(packageRoot, 'flows');
 export const BROKER_CREDENTIALS: Readonly<Record<string, { user: string; password: string }>> = {
   'wis2-broker-input': { user: '${MQTT_USERNAME}', password: '${MQTT_PASSWORD}' },
   'wis2-broker-output': { user: '${WIS2_MQTT_USERNAME}', password: '${WIS2_MQTT_PASSWORD}' },
+  'wis2-broker-global': { user: '${WIS2_GB_MQTT_USERNAME}', password: '${WIS2_GB_MQTT_PASSWORD}' },
 };
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };

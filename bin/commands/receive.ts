@@ -31,7 +31,8 @@ const USAGE = `usage:
   --json             one JSON object per message instead of a text line
   --quiet            no line per message, only the summary
   --centre-id ID     the centre whose WIS2 node is received from
-  --username, --password   credentials (else from the URL, else WIS2_MQTT_USERNAME / WIS2_MQTT_PASSWORD)
+  --username, --password   credentials (else from the URL, else WIS2_MQTT_USERNAME / WIS2_MQTT_PASSWORD,
+                           or the password from the file WIS2_MQTT_PASSWORD_FILE names)
   --mqtt-version V   3.1.1 (default) or 5
   --connect-timeout S  keep trying to reach the broker for S seconds (default 10)
 

@@ -13,7 +13,7 @@ import { EX_DATAERR, EX_NOINPUT, EX_USAGE, type CommandIo } from './io';
 
 const USAGE = `usage:
   wis2 simulate --url URL [--events PATH] [--count N] [--rate R] [--topic T] [--qos 0|1|2]
-                [--vary] [--quiet] [--inflight N] [--ack-timeout S]
+                [--vary] [--synthetic-files] [--quiet] [--inflight N] [--ack-timeout S]
                 [--username U] [--password P] [--mqtt-version 3.1.1|5] [--connect-timeout S]
       publishes "file created" CloudEvents as the diffusion system does, on
       diffusion/files/coriolis/argo/netcdf or .../bufr (by the announced file), or on --topic T
@@ -29,10 +29,15 @@ const USAGE = `usage:
   --vary             after the first pass, every event is a new event for a new file: new id and
                      a new cycle number (profiles), float number (float files) or bulletin time
                      (BUFR), so that N events announce N distinct files
+  --synthetic-files  every announced file is the synthetic sample file of its name (the text
+                     "synthetic sample: <file name>"): its file:checksum (sha3-256) and file:size
+                     describe those bytes, which \`wis2 serve --synthetic\` serves, so a cache
+                     downloading them finds what was announced
   --quiet            no line per event, only the summary
   --inflight N       events awaiting acknowledgement at most (default 100)
   --ack-timeout S    give up when no acknowledgement came for S seconds (default 30)
-  --username, --password   credentials (else from the URL, else MQTT_USERNAME / MQTT_PASSWORD)
+  --username, --password   credentials (else from the URL, else MQTT_USERNAME / MQTT_PASSWORD,
+                           or the password from the file MQTT_PASSWORD_FILE names)
   --mqtt-version V   3.1.1 (default) or 5; with 5 the events carry the Content Type
                      application/cloudevents+json (CloudEvents MQTT binding, structured mode)
   --connect-timeout S  keep trying to reach the broker for S seconds (default 10)
@@ -51,6 +56,7 @@ const OPTIONS = {
   topic: { type: 'string' },
   qos: { type: 'string' },
   vary: { type: 'boolean' },
+  'synthetic-files': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   inflight: { type: 'string' },
   'ack-timeout': { type: 'string' },
@@ -140,10 +146,20 @@ export function brokerTarget(
     reconnectPeriod: 1000,
   };
   const username = given.username ?? (fromUrl.username || env[`${envPrefix}MQTT_USERNAME`]);
-  const password = given.password ?? (fromUrl.password || env[`${envPrefix}MQTT_PASSWORD`]);
+  const password = given.password ?? (fromUrl.password || env[`${envPrefix}MQTT_PASSWORD`] || passwordFile(env[`${envPrefix}MQTT_PASSWORD_FILE`], `${envPrefix}MQTT_PASSWORD_FILE`));
   if (username) options.username = username;
   if (password) options.password = password;
   return { url: url.href, options };
+}
+
+/** A password from the file a `*_FILE` variable names (a Docker secret), one trailing newline dropped. */
+function passwordFile(file: string | undefined, variable: string): string | undefined {
+  if (file === undefined || file === '') return undefined;
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new UsageError(`${variable}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
 }
 
 function errorText(err: unknown): string {
@@ -481,6 +497,25 @@ function newChecksum(old: unknown, seed: string): unknown {
   return old.slice(0, 4) + digest.toString('hex');
 }
 
+/** The bytes of the synthetic sample file of that name (flows/samples/README.md). */
+export function syntheticFile(name: string): Buffer {
+  return Buffer.from(`synthetic sample: ${name}`, 'utf8');
+}
+
+/** An event whose every asset announces the synthetic file of its name: checksum and size. */
+export function announceSyntheticFiles(event: Json): Json {
+  const assets = isRecord(event.data) ? event.data.assets : undefined;
+  if (!isRecord(assets)) return event;
+  for (const asset of Object.values(assets)) {
+    if (!isRecord(asset) || typeof asset.href !== 'string') continue;
+    const bytes = syntheticFile(path.posix.basename(new URL(asset.href, 'file:///').pathname));
+    // multihash: sha3-256 (0x16), 32 bytes (0x20), then the digest
+    asset['file:checksum'] = `1620${createHash('sha3-256').update(bytes).digest('hex')}`;
+    asset['file:size'] = bytes.length;
+  }
+  return event;
+}
+
 /**
  * The n-th variant of a sample (n >= 1): a new event announcing a new file. The file name is
  * rewritten alike wherever the sample spells it (event and Item ids, titles, platform, asset
@@ -534,6 +569,7 @@ interface Settings {
   topic: string | undefined;
   qos: 0 | 1 | 2;
   vary: boolean;
+  syntheticFiles: boolean;
   quiet: boolean;
   inflight: number;
   ackTimeoutMs: number;
@@ -576,6 +612,7 @@ function settings(args: string[], io: CommandIo): Settings | number {
     topic: values.topic,
     qos,
     vary: values.vary === true,
+    syntheticFiles: values['synthetic-files'] === true,
     quiet: values.quiet === true,
     inflight,
     ackTimeoutMs,
@@ -713,6 +750,7 @@ async function simulate(s: Settings, io: CommandIo): Promise<number> {
       id = v.id;
       hrefs = v.hrefs;
     }
+    if (s.syntheticFiles) payload = Buffer.from(JSON.stringify(announceSyntheticFiles(JSON.parse(payload.toString('utf8')) as Json)));
     const entry: InFlight = { topic: s.topic ?? sample.topic, id, hrefs, settled: false };
     if (pending.size === 0) st.lastProgress = performance.now();
     pending.add(entry);

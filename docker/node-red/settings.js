@@ -15,6 +15,26 @@ function defaultTo(name, value) {
   if (env[name] === undefined || env[name] === '') env[name] = value;
 }
 
+/**
+ * A secret may come from a file named by <NAME>_FILE (a Docker or Kubernetes secret), as the
+ * official images accept it: its value then never shows in `docker inspect` or the container's
+ * configuration. One trailing newline is dropped. Both set is a mistake to report, not to guess.
+ */
+function fromFile(name, fileVariable) {
+  const file = env[fileVariable];
+  if (file === undefined || file === '') return;
+  if (env[name] !== undefined && env[name] !== '') throw new Error(`set ${name} or ${fileVariable}, not both`);
+  try {
+    env[name] = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    throw new Error(`${fileVariable}: cannot read ${file} (${err.code || err.message})`, { cause: err });
+  }
+}
+fromFile('MQTT_PASSWORD', 'MQTT_PASSWORD_FILE');
+fromFile('WIS2_MQTT_PASSWORD', 'WIS2_MQTT_PASSWORD_FILE');
+fromFile('NODE_RED_ADMIN_PASSWORD', 'NODE_RED_ADMIN_PASSWORD_FILE');
+fromFile('NODE_RED_CREDENTIAL_SECRET', 'NODE_RED_CREDENTIAL_SECRET_FILE');
+
 // The flows read these as ${NAME}; an unset name would stay a literal "${NAME}" in the flow.
 defaultTo('MQTT_URL', 'mqtt://127.0.0.1:1883');
 defaultTo('MQTT_USERNAME', '');
@@ -32,6 +52,15 @@ if (!env.WIS2_MQTT_URL) {
 defaultTo('WIS2_MQTT_USERNAME', '');
 defaultTo('WIS2_MQTT_PASSWORD', '');
 defaultTo('WIS2_DEAD_LETTER_TOPIC', 'wis2/rejected/fr-ifremer-argo');
+// The Global Broker the feedback flow listens to: by default our own WIS2 broker, where a
+// simulated Global Cache (the demo) publishes; set it to a real Global Broker in production.
+if (!env.WIS2_GB_MQTT_URL) {
+  env.WIS2_GB_MQTT_URL = env.WIS2_MQTT_URL;
+  defaultTo('WIS2_GB_MQTT_USERNAME', env.WIS2_MQTT_USERNAME);
+  defaultTo('WIS2_GB_MQTT_PASSWORD', env.WIS2_MQTT_PASSWORD);
+}
+defaultTo('WIS2_GB_MQTT_USERNAME', '');
+defaultTo('WIS2_GB_MQTT_PASSWORD', '');
 // The bearer token that opens GET /metrics besides the editor login; empty: the login only.
 defaultTo('WIS2_METRICS_TOKEN', '');
 

@@ -23,7 +23,20 @@ export interface BrokerConnectionState {
   sessionLost?: string;
 }
 
+/** What the whole connection did, all its nodes together (the nodes' statuses count their own). */
+export interface BrokerTotals {
+  url: string;
+  connected: boolean;
+  error?: string;
+  /** outbox counts since it opened; absent while no node publishes through this broker */
+  outbox?: { queued: number; inflight: number; sent: number; refused: number };
+  /** nodes using the connection */
+  users: number;
+}
+
 export interface BrokerNode extends Node {
+  /** totals of the connection and its outbox, for the editor */
+  totals(): BrokerTotals;
   /** the shared connection, opened on first use */
   use(user: Node, onState: (state: BrokerConnectionState) => void): MqttClient;
   /** the durable outbox of this broker, opened on first use */
@@ -43,4 +56,10 @@ export interface BrokerNode extends Node {
   configError?: string;
   /** the `broker` label of its metrics: its name, else its URL */
   metricsName: string;
+}
+
+/** `wis2-<node id>-<random>`, without doubling the prefix of ids that already carry it */
+export function defaultClientId(nodeId: string, random: string): string {
+  const base = nodeId.startsWith('wis2-') ? nodeId : `wis2-${nodeId}`;
+  return `${base}-${random.slice(0, 8)}`;
 }

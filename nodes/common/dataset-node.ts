@@ -3,7 +3,6 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Dataset, DatasetConfig } from '../lib/dataset';
 import type { Announcements } from '../lib/announce';
 import type { ErrorDetail } from '../lib/errors';
-import { datasetLabel } from './pipeline-metrics';
 
 export interface DatasetNodeDef extends NodeDef {
   centreId: string;
@@ -62,6 +61,14 @@ export function releaseAnnouncement(RED: NodeAPI, wis2: unknown): void {
 }
 
 /**
+ * The `dataset` label of the metrics: the config node's name, else its metadata id, else its id.
+ * One per configured dataset, so the label set stays as small as the flows.
+ */
+export function datasetLabel(node: DatasetNode | null): string {
+  return node?.name || node?.dataset?.metadataId || node?.id || 'unknown';
+}
+
+/**
  * The `dataset` metric label of a message's notification: the dataset it was built for, or
  * the record a metadata notification announces.
  */
@@ -70,9 +77,9 @@ export function messageDatasetLabel(RED: NodeAPI, wis2: unknown, fallback?: Data
     const { dataset, metadataId } = wis2 as Record<string, unknown>;
     if (typeof metadataId === 'string' && metadataId !== '') return metadataId;
     if (typeof dataset === 'string') {
-      const d = (RED.nodes.getNode(dataset) as DatasetNode | null)?.dataset;
-      if (d) return datasetLabel(d);
+      const node = RED.nodes.getNode(dataset) as DatasetNode | null;
+      if (node) return datasetLabel(node);
     }
   }
-  return datasetLabel(fallback?.dataset);
+  return datasetLabel(fallback ?? null);
 }

@@ -173,10 +173,3 @@ export async function exposition(): Promise<{ contentType: string; body: string 
   return { contentType: registry.contentType, body: await registry.metrics() };
 }
 
-/**
- * The `dataset` label of a dataset: its metadata identifier, which names it in WIS2 and stays
- * the same across deployments, else its topic.
- */
-export function datasetLabel(d: { metadataId?: string; topic?: string } | undefined): string {
-  return d?.metadataId || d?.topic || UNKNOWN;
-}

@@ -45,6 +45,11 @@ export class Announcements {
     return decision;
   }
 
+  /** Whether the file was announced and not deleted since (as far as the memory reaches). */
+  known(dataId: string): boolean {
+    return this.memory?.get(dataId) !== undefined;
+  }
+
   /** The notification is queued durably: remember it for good. */
   confirm(dataId: string, fingerprint: string, operation: Operation): void {
     this.pending.delete(dataId);

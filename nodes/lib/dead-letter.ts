@@ -93,31 +93,41 @@ export function deadLetter(msg: RefusedMessage, now = new Date()): DeadLetter {
   return record;
 }
 
-/** Past this, a refused payload is not parsed just to name its file. */
-const MAX_PARSED = 256 * 1024;
+/** Longest summary line: the debug sidebar and logs show one readable line, the record the rest. */
+const SUMMARY_MAX = 400;
+/** Beyond this a refused payload is not parsed again just to name its file. */
+const SUMMARY_PARSE_MAX = 64 * 1024;
 
-/**
- * The file a refused message was about, to name it to an operator: the data id of its
- * notification, else the CloudEvent's `subject` or `id`. Undefined when none can be told.
- */
-export function concernedFile(msg: RefusedMessage & { wis2?: unknown }): string | undefined {
-  if (isRecord(msg.wis2)) {
-    const id = str(msg.wis2.dataId) ?? str(msg.wis2.href);
-    if (id) return id;
+function parsedPayload(payload: unknown): unknown {
+  if (isRecord(payload) && !(payload instanceof Uint8Array)) return payload;
+  const text = typeof payload === 'string' ? payload : payload instanceof Uint8Array && payload.length <= SUMMARY_PARSE_MAX ? Buffer.from(payload).toString('utf8') : undefined;
+  if (text === undefined || text.length > SUMMARY_PARSE_MAX) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
-  let p = msg.payload;
-  if (p instanceof Uint8Array && p.length <= MAX_PARSED) p = Buffer.from(p).toString('utf8');
-  if (typeof p === 'string' && p.length <= MAX_PARSED) {
-    try {
-      p = JSON.parse(p) as unknown;
-    } catch {
-      return undefined;
-    }
-  }
+}
+
+/** The file a refused message was about, when it says: a notification's link, an event's first asset, else the event. */
+export function fileOf(msg: RefusedMessage & { wis2?: unknown }): string | undefined {
+  if (isRecord(msg.wis2) && typeof msg.wis2.href === 'string') return msg.wis2.href;
+  const p = parsedPayload(msg.payload);
   if (!isRecord(p)) return undefined;
-  const props = isRecord(p.properties) ? p.properties : undefined;
-  // a CloudEvent's STAC Item names its files as assets
+  const link = Array.isArray(p.links) ? (p.links as unknown[]).find((l) => isRecord(l) && typeof l.href === 'string') : undefined;
+  if (isRecord(link)) return String(link.href);
   const assets = isRecord(p.data) && isRecord(p.data.assets) ? Object.values(p.data.assets) : [];
-  const asset = assets.find((a): a is Record<string, unknown> => isRecord(a) && typeof a.href === 'string');
-  return str(props?.data_id) ?? str(asset?.href) ?? str(p.subject) ?? str(p.id);
+  const asset = assets.find((a) => isRecord(a) && typeof a.href === 'string');
+  if (isRecord(asset)) return String(asset.href);
+  return typeof p.id === 'string' ? `event ${p.id}` : undefined;
+}
+
+/** One line for people: `code: message @ path, file`. The record itself stays the contract. */
+export function deadLetterSummary(record: DeadLetter, msg: RefusedMessage & { wis2?: unknown }): string {
+  const r = record.reason;
+  const source = isRecord(r.source) ? str(r.source.name) || str(r.source.id) : undefined;
+  const where = r.path ? ` @ ${r.path}` : source ? ` @ node ${source}` : '';
+  const file = fileOf(msg);
+  const line = `${r.code}: ${r.message}${where}${file ? `, ${file}` : ''}`.replace(/[\r\n\t]+/g, ' ');
+  return line.length > SUMMARY_MAX ? `${line.slice(0, SUMMARY_MAX - 1)}…` : line;
 }

@@ -145,6 +145,16 @@ export class AnnouncementMemory {
     this.maybeCompact();
   }
 
+  /** Live entries, oldest set first. */
+  *live(): Generator<[string, Remembered]> {
+    this.checkOpen();
+    this.purgeExpired();
+    for (let i = this.head; i < this.queue.length; i++) {
+      const entry = this.queue[i];
+      if (entry.bytes >= 0) yield [entry.key, { fingerprint: entry.fingerprint, at: entry.at }];
+    }
+  }
+
   /** Entries remembered and not expired (expiry is checked from the oldest announced on). */
   size(): number {
     this.checkOpen();

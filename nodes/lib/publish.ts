@@ -48,6 +48,21 @@ function checkTopic(topic: string): TopicCheck {
   return check;
 }
 
+/**
+ * A notification announcing a file without `integrity` leaves receivers no way to check what they
+ * download (WNM recommends it); a deletion announces no bytes, so it needs none.
+ */
+function missingIntegrity(properties: Record<string, unknown>, links: unknown): Warning | undefined {
+  if (properties.integrity !== undefined) return undefined;
+  if (Array.isArray(links) && links.some((l) => isRecord(l) && l.rel === 'deletion')) return undefined;
+  const dataId = typeof properties.data_id === 'string' ? properties.data_id : '';
+  return {
+    code: 'publish.no_integrity',
+    message: `${dataId || 'the notification'} is published without integrity: receivers cannot check the file they download`,
+    path: '/properties/integrity',
+  };
+}
+
 export function preparePublication(payload: unknown, topic: unknown, dataset?: Dataset): Publication {
   const warnings: Warning[] = [];
   if (typeof topic !== 'string' || topic === '') refuse('publish.no_topic', 'the message has no topic (msg.topic) and no dataset gives one');
@@ -94,6 +109,8 @@ export function preparePublication(payload: unknown, topic: unknown, dataset?: D
       path: '/properties/cache',
     });
   }
+  const integrity = missingIntegrity(message.properties, message.links);
+  if (integrity) warnings.push(integrity);
   const bytes = given && !changed ? given : Buffer.from(JSON.stringify(message), 'utf8');
   if (bytes.length > MAX_MESSAGE_BYTES) {
     refuse('publish.too_large', `the notification is ${bytes.length} bytes; WIS2 allows ${MAX_MESSAGE_BYTES}`);

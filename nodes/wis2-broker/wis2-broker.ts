@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Node, NodeAPI } from 'node-red';
-import type { BrokerConnectionState, BrokerNode, BrokerNodeDef } from '../common/broker-node';
+import { defaultClientId, type BrokerConnectionState, type BrokerNode, type BrokerNodeDef, type BrokerTotals } from '../common/broker-node';
 import { wholeNumber } from '../common/numbers';
 import { setting, stateDir } from '../common/state';
 import { Journal } from '../lib/journal';
@@ -87,7 +87,7 @@ export = function register(RED: NodeAPI): void {
     function connect(): MqttClient {
       const protocol = protocolSetting(def.protocolVersion);
       const options: IClientOptions = {
-        clientId: def.clientId || `wis2-${node.id}-${RED.util.generateId().slice(0, 8)}`,
+        clientId: def.clientId || defaultClientId(node.id, RED.util.generateId()),
         clean: !(def.cleanSession === false || def.cleanSession === 'false'),
         protocolVersion: protocol === '4' ? 4 : 5,
         keepalive: int(def.keepalive, 60),
@@ -183,6 +183,16 @@ export = function register(RED: NodeAPI): void {
       return outbox;
     };
 
+    node.totals = (): BrokerTotals => {
+      const totals: BrokerTotals = { url, connected: client?.connected ?? false, users: users.size };
+      if (lastError !== undefined && !totals.connected) totals.error = lastError;
+      if (outbox) {
+        const { queued, inflight, sent, refused } = outbox.stats();
+        totals.outbox = { queued, inflight, sent, refused };
+      }
+      return totals;
+    };
+
     node.backpressure = (user: Node, check: () => boolean): void => {
       busyChecks.set(user.id, check);
     };
@@ -229,6 +239,17 @@ export = function register(RED: NodeAPI): void {
       closeAll().then(done, done);
     });
   }
+
+  // The broker's totals, which no node status shows (a config node has none): the dialog reads them.
+  RED.httpAdmin.get('/wis2-broker/:id/totals', RED.auth.needsPermission('wis2-broker.read'), (req, res) => {
+    const id = req.params.id;
+    const broker = typeof id === 'string' ? (RED.nodes.getNode(id) as BrokerNode | null) : null;
+    if (broker?.type !== 'wis2-broker') {
+      res.status(404).json({ error: 'not deployed' });
+      return;
+    }
+    res.json(broker.totals());
+  });
 
   RED.nodes.registerType('wis2-broker', Wis2BrokerNode, {
     credentials: { user: { type: 'text' }, password: { type: 'password' } },

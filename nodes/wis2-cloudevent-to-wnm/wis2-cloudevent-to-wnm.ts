@@ -5,9 +5,9 @@ import { allWarnings, convertEvent, type ConvertOptions } from '../lib/convert';
 import { LogLimiter } from '../common/log-limiter';
 import { Wis2Error, describeError } from '../lib/errors';
 import type { Operation } from '../lib/wnm/build';
-import type { DatasetNode } from '../common/dataset-node';
+import { datasetLabel, type DatasetNode } from '../common/dataset-node';
 import type { Wis2MessageInfo } from '../common/messages';
-import { countRejected, datasetLabel, pipelineMetrics } from '../common/pipeline-metrics';
+import { countRejected, pipelineMetrics } from '../common/pipeline-metrics';
 
 interface ConverterDef extends NodeDef {
   dataset: string;
@@ -80,7 +80,7 @@ export = function register(RED: NodeAPI): void {
     const configError = setupError?.toJSON() ?? datasetNode?.configError;
     if (configError) status.show({ fill: 'red', shape: 'ring', text: 'wis2-cloudevent-to-wnm.status.configError' });
 
-    const label = datasetLabel(datasetNode?.dataset);
+    const label = datasetLabel(datasetNode);
     // shown from the start, at 0: rates and alerts see the first event
     pipelineMetrics.received.inc({ dataset: label }, 0);
     pipelineMetrics.duplicates.inc({ dataset: label }, 0);

@@ -3,7 +3,7 @@ import type { BrokerNode } from '../common/broker-node';
 import { releaseAnnouncement } from '../common/dataset-node';
 import { ACK_PROPERTY, detached } from '../common/settle';
 import { StatusCounter } from '../common/status';
-import { concernedFile, deadLetter } from '../lib/dead-letter';
+import { deadLetter, deadLetterSummary, fileOf } from '../lib/dead-letter';
 import { pipelineMetrics, recordProblem, type Problem } from '../common/pipeline-metrics';
 import type { Outbox } from '../lib/outbox';
 
@@ -16,6 +16,7 @@ interface OutMessage extends NodeMessageInFlow {
   qos?: number;
   retain?: boolean;
   deadLetter?: unknown;
+  summary?: string;
   wis2?: unknown;
   outbox?: { seq: number };
   [ACK_PROPERTY]?: unknown;
@@ -55,11 +56,12 @@ export = function register(RED: NodeAPI): void {
       try {
         if (setupError) throw new Error(setupError);
         const record = deadLetter(msg);
-        const file = concernedFile(msg);
+        const file = fileOf(msg);
         const bytes = Buffer.from(JSON.stringify(record), 'utf8');
         // queued durably before the message counts as handled: a dead letter is not lost either
         if (outbox) msg.outbox = { seq: outbox.enqueue({ topic, payload: bytes, qos: 1, retain: false }) };
         releaseAnnouncement(RED, msg.wis2);
+        msg.summary = deadLetterSummary(record, msg);
         msg.deadLetter = record;
         msg.payload = bytes;
         if (topic) msg.topic = topic;

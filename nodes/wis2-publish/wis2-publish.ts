@@ -5,10 +5,11 @@ import type { Wis2MessageInfo } from '../common/messages';
 import { UNKNOWN, countPublished, countRejected, pipelineMetrics, type Publication } from '../common/pipeline-metrics';
 import { rejectMessage } from '../common/reject';
 import { ACK_PROPERTY, detached } from '../common/settle';
+import { LogLimiter } from '../common/log-limiter';
 import { StatusCounter } from '../common/status';
 import { Wis2Error } from '../lib/errors';
 import { JournalFullError } from '../lib/journal';
-import type { Outbox, OutboxRecord, OutboxStats } from '../lib/outbox';
+import type { Outbox, OutboxRecord } from '../lib/outbox';
 import { preparePublication } from '../lib/publish';
 
 interface PublishDef extends NodeDef {
@@ -43,26 +44,38 @@ export = function register(RED: NodeAPI): void {
     const datasetNode = def.dataset ? (RED.nodes.getNode(def.dataset) as DatasetNode | null) : null;
     const broker = def.broker ? (RED.nodes.getNode(def.broker) as BrokerNode | null) : null;
     let connection: BrokerConnectionState = { connected: false };
-    let outboxStats: OutboxStats | undefined;
+    let outbox: Outbox | undefined;
+    // What this node queued, until the broker answers. Its status counts these only: the broker's
+    // outbox also carries other nodes' notifications (metadata, other datasets, dead letters),
+    // whose totals the broker node reports. A refusal (MQTT 5 reason code) comes after the
+    // message has left, so it leaves again on the reject output, as a new message; past
+    // MAX_TRACKED a message's dataset is no longer kept, so its refusal withdraws no announcement.
+    const queued = new Map<number, { wis2: Wis2MessageInfo | undefined; counted: Counted }>();
 
-    const status = new StatusCounter(node, ['ready', 'rejected'] as const, (c, last) => {
-      if (!outboxStats) {
+    const status = new StatusCounter(node, ['ready', 'sent', 'rejected', 'warned'] as const, (c, last) => {
+      const warned = c.warned > 0 ? RED._('wis2-publish.status.warned', { warned: c.warned }) : '';
+      if (!outbox) {
         return {
-          fill: last === 'ready' ? 'green' : 'red',
+          fill: last === 'rejected' ? 'red' : last === 'warned' ? 'yellow' : 'green',
           shape: 'dot',
-          text: RED._('wis2-publish.status.counts', { ready: c.ready, rejected: c.rejected }),
+          text: RED._('wis2-publish.status.counts', { ready: c.ready, rejected: c.rejected }) + warned,
         };
       }
       return {
-        fill: connection.connected ? (outboxStats.queued > 0 ? 'yellow' : 'green') : 'red',
+        fill: connection.connected ? (queued.size > 0 || last === 'warned' ? 'yellow' : 'green') : 'red',
         shape: connection.connected ? 'dot' : 'ring',
         text: RED._(connection.connected ? 'wis2-publish.status.connected' : 'wis2-publish.status.disconnected', {
-          queued: outboxStats.queued,
-          sent: outboxStats.sent,
+          queued: queued.size,
+          sent: c.sent,
           rejected: c.rejected,
-        }),
+        }) + warned,
       };
     });
+    // what the last check repaired or found missing is said in the log too, a line per kind a minute
+    const warnings = new LogLimiter(
+      (text) => { node.warn(text); },
+      (count, last) => RED._('wis2-publish.log.warningsMore', { count, last }),
+    );
 
     let configError = def.dataset && !datasetNode?.dataset
       ? (datasetNode?.configError ?? new Wis2Error('config', 'config.no_dataset', 'the WIS2 dataset of this node is missing', '/dataset').toJSON())
@@ -70,32 +83,24 @@ export = function register(RED: NodeAPI): void {
     if (def.broker && (!broker || broker.configError)) {
       configError = new Wis2Error('config', 'config.broker', broker?.configError ?? 'the WIS2 broker of this node is missing', '/broker').toJSON();
     }
-    let outbox: Outbox | undefined;
     if (datasetNode?.dataset) {
       // every relation shows from the start, at 0: rates and alerts see the first publication
       const dataset = messageDatasetLabel(RED, undefined, datasetNode);
       for (const rel of ['canonical', 'update', 'deletion']) pipelineMetrics.published.inc({ dataset, rel }, 0);
     }
-    const onStats = (stats: OutboxStats): void => {
-      outboxStats = stats;
-      status.refresh();
-    };
-    // What this node queued, until the broker answers: a refusal (MQTT 5 reason code) comes
-    // after the message has left, so it leaves again on the reject output, as a new message.
-    // Bounded: past it a refusal still counts and is logged by the broker, without its dataset.
-    const queued = new Map<number, { wis2?: Wis2MessageInfo; counted: Counted }>();
-    const onSent = (seq: number): void => {
-      const q = queued.get(seq);
-      if (!q) return;
-      queued.delete(seq);
-      count(q.counted);
-    };
     const counted = (msg: PublishMessage): Counted => {
       const info = msg.wis2 as (Partial<Wis2MessageInfo> & { metadataId?: unknown }) | undefined;
       const publication: Publication = { dataset: messageDatasetLabel(RED, info, datasetNode), rel: info?.operation ?? UNKNOWN };
       if (info?.receivedAt !== undefined) publication.receivedAt = info.receivedAt;
       if (info?.eventTime !== undefined) publication.eventTime = info.eventTime;
       return typeof info?.metadataId === 'string' ? { publication, metadataId: info.metadataId } : { publication };
+    };
+    const onSent = (seq: number): void => {
+      const q = queued.get(seq);
+      if (!q) return;
+      queued.delete(seq);
+      count(q.counted);
+      status.count('sent');
     };
     const onRefused = (seq: number, record: OutboxRecord, error: Error & { code?: number }): void => {
       const q = queued.get(seq);
@@ -122,10 +127,9 @@ export = function register(RED: NodeAPI): void {
           status.refresh();
         });
         outbox = broker.outbox();
-        outbox.on('stats', onStats);
         outbox.on('sent', onSent);
         outbox.on('refused', onRefused);
-        onStats(outbox.stats());
+        status.refresh();
       } catch (err) {
         configError = new Wis2Error('config', 'config.outbox', `the outbox cannot be opened: ${(err as Error).message}`, '/broker').toJSON();
         status.show({ fill: 'red', shape: 'ring', text: 'wis2-publish.status.configError' });
@@ -148,7 +152,7 @@ export = function register(RED: NodeAPI): void {
         if (outbox) {
           try {
             const seq = outbox.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType });
-            if (queued.size < MAX_TRACKED) queued.set(seq, { wis2: msg.wis2, counted: counted(msg) });
+            queued.set(seq, { wis2: queued.size < MAX_TRACKED ? msg.wis2 : undefined, counted: counted(msg) });
             msg.outbox = { seq };
           } catch (err) {
             if (err instanceof JournalFullError) throw new Wis2Error('publish', 'publish.outbox_full', err.message);
@@ -159,6 +163,14 @@ export = function register(RED: NodeAPI): void {
         // and what goes on from an outbox no longer holds the input back (without one, the node
         // that publishes it, an mqtt out, ends it).
         if (msg.wis2) announcements?.confirm(msg.wis2.dataId, msg.wis2.fingerprint, msg.wis2.operation);
+        if (p.warnings.length > 0) {
+          for (const w of p.warnings) warnings.report(w.code, RED._('wis2-publish.log.warning', { code: w.code, path: w.path, message: w.message, topic: p.topic }));
+          if (msg.wis2) {
+            // msg.wis2 may come from a flow of the user's, without warnings
+            const earlier: unknown = msg.wis2.warnings;
+            msg.wis2 = { ...msg.wis2, warnings: [...(Array.isArray(earlier) ? (earlier as Wis2MessageInfo['warnings']) : []), ...p.warnings] };
+          }
+        }
         msg.topic = p.topic;
         msg.payload = p.payload;
         msg.qos = p.qos;
@@ -168,6 +180,7 @@ export = function register(RED: NodeAPI): void {
         if (!outbox) count(counted(msg));
         send([outbox ? detached(msg) : msg, null]);
         status.count('ready');
+        if (p.warnings.length > 0) status.count('warned');
         done();
       } catch (err) {
         if (msg.wis2) announcements?.release(msg.wis2.dataId, msg.wis2.fingerprint);
@@ -184,7 +197,7 @@ export = function register(RED: NodeAPI): void {
     });
     this.on('close', (done: () => void) => {
       status.stop();
-      outbox?.removeListener('stats', onStats);
+      warnings.flush();
       outbox?.removeListener('sent', onSent);
       outbox?.removeListener('refused', onRefused);
       queued.clear();

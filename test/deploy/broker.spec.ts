@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { pbkdf2Sync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -152,6 +153,36 @@ describe('deploy: Mosquitto with the project\'s configuration', function () {
       assert.match(result.stderr, message);
       assert.ok(!fs.existsSync(path.join(dir, 'passwd')), 'nothing written');
     }
+  });
+
+  it('entrypoint: reads passwords from the files <NAME>_FILE names; both set, or an unreadable file, is an error', () => {
+    const dir = path.join(started().work, 'from-files');
+    fs.mkdirSync(dir, { recursive: true });
+    const secret = (name: string, text: string): string => {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, text, { mode: 0o600 });
+      return f;
+    };
+    const authDir = path.join(dir, 'auth');
+    const env = { MOSQUITTO_AUTH_DIR: authDir, MOSQUITTO_ACL_TEMPLATE: deployFiles.aclTemplate, PRODUCER_PASSWORD_FILE: secret('producer', 'producer from a file\n'), PIPELINE_PASSWORD_FILE: secret('pipeline', 'pipeline from a file\n') };
+    const ok = runMosquittoEntrypoint(env);
+    assert.equal(ok.status, 0, ok.stderr);
+    // mosquitto_passwd's $7$ hashes are PBKDF2-SHA512: each must be the hash of the file's text, its newline dropped
+    const hashes = new Map(readText(path.join(authDir, 'passwd')).trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+    const matches = (user: string, password: string): boolean => {
+      const [, , iterations = '', salt = '', hash = ''] = (hashes.get(user) ?? '').split('$');
+      return pbkdf2Sync(password, Buffer.from(salt, 'base64'), Number(iterations), 64, 'sha512').toString('base64') === hash;
+    };
+    assert.ok(matches('diffusion', 'producer from a file'));
+    assert.ok(matches('wis2-pipeline', 'pipeline from a file'));
+    assert.ok(!matches('wis2-pipeline', 'pipeline from a file\n'));
+    for (const text of [ok.stdout, ok.stderr]) assert.ok(!text.includes('from a file'), 'a password leaked');
+    const both = runMosquittoEntrypoint({ ...env, MOSQUITTO_AUTH_DIR: path.join(dir, 'both'), PIPELINE_PASSWORD: 'also here' });
+    assert.notEqual(both.status, 0);
+    assert.match(both.stderr, /set PIPELINE_PASSWORD or PIPELINE_PASSWORD_FILE, not both/);
+    const unreadable = runMosquittoEntrypoint({ ...env, MOSQUITTO_AUTH_DIR: path.join(dir, 'none'), PRODUCER_PASSWORD_FILE: path.join(dir, 'nowhere') });
+    assert.notEqual(unreadable.status, 0);
+    assert.match(unreadable.stderr, /PRODUCER_PASSWORD_FILE: cannot read/);
   });
 
   it('refuses anonymous clients, on MQTT 3.1.1 and 5 and on websockets', async () => {

@@ -20,11 +20,13 @@ import {
 } from './project';
 import { isMap, parseYamlSubset, type YamlMap, type YamlValue } from './yaml-subset';
 
-const SERVICES = ['mosquitto', 'node-red', 'simulator', 'receiver', 'prometheus', 'grafana'];
+const SERVICES = ['mosquitto', 'node-red', 'proxy', 'simulator', 'receiver', 'files', 'cache', 'prometheus', 'grafana'];
 /** Secrets allowed a default: WIS2's published read-only account, and "same as the pipeline". */
 const PUBLIC_OR_INHERITED = new Map([
   ['SUBSCRIBER_PASSWORD', 'everyone'],
   ['WIS2_MQTT_PASSWORD', ''],
+  // empty: no Global Cache account, the demo's cache cannot log in until it is set
+  ['GLOBAL_CACHE_PASSWORD', ''],
 ]);
 const SECRET = /PASSWORD|SECRET/;
 
@@ -96,7 +98,7 @@ describe('deploy: compose.yml', () => {
     assert.throws(() => parseYamlSubset('a: |\n  text'), /unsupported/);
   });
 
-  it('declares the six services, built from files that exist', () => {
+  it('declares its services, built from files that exist', () => {
     assert.deepEqual(Object.keys(compose.services ?? {}).sort(), [...SERVICES].sort());
     let builds = 0;
     for (const [name, service] of byName) {
@@ -112,10 +114,51 @@ describe('deploy: compose.yml', () => {
       assert.equal(dockerfile, deployFiles.dockerfile, `${name} builds the project's Dockerfile`);
       builds++;
     }
-    // the simulator and receiver run the same image, overriding only the command
-    assert.equal(builds, 3);
-    const images = new Set(['node-red', 'simulator', 'receiver'].map((n) => byName.get(n)?.image));
-    assert.equal(images.size, 1, 'one image for node-red, simulator and receiver');
+    // the demo tools run the same image, overriding only the command
+    assert.equal(builds, 5);
+    const images = new Set(['node-red', 'simulator', 'receiver', 'files', 'cache'].map((n) => byName.get(n)?.image));
+    assert.equal(images.size, 1, 'one image for node-red and the demo tools');
+  });
+
+  it('offers the editor behind HTTPS as an optional profile: a pinned Caddy proxying to Node-RED', () => {
+    const proxy = byName.get('proxy')!;
+    assert.deepEqual(proxy.profiles, ['tls'], 'optional: only with --profile tls');
+    assert.ok(typeof proxy.image === 'string');
+    assert.match(proxy.image, /^caddy:\d+\.\d+\.\d+(-[a-z0-9]+)?$/, 'a pinned tag');
+    const caddyfile = repoPathOf(proxy, '/etc/caddy/Caddyfile');
+    assert.ok(caddyfile && fs.existsSync(caddyfile));
+    // the upstream Caddy dials is the Node-RED service on the port it listens on
+    assert.match(readText(caddyfile), /reverse_proxy \{\$EDITOR_UPSTREAM:node-red:1880\}/);
+    assert.ok(stringList(byName.get('node-red')?.ports ?? [], 'ports').some((p) => p.endsWith(':1880}:1880') || p.endsWith(':1880')));
+    const deps = proxy.depends_on;
+    assert.ok(isMap(deps) && isMap(deps['node-red']) && deps['node-red'].condition === 'service_healthy');
+  });
+
+  it('ships .env.example naming every secret, and an override that mounts them as files where each service reads them', () => {
+    const example = readText(path.join(repoRoot, '.env.example'));
+    const named = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    const used = new Set(composeVariables(compose).map((v) => v.name));
+    for (const name of named) assert.ok(used.has(name), `.env.example names ${name}, which compose.yml does not use`);
+    // every secret with no default is there to fill in, uncommented
+    for (const v of composeVariables(compose).filter((x) => SECRET.test(x.name) && !x.name.endsWith('_FILE') && !PUBLIC_OR_INHERITED.has(x.name))) {
+      assert.match(example, new RegExp(`^${v.name}=$`, 'm'), `.env.example asks for ${v.name}`);
+    }
+    const secrets = parseYamlSubset(readText(path.join(repoRoot, 'docker', 'compose.secrets.yml')));
+    assert.ok(isMap(secrets) && isMap(secrets.services) && isMap(secrets.secrets));
+    const declared = secrets.secrets;
+    // each *_FILE path of .env.example is a declared secret, mounted in every service that reads that variable
+    for (const [, variable, file] of example.matchAll(/^# ([A-Z0-9_]+_FILE)=\/run\/secrets\/([a-z0-9_]+)$/gm)) {
+      const secret = declared[file];
+      assert.ok(isMap(secret) && typeof secret.file === 'string' && secret.file.startsWith('./secrets/'), `${file} is declared, from ./secrets/`);
+      for (const [name, service] of byName) {
+        const reads = Object.values(environment(service)).some((value) => variablesIn(value ?? '', name).some((r) => r.name === variable));
+        const overlay = secrets.services[name];
+        const mounted = isMap(overlay) && stringList(overlay.secrets ?? [], `${name} secrets`).includes(file);
+        if (reads) assert.ok(mounted, `${name} reads ${variable}: docker/compose.secrets.yml mounts ${file} there`);
+      }
+    }
+    assert.match(readText(path.join(repoRoot, '.gitignore')), /^\/\.env$/m);
+    assert.match(readText(path.join(repoRoot, '.gitignore')), /^\/secrets\/$/m);
   });
 
   it('builds an image whose every COPY source exists, the package coming from `npm pack`', () => {
@@ -203,24 +246,44 @@ describe('deploy: compose.yml', () => {
     assert.deepEqual(missing, [], `undocumented variables: ${missing.join(', ')}`);
   });
 
-  it('takes every secret from the environment, required unless public or inherited', () => {
+  it('takes every secret from the environment or from the file <NAME>_FILE names, required unless public or inherited', () => {
     const all = composeVariables(compose);
+    const names = new Set(all.map((v) => v.name));
     for (const [name, service] of byName) {
-      for (const [key, value] of Object.entries(environment(service))) {
+      const env = environment(service);
+      for (const [key, value] of Object.entries(env)) {
         if (!SECRET.test(key)) continue;
         const refs = variablesIn(value ?? '', `${name}.environment.${key}`);
         const ref = refs.at(0);
         assert.ok(refs.length === 1 && ref, `${name}: ${key} must be exactly one \${VARIABLE}`);
         assert.equal(value, `\${${ref.name}${ref.operator}${ref.argument}}`, `${name}: ${key} holds a literal`);
+        if (key.endsWith('_FILE')) {
+          // a path, passed through: the value it stands for must be beside it
+          assert.ok(env[key.slice(0, -'_FILE'.length)] !== undefined, `${name}: ${key} without its value variable`);
+          assert.equal(`${ref.operator}${ref.argument}`, ':-', `${name}: ${key} is optional`);
+          assert.ok(ref.name.endsWith('_FILE'), `${name}: ${key} reads ${ref.name}`);
+        } else if (!PUBLIC_OR_INHERITED.has(ref.name)) {
+          // optional in compose only because the file may give it; the service then requires one of them
+          assert.equal(env[`${key}_FILE`], `\${${ref.name}_FILE:-}`, `${name}: ${key} has its ${key}_FILE twin`);
+        }
       }
     }
     for (const v of all.filter((x) => SECRET.test(x.name))) {
       if (PUBLIC_OR_INHERITED.has(v.name)) {
         assert.equal(v.argument, PUBLIC_OR_INHERITED.get(v.name), `${v.name} default at ${v.where}`);
       } else {
-        assert.equal(v.operator, ':?', `${v.name} must be required (\${${v.name}:?…}) at ${v.where}`);
+        assert.ok(v.operator === ':?' || (v.operator === ':-' && v.argument === '' && (v.name.endsWith('_FILE') || names.has(`${v.name}_FILE`))), `${v.name} must be required, or optional beside ${v.name}_FILE, at ${v.where}`);
       }
     }
+    // the services refuse to start without them, naming both ways
+    const mosquittoEntrypoint = readText(deployFiles.mosquittoEntrypoint);
+    for (const v of ['PRODUCER_PASSWORD', 'PIPELINE_PASSWORD']) assert.ok(mosquittoEntrypoint.includes(`fail "set ${v} or ${v}_FILE"`), v);
+    const refused = spawnSync('sh', [deployFiles.nodeRedEntrypoint], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', MQTT_USERNAME: 'wis2-pipeline', NODE_RED_USER_DIR: '/nonexistent', WIS2_IMAGE_DIR: '/nonexistent' } });
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stderr, /set NODE_RED_CREDENTIAL_SECRET or NODE_RED_CREDENTIAL_SECRET_FILE/);
+    const noPassword = spawnSync('sh', [deployFiles.nodeRedEntrypoint], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', MQTT_USERNAME: 'wis2-pipeline', NODE_RED_CREDENTIAL_SECRET: 'x', NODE_RED_USER_DIR: '/nonexistent', WIS2_IMAGE_DIR: '/nonexistent' } });
+    assert.notEqual(noPassword.status, 0);
+    assert.match(noPassword.stderr, /set MQTT_PASSWORD or MQTT_PASSWORD_FILE/);
     // no credentials in a URL: they would show in `docker inspect` and in the process list
     const urls = allStrings(compose).flatMap((s) => [...s.matchAll(/[a-z]+:\/\/(?:\$\{[^}]*\}|[^@/\s"])*@/g)]);
     assert.deepEqual(urls.map((m) => m[0]), []);
@@ -251,7 +314,7 @@ describe('deploy: compose.yml', () => {
       assert.ok(isMap(hc) && Array.isArray(hc.test) && hc.test.length > 1, `${name} has a healthcheck`);
     }
     // the one-shot tools would otherwise inherit the image's HTTP healthcheck and look unhealthy
-    for (const name of ['simulator', 'receiver']) {
+    for (const name of ['simulator', 'receiver', 'files', 'cache']) {
       const hc = byName.get(name)?.healthcheck;
       assert.ok(isMap(hc) && hc.disable === 'true', `${name} disables the inherited healthcheck`);
       assert.deepEqual(byName.get(name)?.profiles, ['demo'], `${name} is demo-only`);
@@ -273,7 +336,9 @@ describe('deploy: compose.yml', () => {
     assert.equal(ref('MQTT_PASSWORD')?.name, 'PIPELINE_PASSWORD');
     assert.equal(env.MQTT_URL, 'mqtt://mosquitto:1883');
     // settings.js requires the admin login whenever Node-RED listens beyond loopback, as in the image
-    for (const key of ['NODE_RED_ADMIN_USER', 'NODE_RED_ADMIN_PASSWORD']) assert.equal(ref(key)?.operator, ':?');
+    assert.equal(ref('NODE_RED_ADMIN_USER')?.operator, ':?');
+    // the password may come from its file instead: settings.js then reads NODE_RED_ADMIN_PASSWORD_FILE
+    assert.ok(ref('NODE_RED_ADMIN_PASSWORD')?.operator === ':?' || ref('NODE_RED_ADMIN_PASSWORD_FILE')?.name === 'NODE_RED_ADMIN_PASSWORD_FILE');
     const deadLetter = ref('WIS2_DEAD_LETTER_TOPIC')?.argument ?? '';
     assert.match(settings, new RegExp(`defaultTo\\('WIS2_DEAD_LETTER_TOPIC', '${deadLetter}'\\)`), 'same dead-letter default as settings.js');
   });
@@ -299,10 +364,23 @@ describe('deploy: compose.yml', () => {
     assert.equal(ref('receiver', 'WIS2_MQTT_PASSWORD'), 'SUBSCRIBER_PASSWORD');
     assert.equal(ref('simulator', 'MQTT_USERNAME'), 'PRODUCER_USERNAME');
     assert.equal(ref('simulator', 'MQTT_PASSWORD'), 'PRODUCER_PASSWORD');
+
+    // the demo's Global Cache reads the notifications and answers on cache/ and monitor/, which
+    // the pipeline (the feedback flow) and the public account may read
+    const cache = acl.get('${GLOBAL_CACHE_USERNAME}');
+    assert.equal(ref('cache', 'WIS2_MQTT_USERNAME'), 'GLOBAL_CACHE_USERNAME');
+    assert.ok(aclAllows(cache, 'read', 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers'));
+    assert.ok(aclAllows(cache, 'write', 'cache/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers'));
+    assert.ok(aclAllows(cache, 'write', 'monitor/a/wis2/fr-ifremer-argo'));
+    assert.ok(!aclAllows(cache, 'write', 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers'), 'a cache never publishes for the centre');
+    for (const who of [pipeline, subscriber]) {
+      assert.ok(aclAllows(who, 'read', 'cache/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers'));
+      assert.ok(aclAllows(who, 'read', 'monitor/a/wis2/fr-ifremer-argo'));
+    }
   });
 
-  it('runs the simulator and receiver with options and variables the `wis2` CLI documents', () => {
-    for (const name of ['simulator', 'receiver']) {
+  it('runs the demo tools with options and variables the `wis2` CLI documents', () => {
+    for (const name of ['simulator', 'receiver', 'files', 'cache']) {
       const service = byName.get(name)!;
       assert.deepEqual(service.entrypoint, ['wis2']);
       const command = stringList(service.command, `${name} command`);
@@ -314,7 +392,7 @@ describe('deploy: compose.yml', () => {
       for (const key of Object.keys(environment(service))) {
         assert.ok(help.stdout.includes(key), `wis2 ${command[0] ?? ''} does not read ${key}`);
       }
-      assert.equal(command[command.indexOf('--url') + 1], 'mqtt://mosquitto:1883');
+      if (name !== 'files') assert.equal(command[command.indexOf('--url') + 1], 'mqtt://mosquitto:1883');
     }
   });
 });

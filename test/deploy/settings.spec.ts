@@ -80,6 +80,35 @@ describe('deploy: Node-RED settings', () => {
     assert.equal(load({}).credentialSecret, false);
   });
 
+  it('reads secrets from the files <NAME>_FILE names, as the official images do; both set is an error', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-secrets-'));
+    try {
+      const file = (name: string, text: string): string => {
+        const f = path.join(dir, name);
+        fs.writeFileSync(f, text, { mode: 0o600 });
+        return f;
+      };
+      const s = load({
+        NODE_RED_HOST: '0.0.0.0',
+        NODE_RED_ADMIN_USER: 'admin',
+        NODE_RED_ADMIN_PASSWORD_FILE: file('admin', 'from a file\n'),
+        NODE_RED_CREDENTIAL_SECRET_FILE: file('secret', 'secret from a file\n'),
+      });
+      assert.equal(s.ok, true, s.error);
+      assert.equal(s.credentialSecret, 'secret from a file', 'one trailing newline dropped');
+      // the login checks the file's password (load() tries NODE_RED_ADMIN_PASSWORD, which settings.js set from the file)
+      assert.deepEqual(s.login, { right: true, wrongPassword: false, wrongUser: false });
+      const both = load({ NODE_RED_CREDENTIAL_SECRET: 'x', NODE_RED_CREDENTIAL_SECRET_FILE: file('s2', 'y') });
+      assert.equal(both.ok, false);
+      assert.match(both.error ?? '', /set NODE_RED_CREDENTIAL_SECRET or NODE_RED_CREDENTIAL_SECRET_FILE, not both/);
+      const missing = load({ MQTT_PASSWORD_FILE: path.join(dir, 'nowhere') });
+      assert.equal(missing.ok, false);
+      assert.match(missing.error ?? '', /MQTT_PASSWORD_FILE: cannot read/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('serves HTTPS when the environment names a certificate and its key, re-read for renewals; half a pair is an error', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-settings-tls-'));
     try {

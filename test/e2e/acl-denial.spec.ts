@@ -20,7 +20,7 @@ import { coreNodesDir } from '../../bin/node-red-dir';
 const DEAD_LETTERS = 'wis2/rejected/fr-ifremer-argo';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Node-RED's core nodes are CommonJS modules found at run time */
-const coreNodes = ['common/21-debug', 'common/25-catch', 'common/25-status', 'common/90-comment', 'common/91-global-config'].map(
+const coreNodes = ['common/21-debug', 'common/25-catch', 'common/25-status', 'common/90-comment', 'common/91-global-config', 'function/15-change', 'function/rbe'].map(
   (n) => require(path.join(coreNodesDir(), 'core', n)) as unknown,
 );
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -8,7 +8,9 @@ import { needPrometheus, startPrometheus, type Prometheus, type Sample } from '.
 const ADMIN = { user: 'operator', password: 'metrics-spec-password' };
 const TOKEN = 'metrics-spec-token';
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const DATASET = 'urn:wmo:md:fr-ifremer-argo:cor:msg:argo';
+/** the `dataset` label: the dataset config node's name */
+const DATASET = 'Argo (fr-ifremer-argo)';
+const METADATA = 'urn:wmo:md:fr-ifremer-argo:cor:msg:argo';
 
 async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; type: string }> {
   const res = await fetch(url, { headers });
@@ -123,7 +125,7 @@ describe('metrics: /metrics, Prometheus and the dashboard', function () {
     const t = r.body;
     const input = 'diffusion broker (MQTT_URL)';
     const output = 'WIS2 broker (WIS2_MQTT_URL)';
-    const lines = t.split('\n').filter((l) => l.startsWith('wis2_') && (l.includes(DATASET) || l.includes('broker=') || l.includes('topic=')) && !l.includes('_bucket'));
+    const lines = t.split('\n').filter((l) => l.startsWith('wis2_') && (l.includes(DATASET) || l.includes(METADATA) || l.includes('broker=') || l.includes('topic=')) && !l.includes('_bucket'));
     // printed for the record: these are the lines an operator's curl shows
     console.log(`      /metrics, dataset ${DATASET}:\n${lines.map((l) => `        ${l}`).join('\n')}`);
     assert.equal(value(t, `wis2_events_received_total{dataset="${DATASET}"}`), 14);
@@ -145,7 +147,7 @@ describe('metrics: /metrics, Prometheus and the dashboard', function () {
     assert.equal(value(t, `wis2_event_age_seconds_count{dataset="${DATASET}"}`), 10);
     const last = value(t, `wis2_last_published_timestamp_seconds{dataset="${DATASET}"}`) ?? 0;
     assert.ok(last >= started && last <= Date.now() / 1000, String(last));
-    assert.equal(value(t, `wis2_metadata_announced_total{metadata_id="${DATASET}",rel="canonical"}`), 1);
+    assert.equal(value(t, `wis2_metadata_announced_total{metadata_id="${METADATA}",rel="canonical"}`), 1);
     assert.match(t, /^wis2_wcmp_kpi_percentage\{metadata_id="urn:wmo:md:fr-ifremer-argo:cor:msg:argo"\} \d+(\.\d+)?$/m);
     assert.match(t, /^process_resident_memory_bytes \d+/m);
     assert.match(t, /^nodejs_eventloop_lag_seconds /m);
@@ -182,9 +184,9 @@ describe('metrics: /metrics, Prometheus and the dashboard', function () {
       'histogram_quantile(0.99, sum by (le) (rate(wis2_publish_latency_seconds_bucket[5m])))': (s) => { assert.ok((s[0]?.value ?? 0) > 0 && (s[0]?.value ?? 99) < 60); },
       'histogram_quantile(0.5, sum by (le) (rate(wis2_event_age_seconds_bucket[5m])))': (s) => { assert.ok((s[0]?.value ?? -1) >= 0 && (s[0]?.value ?? 99) < 120); },
       'histogram_quantile(0.99, sum by (le) (rate(wis2_event_age_seconds_bucket[5m])))': (s) => { assert.ok((s[0]?.value ?? -1) >= 0 && (s[0]?.value ?? 99) < 120); },
-      'sum by (metadata_id, rel) (wis2_metadata_announced_total)': (s) => { assert.equal(one(s, { metadata_id: DATASET, rel: 'canonical' }), 1); },
+      'sum by (metadata_id, rel) (wis2_metadata_announced_total)': (s) => { assert.equal(one(s, { metadata_id: METADATA, rel: 'canonical' }), 1); },
       'wis2_wcmp_kpi_percentage': (s) => {
-        const kpi = one(s, { metadata_id: DATASET }) ?? -1;
+        const kpi = one(s, { metadata_id: METADATA }) ?? -1;
         assert.ok(kpi > 0 && kpi <= 100, String(kpi));
       },
     };

@@ -9,7 +9,8 @@ import { launchChromium, needChromium } from '../helpers/chromium';
 import { repoRoot } from '../helpers/reference';
 import { SOURCE_TOPIC, distinctEvents } from '../reliability/harness';
 
-const DATASET = 'urn:wmo:md:fr-ifremer-argo:cor:msg:argo';
+/** the dataset config node's name, the `dataset` label of the metrics */
+const DATASET = 'Argo (fr-ifremer-argo)';
 
 /** The WIS2 tab of the editor's sidebar, in a real browser, while the pipeline works. */
 describe('the WIS2 sidebar in headless Chromium', function () {

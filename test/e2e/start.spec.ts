@@ -92,21 +92,22 @@ describe('npm start', function () {
       const flows = (await (await fetch(`http://127.0.0.1:${port}/flows`)).json()) as { id: string; type: string }[];
       assert.ok(flows.some((n) => n.id === 'wis2-argo-convert' && n.type === 'wis2-cloudevent-to-wnm'));
       assert.ok(fs.existsSync(path.join(dir, 'flows.json')), 'the shipped flows are installed in the user directory');
-      // both broker connections: the embedded broker speaks only 3.1.1, so each falls back once
+      // the three broker connections (input, WIS2, Global Broker of the feedback flow): the
+      // embedded broker speaks only 3.1.1, so each falls back once
       const connected = (): number => (r.out().match(/connected to mqtt:\/\/127\.0\.0\.1:\d+ as \S+ \(MQTT 3\.1\.1\)/g) ?? []).length;
-      while (connected() < 2) {
+      while (connected() < 3) {
         if (Date.now() > deadline) assert.fail(r.out());
         await new Promise((res) => setTimeout(res, 100));
       }
       const fallbacks = r.out().split('\n').filter((l) => /refuses MQTT 5/.test(l));
-      assert.equal(fallbacks.length, 2, fallbacks.join('\n'));
-      assert.ok(fallbacks.some((l) => l.includes('MQTT_URL')) && fallbacks.some((l) => l.includes('WIS2_MQTT_URL')), 'one line per broker node');
-      assert.equal(r.out().split('\n').filter((l) => /Unacceptable protocol version/.test(l)).length, 2, 'the refusal is said once per broker, by the fallback line');
+      assert.equal(fallbacks.length, 3, fallbacks.join('\n'));
+      assert.ok(['(MQTT_URL)', '(WIS2_MQTT_URL)', '(WIS2_GB_MQTT_URL)'].every((name) => fallbacks.some((l) => l.includes(name))), 'one line per broker node');
+      assert.equal(r.out().split('\n').filter((l) => /Unacceptable protocol version/.test(l)).length, 3, 'the refusal is said once per broker, by the fallback line');
       // past the reconnect period: the fallen-back connections stay up and the runtime alive
       await new Promise((res) => setTimeout(res, 3000));
       assert.equal(r.child.exitCode, null, r.out());
       assert.doesNotMatch(r.out(), /Uncaught Exception/);
-      assert.equal(connected(), 2, 'no reconnection');
+      assert.equal(connected(), 3, 'no reconnection');
     } finally {
       r.child.kill('SIGTERM');
     }

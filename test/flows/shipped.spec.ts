@@ -21,7 +21,7 @@ import { repoRoot } from '../helpers/reference';
 type FlowNode = Record<string, unknown> & { id: string; type: string; z?: string; wires?: string[][] };
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Node-RED's core nodes are CommonJS modules found at run time */
-const coreNodes = ['common/20-inject', 'common/21-debug', 'common/25-catch', 'common/25-status', 'common/90-comment', 'common/91-global-config', 'function/10-switch', 'function/15-change', 'network/05-tls', 'network/06-httpproxy', 'network/10-mqtt', 'network/21-httprequest', 'storage/10-file'].map(
+const coreNodes = ['common/20-inject', 'common/21-debug', 'common/25-catch', 'common/25-status', 'common/90-comment', 'common/91-global-config', 'function/10-switch', 'function/15-change', 'function/rbe', 'network/05-tls', 'network/06-httpproxy', 'network/10-mqtt', 'network/21-httprequest', 'storage/10-file'].map(
   (n) => require(path.join(coreNodesDir(), 'core', n)) as unknown,
 );
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -41,6 +41,19 @@ describe('shipped flows', () => {
     assert.ok(names.includes(MINIMAL));
     assert.ok(!DEPLOYED_FLOWS.includes(MINIMAL), 'the minimal shape is an example to import, not what npm start and the container run');
     for (const name of names) assert.ok(fs.existsSync(path.join(repoRoot, 'examples', `${name}.json`)), `examples/${name}.json is built`);
+  });
+
+  it('give no two of our nodes the same log name ([type:name]) across the flows a runtime holds together', () => {
+    const seen = new Map<string, string>();
+    for (const name of names) {
+      for (const n of readFlow(name) as FlowNode[]) {
+        if (!n.type.startsWith('wis2-') || typeof n.name !== 'string' || n.name === '') continue;
+        const key = `[${n.type}:${n.name}]`;
+        const other = seen.get(key);
+        assert.ok(other === undefined || other === n.id, `${key} names both ${other ?? ''} and ${n.id}`);
+        seen.set(key, n.id);
+      }
+    }
   });
 
   for (const name of names) {
@@ -92,7 +105,8 @@ describe('shipped flows', () => {
         }
         const status = nodes.find((n) => n.type === 'status');
         assert.ok(status, 'connection changes are shown');
-        const connected = (n: FlowNode): boolean => ['wis2-mqtt-in', 'mqtt in', 'mqtt out'].includes(n.type) || (['wis2-publish', 'wis2-dead-letter'].includes(n.type) && Boolean(n.broker));
+        // a dead letter's status counts letters, not a connection: its broker is the input's, watched there
+        const connected = (n: FlowNode): boolean => ['wis2-mqtt-in', 'mqtt in', 'mqtt out'].includes(n.type) || (n.type === 'wis2-publish' && Boolean(n.broker));
         for (const n of nodes.filter(connected)) {
           assert.ok((status.scope as string[]).includes(n.id), `the status node watches ${n.id}`);
         }
@@ -112,7 +126,8 @@ describe('shipped flows', () => {
         assert.equal(inBroker.cleanSession, false);
         assert.equal(inBroker.clientId, '${MQTT_CLIENT_ID}');
         assert.equal(inBroker.url, '${MQTT_URL}');
-        assert.equal(byId.get('wis2-broker-output')?.url, '${WIS2_MQTT_URL}');
+        // the feedback flow publishes nothing to WIS2
+        if (nodes.some((n) => n.type === 'wis2-publish')) assert.equal(byId.get('wis2-broker-output')?.url, '${WIS2_MQTT_URL}');
         for (const publish of nodes.filter((n) => n.type === 'wis2-publish')) assert.equal(publish.broker, 'wis2-broker-output');
         for (const convert of nodes.filter((n) => n.type === 'wis2-cloudevent-to-wnm')) {
           assert.equal(convert.wires?.length, 3, 'duplicates leave on a third output, wired');
@@ -465,13 +480,14 @@ describe('shipped flows', () => {
     before((done) => {
       process.env.MQTT_URL = 'mqtt://127.0.0.1:9';
       process.env.WIS2_MQTT_URL = 'mqtt://127.0.0.1:9';
+      process.env.WIS2_GB_MQTT_URL = 'mqtt://127.0.0.1:9';
       process.env.MQTT_CLIENT_ID = 'wis2-flow-test';
       process.env.WIS2_METADATA_URL = 'https://data-argo.ifremer.fr/etc/wis2/fr-ifremer-argo-core-metadata.json';
       process.env.WIS2_METADATA_SOURCE = path.join(repoRoot, 'flows', 'metadata', 'fr-ifremer-argo.json');
       helper.startServer(done);
     });
     after((done) => {
-      for (const k of ['MQTT_URL', 'WIS2_MQTT_URL', 'MQTT_CLIENT_ID', 'WIS2_METADATA_URL', 'WIS2_METADATA_SOURCE']) Reflect.deleteProperty(process.env, k);
+      for (const k of ['MQTT_URL', 'WIS2_MQTT_URL', 'WIS2_GB_MQTT_URL', 'MQTT_CLIENT_ID', 'WIS2_METADATA_URL', 'WIS2_METADATA_SOURCE']) Reflect.deleteProperty(process.env, k);
       helper.stopServer(done);
     });
     afterEach(() => helper.unload());

@@ -70,6 +70,18 @@ describe('WIS2 broker node: MQTT version', function () {
     assert.equal(logs.filter((l) => /connected/.test(l)).length, 2);
   });
 
+  it('without a client id, connects as wis2-<node id>-<random>, the prefix not doubled for ids that carry it', async () => {
+    await helper.load(wis2Nodes, [
+      { id: 'wis2-broker-output', type: 'wis2-broker', url: broker.url, protocolVersion: '4' },
+      { id: 'plain', type: 'wis2-broker', url: broker.url, protocolVersion: '4' },
+      ...onTab([{ id: 'user', type: 'helper' }]),
+    ]);
+    const user = helper.getNode('user');
+    const ids = ['wis2-broker-output', 'plain'].map((id) => (helper.getNode(id) as unknown as BrokerNode).use(user, () => undefined).options.clientId);
+    assert.match(ids[0] ?? '', /^wis2-broker-output-[0-9a-z]{8}$/);
+    assert.match(ids[1] ?? '', /^wis2-plain-[0-9a-z]{8}$/);
+  });
+
   it('a flow saved with 3.1.1 (or before the option existed) keeps it, without a word', async () => {
     for (const setting of ['4', undefined]) {
       const { warnings, client, received } = await run(setting);

@@ -60,34 +60,51 @@ function readVarint(bytes: Buffer, offset: number, path: string): [number, numbe
     value += (b & 0x7f) * 2 ** shift;
     if ((b & 0x80) === 0) {
       if (i > offset && b === 0) {
-        throw new Wis2Error('stac', 'checksum.invalid', 'the multihash uses a non-minimal varint', path);
+        invalid('the multihash uses a non-minimal varint', path);
       }
       return [value, i + 1];
     }
     shift += 7;
   }
-  throw new Wis2Error('stac', 'checksum.invalid', 'the multihash is truncated in its header', path);
+  invalid('the multihash is truncated in its header', path);
+}
+
+/** What a multihash looks like, for messages that refuse something else. */
+export const MULTIHASH_HINT =
+  'a multihash is lowercase hex of <hash code><digest length><digest>: for sha256, "1220" followed by the 64 hex digits of the digest (sha512: "1340" + 128 digits)';
+
+/** Bare digest lengths in hex digits: md5, sha1, sha256, sha384, sha512. */
+const BARE_DIGEST_DIGITS = new Set([32, 40, 64, 96, 128]);
+
+function invalid(message: string, path: string): never {
+  throw new Wis2Error('stac', 'checksum.invalid', `${message}; ${MULTIHASH_HINT}`, path);
 }
 
 /** Decodes and checks a hex multihash; refuses malformed values, never guesses. */
 export function decodeMultihash(hex: unknown, path: string): Multihash {
-  if (typeof hex !== 'string' || hex.length === 0) {
-    throw new Wis2Error('stac', 'checksum.invalid', 'file:checksum must be a non-empty string', path);
+  if (typeof hex !== 'string' || hex.length === 0) invalid('file:checksum must be a non-empty string', path);
+  const prefixed = /^([A-Za-z][A-Za-z0-9-]*):([0-9A-Fa-f]+)$/.exec(hex);
+  if (prefixed) invalid(`file:checksum "${prefixed[1]}:…" is an algorithm name and a digest, not a multihash`, path);
+  if (!/^(?:[0-9a-f]{2})+$/.test(hex)) invalid('file:checksum must be lowercase hexadecimal with an even number of digits', path);
+  try {
+    return decodeChecked(hex, path);
+  } catch (err) {
+    // a bare digest decodes as a nonsense header: say what it most likely is
+    if (err instanceof Wis2Error && BARE_DIGEST_DIGITS.has(hex.length)) {
+      invalid(`file:checksum looks like a bare ${hex.length / 2}-byte digest without the multihash header (${err.message.split(';')[0] ?? ''})`, path);
+    }
+    throw err;
   }
-  if (!/^(?:[0-9a-f]{2})+$/.test(hex)) {
-    throw new Wis2Error('stac', 'checksum.invalid', 'file:checksum must be lowercase hexadecimal with an even number of digits', path);
-  }
+}
+
+function decodeChecked(hex: string, path: string): Multihash {
   const bytes = Buffer.from(hex, 'hex');
   const [code, afterCode] = readVarint(bytes, 0, path);
   const [length, start] = readVarint(bytes, afterCode, path);
   const digest = bytes.subarray(start);
-  if (digest.length !== length) {
-    throw new Wis2Error('stac', 'checksum.invalid', `the multihash announces a ${length}-byte digest but carries ${digest.length} bytes`, path);
-  }
+  if (digest.length !== length) invalid(`the multihash announces a ${length}-byte digest but carries ${digest.length} bytes`, path);
   const info = HASHES.get(code);
-  if (info && info.digestBytes !== length) {
-    throw new Wis2Error('stac', 'checksum.invalid', `a ${info.name} digest is ${info.digestBytes} bytes, not ${length}`, path);
-  }
+  if (info && info.digestBytes !== length) invalid(`a ${info.name} digest is ${info.digestBytes} bytes, not ${length}`, path);
   const result: Multihash = { code, name: info?.name ?? `0x${code.toString(16)}`, digest };
   if (info?.method) result.method = info.method;
   return result;

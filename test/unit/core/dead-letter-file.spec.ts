@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { concernedFile } from '../../../nodes/lib/dead-letter';
+import { fileOf } from '../../../nodes/lib/dead-letter';
 
 describe('dead letters: the file concerned', () => {
-  it('names the data id, else the first asset of a CloudEvent, else its subject or id', () => {
-    assert.equal(concernedFile({ wis2: { dataId: 'a/b.nc' }, payload: 'x' }), 'a/b.nc');
-    assert.equal(concernedFile({ payload: Buffer.from(JSON.stringify({ id: 'e1', subject: 's', data: { assets: { f: { href: 'https://x/f.nc' } } } })) }), 'https://x/f.nc');
-    assert.equal(concernedFile({ payload: { id: 'e1', subject: 's' } }), 's');
-    assert.equal(concernedFile({ payload: { properties: { data_id: 'd/1' } } }), 'd/1');
-    assert.equal(concernedFile({ payload: 'not json' }), undefined);
+  it("names the notification's link, else the first asset of a CloudEvent, else the event", () => {
+    assert.equal(fileOf({ wis2: { href: 'https://x/a.nc' }, payload: 'x' }), 'https://x/a.nc');
+    assert.equal(fileOf({ payload: Buffer.from(JSON.stringify({ id: 'e1', subject: 's', data: { assets: { f: { href: 'https://x/f.nc' } } } })) }), 'https://x/f.nc');
+    assert.equal(fileOf({ payload: { id: 'e1', subject: 's' } }), 'event e1');
+    assert.equal(fileOf({ payload: 'not json' }), undefined);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { convertEvent } from '../../../nodes/lib/convert';
 import { resolveDataset } from '../../../nodes/lib/dataset';
-import { deadLetter, encodePayload } from '../../../nodes/lib/dead-letter';
+import { deadLetter, deadLetterSummary, encodePayload } from '../../../nodes/lib/dead-letter';
 import { Wis2Error } from '../../../nodes/lib/errors';
 import { preparePublication } from '../../../nodes/lib/publish';
 import { ARGO, ARGO_TOPIC, SAMPLE_BUFR } from '../../helpers/fixtures';
@@ -69,10 +69,34 @@ describe('preparing a publication', () => {
     assert.equal((JSON.parse(p.payload.toString('utf8')) as { properties: { cache: boolean } }).properties.cache, false);
     assert.equal(p.warnings.at(0)?.code, 'publish.cache_false');
   });
+
+  it('warns when a notification announcing a file carries no integrity, not for a deletion', () => {
+    assert.ok(built.message.properties.integrity, 'the sample announces its checksum');
+    assert.deepEqual(preparePublication(built.message, ARGO_TOPIC, dataset).warnings, []);
+    const bare = structuredClone(built.message) as unknown as { properties: Record<string, unknown>; links: { rel: string }[] };
+    delete bare.properties.integrity;
+    const w = preparePublication(bare, ARGO_TOPIC, dataset).warnings;
+    assert.deepEqual(w.map((x) => [x.code, x.path]), [['publish.no_integrity', '/properties/integrity']]);
+    assert.match(w.at(0)?.message ?? '', /without integrity/);
+    for (const l of bare.links) l.rel = 'deletion';
+    assert.deepEqual(preparePublication(bare, ARGO_TOPIC, dataset).warnings, []);
+  });
 });
 
 describe('dead-letter records', () => {
   const now = new Date('2026-11-28T12:00:00Z');
+
+  it('sum up in one readable line: code: message @ path, file', () => {
+    const refused = { payload: event, error: { code: 'checksum.invalid', message: 'bad\nchecksum', path: '/data/assets/x/file:checksum', stage: 'stac' } };
+    const line = deadLetterSummary(deadLetter(refused, now), refused);
+    assert.match(line, /^checksum\.invalid: bad checksum @ \/data\/assets\/x\/file:checksum, https?:\/\/\S+$/);
+    const withFile = { payload: built.message, error: { code: 'publish.refused', message: 'not authorised' }, wis2: { href: 'https://example.org/f.nc' } };
+    assert.equal(deadLetterSummary(deadLetter(withFile, now), withFile), 'publish.refused: not authorised, https://example.org/f.nc');
+    const caught = { payload: 'x', error: { message: 'boom', source: { id: 'n1', type: 'function', name: 'mine' } } };
+    assert.equal(deadLetterSummary(deadLetter(caught, now), caught), 'node.error: boom @ node mine');
+    const huge = { payload: Buffer.alloc(100), error: { code: 'c', message: 'm'.repeat(1000) } };
+    assert.ok(deadLetterSummary(deadLetter(huge, now), huge).length <= 400);
+  });
 
   it('keep the reason of a reject and the original text', () => {
     const r = deadLetter({ payload: '{"id":1}', topic: 'diffusion/files/x', error: { code: 'ce.missing_attribute', message: 'no source', path: '/source', stage: 'cloudevent' } }, now);

@@ -51,6 +51,18 @@ describe('multihash file:checksum', () => {
       assert.equal(err.path, '/data/assets/a/file:checksum');
     }
   });
+
+  it('says what a multihash looks like when given a bare digest or an algorithm:digest pair', () => {
+    const sha256 = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+    const bare = refusal(() => decodeMultihash(sha256, '/c'));
+    assert.match(bare.message, /bare 32-byte digest without the multihash header/);
+    assert.match(bare.message, /"1220" followed by the 64 hex digits/);
+    const named = refusal(() => decodeMultihash(`sha256:${sha256}`, '/c'));
+    assert.match(named.message, /"sha256:…" is an algorithm name and a digest, not a multihash/);
+    assert.match(named.message, /"1220" followed by the 64 hex digits/);
+    // and the advice works: 1220 + the digest decodes to that very digest
+    assert.equal(decodeMultihash(`1220${sha256}`, '/c').digest.toString('hex'), sha256);
+  });
 });
 
 describe('geometry', () => {

@@ -1,0 +1,275 @@
+/**
+ * Did the Global Caches take our core data? For each notification we publish with `cache` true,
+ * the caches republish on `cache/a/wis2/<centre-id>/…` with the same `data_id`, their own id and
+ * `properties.global-cache` (their centre id). The tracker records, per cache, the delay from our
+ * `pubtime` to theirs (both read from the messages, so neither clock of this host matters), and
+ * reports as missed a file no cache announced within the window (timed on this host's clock from
+ * when we published it).
+ *
+ * What is being waited for lives in an announcement memory file of its own (the same bounded,
+ * append-only, crash-safe store): one entry per data_id, rewritten on every arrival, so a restart
+ * in the middle resumes every wait where it was.
+ */
+import { AnnouncementMemory, type MemoryOptions } from './memory';
+import { decodeJson } from './intake';
+import { Wis2Error } from './errors';
+import { toUtcString } from './time';
+import type { PublishedLookup } from './monitor';
+
+export const DEFAULT_WINDOW_MS = 30 * 60_000;
+
+export interface TrackerOptions {
+  file: string;
+  /** a file no cache announced within this time is missed; default 30 minutes */
+  windowMs?: number;
+  /** default 1 000 000 files */
+  maxEntries?: number;
+  /** how long a file stays known (for linking monitoring events); default 7 days */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+/** What we published, as remembered. */
+export interface Tracked {
+  id: string;
+  dataId: string;
+  topic: string;
+  pubtime: string;
+  href?: string;
+  integrity?: string;
+  /** this host's clock when we published it (ms) */
+  publishedAt: number;
+  /** delay in seconds per Global Cache centre id */
+  arrivals: Partial<Record<string, number>>;
+  /** reported missed */
+  missed?: boolean;
+}
+
+export interface Arrival {
+  cache: string;
+  dataId: string;
+  /** seconds from our pubtime to the cache's */
+  delay: number;
+  ourNotification: string;
+  cacheNotification: string;
+  href?: string;
+}
+
+export type CacheOutcome =
+  | { kind: 'arrival'; arrival: Arrival }
+  /** the same cache again for the same file: counted once */
+  | { kind: 'repeated'; cache: string; dataId: string }
+  /** not a file we are tracking (not ours, not cached, forgotten, or another version) */
+  | { kind: 'unmatched'; cache: string; dataId: string };
+
+interface Notification {
+  id: string;
+  dataId: string;
+  pubtime: string;
+  pubtimeMs: number;
+  cache: boolean;
+  globalCache?: string;
+  href?: string;
+  integrity?: string;
+  deletion: boolean;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function refuse(code: string, message: string, path = ''): never {
+  throw new Wis2Error('cache', code, message, path);
+}
+
+/** The members the tracker needs of a notification, checked: it may come from a public broker. */
+export function readNotification(payload: unknown): Notification {
+  const wnm = decodeJson(payload, { maxBytes: 64 * 1024, maxDepth: 32 });
+  if (!isRecord(wnm)) refuse('cache.not_object', 'a notification is a JSON object');
+  const props = wnm.properties;
+  if (typeof wnm.id !== 'string' || wnm.id === '' || wnm.id.length > 256) refuse('cache.no_id', 'a notification has a string id', '/id');
+  if (!isRecord(props)) refuse('cache.no_properties', 'a notification has properties', '/properties');
+  const dataId = props.data_id;
+  if (typeof dataId !== 'string' || dataId === '' || dataId.length > 1024) refuse('cache.no_data_id', 'a data notification has properties.data_id', '/properties/data_id');
+  const pubtime = typeof props.pubtime === 'string' ? toUtcString(props.pubtime) : undefined;
+  const pubtimeMs = pubtime === undefined ? NaN : Date.parse(pubtime);
+  if (pubtime === undefined || !Number.isFinite(pubtimeMs)) refuse('cache.pubtime', 'properties.pubtime is an RFC 3339 date-time with an offset', '/properties/pubtime');
+  const links = Array.isArray(wnm.links) ? wnm.links.filter(isRecord) : [];
+  const main = links.find((l) => ['canonical', 'update', 'deletion'].includes(String(l.rel)));
+  const out: Notification = { id: wnm.id, dataId, pubtime, pubtimeMs, cache: props.cache !== false, deletion: main?.rel === 'deletion' };
+  const gc = props['global-cache'];
+  if (gc !== undefined) {
+    if (typeof gc !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(gc)) refuse('cache.global_cache', 'properties.global-cache is a centre id', '/properties/global-cache');
+    out.globalCache = gc;
+  }
+  if (typeof main?.href === 'string' && main.href.length <= 2048) out.href = main.href;
+  const integrity = props.integrity;
+  if (isRecord(integrity) && typeof integrity.value === 'string' && integrity.value.length <= 256) out.integrity = integrity.value;
+  return out;
+}
+
+export class CacheTracker implements PublishedLookup {
+  readonly windowMs: number;
+  /** arrivals per cache */
+  readonly arrivals = new Map<string, number>();
+  /** delays seen, in seconds, per cache (the node turns them into a histogram) */
+  readonly delays: { cache: string; delay: number }[] = [];
+  missed = 0;
+  published = 0;
+  repeated = 0;
+  unmatched = 0;
+
+  private readonly store: AnnouncementMemory;
+  private readonly now: () => number;
+  /** data_ids waiting for a first cache, oldest published first */
+  private waiting: string[] = [];
+  private readonly byNotificationId = new Map<string, string>();
+
+  private constructor(store: AnnouncementMemory, windowMs: number, now: () => number) {
+    this.store = store;
+    this.windowMs = windowMs;
+    this.now = now;
+    const open: [string, Tracked][] = [];
+    for (const [dataId, r] of store.live()) {
+      const t = JSON.parse(r.fingerprint) as Tracked;
+      this.byNotificationId.set(t.id, dataId);
+      if (!t.missed && Object.keys(t.arrivals).length === 0) open.push([dataId, t]);
+    }
+    this.waiting = open.sort((a, b) => a[1].publishedAt - b[1].publishedAt).map(([k]) => k);
+  }
+
+  static open(options: TrackerOptions): CacheTracker {
+    const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
+    if (!(windowMs > 0)) throw new RangeError(`cache tracker: windowMs must be positive, got ${String(windowMs)}`);
+    const memory: MemoryOptions = {
+      file: options.file,
+      // kept beyond the window so that late monitoring events still find what they are about
+      maxAgeMs: options.maxAgeMs ?? Math.max(7 * 24 * 3600_000, 2 * windowMs),
+    };
+    if (options.maxEntries !== undefined) memory.maxEntries = options.maxEntries;
+    if (options.now) memory.now = options.now;
+    const store = AnnouncementMemory.open(memory);
+    try {
+      return new CacheTracker(store, windowMs, options.now ?? Date.now);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  }
+
+  get recoveryWarnings(): readonly string[] {
+    return this.store.recoveryWarnings;
+  }
+
+  /**
+   * One of our notifications, once published. Returns false when there is nothing to wait for:
+   * no cache (`cache` false), a deletion (the caches drop the file), or a cache's own message.
+   */
+  publishedNotification(payload: unknown, topic: string): boolean {
+    const n = readNotification(payload);
+    if (n.globalCache !== undefined) refuse('cache.not_ours', 'a notification with properties.global-cache comes from a Global Cache, not from us', '/properties/global-cache');
+    if (n.deletion) {
+      const before = this.get(n.dataId);
+      if (before) this.byNotificationId.delete(before.id);
+      this.store.delete(n.dataId);
+      return false;
+    }
+    if (!n.cache) return false;
+    const before = this.get(n.dataId);
+    // the same notification again (from our side and from a Global Broker, or from two of them)
+    if (before?.id === n.id) return false;
+    if (before) this.byNotificationId.delete(before.id);
+    const t: Tracked = { id: n.id, dataId: n.dataId, topic, pubtime: n.pubtime, publishedAt: this.now(), arrivals: {} };
+    if (n.href !== undefined) t.href = n.href;
+    if (n.integrity !== undefined) t.integrity = n.integrity;
+    this.save(t);
+    this.byNotificationId.set(n.id, n.dataId);
+    // the store forgets on its own (bounds, age): the index follows it now and then
+    if (this.byNotificationId.size > 2 * this.store.size() + 1024) {
+      this.byNotificationId.clear();
+      for (const [dataId, r] of this.store.live()) this.byNotificationId.set((JSON.parse(r.fingerprint) as Tracked).id, dataId);
+    }
+    this.waiting.push(n.dataId);
+    this.published++;
+    return true;
+  }
+
+  /** A message from `cache/a/wis2/<centre-id>/…`. */
+  cacheNotification(payload: unknown): CacheOutcome {
+    const n = readNotification(payload);
+    if (n.globalCache === undefined) refuse('cache.no_global_cache', 'a Global Cache republication has properties.global-cache', '/properties/global-cache');
+    const cache = n.globalCache;
+    const t = this.get(n.dataId);
+    // another version of the file than the one we wait for: an older copy, or not ours at all
+    if (!t || (t.integrity !== undefined && n.integrity !== undefined && t.integrity !== n.integrity) || n.pubtimeMs < Date.parse(t.pubtime)) {
+      this.unmatched++;
+      return { kind: 'unmatched', cache, dataId: n.dataId };
+    }
+    if (t.arrivals[cache] !== undefined) {
+      this.repeated++;
+      return { kind: 'repeated', cache, dataId: n.dataId };
+    }
+    const delay = Math.round(n.pubtimeMs - Date.parse(t.pubtime)) / 1000;
+    t.arrivals[cache] = delay;
+    // a file announced after the window still counts as cached; it stays counted as missed too
+    this.save(t);
+    this.arrivals.set(cache, (this.arrivals.get(cache) ?? 0) + 1);
+    this.delays.push({ cache, delay });
+    if (this.delays.length > 10_000) this.delays.splice(0, this.delays.length - 10_000);
+    const arrival: Arrival = { cache, dataId: n.dataId, delay, ourNotification: t.id, cacheNotification: n.id };
+    if (n.href !== undefined) arrival.href = n.href;
+    return { kind: 'arrival', arrival };
+  }
+
+  /** Files no cache announced within the window, marked and returned once each. */
+  sweep(): Tracked[] {
+    const now = this.now();
+    const out: Tracked[] = [];
+    let i = 0;
+    for (; i < this.waiting.length; i++) {
+      const dataId = this.waiting[i] ?? '';
+      const t = this.get(dataId);
+      if (!t || t.missed || Object.keys(t.arrivals).length > 0) continue;
+      if (now - t.publishedAt < this.windowMs) break;
+      t.missed = true;
+      this.save(t);
+      this.missed++;
+      out.push(t);
+    }
+    this.waiting = this.waiting.slice(i);
+    return out;
+  }
+
+  get(dataId: string): Tracked | undefined {
+    const r = this.store.get(dataId);
+    return r === undefined ? undefined : (JSON.parse(r.fingerprint) as Tracked);
+  }
+
+  /** files waiting for a first cache */
+  pending(): number {
+    let n = 0;
+    for (const dataId of this.waiting) {
+      const t = this.get(dataId);
+      if (t && !t.missed && Object.keys(t.arrivals).length === 0) n++;
+    }
+    return n;
+  }
+
+  byId(id: string): { dataId: string } | undefined {
+    const dataId = this.byNotificationId.get(id);
+    return dataId !== undefined && this.store.get(dataId) !== undefined ? { dataId } : undefined;
+  }
+
+  byDataId(dataId: string): { id?: string } | undefined {
+    const t = this.get(dataId);
+    return t ? { id: t.id } : undefined;
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  private save(t: Tracked): void {
+    this.store.set(t.dataId, JSON.stringify(t));
+  }
+}
