@@ -82,8 +82,10 @@ async function main(): Promise<number> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-demo-'));
   const broker = await startEmbeddedBroker(0);
   const files = await startFileServer({ synthetic: true, wrong: [SERVED_WRONG], port: 0 });
-  // our broker plays the Global Broker too: the feedback flow and the cache simulator use it
-  const env = { ...process.env, MQTT_URL: broker.url, WIS2_MQTT_URL: '', WIS2_GB_MQTT_URL: '', WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS };
+  // our broker plays the Global Broker too: the feedback flow and the cache simulator use it;
+  // nothing is checked before publishing, so that the file served wrong reaches the cache
+  // simulator and shows the failure path
+  const env = { ...process.env, MQTT_URL: broker.url, WIS2_MQTT_URL: '', WIS2_GB_MQTT_URL: '', WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS, WIS2_CHECK: 'off' };
   // subscribed before Node-RED starts: the metadata flow announces the record right after deploy
   const client = await mqtt.connectAsync(broker.url, { clientId: `wis2-demo-${process.pid}` });
   await client.subscribeAsync({ 'origin/a/wis2/#': { qos: 1 }, [DEAD_LETTERS]: { qos: 1 }, [`cache/a/wis2/${CENTRE}/#`]: { qos: 1 }, [`monitor/a/wis2/${CENTRE}`]: { qos: 1 } });

@@ -20,6 +20,8 @@ groups:
   cache     download, check and republish core data (a Global Cache's side)
   serve     serve files over HTTP (the centre's web server, for a simulated cache)
   session   drop the persistent session a retired runtime left on a broker
+  reconcile send file events for what the Argo GDAC index lists and was not announced
+  replay    publish again the notifications a WIS2 broker acknowledged in a time window
 run "wis2 <group> --help" for the commands of a group`;
 
 function groups(): string[] {

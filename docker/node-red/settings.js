@@ -52,6 +52,10 @@ if (!env.WIS2_MQTT_URL) {
 defaultTo('WIS2_MQTT_USERNAME', '');
 defaultTo('WIS2_MQTT_PASSWORD', '');
 defaultTo('WIS2_DEAD_LETTER_TOPIC', 'wis2/rejected/fr-ifremer-argo');
+// the check before publishing of the Argo dataset: why head, in the flow's comment node
+defaultTo('WIS2_CHECK', 'head');
+// empty: the catalogue check's own default, the Canadian Global Discovery Catalogue
+defaultTo('WIS2_GDC_URL', '');
 // The Global Broker the feedback flow listens to: by default our own WIS2 broker, where a
 // simulated Global Cache (the demo) publishes; set it to a real Global Broker in production.
 if (!env.WIS2_GB_MQTT_URL) {

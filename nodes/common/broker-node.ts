@@ -12,6 +12,8 @@ export interface BrokerNodeDef extends NodeDef {
   sessionExpiry: string | number;
   window: string | number;
   maxQueueMB: string | number;
+  /** days the notifications the broker acknowledged are kept for `wis2 replay`; 0: none */
+  keepDays?: string | number;
   caFile: string;
   shareGroup?: string;
 }

@@ -3,8 +3,11 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Dataset, DatasetConfig } from '../lib/dataset';
 import type { Announcements } from '../lib/announce';
 import type { ErrorDetail } from '../lib/errors';
+import type { CheckMode } from '../lib/href-check';
 
 export interface DatasetNodeDef extends NodeDef {
+  /** version of this configuration's shape (see nodes/wis2-dataset/migrations.ts) */
+  version?: number;
   centreId: string;
   topic: string;
   metadataId: string;
@@ -21,6 +24,10 @@ export interface DatasetNodeDef extends NodeDef {
   memorySize?: string | number;
   /** days a file is remembered; empty: the memory's default */
   memoryDays?: string | number;
+  /** what is checked of each announced file before it is published: off, head or download */
+  check?: string;
+  /** how many times a file not served yet is asked again; empty: 5 */
+  checkRetries?: string | number;
 }
 
 /** The config node as other nodes see it: either a resolved dataset or why there is none. */
@@ -29,6 +36,8 @@ export interface DatasetNode extends Node {
   configError?: ErrorDetail;
   /** what was announced for this dataset, when the dataset remembers it */
   announcements?: () => Announcements | undefined;
+  /** the check before publishing; mode off when the dataset asks for none */
+  check?: { mode: CheckMode; retries: number };
 }
 
 export function datasetConfigFrom(def: DatasetNodeDef): DatasetConfig {

@@ -45,9 +45,25 @@ export class Announcements {
     return decision;
   }
 
+  /**
+   * The notification is still on its way (its file is being checked before publishing): its
+   * claim is renewed, so that a copy of the event arriving meanwhile stays a duplicate.
+   */
+  renew(dataId: string, fingerprint: string): void {
+    const entry = this.pending.get(dataId);
+    if (entry?.fingerprint === fingerprint) entry.at = this.now();
+  }
+
   /** Whether the file was announced and not deleted since (as far as the memory reaches). */
   known(dataId: string): boolean {
     return this.memory?.get(dataId) !== undefined;
+  }
+
+  /** What was announced for a file, or is on its way: its fingerprint. Claims nothing. */
+  peek(dataId: string): string | undefined {
+    const inFlight = this.pending.get(dataId);
+    if (inFlight && this.now() - inFlight.at <= this.pendingTtlMs) return inFlight.fingerprint;
+    return this.memory?.get(dataId)?.fingerprint;
   }
 
   /** The notification is queued durably: remember it for good. */

@@ -3,7 +3,7 @@
  * `message`, the JSON Pointer (RFC 6901) `path` of the member at fault in the input, and the
  * pipeline `stage` that refused it. Nodes copy `toJSON()` into `msg.error` unchanged.
  */
-export type Stage = 'intake' | 'cloudevent' | 'stac' | 'dataset' | 'wnm' | 'publish' | 'config' | 'monitor' | 'cache';
+export type Stage = 'intake' | 'cloudevent' | 'stac' | 'dataset' | 'wnm' | 'check' | 'publish' | 'config' | 'monitor' | 'cache';
 
 export interface ErrorDetail {
   code: string;

@@ -367,3 +367,30 @@ export class AnnouncementMemory {
     }
   }
 }
+
+/**
+ * What a memory file says was announced, read without taking its lock: another process (the
+ * runtime) may be writing it, so a torn last line is skipped and nothing is written. For tools
+ * that only look (reconciliation), never to decide an announcement.
+ */
+export async function readMemorySnapshot(file: string, maxAgeMs = 30 * 24 * 3600 * 1000, now = Date.now()): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const { createInterface } = await import('node:readline');
+  const lines = createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+  for await (const line of lines) {
+    let r: unknown;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!Array.isArray(r)) continue;
+    const [kind, dataId, fingerprint, at] = r as unknown[];
+    if (kind === 's' && typeof dataId === 'string' && typeof fingerprint === 'string' && typeof at === 'number') {
+      // re-inserted so the Map's order stays announcement order, like the memory's own
+      out.delete(dataId);
+      if (now - at < maxAgeMs) out.set(dataId, fingerprint);
+    } else if (kind === 'd' && typeof dataId === 'string') out.delete(dataId);
+  }
+  return out;
+}

@@ -17,6 +17,8 @@ export interface Publication {
   retain: false;
   /** MQTT 5 Content Type: a WNM is a GeoJSON Feature */
   contentType: 'application/geo+json';
+  /** the notification as read, for the checks that follow */
+  message: Record<string, unknown>;
   warnings: Warning[];
 }
 
@@ -115,5 +117,5 @@ export function preparePublication(payload: unknown, topic: unknown, dataset?: D
   if (bytes.length > MAX_MESSAGE_BYTES) {
     refuse('publish.too_large', `the notification is ${bytes.length} bytes; WIS2 allows ${MAX_MESSAGE_BYTES}`);
   }
-  return { topic, payload: bytes, bytes: bytes.length, qos: 1, retain: false, contentType: WNM_CONTENT_TYPE, warnings };
+  return { topic, payload: bytes, bytes: bytes.length, qos: 1, retain: false, contentType: WNM_CONTENT_TYPE, message, warnings };
 }

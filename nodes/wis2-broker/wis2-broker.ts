@@ -7,6 +7,7 @@ import { setting, stateDir } from '../common/state';
 import { Journal } from '../lib/journal';
 import { fallBackWhenRefused, isVersionRefusal, protocolSetting, sessionExpiryFor } from '../lib/mqtt-version';
 import { Outbox, type OutboxRecord } from '../lib/outbox';
+import { PublishedLog } from '../lib/published-log';
 import { LogLimiter } from '../common/log-limiter';
 import { pipelineMetrics, recordProblem } from '../common/pipeline-metrics';
 import { SessionMemory } from '../lib/session-memory';
@@ -29,6 +30,7 @@ export = function register(RED: NodeAPI): void {
     let client: MqttClient | undefined;
     let outbox: Outbox | undefined;
     let journal: Journal | undefined;
+    let published: PublishedLog | undefined;
     let lastError: string | undefined;
     const busyChecks = new Map<string, () => boolean>();
     let waiting: (() => void)[] = [];
@@ -173,6 +175,20 @@ export = function register(RED: NodeAPI): void {
         outbox.on('warning', (err: Error) => {
           node.warn(RED._('wis2-broker.log.ackWrite', { url, message: err.message }));
         });
+        const keepDays = int(def.keepDays ?? 7, 7, 0);
+        if (keepDays > 0) {
+          published ??= new PublishedLog(node.stateDir('published', node.id), keepDays);
+          const log = published;
+          outbox.on('sent', (_seq: number, record: OutboxRecord) => {
+            if (!record.topic.startsWith('origin/')) return;
+            try {
+              log.append(record.topic, record.payload);
+            } catch (err) {
+              // the notification is out: only a later replay of it is at stake
+              node.warn(RED._('wis2-broker.log.publishedWrite', { message: (err as Error).message }));
+            }
+          });
+        }
         outbox.on('refused', (_seq: number, record: OutboxRecord, err: Error & { code?: number }) => {
           refusals.report(`${record.topic} ${String(err.code)}`, RED._('wis2-broker.log.refused', { url, topic: record.topic, message: err.message, code: String(err.code) }));
         });
@@ -217,6 +233,8 @@ export = function register(RED: NodeAPI): void {
       node.wake();
       outbox?.close();
       outbox = undefined;
+      published?.close();
+      published = undefined;
       const c = client;
       client = undefined;
       // forced: a graceful end would wait for publishes the broker may never answer; what is

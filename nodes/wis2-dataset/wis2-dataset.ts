@@ -5,12 +5,20 @@ import { stateDir } from '../common/state';
 import { Announcements } from '../lib/announce';
 import { resolveDataset } from '../lib/dataset';
 import { describeError } from '../lib/errors';
+import { checkModeOf } from '../lib/href-check';
 import { AnnouncementMemory } from '../lib/memory';
+import { migrateDataset } from './migrations';
 
 export = function register(RED: NodeAPI): void {
-  function Wis2DatasetNode(this: DatasetNode, def: DatasetNodeDef): void {
-    RED.nodes.createNode(this, def);
+  function Wis2DatasetNode(this: DatasetNode, saved: DatasetNodeDef): void {
+    RED.nodes.createNode(this, saved);
     const node = this;
+    const def = migrateDataset(saved);
+    // empty (an unset ${VARIABLE}) is the default, off; anything else unknown is said
+    if (def.check !== undefined && def.check !== '' && def.check !== checkModeOf(def.check)) {
+      node.warn(RED._('wis2-dataset.error.check', { value: def.check }));
+    }
+    node.check = { mode: checkModeOf(def.check), retries: wholeNumber(def.checkRetries, 0) ?? 5 };
     try {
       node.dataset = resolveDataset(datasetConfigFrom(def));
       for (const warning of node.dataset.warnings) node.warn(warning);

@@ -3,6 +3,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { rejectMessage } from '../common/reject';
 import { StatusCounter } from '../common/status';
 import { Wis2Error, type Warning } from '../lib/errors';
+import { ourRecordFromBytes } from '../lib/gdc-check';
 import {
   MetadataMemory,
   buildMetadataNotification,
@@ -38,6 +39,10 @@ interface MetadataMessageInfo {
   digest: string;
   /** the same announcement as one already made today, with the same id */
   repeat: boolean;
+  /** the record's properties.updated, which a catalogue's copy is compared by */
+  updated?: string;
+  /** digest of the record without its links, which a catalogue rewrites */
+  contentHash: string;
   warnings: Warning[];
 }
 
@@ -99,6 +104,7 @@ export = function register(RED: NodeAPI): void {
         const urlWarnings = checkRecordUrl(recordUrl, fromMessage ? 'message' : 'config');
         const url = recordUrl as string;
         const record = readMetadataRecord(msg.payload);
+        const ours = ourRecordFromBytes(record.bytes);
         const m = await loadMemory();
         const built = buildMetadataNotification(record, { recordUrl: url, requested, previous: m.get(record.recordId) });
         m.set(record.recordId, built.remember);
@@ -114,8 +120,10 @@ export = function register(RED: NodeAPI): void {
           recordBytes: record.bytes.length,
           digest: record.digest,
           repeat: built.repeat,
+          contentHash: ours.contentHash,
           warnings: [...urlWarnings, ...built.warnings],
         };
+        if (ours.updated !== undefined) info.updated = ours.updated;
         const out = msg as InputMessage & { wis2?: MetadataMessageInfo };
         out.payload = built.message;
         out.topic = built.topic;

@@ -5,9 +5,10 @@
  *   1. library: our suites and conversion beside schema-only ajv validation (official schemas)
  *   2. end to end: the shipped Argo flow in the Node-RED runtime beside a pass-through flow
  *   3. growth: latency and memory of the Argo flow over a long steady stream
- *   4. metrics: the Argo flow's throughput with its metrics beside the same flow not counting
+ *   4. index: reading a synthetic Argo GDAC index of millions of lines, lines/s and peak RSS
+ *   5. metrics: the Argo flow's throughput with its metrics beside the same flow not counting
  *
- * Sizes come from the environment (see `options`); WIS2_BENCH_ONLY=library,e2e,growth,metrics
+ * Sizes come from the environment (see `options`); WIS2_BENCH_ONLY=library,e2e,growth,index,metrics
  * picks parts.
  */
 import fs from 'node:fs';
@@ -16,6 +17,7 @@ import { nodeRedVersion } from '../../bin/node-red-dir';
 import { mosquittoBin } from '../helpers/mosquitto';
 import { benchFlow, type E2eOptions, type FlowResult } from './e2e';
 import { growthBench, type GrowthResult } from './growth';
+import { indexBench, type IndexBenchResult } from './index';
 import { ARGO_PATH, libraryBench, type Rate } from './library';
 import { metricsBench, type MetricsResult } from './metrics';
 import { benchBroker, stopBroker } from './runtime';
@@ -27,13 +29,14 @@ interface Options {
   growthEvents: number;
   growthRate: number;
   growthBlock: number;
+  indexLines: number;
   metrics: E2eOptions;
   metricsPairs: number;
   parts: Set<string>;
 }
 
 function options(): Options {
-  const parts = (process.env.WIS2_BENCH_ONLY ?? 'library,e2e,growth,metrics').split(',').map((p) => p.trim());
+  const parts = (process.env.WIS2_BENCH_ONLY ?? 'library,e2e,growth,index,metrics').split(',').map((p) => p.trim());
   return {
     libraryEvents: envCount('WIS2_BENCH_EVENTS', 20_000),
     e2e: {
@@ -47,6 +50,7 @@ function options(): Options {
     growthEvents: envCount('WIS2_BENCH_GROWTH_EVENTS', 100_000),
     growthRate: envCount('WIS2_BENCH_GROWTH_RATE', 1000),
     growthBlock: envCount('WIS2_BENCH_GROWTH_BLOCK', 10_000),
+    indexLines: envCount('WIS2_BENCH_INDEX_LINES', 3_000_000),
     metrics: {
       warmup: envCount('WIS2_BENCH_METRICS_WARMUP_EVENTS', 3000),
       throughputEvents: envCount('WIS2_BENCH_METRICS_EVENTS', 3000),
@@ -67,6 +71,15 @@ function printLibrary(library: Rate[], goals: Goal[]): void {
   const wcmp = library.find((r) => r.name.startsWith('WCMP test suite'))?.ratio;
   if (wnm !== undefined) goals.push({ name: 'WNM suite speed / schema-only', value: wnm, target: '>= 0.50', met: wnm >= 0.5 });
   if (wcmp !== undefined) goals.push({ name: 'WCMP suite speed / schema-only (within 3x)', value: wcmp, target: '>= 0.33', met: wcmp >= 1 / 3 });
+}
+
+function printIndex(r: IndexBenchResult, goals: Goal[]): void {
+  console.log(`\n4. Argo GDAC index: ${fmt(r.lines)} lines (${r.fileMiB.toFixed(0)} MiB), each read in a process of its own`);
+  const rows = [r.baseline, r.reader].map((x) => [x.name, fmt(x.linesPerSecond), x.seconds.toFixed(1), x.peakRssMiB.toFixed(0)]);
+  console.log(table(['', 'lines/s', 's', 'peak RSS MiB'], rows));
+  console.log(`   window: ${fmt(r.reader.inWindow ?? 0)} files, ${fmt(r.reader.bad ?? 0)} bad lines`);
+  // bounded memory: the reader must not hold the index, whose file is far larger
+  goals.push({ name: 'index reader peak RSS, MiB (bounded: far below the file size)', value: r.reader.peakRssMiB, target: '< 150', met: r.reader.peakRssMiB < 150 });
 }
 
 function flowLabel(r: FlowResult): string {
@@ -178,7 +191,7 @@ function printGrowth(g: GrowthResult): void {
 }
 
 function printMetrics(m: MetricsResult, o: Options, goals: Goal[]): void {
-  console.log(`\n4. metrics: Argo flow counting its metrics beside the same flow not counting, ${o.metricsPairs} runs each in turns,`);
+  console.log(`\n5. metrics: Argo flow counting its metrics beside the same flow not counting, ${o.metricsPairs} runs each in turns,`);
   console.log(`   ${fmt(o.metrics.throughputRounds)} rounds of ${fmt(o.metrics.throughputEvents)} events back to back per run (median of all rounds)`);
   const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   console.log(table(['flow', 'events/s', 'rounds'], [
@@ -231,11 +244,16 @@ async function main(): Promise<void> {
   }
   const e2e = o.parts.has('e2e') || o.parts.has('growth') || o.parts.has('metrics') ? await endToEnd(o, goals, library) : {};
   if (e2e.skipped) console.log(`\nend to end and growth skipped: ${e2e.skipped}`);
+  let index: IndexBenchResult | undefined;
+  if (o.parts.has('index')) {
+    index = await indexBench(o.indexLines);
+    printIndex(index, goals);
+  }
   console.log('\ngoals');
   for (const g of goals) console.log(goalLine(g));
   const seconds = Math.round((Date.now() - t0) / 1000);
   const file = process.env.WIS2_BENCH_REPORT ?? 'bench-report.json';
-  const report = { started, seconds, node: process.version, nodeRed: nodeRedVersion(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, options: { ...o, parts: [...o.parts] }, library, ...e2e, goals };
+  const report = { started, seconds, node: process.version, nodeRed: nodeRedVersion(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, options: { ...o, parts: [...o.parts] }, library, ...e2e, index, goals };
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nreport written to ${file} (${seconds} s)`);
 }

@@ -439,6 +439,7 @@ function everyNodeFlow(closedPort: number): Record<string, unknown>[] {
     { id: 'pc-in', z: tab, type: 'wis2-mqtt-in', broker: 'pc-broker', topic: 'diffusion/files/#', qos: '1', datatype: 'buffer', wires: [[]] },
     { id: 'pc-wcmp-validate', z: tab, type: 'wis2-wcmp-validator', kpi: 'offline', minGrade: '', relaxCentreId: false, timeout: '10000', wires: [['pc-wcmp-convert'], []] },
     { id: 'pc-wcmp-convert', z: tab, type: 'wis2-wcmp-to-wnm', recordUrl: 'https://data-argo.ifremer.fr/etc/wis2/record.json', store: '', wires: [[], []] },
+    { id: 'pc-gdc-check', z: tab, type: 'wis2-gdc-check', catalogue: 'https://wis2-gdc.weather.gc.ca/collections/wis2-discovery-metadata', delay: '300', kpi: true, version: 1, wires: [[], []] },
   ];
 }
 

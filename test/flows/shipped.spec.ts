@@ -153,6 +153,32 @@ describe('shipped flows', () => {
     assert.equal(readFlow('argo-data').find((n) => n.type === 'wis2-mqtt-in')?.topic, 'diffusion/files/coriolis/argo/#');
   });
 
+  it('the Argo flow checks each file before publishing with WIS2_CHECK, head unless set, and says why', () => {
+    const flow = readFlow('argo-data');
+    assert.equal(flow.find((n) => n.type === 'wis2-dataset')?.check, '${WIS2_CHECK}');
+    const settings = fs.readFileSync(path.join(repoRoot, 'docker', 'node-red', 'settings.js'), 'utf8');
+    assert.match(settings, /defaultTo\('WIS2_CHECK', 'head'\)/);
+    const comment = flow.find((n) => n.id === 'wis2-argo-check-comment');
+    assert.equal(comment?.name, 'checked before publishing: head');
+    assert.match(String(comment.info), /Argo uses \*\*head\*\*/);
+    assert.match(String(comment.info), /\*\*download\*\* would read every file a second time/);
+    assert.match(String(comment.info), /href\.unreachable/);
+  });
+
+  describe('argo-reconcile', () => {
+    it('is shipped disabled, runs daily over the last 48 hours, and says how to enable it', () => {
+      const nodes = readFlow('argo-reconcile') as FlowNode[];
+      const tab = nodes.find((n) => n.type === 'tab');
+      assert.equal(tab?.disabled, true);
+      const comment = nodes.find((n) => n.type === 'comment');
+      assert.match(String(comment?.info), /To enable it: double-click this tab, set it to \*Enabled\*, and Deploy/);
+      assert.equal(nodes.find((n) => n.type === 'inject')?.crontab, '00 03 * * *');
+      const run = nodes.find((n) => n.type === 'wis2-argo-reconcile');
+      assert.equal(run?.hours, '48');
+      assert.deepEqual(run.wires?.[0], ['wis2-argo-reconcile-convert']);
+    });
+  });
+
   describe('argo-metadata', () => {
     const P = 'wis2-argo-metadata-';
     const nodes = readFlow('argo-metadata') as FlowNode[];
@@ -494,7 +520,8 @@ describe('shipped flows', () => {
 
     for (const name of names) {
       it(`${name} loads: every type registered, every node starts without an error`, async () => {
-        const flow = readFlow(name);
+        // a flow shipped disabled is checked as it runs once enabled
+        const flow = readFlow(name).map((n) => (n.type === 'tab' ? { ...n, disabled: false } : n));
         await helper.load([...wis2Nodes, ...coreNodes] as never, flow);
         const errors: unknown[] = [];
         for (const n of flow.filter((x) => x.z)) {

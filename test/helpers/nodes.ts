@@ -13,8 +13,10 @@ import brokerNode from '../../nodes/wis2-broker/wis2-broker';
 import mqttInNode from '../../nodes/wis2-mqtt-in/wis2-mqtt-in';
 import wcmpValidatorNode from '../../nodes/wis2-wcmp-validator/wis2-wcmp-validator';
 import wcmpToWnmNode from '../../nodes/wis2-wcmp-to-wnm/wis2-wcmp-to-wnm';
+import gdcCheckNode from '../../nodes/wis2-gdc-check/wis2-gdc-check';
 import monitorNode from '../../nodes/wis2-monitor/wis2-monitor';
 import cacheTrackerNode from '../../nodes/wis2-cache-tracker/wis2-cache-tracker';
+import argoReconcileNode from '../../nodes/wis2-argo-reconcile/wis2-argo-reconcile';
 import type { DatasetConfig } from '../../nodes/lib/dataset';
 import { nodeRedDir, nodeRedMain } from '../../bin/node-red-dir';
 
@@ -41,7 +43,7 @@ beforeEach(() => {
 });
 
 export { helper };
-export const wis2Nodes = [datasetNode, converterNode, validatorNode, publishNode, deadLetterNode, brokerNode, mqttInWithHooks, wcmpValidatorNode, wcmpToWnmNode, monitorNode, cacheTrackerNode];
+export const wis2Nodes = [datasetNode, converterNode, validatorNode, publishNode, deadLetterNode, brokerNode, mqttInWithHooks, wcmpValidatorNode, wcmpToWnmNode, monitorNode, cacheTrackerNode, argoReconcileNode, gdcCheckNode];
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import { recordContentHash } from '../../nodes/lib/gdc-check';
 import type { WisNotification } from '../../nodes/lib/wnm/build';
 import { MetadataMemory, utcDay } from '../../nodes/lib/wnm/metadata';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
@@ -27,6 +28,8 @@ interface Info {
   recordBytes: number;
   digest: string;
   repeat: boolean;
+  updated?: string;
+  contentHash: string;
   warnings: { code: string }[];
 }
 
@@ -106,6 +109,8 @@ describe('WCMP to WNM node', () => {
         recordBytes: RECORD.length,
         digest: sha512(RECORD),
         repeat: false,
+        updated: '2026-11-27T00:00:00Z',
+        contentHash: recordContentHash(JSON.parse(RECORD.toString('utf8')) as Record<string, unknown>),
         warnings: 0,
       },
     );

@@ -190,6 +190,19 @@ describe('announcements', () => {
     assert.equal(a.decide('f', 'x', 'canonical'), 'canonical', 'a pending entry expires');
   });
 
+  it('keep a claim renewed while its notification waits (a file checked before publishing)', () => {
+    let t = 0;
+    const a = new Announcements(undefined, 1000, () => t);
+    assert.equal(a.decide('f', 'x', 'canonical'), 'canonical');
+    for (t = 900; t <= 2700; t += 900) {
+      a.renew('f', 'x');
+      a.renew('f', 'other');
+    }
+    assert.equal(a.decide('f', 'x', 'canonical'), 'duplicate', 'still on its way after 2.7 s');
+    t += 1100;
+    assert.equal(a.decide('f', 'x', 'canonical'), 'canonical', 'without renewal the claim expires');
+  });
+
   it('withdraw only the claim released, and bring back the one it replaced', () => {
     const a = new Announcements(undefined);
     assert.equal(a.decide('f', 'x', 'canonical'), 'canonical');

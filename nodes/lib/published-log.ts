@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+
+/**
+ * What a broker acknowledged, kept so that a time window can be published again (a Global
+ * Broker that missed it, a cache that lost it). One file per UTC day, `YYYY-MM-DD.jsonl`, one
+ * JSON line per notification: `{"at","topic","payload"}` with the payload's exact text. Files
+ * older than `maxDays` are deleted when a new day starts.
+ */
+export interface PublishedRecord {
+  at: Date;
+  topic: string;
+  payload: string;
+}
+
+export class PublishedLog {
+  private day = '';
+  private fd = -1;
+
+  constructor(
+    private readonly dir: string,
+    private readonly maxDays = 30,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  append(topic: string, payload: Buffer): void {
+    const at = this.now();
+    const day = at.toISOString().slice(0, 10);
+    if (day !== this.day) this.rotate(day);
+    fs.writeSync(this.fd, JSON.stringify({ at: at.toISOString(), topic, payload: payload.toString('utf8') }) + '\n');
+  }
+
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+    this.day = '';
+  }
+
+  private rotate(day: string): void {
+    this.close();
+    fs.mkdirSync(this.dir, { recursive: true });
+    this.fd = fs.openSync(path.join(this.dir, `${day}.jsonl`), 'a');
+    this.day = day;
+    const oldest = new Date(Date.parse(`${day}T00:00:00Z`) - this.maxDays * 86_400_000).toISOString().slice(0, 10);
+    for (const name of fs.readdirSync(this.dir)) {
+      if (/^\d{4}-\d{2}-\d{2}\.jsonl$/.test(name) && name.slice(0, 10) < oldest) fs.rmSync(path.join(this.dir, name), { force: true });
+    }
+  }
+}
+
+/** The records of `[since, until)`, oldest first; lines that do not parse (a torn last line) are skipped. */
+export async function* readPublished(dir: string, since: Date, until: Date = new Date(8.64e15)): AsyncGenerator<PublishedRecord> {
+  const first = since.toISOString().slice(0, 10);
+  const last = until.getTime() >= 8.64e15 ? '9999-12-31' : until.toISOString().slice(0, 10);
+  const names = fs
+    .readdirSync(dir)
+    .filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n) && n.slice(0, 10) >= first && n.slice(0, 10) <= last)
+    .sort();
+  for (const name of names) {
+    const lines = readline.createInterface({ input: fs.createReadStream(path.join(dir, name)), crlfDelay: Infinity });
+    for await (const line of lines) {
+      let r: unknown;
+      try {
+        r = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const { at, topic, payload } = (r ?? {}) as Record<string, unknown>;
+      if (typeof at !== 'string' || typeof topic !== 'string' || typeof payload !== 'string') continue;
+      const when = new Date(at);
+      if (Number.isNaN(when.getTime()) || when < since || when >= until) continue;
+      yield { at: when, topic, payload };
+    }
+  }
+}
+
+/** A notification published again: a new id (Global Brokers drop ids they have seen), a new pubtime. */
+export function republished(payload: string, newId: string, now: Date): string | undefined {
+  let wnm: unknown;
+  try {
+    wnm = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof wnm !== 'object' || wnm === null || Array.isArray(wnm)) return undefined;
+  const w = wnm as Record<string, unknown>;
+  const props = w.properties;
+  if (typeof props !== 'object' || props === null) return undefined;
+  return JSON.stringify({ ...w, id: newId, properties: { ...(props as Record<string, unknown>), pubtime: now.toISOString() } });
+}
