@@ -41,10 +41,11 @@ describe('the WIS2 sidebar in headless Chromium', function () {
   }
 
   before(async function () {
+    // (WIS2_CHECK off: the sample events announce files on data-argo.ifremer.fr, which the tests do not reach)
     needChromium(this);
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-sidebar-'));
     broker = await startEmbeddedBroker(0);
-    runtime = await startRuntime({ userDir, host: '127.0.0.1', port: await freePort(), env: { ...process.env, MQTT_URL: broker.url, WIS2_MQTT_URL: '' }, quiet: true });
+    runtime = await startRuntime({ userDir, host: '127.0.0.1', port: await freePort(), env: { ...process.env, MQTT_URL: broker.url, WIS2_MQTT_URL: '', WIS2_CHECK: 'off' }, quiet: true });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, locale: 'en-US' });
     await openTab(page);
