@@ -65,6 +65,8 @@ if (!env.WIS2_GB_MQTT_URL) {
 }
 defaultTo('WIS2_GB_MQTT_USERNAME', '');
 defaultTo('WIS2_GB_MQTT_PASSWORD', '');
+// The bearer token that opens GET /metrics besides the editor login; empty: the login only.
+defaultTo('WIS2_METRICS_TOKEN', '');
 
 /**
  * A file of this package: beside this settings.js in a checkout (docker/node-red/settings.js), or

@@ -21,6 +21,8 @@ export interface BrokerNodeDef extends NodeDef {
 export interface BrokerConnectionState {
   connected: boolean;
   error?: string;
+  /** when (RFC 3339) the broker last answered a reconnection without our persistent session */
+  sessionLost?: string;
 }
 
 /** What the whole connection did, all its nodes together (the nodes' statuses count their own). */
@@ -54,6 +56,8 @@ export interface BrokerNode extends Node {
   shareGroup?: string;
   /** why the broker cannot be used, when it cannot */
   configError?: string;
+  /** the `broker` label of its metrics: its name, else its URL */
+  metricsName: string;
 }
 
 /** `wis2-<node id>-<random>`, without doubling the prefix of ids that already carry it */

@@ -80,3 +80,19 @@ export function releaseAnnouncement(RED: NodeAPI, wis2: unknown): void {
 export function datasetLabel(node: DatasetNode | null): string {
   return node?.name || node?.dataset?.metadataId || node?.id || 'unknown';
 }
+
+/**
+ * The `dataset` metric label of a message's notification: the dataset it was built for, or
+ * the record a metadata notification announces.
+ */
+export function messageDatasetLabel(RED: NodeAPI, wis2: unknown, fallback?: DatasetNode | null): string {
+  if (typeof wis2 === 'object' && wis2 !== null) {
+    const { dataset, metadataId } = wis2 as Record<string, unknown>;
+    if (typeof metadataId === 'string' && metadataId !== '') return metadataId;
+    if (typeof dataset === 'string') {
+      const node = RED.nodes.getNode(dataset) as DatasetNode | null;
+      if (node) return datasetLabel(node);
+    }
+  }
+  return datasetLabel(fallback ?? null);
+}

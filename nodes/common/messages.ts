@@ -16,4 +16,8 @@ export interface Wis2MessageInfo {
   eventSource: string;
   eventType: string;
   warnings: { code: string; message: string; path: string }[];
+  /** ms since the epoch: when the event reached the converter (publication latency) */
+  receivedAt?: number;
+  /** the event's own `time`, when it has one (event age at publication) */
+  eventTime?: string;
 }

@@ -110,7 +110,7 @@ function parsedPayload(payload: unknown): unknown {
 }
 
 /** The file a refused message was about, when it says: a notification's link, an event's first asset, else the event. */
-function fileOf(msg: RefusedMessage & { wis2?: unknown }): string | undefined {
+export function fileOf(msg: RefusedMessage & { wis2?: unknown }): string | undefined {
   if (isRecord(msg.wis2) && typeof msg.wis2.href === 'string') return msg.wis2.href;
   const p = parsedPayload(msg.payload);
   if (!isRecord(p)) return undefined;

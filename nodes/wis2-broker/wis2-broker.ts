@@ -9,6 +9,8 @@ import { fallBackWhenRefused, isVersionRefusal, protocolSetting, sessionExpiryFo
 import { Outbox, type OutboxRecord } from '../lib/outbox';
 import { PublishedLog } from '../lib/published-log';
 import { LogLimiter } from '../common/log-limiter';
+import { pipelineMetrics, recordProblem } from '../common/pipeline-metrics';
+import { SessionMemory } from '../lib/session-memory';
 
 interface Credentials {
   user: unknown;
@@ -55,11 +57,33 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.stateDir = (...parts: string[]) => stateDir(RED, ...parts);
+    node.metricsName = def.name || url.replace(/\/\/[^/@]*@/, '//');
+    const metricLabels = { broker: node.metricsName };
+    let sessionLost: string | undefined;
+    if (def.cleanSession === false || def.cleanSession === 'false') pipelineMetrics.sessionLost.inc(metricLabels, 0);
 
     function broadcast(): void {
       const state: BrokerConnectionState = { connected: client?.connected ?? false };
       if (lastError !== undefined && !state.connected) state.error = lastError;
+      if (sessionLost !== undefined) state.sessionLost = sessionLost;
+      pipelineMetrics.connected.set(metricLabels, state.connected ? 1 : 0);
       for (const listener of users.values()) listener(state);
+    }
+
+    // Whether the broker should still hold a session of ours: known across restarts of the
+    // runtime when the client id is fixed (a generated one is new at every start).
+    let sessions: SessionMemory | undefined;
+    function checkSession(clean: boolean, clientId: string, sessionPresent: boolean): void {
+      // only inputs (which hold the connection back) have subscriptions for a session to keep;
+      // a broker may well forget the empty session of a connection that only publishes
+      if (clean || busyChecks.size === 0) return;
+      sessions ??= new SessionMemory(def.clientId ? node.stateDir('sessions', `${node.id}.json`) : undefined);
+      const lost = sessions.connected(url, clientId, sessionPresent);
+      if (!lost) return;
+      sessionLost = new Date().toISOString();
+      pipelineMetrics.sessionLost.inc(metricLabels);
+      recordProblem({ time: sessionLost, kind: 'session-lost', code: 'broker.session_lost', message: RED._('wis2-broker.log.sessionLost', { url, clientId }), where: node.metricsName });
+      node.warn(RED._('wis2-broker.log.sessionLost', { url, clientId }));
     }
 
     function connect(): MqttClient {
@@ -93,7 +117,8 @@ export = function register(RED: NodeAPI): void {
         if (busy()) waiting.push(callback);
         else callback();
       };
-      c.on('connect', () => {
+      c.on('connect', (connack) => {
+        checkSession(options.clean ?? true, options.clientId ?? '', connack.sessionPresent);
         // Publishing and acknowledging on one connection meets Nagle's algorithm and delayed
         // ACKs: tens of milliseconds per message. Small MQTT packets go out at once instead.
         const stream = c.stream as { setNoDelay?: (on: boolean) => void } | undefined;
@@ -135,6 +160,18 @@ export = function register(RED: NodeAPI): void {
           maxBytes: int(def.maxQueueMB, 256, 1) * 1024 * 1024,
         });
         outbox = new Outbox(journal, client, int(def.window, 64, 1));
+        const j = journal;
+        let bytesDue: NodeJS.Immediate | undefined;
+        outbox.on('stats', (stats: { queued: number }) => {
+          pipelineMetrics.outboxMessages.set(metricLabels, stats.queued);
+          // read once the outbox has written down the acknowledgements it just gathered: queued
+          // after its own write, so moved behind each new one
+          if (bytesDue) clearImmediate(bytesDue);
+          bytesDue = setImmediate(() => {
+            bytesDue = undefined;
+            if (journal === j) pipelineMetrics.outboxBytes.set(metricLabels, j.pendingBytes());
+          });
+        });
         outbox.on('warning', (err: Error) => {
           node.warn(RED._('wis2-broker.log.ackWrite', { url, message: err.message }));
         });
@@ -156,6 +193,8 @@ export = function register(RED: NodeAPI): void {
           refusals.report(`${record.topic} ${String(err.code)}`, RED._('wis2-broker.log.refused', { url, topic: record.topic, message: err.message, code: String(err.code) }));
         });
         outbox.pump();
+        pipelineMetrics.outboxMessages.set(metricLabels, outbox.stats().queued);
+        pipelineMetrics.outboxBytes.set(metricLabels, journal.pendingBytes());
       }
       return outbox;
     };
@@ -213,6 +252,8 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (done: () => void) => {
       users.clear();
+      // a broker taken out of the flows has no connection to report; a redeploy sets it again
+      pipelineMetrics.connected.remove(metricLabels);
       closeAll().then(done, done);
     });
   }

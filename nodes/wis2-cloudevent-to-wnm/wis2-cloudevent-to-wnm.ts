@@ -5,8 +5,9 @@ import { allWarnings, convertEvent, type ConvertOptions } from '../lib/convert';
 import { LogLimiter } from '../common/log-limiter';
 import { Wis2Error, describeError } from '../lib/errors';
 import type { Operation } from '../lib/wnm/build';
-import type { DatasetNode } from '../common/dataset-node';
+import { datasetLabel, type DatasetNode } from '../common/dataset-node';
 import type { Wis2MessageInfo } from '../common/messages';
+import { countRejected, pipelineMetrics } from '../common/pipeline-metrics';
 
 interface ConverterDef extends NodeDef {
   dataset: string;
@@ -82,10 +83,18 @@ export = function register(RED: NodeAPI): void {
     const configError = setupError?.toJSON() ?? datasetNode?.configError;
     if (configError) status.show({ fill: 'red', shape: 'ring', text: 'wis2-cloudevent-to-wnm.status.configError' });
 
+    const label = datasetLabel(datasetNode);
+    // shown from the start, at 0: rates and alerts see the first event
+    pipelineMetrics.received.inc({ dataset: label }, 0);
+    pipelineMetrics.duplicates.inc({ dataset: label }, 0);
     this.on('input', (msg: InputMessage, send, done) => {
+      const receivedAt = Date.now();
+      pipelineMetrics.received.inc({ dataset: label });
       const dataset = datasetNode?.dataset;
       if (configError || !dataset) {
-        send([null, rejectMessage(msg, configError ?? describeError(new Error('dataset unavailable'), 'config')), null]);
+        const error = configError ?? describeError(new Error('dataset unavailable'), 'config');
+        send([null, rejectMessage(msg, error), null]);
+        countRejected(label, error);
         status.count('rejected');
         done();
         return;
@@ -130,7 +139,9 @@ export = function register(RED: NodeAPI): void {
             eventSource: event.source,
             eventType: event.type,
             warnings: n.warnings,
+            receivedAt,
           };
+          if (event.time !== undefined) m.wis2.eventTime = event.time;
           return m;
         });
         // An event that announces nothing new leaves on the third output, so that nothing
@@ -140,6 +151,7 @@ export = function register(RED: NodeAPI): void {
           dup = out.length === 0 ? msg : { ...msg, _msgid: RED.util.generateId() };
           (dup as NodeMessage & { duplicates?: unknown }).duplicates = duplicates.map((d) => ({ dataId: d.dataId, href: d.href, fingerprint: d.fingerprint }));
           status.count('duplicates', duplicates.length);
+          pipelineMetrics.duplicates.inc({ dataset: label }, duplicates.length);
         }
         if (dup && ignored.length > 0) (dup as NodeMessage & { warnings?: unknown }).warnings = ignored;
         send([out.length > 0 ? out : null, null, dup]);
@@ -151,7 +163,9 @@ export = function register(RED: NodeAPI): void {
           done(err instanceof Error ? err : new Error(String(err)));
           return;
         }
-        send([null, rejectMessage(msg, err.toJSON()), null]);
+        const error = err.toJSON();
+        send([null, rejectMessage(msg, error), null]);
+        countRejected(label, error);
         status.count('rejected');
         done();
       }

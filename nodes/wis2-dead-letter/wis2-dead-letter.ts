@@ -3,7 +3,8 @@ import type { BrokerNode } from '../common/broker-node';
 import { releaseAnnouncement } from '../common/dataset-node';
 import { ACK_PROPERTY, detached } from '../common/settle';
 import { StatusCounter } from '../common/status';
-import { deadLetter, deadLetterSummary } from '../lib/dead-letter';
+import { deadLetter, deadLetterSummary, fileOf } from '../lib/dead-letter';
+import { pipelineMetrics, recordProblem, type Problem } from '../common/pipeline-metrics';
 import type { Outbox } from '../lib/outbox';
 
 interface DeadLetterDef extends NodeDef {
@@ -55,6 +56,7 @@ export = function register(RED: NodeAPI): void {
       try {
         if (setupError) throw new Error(setupError);
         const record = deadLetter(msg);
+        const file = fileOf(msg);
         const bytes = Buffer.from(JSON.stringify(record), 'utf8');
         // queued durably before the message counts as handled: a dead letter is not lost either
         if (outbox) msg.outbox = { seq: outbox.enqueue({ topic, payload: bytes, qos: 1, retain: false }) };
@@ -65,6 +67,11 @@ export = function register(RED: NodeAPI): void {
         if (topic) msg.topic = topic;
         msg.qos = 1;
         msg.retain = false;
+        pipelineMetrics.deadLetters.inc({ topic: topic || 'none' });
+        const problem: Problem = { time: record.time, kind: 'dead-letter', code: record.reason.code, message: record.reason.message };
+        if (file !== undefined) problem.file = file;
+        if (topic) problem.where = topic;
+        recordProblem(problem);
         send(outbox ? detached(msg) : msg);
         status.count('letters');
         done();

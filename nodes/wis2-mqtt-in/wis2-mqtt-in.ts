@@ -3,6 +3,7 @@ import type { IPublishPacket } from 'mqtt';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import { ACK_PROPERTY, inFlight, installHooks } from '../common/settle';
 import { wholeNumber } from '../common/numbers';
+import { pipelineMetrics } from '../common/pipeline-metrics';
 import { StatusCounter } from '../common/status';
 import { decode, encode, type Received } from '../lib/inbox-record';
 import { Journal } from '../lib/journal';
@@ -50,6 +51,10 @@ export = function register(RED: NodeAPI): void {
           }),
         };
       }
+      if (connection.sessionLost !== undefined && connection.connected) {
+        // stays until the next deploy: the operator has events to ask for again
+        return { fill: 'yellow', shape: 'dot', text: RED._('wis2-mqtt-in.status.sessionLost', { ...counts, time: connection.sessionLost.slice(0, 19).replace('T', ' ') }) };
+      }
       return {
         fill: connection.connected ? 'green' : 'red',
         shape: connection.connected ? 'dot' : 'ring',
@@ -77,6 +82,8 @@ export = function register(RED: NodeAPI): void {
     for (const warning of inbox.recoveryWarnings) node.warn(warning);
     const prefix = `${node.id}:${RED.util.generateId()}:`;
     let closed = false;
+    const unfinished = pipelineMetrics.inputUnfinished;
+    const brokerLabel = { broker: broker.metricsName };
 
     // Finished messages are acknowledged in the journal together, once per turn of the event
     // loop: one write for a burst instead of one each. One killed before that is replayed, and
@@ -99,10 +106,12 @@ export = function register(RED: NodeAPI): void {
     function emit(seq: number, r: Received): void {
       const key = prefix + String(seq);
       open++;
+      unfinished.inc(brokerLabel);
       if (open === maxOpen) status.refresh();
       inFlight.open(key, () => {
         if (open === maxOpen || overdue.delete(seq)) status.refresh();
         open--;
+        unfinished.dec(brokerLabel);
         finished.push(seq);
         ackTimer ??= setImmediate(ackFinished);
         broker?.wake();
@@ -206,6 +215,9 @@ export = function register(RED: NodeAPI): void {
       client.removeListener('message', onMessage);
       client.removeListener('connect', subscribe);
       inFlight.forget(prefix);
+      // what this input still held is replayed by the next one, which counts it again
+      if (open > 0) unfinished.dec(brokerLabel, open);
+      open = 0;
       if (ackTimer) clearImmediate(ackTimer);
       // forget() above ended every finish callback: nothing adds to `finished` after this
       ackFinished();

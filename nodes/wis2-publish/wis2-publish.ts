@@ -1,8 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
-import { datasetLabel, type DatasetNode } from '../common/dataset-node';
+import { datasetLabel, messageDatasetLabel, type DatasetNode } from '../common/dataset-node';
 import type { Announcements } from '../lib/announce';
 import type { Wis2MessageInfo } from '../common/messages';
+import { UNKNOWN, countPublished, countRejected, pipelineMetrics, type Publication as Counting } from '../common/pipeline-metrics';
 import { rejectMessage } from '../common/reject';
 import { ACK_PROPERTY, detached } from '../common/settle';
 import { LogLimiter } from '../common/log-limiter';
@@ -37,6 +38,14 @@ const CHECKS_AT_ONCE = 8;
 /** notifications awaiting the broker's answer that a refusal can still be traced back to */
 const MAX_TRACKED = 100_000;
 
+/** What a PUBACK counts: a data notification, or a metadata one (which has its own metric). */
+type Counted = { publication: Counting; metadataId?: string };
+
+function count(c: Counted): void {
+  if (c.metadataId !== undefined) pipelineMetrics.metadataAnnounced.inc({ metadata_id: c.metadataId, rel: c.publication.rel });
+  else countPublished(c.publication);
+}
+
 export = function register(RED: NodeAPI): void {
   function Wis2PublishNode(this: Node, def: PublishDef): void {
     RED.nodes.createNode(this, def);
@@ -50,7 +59,7 @@ export = function register(RED: NodeAPI): void {
     // whose totals the broker node reports. A refusal (MQTT 5 reason code) comes after the
     // message has left, so it leaves again on the reject output, as a new message; past
     // MAX_TRACKED a message's dataset is no longer kept, so its refusal withdraws no announcement.
-    const queued = new Map<number, Wis2MessageInfo | undefined>();
+    const queued = new Map<number, { wis2: Wis2MessageInfo | undefined; counted: Counted }>();
 
     // files whose check before publishing is under way
     const checking = new Set<AbortController>();
@@ -86,12 +95,29 @@ export = function register(RED: NodeAPI): void {
     if (def.broker && (!broker || broker.configError)) {
       configError = new Wis2Error('config', 'config.broker', broker?.configError ?? 'the WIS2 broker of this node is missing', '/broker').toJSON();
     }
+    if (datasetNode?.dataset) {
+      // every relation shows from the start, at 0: rates and alerts see the first publication
+      const dataset = messageDatasetLabel(RED, undefined, datasetNode);
+      for (const rel of ['canonical', 'update', 'deletion']) pipelineMetrics.published.inc({ dataset, rel }, 0);
+    }
+    const counted = (msg: PublishMessage): Counted => {
+      const info = msg.wis2 as (Partial<Wis2MessageInfo> & { metadataId?: unknown }) | undefined;
+      const publication: Counting = { dataset: messageDatasetLabel(RED, info, datasetNode), rel: info?.operation ?? UNKNOWN };
+      if (info?.receivedAt !== undefined) publication.receivedAt = info.receivedAt;
+      if (info?.eventTime !== undefined) publication.eventTime = info.eventTime;
+      return typeof info?.metadataId === 'string' ? { publication, metadataId: info.metadataId } : { publication };
+    };
     const onSent = (seq: number): void => {
-      if (queued.delete(seq)) status.count('sent');
+      const q = queued.get(seq);
+      if (!q) return;
+      queued.delete(seq);
+      count(q.counted);
+      status.count('sent');
     };
     const onRefused = (seq: number, record: OutboxRecord, error: Error & { code?: number }): void => {
-      if (!queued.has(seq)) return;
-      const wis2 = queued.get(seq);
+      const q = queued.get(seq);
+      if (!q) return;
+      const wis2 = q.wis2;
       queued.delete(seq);
       const reason = `${error.message}${typeof error.code === 'number' ? ` (reason code ${error.code})` : ''}`;
       const msg: PublishMessage = { _msgid: RED.util.generateId(), topic: record.topic, payload: record.payload };
@@ -99,7 +125,9 @@ export = function register(RED: NodeAPI): void {
         msg.wis2 = wis2;
         (RED.nodes.getNode(wis2.dataset) as DatasetNode | null)?.announcements?.()?.withdraw(wis2.dataId, wis2.fingerprint);
       }
-      node.send([null, rejectMessage(msg, new Wis2Error('publish', 'publish.refused', `the broker refused the notification: ${reason}`).toJSON())]);
+      const refusal = new Wis2Error('publish', 'publish.refused', `the broker refused the notification: ${reason}`).toJSON();
+      node.send([null, rejectMessage(msg, refusal)]);
+      countRejected(q.counted.publication.dataset, refusal);
       status.count('rejected');
     };
     const datasetOf = (msg: PublishMessage): DatasetNode | null | undefined =>
@@ -154,7 +182,7 @@ export = function register(RED: NodeAPI): void {
         if (outbox) {
           try {
             const seq = outbox.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType });
-            queued.set(seq, queued.size < MAX_TRACKED ? msg.wis2 : undefined);
+            queued.set(seq, { wis2: queued.size < MAX_TRACKED ? msg.wis2 : undefined, counted: counted(msg) });
             msg.outbox = { seq };
           } catch (err) {
             if (err instanceof JournalFullError) throw new Wis2Error('publish', 'publish.outbox_full', err.message);
@@ -174,6 +202,8 @@ export = function register(RED: NodeAPI): void {
         msg.qos = p.qos;
         msg.retain = p.retain;
         msg.contentType = p.contentType;
+        // without an outbox no acknowledgement comes back here: handing it on is publishing it
+        if (!outbox) count(counted(msg));
         send([outbox ? detached(msg) : msg, null]);
         status.count('ready');
         if (p.warnings.length > 0) status.count('warned');
@@ -189,7 +219,9 @@ export = function register(RED: NodeAPI): void {
         done(err instanceof Error ? err : new Error(String(err)));
         return;
       }
-      send([null, rejectMessage(msg, err.toJSON())]);
+      const error = err.toJSON();
+      send([null, rejectMessage(msg, error)]);
+      countRejected(messageDatasetLabel(RED, msg.wis2, datasetNode), error);
       status.count('rejected');
       done();
     };
@@ -231,6 +263,7 @@ export = function register(RED: NodeAPI): void {
     this.on('input', (msg: PublishMessage, send, done) => {
       if (configError) {
         send([null, rejectMessage(msg, configError)]);
+        countRejected(messageDatasetLabel(RED, msg.wis2, datasetNode), configError);
         status.count('rejected');
         done();
         return;

@@ -1,3 +1,4 @@
+import { UNKNOWN, countRejected } from '../common/pipeline-metrics';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { announcedMetadata } from '../common/announced-metadata';
 import { rejectMessage } from '../common/reject';
@@ -138,7 +139,10 @@ export = function register(RED: NodeAPI): void {
           done(err instanceof Error ? err : new Error(String(err)));
           return;
         }
-        send([null, rejectMessage(msg, err.toJSON())]);
+        const record = msg.payload as { id?: unknown } | null | undefined;
+        const error = err.toJSON();
+        send([null, rejectMessage(msg, error)]);
+        countRejected(typeof record?.id === 'string' ? record.id : UNKNOWN, error);
         status.count('rejected');
         done();
       }

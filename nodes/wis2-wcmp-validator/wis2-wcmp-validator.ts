@@ -1,3 +1,4 @@
+import { UNKNOWN, countRejected, pipelineMetrics } from '../common/pipeline-metrics';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { StatusCounter } from '../common/status';
 import { evaluateKpis, validateWcmp, type Grade, type KpiOptions, type KpiReport, type WcmpReport } from '../lib/wcmp';
@@ -88,6 +89,8 @@ export = function register(RED: NodeAPI): void {
         let valid = passed;
         if (kpi) {
           msg.kpi = kpi;
+          const { percentage } = kpi.summary;
+          if (kpi.metadata_id !== null && percentage !== null) pipelineMetrics.kpi.set({ metadata_id: kpi.metadata_id }, percentage);
           const grade = kpi.summary.grade;
           if (passed && minGrade !== undefined && (grade === null || GRADES.indexOf(grade) > GRADES.indexOf(minGrade))) {
             valid = false;
@@ -100,6 +103,7 @@ export = function register(RED: NodeAPI): void {
           }
         }
         send(valid ? [msg, null] : [null, msg]);
+        if (!valid) countRejected(kpi?.metadata_id ?? UNKNOWN, msg.error ?? { stage: 'wcmp', code: 'validation.failed' });
         status.count(valid ? 'valid' : 'invalid');
       };
       if (mode === 'off') {

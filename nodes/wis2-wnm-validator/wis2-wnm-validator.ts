@@ -1,4 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { messageDatasetLabel } from '../common/dataset-node';
+import { countRejected } from '../common/pipeline-metrics';
 import { StatusCounter } from '../common/status';
 import { validateWnm, type EtsReport } from '../lib/wnm/suite';
 
@@ -8,6 +10,7 @@ interface ValidatorDef extends NodeDef {
 
 interface ValidatedMessage extends NodeMessageInFlow {
   report?: EtsReport;
+  wis2?: unknown;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -28,6 +31,7 @@ export = function register(RED: NodeAPI): void {
         const valid = summary.FAILED === 0 && (!strict || summary.WARNING === 0);
         msg.report = report;
         send(valid ? [msg, null] : [null, msg]);
+        if (!valid) countRejected(messageDatasetLabel(RED, msg.wis2), { stage: 'wnm', code: 'validation.failed' });
         status.count(valid ? 'valid' : 'invalid');
         done();
       } catch (err) {

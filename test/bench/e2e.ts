@@ -175,8 +175,8 @@ async function throughputRounds(s: Session, o: E2eOptions): Promise<Throughput[]
  * One flow: ready, a warm-up burst (JIT, pools, journals' first segments), the throughput
  * bursts, a pause for the runtime to catch its breath, then the fixed-rate latency run.
  */
-export async function benchFlow(kind: FlowKind, broker: Broker, o: E2eOptions): Promise<FlowResult> {
-  const s = await openSession(kind, broker, o.warmup + o.throughputEvents * o.throughputRounds + o.latencyEvents);
+export async function benchFlow(kind: FlowKind, broker: Broker, o: E2eOptions, env: NodeJS.ProcessEnv = {}): Promise<FlowResult> {
+  const s = await openSession(kind, broker, o.warmup + o.throughputEvents * o.throughputRounds + o.latencyEvents, env);
   try {
     await ready(s);
     const warm = s.pool.take(o.warmup);

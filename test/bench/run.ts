@@ -6,8 +6,10 @@
  *   2. end to end: the shipped Argo flow in the Node-RED runtime beside a pass-through flow
  *   3. growth: latency and memory of the Argo flow over a long steady stream
  *   4. index: reading a synthetic Argo GDAC index of millions of lines, lines/s and peak RSS
+ *   5. metrics: the Argo flow's throughput with its metrics beside the same flow not counting
  *
- * Sizes come from the environment (see `options`); WIS2_BENCH_ONLY=library,e2e,growth,index picks parts.
+ * Sizes come from the environment (see `options`); WIS2_BENCH_ONLY=library,e2e,growth,index,metrics
+ * picks parts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +19,7 @@ import { benchFlow, type E2eOptions, type FlowResult } from './e2e';
 import { growthBench, type GrowthResult } from './growth';
 import { indexBench, type IndexBenchResult } from './index';
 import { ARGO_PATH, libraryBench, type Rate } from './library';
+import { metricsBench, type MetricsResult } from './metrics';
 import { benchBroker, stopBroker } from './runtime';
 import { envCount, fmt, goalLine, ms, ratio, table, type Goal } from './stats';
 
@@ -27,11 +30,13 @@ interface Options {
   growthRate: number;
   growthBlock: number;
   indexLines: number;
+  metrics: E2eOptions;
+  metricsPairs: number;
   parts: Set<string>;
 }
 
 function options(): Options {
-  const parts = (process.env.WIS2_BENCH_ONLY ?? 'library,e2e,growth,index').split(',').map((p) => p.trim());
+  const parts = (process.env.WIS2_BENCH_ONLY ?? 'library,e2e,growth,index,metrics').split(',').map((p) => p.trim());
   return {
     libraryEvents: envCount('WIS2_BENCH_EVENTS', 20_000),
     e2e: {
@@ -46,6 +51,15 @@ function options(): Options {
     growthRate: envCount('WIS2_BENCH_GROWTH_RATE', 1000),
     growthBlock: envCount('WIS2_BENCH_GROWTH_BLOCK', 10_000),
     indexLines: envCount('WIS2_BENCH_INDEX_LINES', 3_000_000),
+    metrics: {
+      warmup: envCount('WIS2_BENCH_METRICS_WARMUP_EVENTS', 3000),
+      throughputEvents: envCount('WIS2_BENCH_METRICS_EVENTS', 3000),
+      throughputRounds: envCount('WIS2_BENCH_METRICS_ROUNDS', 3),
+      // throughput is the figure here; a short latency phase only closes each run
+      latencyEvents: 200,
+      rate: 200,
+    },
+    metricsPairs: envCount('WIS2_BENCH_METRICS_PAIRS', 2),
     parts: new Set(parts),
   };
 }
@@ -176,7 +190,18 @@ function printGrowth(g: GrowthResult): void {
   }
 }
 
-async function endToEnd(o: Options, goals: Goal[], library: Rate[] | undefined): Promise<{ flows?: FlowResult[]; growth?: GrowthResult; skipped?: string }> {
+function printMetrics(m: MetricsResult, o: Options, goals: Goal[]): void {
+  console.log(`\n5. metrics: Argo flow counting its metrics beside the same flow not counting, ${o.metricsPairs} runs each in turns,`);
+  console.log(`   ${fmt(o.metrics.throughputRounds)} rounds of ${fmt(o.metrics.throughputEvents)} events back to back per run (median of all rounds)`);
+  const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  console.log(table(['flow', 'events/s', 'rounds'], [
+    ['Argo flow, metrics off', fmt(med(m.off)), m.off.map(fmt).join(', ')],
+    ['Argo flow, metrics on', fmt(med(m.on)), m.on.map(fmt).join(', ')],
+  ]));
+  goals.push({ name: 'Argo throughput with metrics / without', value: m.ratio, target: '>= 0.95', met: m.ratio >= 0.95 && m.lost === 0 });
+}
+
+async function endToEnd(o: Options, goals: Goal[], library: Rate[] | undefined): Promise<{ flows?: FlowResult[]; growth?: GrowthResult; metrics?: MetricsResult; skipped?: string }> {
   if (!mosquittoBin) return { skipped: 'no mosquitto on this machine' };
   const broker = await benchBroker();
   try {
@@ -195,7 +220,12 @@ async function endToEnd(o: Options, goals: Goal[], library: Rate[] | undefined):
       const s = growth.fullFloor?.slopeMiBPer10k;
       if (s !== undefined) goals.push({ name: 'RSS kept after collections once the announcement memory is full, growth in MiB per 10,000 events', value: s, target: '< 2', met: s < 2 && growth.missing === 0 });
     }
-    return { ...(flows ? { flows } : {}), ...(growth ? { growth } : {}) };
+    let metrics: MetricsResult | undefined;
+    if (o.parts.has('metrics')) {
+      metrics = await metricsBench(broker, o.metrics, o.metricsPairs);
+      printMetrics(metrics, o, goals);
+    }
+    return { ...(flows ? { flows } : {}), ...(growth ? { growth } : {}), ...(metrics ? { metrics } : {}) };
   } finally {
     await stopBroker(broker);
   }
@@ -212,7 +242,7 @@ async function main(): Promise<void> {
     library = libraryBench(o.libraryEvents);
     printLibrary(library, goals);
   }
-  const e2e = o.parts.has('e2e') || o.parts.has('growth') ? await endToEnd(o, goals, library) : {};
+  const e2e = o.parts.has('e2e') || o.parts.has('growth') || o.parts.has('metrics') ? await endToEnd(o, goals, library) : {};
   if (e2e.skipped) console.log(`\nend to end and growth skipped: ${e2e.skipped}`);
   let index: IndexBenchResult | undefined;
   if (o.parts.has('index')) {

@@ -100,7 +100,7 @@ export async function launch(kind: FlowKind, broker: Broker, extraEnv: NodeJS.Pr
   if (kind === 'pass-through') fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(passThroughFlow(broker.port), null, 4) + '\n');
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...pipelineEnv(broker.url, broker.url, `wis2-bench-${port}`), ...extraEnv };
-  const nodeOptions = [process.env.WIS2_BENCH_NODE_OPTIONS ?? ''];
+  const nodeOptions = [process.env.WIS2_BENCH_NODE_OPTIONS ?? '', extraEnv.NODE_OPTIONS ?? ''];
   const profileDir = process.env.WIS2_BENCH_CPU_PROFILE;
   if (profileDir) {
     nodeOptions.push(`--require ${JSON.stringify(path.join(__dirname, 'cpu-profile.js'))}`);

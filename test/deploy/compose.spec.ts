@@ -20,7 +20,7 @@ import {
 } from './project';
 import { isMap, parseYamlSubset, type YamlMap, type YamlValue } from './yaml-subset';
 
-const SERVICES = ['mosquitto', 'node-red', 'proxy', 'simulator', 'receiver', 'files', 'cache'];
+const SERVICES = ['mosquitto', 'node-red', 'proxy', 'simulator', 'receiver', 'files', 'cache', 'prometheus', 'grafana'];
 /** Secrets allowed a default: WIS2's published read-only account, and "same as the pipeline". */
 const PUBLIC_OR_INHERITED = new Map([
   ['SUBSCRIBER_PASSWORD', 'everyone'],

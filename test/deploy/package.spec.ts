@@ -349,6 +349,9 @@ describe(`deploy: the npm package, on Node-RED ${runtimeVersion}`, function () {
           NODE_RED_ADMIN_USER: 'admin',
           NODE_RED_ADMIN_PASSWORD: 'admin password',
           NODE_RED_CREDENTIAL_SECRET: 'credential secret',
+          WIS2_METRICS_TOKEN: 'metrics token',
+          // the sample events announce files on data-argo.ifremer.fr, which the tests do not reach
+          WIS2_CHECK: 'off',
           SIMULATOR_COUNT: '6',
           SIMULATOR_RATE: '20',
         };

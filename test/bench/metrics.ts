@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { Broker } from '../helpers/mosquitto';
+import { benchFlow, type E2eOptions, type FlowResult } from './e2e';
+
+/**
+ * The cost of counting: the shipped Argo flow with its metrics, beside the same flow whose
+ * metric updates do nothing (prom-client's update methods stubbed in the runtime), in turns,
+ * so that a machine whose load drifts weighs on both alike.
+ */
+export interface MetricsResult {
+  on: number[];
+  off: number[];
+  /** median of every "on" round over the median of every "off" round */
+  ratio: number;
+  lost: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+}
+
+export async function metricsBench(broker: Broker, o: E2eOptions, pairs: number): Promise<MetricsResult> {
+  const off = { NODE_OPTIONS: `--require ${JSON.stringify(path.join(__dirname, 'metrics-off.js'))}` };
+  const result: MetricsResult = { on: [], off: [], ratio: NaN, lost: 0 };
+  const add = (r: FlowResult, into: number[]): void => {
+    into.push(...r.throughputRounds);
+    result.lost += r.lost;
+  };
+  for (let i = 0; i < pairs; i++) {
+    // which goes first alternates, so neither always gets the warmer machine
+    if (i % 2 === 0) {
+      add(await benchFlow('argo', broker, o, off), result.off);
+      add(await benchFlow('argo', broker, o), result.on);
+    } else {
+      add(await benchFlow('argo', broker, o), result.on);
+      add(await benchFlow('argo', broker, o, off), result.off);
+    }
+  }
+  result.ratio = median(result.on) / median(result.off);
+  return result;
+}
