@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { repoRoot } from './reference';
 
 /** The editor's client API, as much of it as the tests call (it runs in the page, untyped). */
 interface EditorNode { id: string; type: string; z?: string; label?: string; _def?: { category?: string } }
@@ -64,6 +66,9 @@ export async function openDialog(page: Page, id: string): Promise<boolean> {
   await ok.waitFor({ state: 'visible', timeout: 30_000 });
   // playwright waits until the sliding tray holds still before it clicks
   await ok.click({ timeout: 30_000 });
-  await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 60_000 }).catch(async (err: unknown) => {
+    await page.screenshot({ path: path.join(repoRoot, 'test-output', `dialog-${id}.png`) }).catch(() => undefined);
+    throw new Error(`the dialog of ${id} did not close: ${String(err)}`);
+  });
   return true;
 }
