@@ -64,11 +64,18 @@ export async function openDialog(page: Page, id: string): Promise<boolean> {
   if (kind === 'none') return false;
   const ok = page.locator(kind === 'config' ? '#node-config-dialog-ok' : '#node-dialog-ok');
   await ok.waitFor({ state: 'visible', timeout: 30_000 });
-  // playwright waits until the sliding tray holds still before it clicks
-  await ok.click({ timeout: 30_000 });
-  await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 60_000 }).catch(async (err: unknown) => {
-    await page.screenshot({ path: path.join(repoRoot, 'test-output', `dialog-${id}.png`) }).catch(() => undefined);
-    throw new Error(`the dialog of ${id} did not close: ${String(err)}`);
-  });
-  return true;
+  // A click that lands while the dialog is still building its lists (the status and catch node
+  // pickers fill in after the tray opens) can be lost; Done is clicked again until the tray
+  // closes, which changes nothing the test compares.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    // playwright waits until the sliding tray holds still before it clicks
+    if (await ok.isVisible()) await ok.click({ timeout: 30_000 }).catch((err: unknown) => (lastError = err));
+    const closed = await page
+      .waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0, undefined, { timeout: 15_000 })
+      .then(() => true, (err: unknown) => ((lastError = err), false));
+    if (closed) return true;
+  }
+  await page.screenshot({ path: path.join(repoRoot, 'test-output', `dialog-${id}.png`) }).catch(() => undefined);
+  throw new Error(`the dialog of ${id} did not close: ${String(lastError)}`);
 }
