@@ -16,8 +16,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import { decodeJson } from '../../nodes/lib/intake';
 import { WNM_METHODS, type WnmIntegrityMethod } from '../../nodes/lib/stac/multihash';
-import { EX_USAGE, type CommandIo } from './io';
-import { UsageError, brokerTarget, connectBroker, endClient, errorLine, field, numberOption, watchConnection } from './simulate';
+import type { CommandIo } from './io';
+import { UsageError, brokerTarget, runCommand, connectBroker, endClient, errorLine, field, numberOption, watchConnection } from './simulate';
 
 const USAGE = `usage:
   wis2 cache --url URL --centre-id ID [--cache-id ID] [--port P] [--host H] [--base-url URL]
@@ -182,7 +182,7 @@ function settings(args: string[], io: CommandIo): Settings | number {
   });
   return {
     url: values.url ?? '',
-    target: brokerTarget(values.url, { username: values.username, password: values.password, mqttVersion: values['mqtt-version'] }, io.env, 'WIS2_', 'wis2-cache'),
+    target: brokerTarget(values, io.env, 'WIS2_', 'wis2-cache'),
     centreId,
     cacheId,
     port: values.port === undefined ? undefined : numberOption('port', values.port, 0, { min: 0, max: 65535, integer: true }),
@@ -360,17 +360,6 @@ async function cache(s: Settings, io: CommandIo): Promise<number> {
   return 0;
 }
 
-export async function run(args: string[], io: CommandIo): Promise<number> {
-  let s: Settings | number;
-  try {
-    s = settings(args, io);
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof TypeError) {
-      io.err(`wis2 cache: ${err.message}\n${USAGE}`);
-      return EX_USAGE;
-    }
-    throw err;
-  }
-  if (typeof s === 'number') return s;
-  return cache(s, io);
+export function run(args: string[], io: CommandIo): Promise<number> {
+  return runCommand('cache', USAGE, io, () => settings(args, io), (s) => cache(s, io));
 }

@@ -8,8 +8,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 import { validateTopic } from '../../nodes/lib/wth';
-import { EX_USAGE, type CommandIo } from './io';
-import { UsageError, brokerTarget, connectBroker, endClient, errorLine, field, numberOption, rounded, watchConnection, type BrokerTarget } from './simulate';
+import type { CommandIo } from './io';
+import { UsageError, brokerTarget, runCommand, connectBroker, endClient, errorLine, field, numberOption, rounded, watchConnection, type BrokerTarget } from './simulate';
 
 const USAGE = `usage:
   wis2 receive --url URL [--topic T]… [--count N] [--timeout S] [--json] [--quiet]
@@ -192,11 +192,7 @@ function settings(args: string[], io: CommandIo): Settings | number {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
-  const given: { username?: string; password?: string; mqttVersion?: string } = {};
-  if (values.username !== undefined) given.username = values.username;
-  if (values.password !== undefined) given.password = values.password;
-  if (values['mqtt-version'] !== undefined) given.mqttVersion = values['mqtt-version'];
-  const target = brokerTarget(values.url, given, io.env, 'WIS2_', 'wis2-receive');
+  const target = brokerTarget(values, io.env, 'WIS2_', 'wis2-receive');
   const filters = values.topic ?? [DEFAULT_SUBSCRIPTION];
   for (const f of filters) {
     checkFilter(f);
@@ -303,18 +299,6 @@ async function receive(s: Settings, io: CommandIo): Promise<number> {
   return summary();
 }
 
-export async function run(args: string[], io: CommandIo): Promise<number> {
-  let s: Settings | number;
-  try {
-    s = settings(args, io);
-  } catch (err) {
-    // parseArgs refuses unknown options and missing values with a TypeError
-    if (err instanceof UsageError || err instanceof TypeError) {
-      io.err(`wis2 receive: ${err.message}\n${USAGE}`);
-      return EX_USAGE;
-    }
-    throw err;
-  }
-  if (typeof s === 'number') return s;
-  return receive(s, io);
+export function run(args: string[], io: CommandIo): Promise<number> {
+  return runCommand('receive', USAGE, io, () => settings(args, io), (s) => receive(s, io));
 }

@@ -9,7 +9,7 @@ import { resolveDataset, type DatasetConfig } from '../../nodes/lib/dataset';
 import { readMemorySnapshot } from '../../nodes/lib/memory';
 import { readPublished } from '../../nodes/lib/published-log';
 import { EX_USAGE, type CommandIo } from './io';
-import { brokerTarget, checkTopicName, connectBroker, endClient, errorLine, numberOption, UsageError, watchConnection } from './simulate';
+import { brokerTarget, checkTopicName, connectBroker, endClient, errorLine, isUsageError, numberOption, UsageError, watchConnection } from './simulate';
 
 const USAGE = `usage:
   wis2 reconcile --index SRC [--since T] [--until T | --hours H] [--mirror DIR|URL]
@@ -112,15 +112,6 @@ export function summaryLine(r: ReconcileReport, dryRun: boolean): string {
   });
 }
 
-function publish(client: MqttClient, topic: string, payload: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    client.publish(topic, payload, { qos: 1 }, (err) => {
-      if (err) reject(err);
-      else resolve();
-    });
-  });
-}
-
 async function main(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {
@@ -151,11 +142,7 @@ async function main(args: string[], io: CommandIo): Promise<number> {
 
   let client: MqttClient | undefined;
   if (!dryRun) {
-    const given: { username?: string; password?: string; mqttVersion?: string } = {};
-    if (values.username !== undefined) given.username = values.username;
-    if (values.password !== undefined) given.password = values.password;
-    if (values['mqtt-version'] !== undefined) given.mqttVersion = values['mqtt-version'];
-    const target = brokerTarget(values.url, given, io.env, '', 'wis2-reconcile');
+    const target = brokerTarget(values, io.env, '', 'wis2-reconcile');
     client = await connectBroker(target, 10_000);
     watchConnection(client, io);
   }
@@ -180,7 +167,7 @@ async function main(args: string[], io: CommandIo): Promise<number> {
   if (values.state !== undefined && !dryRun) options.progressFile = values.state;
   try {
     const report = await reconcile(options, async (e) => {
-      if (client) await publish(client, topic, JSON.stringify(e.event));
+      if (client) await client.publishAsync(topic, JSON.stringify(e.event), { qos: 1 });
       io.out(eventLine(e));
     });
     io.out(summaryLine(report, dryRun));
@@ -199,8 +186,8 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
   try {
     return await main(args, io);
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
-      io.err(`wis2 reconcile: ${(err as Error).message}\n${USAGE}`);
+    if (isUsageError(err)) {
+      io.err(`wis2 reconcile: ${err.message}\n${USAGE}`);
       return EX_USAGE;
     }
     io.err(errorLine('reconcile.failed', (err as Error).message));

@@ -9,7 +9,7 @@ import { DEFAULT_RATE, pacer } from '../../nodes/lib/argo/reconcile';
 import { readPublished, republished } from '../../nodes/lib/published-log';
 import { EX_USAGE, type CommandIo } from './io';
 import { timeOption } from './reconcile';
-import { brokerTarget, connectBroker, endClient, errorLine, numberOption, UsageError, watchConnection } from './simulate';
+import { brokerTarget, connectBroker, endClient, errorLine, isUsageError, numberOption, UsageError, watchConnection } from './simulate';
 
 const USAGE = `usage:
   wis2 replay --published DIR --since T [--until T] [--rate R] [--dry-run]
@@ -34,15 +34,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
 
-function publish(client: MqttClient, topic: string, payload: string, v5: boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    client.publish(topic, payload, { qos: 1, ...(v5 ? { properties: { contentType: 'application/geo+json' } } : {}) }, (err) => {
-      if (err) reject(err);
-      else resolve();
-    });
-  });
-}
-
 async function main(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   if (values.help) {
@@ -59,11 +50,7 @@ async function main(args: string[], io: CommandIo): Promise<number> {
   let client: MqttClient | undefined;
   let v5 = false;
   if (!dryRun) {
-    const given: { username?: string; password?: string; mqttVersion?: string } = {};
-    if (values.username !== undefined) given.username = values.username;
-    if (values.password !== undefined) given.password = values.password;
-    if (values['mqtt-version'] !== undefined) given.mqttVersion = values['mqtt-version'];
-    const target = brokerTarget(values.url, given, io.env, 'WIS2_', 'wis2-replay');
+    const target = brokerTarget(values, io.env, 'WIS2_', 'wis2-replay');
     v5 = target.options.protocolVersion === 5;
     client = await connectBroker(target, 10_000);
     watchConnection(client, io);
@@ -85,7 +72,7 @@ async function main(args: string[], io: CommandIo): Promise<number> {
         continue;
       }
       await pace();
-      if (client) await publish(client, r.topic, payload, v5);
+      if (client) await client.publishAsync(r.topic, payload, { qos: 1, ...(v5 ? { properties: { contentType: 'application/geo+json' } } : {}) });
       const was = (JSON.parse(r.payload) as { id?: unknown; properties?: { data_id?: unknown } });
       io.out(JSON.stringify({ replayed: { id, was: was.id ?? null, data_id: was.properties?.data_id ?? null, topic: r.topic, at: r.at.toISOString() } }));
       replayed++;
@@ -106,8 +93,8 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
   try {
     return await main(args, io);
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
-      io.err(`wis2 replay: ${(err as Error).message}\n${USAGE}`);
+    if (isUsageError(err)) {
+      io.err(`wis2 replay: ${err.message}\n${USAGE}`);
       return EX_USAGE;
     }
     io.err(errorLine('replay.failed', (err as Error).message));

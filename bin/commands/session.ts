@@ -6,8 +6,8 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connect, type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
-import { EX_USAGE, type CommandIo } from './io';
-import { UsageError, brokerTarget, endClient, errorLine, numberOption, type BrokerTarget } from './simulate';
+import type { CommandIo } from './io';
+import { UsageError, brokerTarget, runCommand, endClient, errorLine, numberOption, type BrokerTarget } from './simulate';
 
 const USAGE = `usage:
   wis2 session drop --url URL --client-id ID [--username U] [--password P]
@@ -57,11 +57,7 @@ function settings(args: string[], io: CommandIo): Settings | number {
   const clientId = values['client-id'];
   // an empty id would be a new random session, not the one to remove
   if (clientId === undefined || clientId === '' || clientId.includes('\u0000') || Buffer.byteLength(clientId) > 65535) throw new UsageError('--client-id is required: the client id of the session to drop');
-  const given: { username?: string; password?: string; mqttVersion?: string } = {};
-  if (values.username !== undefined) given.username = values.username;
-  if (values.password !== undefined) given.password = values.password;
-  if (values['mqtt-version'] !== undefined) given.mqttVersion = values['mqtt-version'];
-  const target = brokerTarget(values.url, given, io.env, '', 'wis2-session');
+  const target = brokerTarget(values, io.env, '', 'wis2-session');
   const timeoutMs = numberOption('connect-timeout', values['connect-timeout'], 10, { min: 0.1, max: 3600 }) * 1000;
   return { target, clientId, timeoutMs };
 }
@@ -114,18 +110,6 @@ async function drop(s: Settings, io: CommandIo): Promise<number> {
   }
 }
 
-export async function run(args: string[], io: CommandIo): Promise<number> {
-  let s: Settings | number;
-  try {
-    s = settings(args, io);
-  } catch (err) {
-    // parseArgs refuses unknown options and missing values with a TypeError
-    if (err instanceof UsageError || err instanceof TypeError) {
-      io.err(`wis2 session: ${err.message}\n${USAGE}`);
-      return EX_USAGE;
-    }
-    throw err;
-  }
-  if (typeof s === 'number') return s;
-  return drop(s, io);
+export function run(args: string[], io: CommandIo): Promise<number> {
+  return runCommand('session', USAGE, io, () => settings(args, io), (s) => drop(s, io));
 }

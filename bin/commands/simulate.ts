@@ -104,17 +104,46 @@ export function checkTopicName(topic: string): void {
   }
 }
 
+/** The broker options every MQTT command takes, as parseArgs gives them. */
+export interface BrokerOptionValues {
+  url?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  'mqtt-version'?: string | undefined;
+}
+
+/** A wrong command line: ours, or parseArgs refusing an unknown option or a missing value. */
+export function isUsageError(err: unknown): err is Error {
+  if (err instanceof UsageError) return true;
+  const code = err instanceof TypeError ? (err as NodeJS.ErrnoException).code : undefined;
+  return code?.startsWith('ERR_PARSE_ARGS') === true;
+}
+
+/**
+ * The `run` of a command that reads its settings first: a wrong command line prints the usage
+ * and exits 64; `read` may also answer with an exit code (--help).
+ */
+export async function runCommand<S>(group: string, usage: string, io: CommandIo, read: () => S | number, action: (s: S) => Promise<number>): Promise<number> {
+  let s: S | number;
+  try {
+    s = read();
+  } catch (err) {
+    if (isUsageError(err)) {
+      io.err(`wis2 ${group}: ${err.message}\n${usage}`);
+      return EX_USAGE;
+    }
+    throw err;
+  }
+  return typeof s === 'number' ? s : action(s);
+}
+
 /**
  * Reads the broker URL and the credentials. Credentials are taken out of the URL (and
  * percent-decoded, which mqtt.js does not do) so the URL can be printed.
  */
-export function brokerTarget(
-  rawUrl: string | undefined,
-  given: { username?: string; password?: string; mqttVersion?: string },
-  env: NodeJS.ProcessEnv,
-  envPrefix: '' | 'WIS2_',
-  clientPrefix: string,
-): BrokerTarget {
+export function brokerTarget(values: BrokerOptionValues, env: NodeJS.ProcessEnv, envPrefix: '' | 'WIS2_', clientPrefix: string): BrokerTarget {
+  const rawUrl = values.url;
+  const given = { username: values.username, password: values.password, mqttVersion: values['mqtt-version'] };
   if (rawUrl === undefined || rawUrl === '') throw new UsageError('--url is required');
   let url: URL;
   try {
@@ -583,11 +612,7 @@ function settings(args: string[], io: CommandIo): Settings | number {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
-  const given: { username?: string; password?: string; mqttVersion?: string } = {};
-  if (values.username !== undefined) given.username = values.username;
-  if (values.password !== undefined) given.password = values.password;
-  if (values['mqtt-version'] !== undefined) given.mqttVersion = values['mqtt-version'];
-  const target = brokerTarget(values.url, given, io.env, '', 'wis2-simulate');
+  const target = brokerTarget(values, io.env, '', 'wis2-simulate');
   const qos = numberOption('qos', values.qos, 1, { min: 0, max: 2, integer: true }) as 0 | 1 | 2;
   const rate = values.rate === undefined ? undefined : numberOption('rate', values.rate, 0, { min: 0.001 });
   const inflight = numberOption('inflight', values.inflight, 100, { min: 1, max: 65535, integer: true });
@@ -773,8 +798,7 @@ export async function run(args: string[], io: CommandIo): Promise<number> {
   try {
     s = settings(args, io);
   } catch (err) {
-    // parseArgs refuses unknown options and missing values with a TypeError
-    if (err instanceof UsageError || err instanceof TypeError) {
+    if (isUsageError(err)) {
       io.err(`wis2 simulate: ${err.message}\n${USAGE}`);
       return EX_USAGE;
     }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fsyncDirectory } from './journal';
 import { acquireLock, JournalLockedError, releaseLock } from './journal-lock';
+import { readJsonLines } from './json-lines';
 
 export { JournalLockedError };
 
@@ -375,15 +376,7 @@ export class AnnouncementMemory {
  */
 export async function readMemorySnapshot(file: string, maxAgeMs = 30 * 24 * 3600 * 1000, now = Date.now()): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const { createInterface } = await import('node:readline');
-  const lines = createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
-  for await (const line of lines) {
-    let r: unknown;
-    try {
-      r = JSON.parse(line);
-    } catch {
-      continue;
-    }
+  for await (const r of readJsonLines(file)) {
     if (!Array.isArray(r)) continue;
     const [kind, dataId, fingerprint, at] = r as unknown[];
     if (kind === 's' && typeof dataId === 'string' && typeof fingerprint === 'string' && typeof at === 'number') {

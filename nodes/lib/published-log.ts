@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
+import { readJsonLines } from './json-lines';
 
 /**
  * What a broker acknowledged, kept so that a time window can be published again (a Global
@@ -58,14 +58,7 @@ export async function* readPublished(dir: string, since: Date, until: Date = new
     .filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n) && n.slice(0, 10) >= first && n.slice(0, 10) <= last)
     .sort();
   for (const name of names) {
-    const lines = readline.createInterface({ input: fs.createReadStream(path.join(dir, name)), crlfDelay: Infinity });
-    for await (const line of lines) {
-      let r: unknown;
-      try {
-        r = JSON.parse(line);
-      } catch {
-        continue;
-      }
+    for await (const r of readJsonLines(path.join(dir, name))) {
       const { at, topic, payload } = (r ?? {}) as Record<string, unknown>;
       if (typeof at !== 'string' || typeof topic !== 'string' || typeof payload !== 'string') continue;
       const when = new Date(at);
