@@ -8,8 +8,8 @@ import { DEFAULT_RATE, reconcile, type ReconcileEvent, type ReconcileOptions, ty
 import { resolveDataset, type DatasetConfig } from '../../nodes/lib/dataset';
 import { readMemorySnapshot } from '../../nodes/lib/memory';
 import { readPublished } from '../../nodes/lib/published-log';
-import { EX_USAGE, type CommandIo } from './io';
-import { brokerTarget, checkTopicName, connectBroker, endClient, errorLine, isUsageError, numberOption, UsageError, watchConnection } from './simulate';
+import type { CommandIo } from './io';
+import { brokerTarget, checkTopicName, connectBroker, endClient, errorLine, numberOption, runMain, UsageError, watchConnection } from './simulate';
 
 const USAGE = `usage:
   wis2 reconcile --index SRC [--since T] [--until T | --hours H] [--mirror DIR|URL]
@@ -182,15 +182,6 @@ async function main(args: string[], io: CommandIo): Promise<number> {
   }
 }
 
-export async function run(args: string[], io: CommandIo): Promise<number> {
-  try {
-    return await main(args, io);
-  } catch (err) {
-    if (isUsageError(err)) {
-      io.err(`wis2 reconcile: ${err.message}\n${USAGE}`);
-      return EX_USAGE;
-    }
-    io.err(errorLine('reconcile.failed', (err as Error).message));
-    return 1;
-  }
+export function run(args: string[], io: CommandIo): Promise<number> {
+  return runMain('reconcile', USAGE, io, () => main(args, io));
 }

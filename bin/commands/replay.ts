@@ -7,9 +7,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import { DEFAULT_RATE, pacer } from '../../nodes/lib/argo/reconcile';
 import { readPublished, republished } from '../../nodes/lib/published-log';
-import { EX_USAGE, type CommandIo } from './io';
+import type { CommandIo } from './io';
 import { timeOption } from './reconcile';
-import { brokerTarget, connectBroker, endClient, errorLine, isUsageError, numberOption, UsageError, watchConnection } from './simulate';
+import { brokerTarget, connectBroker, endClient, errorLine, numberOption, runMain, UsageError, watchConnection } from './simulate';
 
 const USAGE = `usage:
   wis2 replay --published DIR --since T [--until T] [--rate R] [--dry-run]
@@ -89,15 +89,6 @@ async function main(args: string[], io: CommandIo): Promise<number> {
   return 0;
 }
 
-export async function run(args: string[], io: CommandIo): Promise<number> {
-  try {
-    return await main(args, io);
-  } catch (err) {
-    if (isUsageError(err)) {
-      io.err(`wis2 replay: ${err.message}\n${USAGE}`);
-      return EX_USAGE;
-    }
-    io.err(errorLine('replay.failed', (err as Error).message));
-    return 1;
-  }
+export function run(args: string[], io: CommandIo): Promise<number> {
+  return runMain('replay', USAGE, io, () => main(args, io));
 }

@@ -138,6 +138,23 @@ export async function runCommand<S>(group: string, usage: string, io: CommandIo,
 }
 
 /**
+ * The `run` of a command that reads its options as it goes: a wrong command line prints the
+ * usage and exits 64, any other error is one `<group>.failed` line and exit 1.
+ */
+export async function runMain(group: string, usage: string, io: CommandIo, main: () => Promise<number>): Promise<number> {
+  try {
+    return await main();
+  } catch (err) {
+    if (isUsageError(err)) {
+      io.err(`wis2 ${group}: ${err.message}\n${usage}`);
+      return EX_USAGE;
+    }
+    io.err(errorLine(`${group}.failed`, err instanceof Error ? err.message : String(err)));
+    return 1;
+  }
+}
+
+/**
  * Reads the broker URL and the credentials. Credentials are taken out of the URL (and
  * percent-decoded, which mqtt.js does not do) so the URL can be printed.
  */
