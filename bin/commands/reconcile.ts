@@ -6,8 +6,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import { DEFAULT_RATE, reconcile, type ReconcileEvent, type ReconcileOptions, type ReconcileReport } from '../../nodes/lib/argo/reconcile';
 import { resolveDataset, type DatasetConfig } from '../../nodes/lib/dataset';
-import { readMemorySnapshot } from '../../nodes/lib/memory';
-import { readPublished } from '../../nodes/lib/published-log';
+import { readMemorySnapshot } from '../../nodes/lib/reliability/memory';
+import { readPublished } from '../../nodes/lib/reliability/published-log';
 import type { CommandIo } from './io';
 import { brokerTarget, checkTopicName, connectBroker, endClient, errorLine, numberOption, runMain, UsageError, watchConnection } from './simulate';
 

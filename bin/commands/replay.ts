@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import { DEFAULT_RATE, pacer } from '../../nodes/lib/argo/reconcile';
-import { readPublished, republished } from '../../nodes/lib/published-log';
+import { readPublished, republished } from '../../nodes/lib/reliability/published-log';
 import type { CommandIo } from './io';
 import { timeOption } from './reconcile';
 import { brokerTarget, connectBroker, endClient, errorLine, numberOption, runMain, UsageError, watchConnection } from './simulate';

@@ -1,5 +1,5 @@
 /** The metadata records announced in this runtime, shared by the nodes that announce and those that need them. */
-import { AnnouncedMetadata } from '../lib/announced-metadata';
+import { AnnouncedMetadata } from '../lib/publish/announced-metadata';
 import { wholeNumber } from './numbers';
 
 export const announcedMetadata = new AnnouncedMetadata();

@@ -1,6 +1,6 @@
 import type { Node, NodeDef } from 'node-red';
 import type { MqttClient } from 'mqtt';
-import type { Outbox } from '../lib/outbox';
+import type { Outbox } from '../lib/reliability/outbox';
 
 /** The WIS2 broker config node as the nodes using it see it. */
 export interface BrokerNodeDef extends NodeDef {

@@ -1,9 +1,9 @@
 /** The WIS2 dataset config node as the other nodes see it. */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Dataset, DatasetConfig } from '../lib/dataset';
-import type { Announcements } from '../lib/announce';
-import type { ErrorDetail } from '../lib/errors';
-import type { CheckMode } from '../lib/href-check';
+import type { Announcements } from '../lib/publish/announce';
+import type { ErrorDetail } from '../lib/core/errors';
+import type { CheckMode } from '../lib/feedback/href-check';
 
 export interface DatasetNodeDef extends NodeDef {
   /** version of this configuration's shape (see nodes/wis2-dataset/migrations.ts) */

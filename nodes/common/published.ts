@@ -1,4 +1,4 @@
-import type { PublishedLookup } from '../lib/monitor';
+import type { PublishedLookup } from '../lib/feedback/monitor';
 
 /**
  * What each dataset published that the runtime can look up, by dataset config node id: the cache

@@ -1,5 +1,5 @@
 import type { NodeMessage } from 'node-red';
-import type { ErrorDetail } from '../lib/errors';
+import type { ErrorDetail } from '../lib/core/errors';
 import { safeStringify } from '../lib/intake';
 
 /** A message on a node's reject output: the original payload and a machine-readable error. */

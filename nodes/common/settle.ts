@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { InFlight, type Place } from '../lib/inflight';
+import { InFlight, type Place } from '../lib/reliability/inflight';
 
 /**
  * Which received messages are finished, as Node-RED itself sees them. A reliable input keeps a

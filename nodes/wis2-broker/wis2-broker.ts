@@ -4,13 +4,13 @@ import type { Node, NodeAPI } from 'node-red';
 import { defaultClientId, type BrokerConnectionState, type BrokerNode, type BrokerNodeDef, type BrokerTotals } from '../common/broker-node';
 import { wholeNumber } from '../common/numbers';
 import { setting, stateDir } from '../common/state';
-import { Journal } from '../lib/journal';
-import { fallBackWhenRefused, isVersionRefusal, protocolSetting, sessionExpiryFor } from '../lib/mqtt-version';
-import { Outbox, type OutboxRecord } from '../lib/outbox';
-import { PublishedLog } from '../lib/published-log';
+import { Journal } from '../lib/reliability/journal';
+import { fallBackWhenRefused, isVersionRefusal, protocolSetting, sessionExpiryFor } from '../lib/publish/mqtt-version';
+import { Outbox, type OutboxRecord } from '../lib/reliability/outbox';
+import { PublishedLog } from '../lib/reliability/published-log';
 import { LogLimiter } from '../common/log-limiter';
 import { pipelineMetrics, recordProblem } from '../common/pipeline-metrics';
-import { SessionMemory } from '../lib/session-memory';
+import { SessionMemory } from '../lib/reliability/session-memory';
 
 interface Credentials {
   user: unknown;

@@ -7,9 +7,9 @@ import { registerPublished } from '../common/published';
 import { rejectMessage } from '../common/reject';
 import { stateDir } from '../common/state';
 import { StatusCounter } from '../common/status';
-import { CacheTracker, DEFAULT_WINDOW_MS } from '../lib/cache-tracker';
-import { describeError } from '../lib/errors';
-import { topicMatches } from '../lib/mqtt-topic';
+import { CacheTracker, DEFAULT_WINDOW_MS } from '../lib/feedback/cache-tracker';
+import { describeError } from '../lib/core/errors';
+import { topicMatches } from '../lib/publish/mqtt-topic';
 
 interface TrackerDef extends NodeDef {
   broker: string;

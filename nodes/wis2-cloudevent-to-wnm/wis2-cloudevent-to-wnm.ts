@@ -1,9 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { rejectMessage } from '../common/reject';
 import { StatusCounter } from '../common/status';
-import { allWarnings, convertEvent, type ConvertOptions } from '../lib/convert';
+import { allWarnings, convertEvent, type ConvertOptions } from '../lib/publish/convert';
 import { LogLimiter } from '../common/log-limiter';
-import { Wis2Error, describeError } from '../lib/errors';
+import { Wis2Error, describeError } from '../lib/core/errors';
 import type { Operation } from '../lib/wnm/build';
 import { datasetLabel, type DatasetNode } from '../common/dataset-node';
 import type { Wis2MessageInfo } from '../common/messages';

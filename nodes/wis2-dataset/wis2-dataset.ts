@@ -3,11 +3,11 @@ import { announcedMetadata, metadataGraceMs } from '../common/announced-metadata
 import { datasetConfigFrom, type DatasetNode, type DatasetNodeDef } from '../common/dataset-node';
 import { wholeNumber } from '../common/numbers';
 import { stateDir } from '../common/state';
-import { Announcements } from '../lib/announce';
+import { Announcements } from '../lib/publish/announce';
 import { resolveDataset } from '../lib/dataset';
-import { describeError } from '../lib/errors';
-import { checkModeOf } from '../lib/href-check';
-import { AnnouncementMemory } from '../lib/memory';
+import { describeError } from '../lib/core/errors';
+import { checkModeOf } from '../lib/feedback/href-check';
+import { AnnouncementMemory } from '../lib/reliability/memory';
 import { migrateDataset } from './migrations';
 
 export = function register(RED: NodeAPI): void {

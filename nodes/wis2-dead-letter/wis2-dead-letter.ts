@@ -3,9 +3,9 @@ import type { BrokerNode } from '../common/broker-node';
 import { releaseAnnouncement } from '../common/dataset-node';
 import { ACK_PROPERTY, detached } from '../common/settle';
 import { StatusCounter } from '../common/status';
-import { deadLetter, deadLetterSummary, fileOf } from '../lib/dead-letter';
+import { deadLetter, deadLetterSummary, fileOf } from '../lib/publish/dead-letter';
 import { pipelineMetrics, recordProblem, type Problem } from '../common/pipeline-metrics';
-import type { Outbox } from '../lib/outbox';
+import type { Outbox } from '../lib/reliability/outbox';
 
 interface DeadLetterDef extends NodeDef {
   topic: string;

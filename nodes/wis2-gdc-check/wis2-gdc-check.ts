@@ -3,7 +3,7 @@ import { gauge } from '../common/metrics';
 import { wholeNumber } from '../common/numbers';
 import { rejectMessage } from '../common/reject';
 import { StatusCounter } from '../common/status';
-import { Wis2Error } from '../lib/errors';
+import { Wis2Error } from '../lib/core/errors';
 import {
   RECORD_STATES,
   checkCatalogue,
@@ -11,7 +11,7 @@ import {
   ourRecordFromBytes,
   type CatalogueReport,
   type OurRecord,
-} from '../lib/gdc-check';
+} from '../lib/feedback/gdc-check';
 import { readMetadataRecord } from '../lib/wnm/metadata';
 import { DEFAULT_CATALOGUE, migrateGdcCheck, type GdcCheckDef } from './migrations';
 

@@ -5,9 +5,9 @@ import { counter } from '../common/metrics';
 import { publishedLookups } from '../common/published';
 import { rejectMessage } from '../common/reject';
 import { StatusCounter } from '../common/status';
-import { describeError } from '../lib/errors';
-import { linkEvent, MonitorCounts, readMonitorEvent, type PublishedLookup } from '../lib/monitor';
-import { topicMatches } from '../lib/mqtt-topic';
+import { describeError } from '../lib/core/errors';
+import { linkEvent, MonitorCounts, readMonitorEvent, type PublishedLookup } from '../lib/feedback/monitor';
+import { topicMatches } from '../lib/publish/mqtt-topic';
 
 interface MonitorDef extends NodeDef {
   broker: string;

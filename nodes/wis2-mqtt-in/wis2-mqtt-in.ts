@@ -5,9 +5,9 @@ import { ACK_PROPERTY, inFlight, installHooks } from '../common/settle';
 import { wholeNumber } from '../common/numbers';
 import { pipelineMetrics } from '../common/pipeline-metrics';
 import { StatusCounter } from '../common/status';
-import { decode, encode, type Received } from '../lib/inbox-record';
-import { Journal } from '../lib/journal';
-import { topicMatches } from '../lib/mqtt-topic';
+import { decode, encode, type Received } from '../lib/reliability/inbox-record';
+import { Journal } from '../lib/reliability/journal';
+import { topicMatches } from '../lib/publish/mqtt-topic';
 
 interface InDef extends NodeDef {
   broker: string;

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import { datasetLabel, messageDatasetLabel, type DatasetNode } from '../common/dataset-node';
-import type { Announcements } from '../lib/announce';
+import type { Announcements } from '../lib/publish/announce';
 import type { Wis2MessageInfo } from '../common/messages';
 import { UNKNOWN, countPublished, countRejected, pipelineMetrics, type Publication as Counting } from '../common/pipeline-metrics';
 import { rejectMessage } from '../common/reject';
@@ -9,11 +9,11 @@ import { ACK_PROPERTY, detached } from '../common/settle';
 import { LogLimiter } from '../common/log-limiter';
 import { counter } from '../common/metrics';
 import { StatusCounter } from '../common/status';
-import { Wis2Error } from '../lib/errors';
-import { JournalFullError } from '../lib/journal';
-import { CheckSlots, announcedFile, checkAnnouncedFile } from '../lib/href-check';
-import type { Outbox, OutboxRecord } from '../lib/outbox';
-import { preparePublication, type Publication } from '../lib/publish';
+import { Wis2Error } from '../lib/core/errors';
+import { JournalFullError } from '../lib/reliability/journal';
+import { CheckSlots, announcedFile, checkAnnouncedFile } from '../lib/feedback/href-check';
+import type { Outbox, OutboxRecord } from '../lib/reliability/outbox';
+import { preparePublication, type Publication } from '../lib/publish/publish';
 
 interface PublishDef extends NodeDef {
   dataset: string;

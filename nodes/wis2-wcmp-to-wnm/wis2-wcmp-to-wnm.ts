@@ -3,8 +3,8 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { announcedMetadata } from '../common/announced-metadata';
 import { rejectMessage } from '../common/reject';
 import { StatusCounter } from '../common/status';
-import { Wis2Error, type Warning } from '../lib/errors';
-import { ourRecordFromBytes } from '../lib/gdc-check';
+import { Wis2Error, type Warning } from '../lib/core/errors';
+import { ourRecordFromBytes } from '../lib/feedback/gdc-check';
 import {
   MetadataMemory,
   buildMetadataNotification,

@@ -8,7 +8,7 @@ import { memoryIo } from '../../bin/commands/io';
 import { run as runCache } from '../../bin/commands/cache';
 import { run as runServe, startFileServer, wrongBytes, type FileServer } from '../../bin/commands/serve';
 import { syntheticFile } from '../../bin/commands/simulate';
-import { readMonitorEvent } from '../../nodes/lib/monitor';
+import { readMonitorEvent } from '../../nodes/lib/feedback/monitor';
 import { mosquittoBin, needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';
 import { ARGO_TOPIC } from '../helpers/fixtures';
 

@@ -8,7 +8,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { main } from '../../bin/wis2';
 import { memoryIo } from '../../bin/commands/io';
 import { SAMPLES_DIR, loadSamples, variant, type Sample } from '../../bin/commands/simulate';
-import { convertEvent } from '../../nodes/lib/convert';
+import { convertEvent } from '../../nodes/lib/publish/convert';
 import { resolveDataset } from '../../nodes/lib/dataset';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 import { ARGO } from '../helpers/fixtures';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { DatasetNode } from '../../nodes/common/dataset-node';
-import type { Announcements } from '../../nodes/lib/announce';
+import type { Announcements } from '../../nodes/lib/publish/announce';
 import { ARGO } from '../helpers/fixtures';
 import { datasetConfig, helper, wis2Nodes } from '../helpers/nodes';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { metricValue } from '../../nodes/common/metrics';
-import type { CatalogueReport } from '../../nodes/lib/gdc-check';
+import type { CatalogueReport } from '../../nodes/lib/feedback/gdc-check';
 import { helper, wis2Nodes, onTab, Recorder } from '../helpers/nodes';
 import { repoRoot } from '../helpers/reference';
 import { startCatalogue, type Catalogue } from '../helpers/catalogue';

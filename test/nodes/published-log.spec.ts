@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PublishedLog, readPublished, republished } from '../../nodes/lib/published-log';
+import { PublishedLog, readPublished, republished } from '../../nodes/lib/reliability/published-log';
 import { helper, wis2Nodes, onTab, datasetConfig, Recorder } from '../helpers/nodes';
 import { ARGO } from '../helpers/fixtures';
 import { needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { recordContentHash } from '../../nodes/lib/gdc-check';
+import { recordContentHash } from '../../nodes/lib/feedback/gdc-check';
 import type { WisNotification } from '../../nodes/lib/wnm/build';
 import { MetadataMemory, utcDay } from '../../nodes/lib/wnm/metadata';
 import { validateWnm } from '../../nodes/lib/wnm/suite';

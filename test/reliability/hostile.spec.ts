@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { DeadLetter } from '../../nodes/lib/dead-letter';
+import type { DeadLetter } from '../../nodes/lib/publish/dead-letter';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 import { needMosquitto } from '../helpers/mosquitto';
 import { CATEGORIES, POLLUTION, hostileCorpus, sha256, type HostileCase } from './corpus';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { decode } from '../../nodes/lib/inbox-record';
-import { Journal } from '../../nodes/lib/journal';
+import { decode } from '../../nodes/lib/reliability/inbox-record';
+import { Journal } from '../../nodes/lib/reliability/journal';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 import type { Broker } from '../helpers/mosquitto';
 import { needMosquitto } from '../helpers/mosquitto';

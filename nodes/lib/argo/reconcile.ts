@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
-import { convertEvent } from '../convert';
+import { convertEvent } from '../publish/convert';
 import type { Dataset } from '../dataset';
-import { describeError } from '../errors';
+import { describeError } from '../core/errors';
 import type { Operation } from '../wnm/standard';
 import { emptyStats, readIndex, type BadLine, type IndexEntry, type IndexStats, type IndexWindow } from './index-reader';
 

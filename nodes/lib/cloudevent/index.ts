@@ -11,7 +11,7 @@
  * names the `id` user property, `/datacontenttype` the MQTT content type and `/data` the
  * payload. Problems with the MQTT content type of a structured message have the empty path.
  */
-import { Wis2Error, pointer, type Warning } from '../errors';
+import { Wis2Error, pointer, type Warning } from '../core/errors';
 import { decodeJson, printable, resolveLimits, type IntakeLimits } from '../intake';
 import {
   decodeStrictBase64,

@@ -6,7 +6,7 @@
  */
 import { printable } from '../intake';
 
-export { isRfc3339 } from '../time';
+export { isRfc3339 } from '../core/time';
 
 /** Without noUncheckedIndexedAccess a match's groups look always present; they are not. */
 function groups(m: RegExpExecArray): readonly (string | undefined)[] {

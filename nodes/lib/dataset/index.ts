@@ -1,4 +1,4 @@
-import { Wis2Error } from '../errors';
+import { Wis2Error } from '../core/errors';
 import { validateTopic } from '../wth';
 
 /**

@@ -16,7 +16,7 @@
  * is `intake.cycle`. Symbol-keyed and non-enumerable members are ignored, as JSON.stringify
  * ignores them.
  */
-import { Wis2Error, pointer } from '../errors';
+import { Wis2Error, pointer } from '../core/errors';
 
 export interface IntakeLimits {
   /** Largest accepted input in bytes: UTF-8 bytes of the text, or of the compact JSON of an object. */

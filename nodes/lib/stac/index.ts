@@ -1,6 +1,6 @@
-import { Wis2Error, pointer, type Warning } from '../errors';
-import { toWnmGeometry, type WnmGeometry } from '../geo';
-import { compareUtc, toUtcString } from '../time';
+import { Wis2Error, pointer, type Warning } from '../core/errors';
+import { toWnmGeometry, type WnmGeometry } from '../core/geo';
+import { compareUtc, toUtcString } from '../core/time';
 import { decodeMultihash, type Multihash } from './multihash';
 
 /**

@@ -1,4 +1,4 @@
-import { Wis2Error } from '../errors';
+import { Wis2Error } from '../core/errors';
 
 /**
  * STAC `file:checksum` values are multihashes in lowercase hex:

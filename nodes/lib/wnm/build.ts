@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { checkHref, expandDataId, type Dataset } from '../dataset';
-import { Wis2Error, pointer, type Warning } from '../errors';
-import { bboxGeometry, bboxOf, type WnmGeometry } from '../geo';
+import { Wis2Error, pointer, type Warning } from '../core/errors';
+import { bboxGeometry, bboxOf, type WnmGeometry } from '../core/geo';
 import { STRICT_UTF8 } from '../intake';
 import type { AnnouncedFile, Temporal } from '../stac';
 import type { WnmIntegrityMethod } from '../stac/multihash';
-import { uuidV5 } from '../uuid';
+import { uuidV5 } from '../core/uuid';
 import { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, type Operation } from './standard';
 
 export { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, type Operation };

@@ -19,11 +19,11 @@
  * first announcement rather than inventing a new one.
  */
 import { createHash } from 'node:crypto';
-import { Wis2Error, type Warning } from '../errors';
-import { bboxGeometry, bboxOf, toWnmGeometry, type WnmGeometry } from '../geo';
+import { Wis2Error, type Warning } from '../core/errors';
+import { bboxGeometry, bboxOf, toWnmGeometry, type WnmGeometry } from '../core/geo';
 import { decodeJson, type IntakeLimits } from '../intake';
-import { toUtcString } from '../time';
-import { uuidV5 } from '../uuid';
+import { toUtcString } from '../core/time';
+import { uuidV5 } from '../core/uuid';
 import { validateTopic } from '../wth';
 import type { WisNotification, WnmLink } from './build';
 import { MAX_MESSAGE_BYTES, WNM_CONFORMANCE, type Operation } from './standard';

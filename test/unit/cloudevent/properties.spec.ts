@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseCloudEvent, type MqttMessageLike } from '../../../nodes/lib/cloudevent';
 import { isRfc3339, parseUriReference } from '../../../nodes/lib/cloudevent/syntax';
-import { Wis2Error } from '../../../nodes/lib/errors';
+import { Wis2Error } from '../../../nodes/lib/core/errors';
 import { assertPrototypeUntouched, prototypeSnapshot } from '../intake/refusal';
 import { sample, toBinary, type JsonObject } from './fixtures';
 

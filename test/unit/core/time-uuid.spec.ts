@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { compareUtc, parseRfc3339, toUtcString } from '../../../nodes/lib/time';
-import { uuidV5 } from '../../../nodes/lib/uuid';
+import { compareUtc, parseRfc3339, toUtcString } from '../../../nodes/lib/core/time';
+import { uuidV5 } from '../../../nodes/lib/core/uuid';
 
 describe('RFC 3339 date-times', () => {
   it('keeps a UTC value and every fractional digit', () => {

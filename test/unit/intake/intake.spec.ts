@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import vm from 'node:vm';
 import fc from 'fast-check';
-import { Wis2Error } from '../../../nodes/lib/errors';
+import { Wis2Error } from '../../../nodes/lib/core/errors';
 import { DEFAULT_LIMITS, decodeJson, inspectValue, jsonStringBytes, printable, resolveLimits, safeStringify } from '../../../nodes/lib/intake';
 import { assertPrototypeUntouched, deepArray, deepObject, prototypeSnapshot, refused } from './refusal';
 

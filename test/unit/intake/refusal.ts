@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { Wis2Error, type Stage } from '../../../nodes/lib/errors';
+import { Wis2Error, type Stage } from '../../../nodes/lib/core/errors';
 
 export interface Expected {
   code: string;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { InFlight, type Place } from '../../../nodes/lib/inflight';
+import { InFlight, type Place } from '../../../nodes/lib/reliability/inflight';
 
 /**
  * The bookkeeping behind "finished": driven here by hand, as the runtime's hooks drive it

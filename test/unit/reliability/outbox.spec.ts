@@ -3,13 +3,13 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Announcements } from '../../../nodes/lib/announce';
-import { convertEvent, type ConvertOptions } from '../../../nodes/lib/convert';
+import { Announcements } from '../../../nodes/lib/publish/announce';
+import { convertEvent, type ConvertOptions } from '../../../nodes/lib/publish/convert';
 import { resolveDataset } from '../../../nodes/lib/dataset';
-import { Journal } from '../../../nodes/lib/journal';
-import { AnnouncementMemory } from '../../../nodes/lib/memory';
-import { topicMatches } from '../../../nodes/lib/mqtt-topic';
-import { Outbox, decodeRecord, encodeRecord, type PublishTarget } from '../../../nodes/lib/outbox';
+import { Journal } from '../../../nodes/lib/reliability/journal';
+import { AnnouncementMemory } from '../../../nodes/lib/reliability/memory';
+import { topicMatches } from '../../../nodes/lib/publish/mqtt-topic';
+import { Outbox, decodeRecord, encodeRecord, type PublishTarget } from '../../../nodes/lib/reliability/outbox';
 import { ARGO, SAMPLE_NETCDF } from '../../helpers/fixtures';
 
 function tmp(): string {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SessionMemory } from '../../../nodes/lib/session-memory';
+import { SessionMemory } from '../../../nodes/lib/reliability/session-memory';
 
 describe('session memory', () => {
   it('tells a lost session from a first one, and from one the broker kept', () => {

@@ -10,10 +10,10 @@
  * append-only, crash-safe store): one entry per data_id, rewritten on every arrival, so a restart
  * in the middle resumes every wait where it was.
  */
-import { AnnouncementMemory, type MemoryOptions } from './memory';
-import { decodeJson } from './intake';
-import { Wis2Error } from './errors';
-import { toUtcString } from './time';
+import { AnnouncementMemory, type MemoryOptions } from '../reliability/memory';
+import { decodeJson } from '../intake';
+import { Wis2Error } from '../core/errors';
+import { toUtcString } from '../core/time';
 import type { PublishedLookup } from './monitor';
 
 export const DEFAULT_WINDOW_MS = 30 * 60_000;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import path from 'node:path';
-import { Journal, JournalFullError, RECORD_OVERHEAD } from '../../../nodes/lib/journal';
-import { AnnouncementMemory } from '../../../nodes/lib/memory';
+import { Journal, JournalFullError, RECORD_OVERHEAD } from '../../../nodes/lib/reliability/journal';
+import { AnnouncementMemory } from '../../../nodes/lib/reliability/memory';
 import { AWKWARD, cleanup, tempDir } from './helpers';
 
 type Op =

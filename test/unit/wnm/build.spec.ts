@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { resolveDataset, type Dataset } from '../../../nodes/lib/dataset';
-import { Wis2Error } from '../../../nodes/lib/errors';
+import { Wis2Error } from '../../../nodes/lib/core/errors';
 import { readStacItem } from '../../../nodes/lib/stac';
 import { MAX_MESSAGE_BYTES, buildNotification, inlineContent, notificationId, type BuildContext, type BuiltNotification } from '../../../nodes/lib/wnm/build';
 import { OFFICIAL_WNM_SCHEMA, officialWnmErrors, wnmSchemaErrors } from '../../helpers/official';

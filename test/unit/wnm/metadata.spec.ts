@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Wis2Error } from '../../../nodes/lib/errors';
+import { Wis2Error } from '../../../nodes/lib/core/errors';
 import { evaluateKpis, validateWcmp } from '../../../nodes/lib/wcmp';
 import { validateWnm } from '../../../nodes/lib/wnm/suite';
 import {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AnnouncementMemory, JournalLockedError, type MemoryOptions } from '../../../nodes/lib/memory';
+import { AnnouncementMemory, JournalLockedError, type MemoryOptions } from '../../../nodes/lib/reliability/memory';
 import { AWKWARD, cleanup, tempDir } from './helpers';
 
 const DAY = 24 * 3600 * 1000;

@@ -1,5 +1,5 @@
-import type { AnnouncementMemory } from './memory';
-import type { Operation } from './wnm/standard';
+import type { AnnouncementMemory } from '../reliability/memory';
+import type { Operation } from '../wnm/standard';
 
 /**
  * What to announce for a file, from what was announced before: the same file with the same

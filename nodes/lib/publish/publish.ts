@@ -1,8 +1,8 @@
-import type { Dataset } from './dataset';
-import { Wis2Error, type Warning } from './errors';
-import { decodeJson } from './intake';
-import { MAX_MESSAGE_BYTES } from './wnm/build';
-import { validateTopic, type TopicCheck } from './wth';
+import type { Dataset } from '../dataset';
+import { Wis2Error, type Warning } from '../core/errors';
+import { decodeJson } from '../intake';
+import { MAX_MESSAGE_BYTES } from '../wnm/build';
+import { validateTopic, type TopicCheck } from '../wth';
 
 /**
  * The last check before a notification leaves for the WIS2 broker: the topic is a valid

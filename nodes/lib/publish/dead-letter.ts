@@ -1,4 +1,4 @@
-import { STRICT_UTF8, safeStringify } from './intake';
+import { STRICT_UTF8, safeStringify } from '../intake';
 
 /**
  * The record a refused message becomes on the dead-letter topic: why it was refused, in a

@@ -12,9 +12,9 @@
  * is final at once.
  */
 import { createHash } from 'node:crypto';
-import { Wis2Error, pointer, type Warning } from './errors';
+import { Wis2Error, pointer, type Warning } from '../core/errors';
 import { budgetRequest, RequestFailure, type BudgetResponse } from './http-budget';
-import { WNM_METHODS, type WnmIntegrityMethod } from './stac/multihash';
+import { WNM_METHODS, type WnmIntegrityMethod } from '../stac/multihash';
 
 export const CHECK_MODES = ['off', 'head', 'download'] as const;
 export type CheckMode = (typeof CHECK_MODES)[number];

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { convertEvent } from '../../../nodes/lib/convert';
+import { convertEvent } from '../../../nodes/lib/publish/convert';
 import { resolveDataset } from '../../../nodes/lib/dataset';
-import { deadLetter, deadLetterSummary, encodePayload } from '../../../nodes/lib/dead-letter';
-import { Wis2Error } from '../../../nodes/lib/errors';
-import { preparePublication } from '../../../nodes/lib/publish';
+import { deadLetter, deadLetterSummary, encodePayload } from '../../../nodes/lib/publish/dead-letter';
+import { Wis2Error } from '../../../nodes/lib/core/errors';
+import { preparePublication } from '../../../nodes/lib/publish/publish';
 import { ARGO, ARGO_TOPIC, SAMPLE_BUFR } from '../../helpers/fixtures';
 
 const dataset = resolveDataset(ARGO);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Journal } from '../../../nodes/lib/journal';
-import { AnnouncementMemory } from '../../../nodes/lib/memory';
+import { Journal } from '../../../nodes/lib/reliability/journal';
+import { AnnouncementMemory } from '../../../nodes/lib/reliability/memory';
 import { cleanup, crashPayload, tempDir } from './helpers';
 
 const CHILD = path.join(__dirname, 'crash-child.js');

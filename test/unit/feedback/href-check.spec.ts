@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { Wis2Error } from '../../../nodes/lib/errors';
-import { CheckSlots, announcedFile, checkAnnouncedFile, type AnnouncedFile, type CheckOptions } from '../../../nodes/lib/href-check';
-import { RequestFailure } from '../../../nodes/lib/http-budget';
+import { Wis2Error } from '../../../nodes/lib/core/errors';
+import { CheckSlots, announcedFile, checkAnnouncedFile, type AnnouncedFile, type CheckOptions } from '../../../nodes/lib/feedback/href-check';
+import { RequestFailure } from '../../../nodes/lib/feedback/http-budget';
 import { sha512Base64, startFileServer, type FileServer } from '../../helpers/file-server';
 
 const BYTES = Buffer.from('CDF\u0001 an Argo profile, byte for byte\n'.repeat(50));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { AnnouncedMetadata } from '../../../nodes/lib/announced-metadata';
+import { AnnouncedMetadata } from '../../../nodes/lib/publish/announced-metadata';
 import { metadataGraceMs } from '../../../nodes/common/announced-metadata';
 
 describe('announced metadata records', () => {

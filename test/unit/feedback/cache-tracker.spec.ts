@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CacheTracker } from '../../../nodes/lib/cache-tracker';
+import { CacheTracker } from '../../../nodes/lib/feedback/cache-tracker';
 import { ourNotification } from '../../helpers/notifications';
-import { cleanup, tempDir } from './helpers';
+import { cleanup, tempDir } from '../reliability/helpers';
 
 const TOPIC = 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers';
 

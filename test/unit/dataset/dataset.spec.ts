@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ARGO_PATH_PATTERN, checkHref, expandDataId, resolveDataset, type DatasetConfig } from '../../../nodes/lib/dataset';
-import { Wis2Error } from '../../../nodes/lib/errors';
+import { Wis2Error } from '../../../nodes/lib/core/errors';
 import { ARGO, ARGO_TOPIC } from '../../helpers/fixtures';
 
 

@@ -12,9 +12,9 @@
  * same intake as our own events, and every member is checked before use. The kind, a metric
  * label, comes from a closed list so that a hostile emitter cannot grow the label set.
  */
-import { decodeJson, type IntakeLimits } from './intake';
-import { Wis2Error } from './errors';
-import { toUtcString } from './time';
+import { decodeJson, type IntakeLimits } from '../intake';
+import { Wis2Error } from '../core/errors';
+import { toUtcString } from '../core/time';
 
 /** WME events are at most 8192 bytes; a little room for emitters that exceed it. */
 export const MONITOR_LIMITS: IntakeLimits = { maxBytes: 64 * 1024, maxDepth: 32 };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Wis2Error } from '../../../nodes/lib/errors';
-import { checkCatalogue, checkCollectionUrl, kpiProcessUrl, ourRecord, readKpiReport } from '../../../nodes/lib/gdc-check';
+import { Wis2Error } from '../../../nodes/lib/core/errors';
+import { checkCatalogue, checkCollectionUrl, kpiProcessUrl, ourRecord, readKpiReport } from '../../../nodes/lib/feedback/gdc-check';
 import { startCatalogue, type Catalogue } from '../../helpers/catalogue';
 import { startFileServer } from '../../helpers/file-server';
 import { repoRoot } from '../../helpers/reference';

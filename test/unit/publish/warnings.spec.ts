@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { allWarnings, convertEvent, type ConvertOptions } from '../../../nodes/lib/convert';
+import { allWarnings, convertEvent, type ConvertOptions } from '../../../nodes/lib/publish/convert';
 import { resolveDataset, type DatasetConfig } from '../../../nodes/lib/dataset';
 import { duplicateMembers } from '../../../nodes/lib/intake';
 import type { MqttMessageLike } from '../../../nodes/lib/cloudevent';
@@ -140,7 +140,7 @@ describe('warnings for what the conversion ignores or repairs', () => {
 
   it('has a case here, a line in the README and in both help pages for every code the conversion emits', () => {
     const lib = path.join(repoRoot, 'nodes', 'lib');
-    const files = ['cloudevent/index.ts', 'stac/index.ts', 'stac/multihash.ts', 'geo.ts', 'wnm/build.ts', 'convert.ts', 'intake/index.ts'];
+    const files = ['cloudevent/index.ts', 'stac/index.ts', 'stac/multihash.ts', 'core/geo.ts', 'wnm/build.ts', 'publish/convert.ts', 'intake/index.ts'];
     const emitted = new Set(files.flatMap((f) => [...fs.readFileSync(path.join(lib, f), 'utf8').matchAll(/code: '([a-z]+\.[a-z_]+)'/g)].map((m) => m[1])));
     assert.ok(emitted.size >= 24, `${emitted.size} codes found`);
     const tested = new Set(CASES.map((c) => c.code));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { Wis2Error } from '../../../nodes/lib/errors';
-import { toWnmGeometry } from '../../../nodes/lib/geo';
+import { Wis2Error } from '../../../nodes/lib/core/errors';
+import { toWnmGeometry } from '../../../nodes/lib/core/geo';
 import { decodeMultihash, readStacItem } from '../../../nodes/lib/stac';
 import { readJson } from '../../helpers/reference';
 import { SAMPLE_BUFR, SAMPLE_NETCDF } from '../../helpers/fixtures';

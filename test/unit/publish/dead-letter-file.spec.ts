@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { fileOf } from '../../../nodes/lib/dead-letter';
+import { fileOf } from '../../../nodes/lib/publish/dead-letter';
 
 describe('dead letters: the file concerned', () => {
   it("names the notification's link, else the first asset of a CloudEvent, else the event", () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { crc32, Journal, JournalCorruptError, JournalFullError, JournalLockedError, RECORD_OVERHEAD } from '../../../nodes/lib/journal';
+import { crc32, Journal, JournalCorruptError, JournalFullError, JournalLockedError, RECORD_OVERHEAD } from '../../../nodes/lib/reliability/journal';
 import { cleanup, dirBytes, flipByte, segments, tempDir } from './helpers';
 
 /** bytes of the record that opens every segment */

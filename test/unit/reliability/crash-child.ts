@@ -8,8 +8,8 @@
  *   node crash-child.js memory <file> <log> <round>
  */
 import fs from 'node:fs';
-import { Journal } from '../../../nodes/lib/journal';
-import { AnnouncementMemory } from '../../../nodes/lib/memory';
+import { Journal } from '../../../nodes/lib/reliability/journal';
+import { AnnouncementMemory } from '../../../nodes/lib/reliability/memory';
 import { AWKWARD, crashPayload } from './helpers';
 
 const [mode, target, logFile, roundText] = process.argv.slice(2);

@@ -3,7 +3,7 @@ import net from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { freePort, startEmbeddedBroker, type EmbeddedBroker } from '../../../bin/launch';
 import { LogLimiter } from '../../../nodes/common/log-limiter';
-import { SESSION_NEVER_EXPIRES, fallBackWhenRefused, protocolSetting, sessionExpiryFor } from '../../../nodes/lib/mqtt-version';
+import { SESSION_NEVER_EXPIRES, fallBackWhenRefused, protocolSetting, sessionExpiryFor } from '../../../nodes/lib/publish/mqtt-version';
 
 function waitFor(client: MqttClient, event: 'connect'): Promise<void> {
   return new Promise((resolve) => client.once(event, () => { resolve(); }));

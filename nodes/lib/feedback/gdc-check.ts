@@ -12,9 +12,9 @@
  * read with the same limits as any input.
  */
 import { createHash } from 'node:crypto';
-import { Wis2Error, type Warning } from './errors';
+import { Wis2Error, type Warning } from '../core/errors';
 import { budgetRequest, readBody, RequestFailure, type BudgetOptions } from './http-budget';
-import { decodeJson } from './intake';
+import { decodeJson } from '../intake';
 
 export type RecordState = 'present' | 'absent' | 'stale';
 export const RECORD_STATES: readonly RecordState[] = ['present', 'absent', 'stale'];

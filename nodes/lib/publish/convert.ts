@@ -1,9 +1,9 @@
-import { parseCloudEvent, type CloudEvent, type MqttMessageLike } from './cloudevent';
-import type { Dataset } from './dataset';
-import { Wis2Error, type Warning } from './errors';
-import type { IntakeLimits } from './intake';
-import { readStacItem } from './stac';
-import { buildNotification, type BuildContext, type BuiltNotification, type DuplicateFile, type Operation } from './wnm/build';
+import { parseCloudEvent, type CloudEvent, type MqttMessageLike } from '../cloudevent';
+import type { Dataset } from '../dataset';
+import { Wis2Error, type Warning } from '../core/errors';
+import type { IntakeLimits } from '../intake';
+import { readStacItem } from '../stac';
+import { buildNotification, type BuildContext, type BuiltNotification, type DuplicateFile, type Operation } from '../wnm/build';
 
 /** CloudEvent in, one notification per announced file out: the whole "CloudEvent to WNM" stage. */
 export interface ConvertOptions {
