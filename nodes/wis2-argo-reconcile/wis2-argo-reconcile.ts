@@ -3,6 +3,7 @@ import type { DatasetNode } from '../common/dataset-node';
 import { wholeNumber } from '../common/numbers';
 import { stateDir } from '../common/state';
 import { DEFAULT_RATE, reconcile, type ReconcileOptions, type ReconcileReport } from '../lib/argo/reconcile';
+import { asError } from '../common/reject';
 
 interface ReconcileNodeDef extends NodeDef {
   dataset: string;
@@ -109,7 +110,7 @@ export = function register(RED: NodeAPI): void {
             return;
           }
           node.status({ fill: 'red', shape: 'ring', text: RED._('wis2-argo-reconcile.status.failed') });
-          done(err instanceof Error ? err : new Error(String(err)));
+          done(asError(err));
         },
       );
     });

@@ -4,7 +4,7 @@ import { datasetLabel, type DatasetNode } from '../common/dataset-node';
 import { counter, histogram } from '../common/metrics';
 import { wholeNumber } from '../common/numbers';
 import { registerPublished } from '../common/published';
-import { rejectMessage } from '../common/reject';
+import { onOutput, reject, rejectMessage, type RejectPort } from '../common/reject';
 import { stateDir } from '../common/state';
 import { StatusCounter } from '../common/status';
 import { CacheTracker, DEFAULT_WINDOW_MS } from '../lib/feedback/cache-tracker';
@@ -29,6 +29,8 @@ interface CacheTrackerNode extends Node {
 }
 
 const MAX_CACHE_LABELS = 32;
+
+const REJECT: RejectPort = { outputs: 3, index: 2 };
 
 export = function register(RED: NodeAPI): void {
   function Wis2CacheTrackerNode(this: CacheTrackerNode, def: TrackerDef): void {
@@ -86,9 +88,7 @@ export = function register(RED: NodeAPI): void {
         status.count(tracker.publishedNotification(msg.payload, t) ? 'published' : 'ignored');
         done();
       } catch (err) {
-        send([null, null, rejectMessage(msg, describeError(err, 'cache'))]);
-        status.count('rejected');
-        done();
+        reject(msg, describeError(err, 'cache'), REJECT, { send, done }, () => { status.count('rejected'); });
       }
     });
 
@@ -100,7 +100,7 @@ export = function register(RED: NodeAPI): void {
         try {
           status.count(tracker.publishedNotification(payload, t) ? 'published' : 'ignored');
         } catch (err) {
-          node.send([null, null, rejectMessage(msg, describeError(err, 'cache'))]);
+          node.send(onOutput(REJECT, rejectMessage(msg, describeError(err, 'cache'))));
           status.count('rejected');
         }
         return;
@@ -120,7 +120,7 @@ export = function register(RED: NodeAPI): void {
           if (outcome.kind === 'unmatched') node.debug(RED._('wis2-cache-tracker.log.unmatched', { cache: outcome.cache, dataId: outcome.dataId }));
         }
       } catch (err) {
-        node.send([null, null, rejectMessage(msg, describeError(err, 'cache'))]);
+        node.send(onOutput(REJECT, rejectMessage(msg, describeError(err, 'cache'))));
         status.count('rejected');
       }
     };

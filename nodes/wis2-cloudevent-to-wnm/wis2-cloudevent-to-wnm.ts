@@ -1,9 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { rejectMessage } from '../common/reject';
+import { reject, rejectOrFail, type RejectPort } from '../common/reject';
 import { StatusCounter } from '../common/status';
 import { allWarnings, convertEvent, type ConvertOptions } from '../lib/publish/convert';
 import { LogLimiter } from '../common/log-limiter';
-import { Wis2Error, describeError } from '../lib/core/errors';
+import { Wis2Error, describeError, type ErrorDetail } from '../lib/core/errors';
 import type { Operation } from '../lib/wnm/build';
 import { datasetLabel, type DatasetNode } from '../common/dataset-node';
 import type { Wis2MessageInfo } from '../common/messages';
@@ -35,6 +35,8 @@ function inlineOption(value: unknown): ConvertOptions['inline'] {
   for (const [key, bytes] of Object.entries(value)) if (bytes instanceof Uint8Array) out[key] = bytes;
   return out;
 }
+
+const REJECT: RejectPort = { outputs: 3, index: 1 };
 
 export = function register(RED: NodeAPI): void {
   function CloudEventToWnmNode(this: Node, def: ConverterDef): void {
@@ -87,16 +89,16 @@ export = function register(RED: NodeAPI): void {
     // shown from the start, at 0: rates and alerts see the first event
     pipelineMetrics.received.inc({ dataset: label }, 0);
     pipelineMetrics.duplicates.inc({ dataset: label }, 0);
+    const rejected = (error: ErrorDetail): void => {
+      countRejected(label, error);
+      status.count('rejected');
+    };
     this.on('input', (msg: InputMessage, send, done) => {
       const receivedAt = Date.now();
       pipelineMetrics.received.inc({ dataset: label });
       const dataset = datasetNode?.dataset;
       if (configError || !dataset) {
-        const error = configError ?? describeError(new Error('dataset unavailable'), 'config');
-        send([null, rejectMessage(msg, error), null]);
-        countRejected(label, error);
-        status.count('rejected');
-        done();
+        reject(msg, configError ?? describeError(new Error('dataset unavailable'), 'config'), REJECT, { send, done }, rejected);
         return;
       }
       try {
@@ -159,15 +161,7 @@ export = function register(RED: NodeAPI): void {
         if (ignored.length > 0) status.count('warned');
         done();
       } catch (err) {
-        if (!(err instanceof Wis2Error)) {
-          done(err instanceof Error ? err : new Error(String(err)));
-          return;
-        }
-        const error = err.toJSON();
-        send([null, rejectMessage(msg, error), null]);
-        countRejected(label, error);
-        status.count('rejected');
-        done();
+        rejectOrFail(msg, err, REJECT, { send, done }, rejected);
       }
     });
     this.on('close', () => {

@@ -6,6 +6,7 @@ import { StatusCounter } from '../common/status';
 import { deadLetter, deadLetterSummary, fileOf } from '../lib/publish/dead-letter';
 import { pipelineMetrics, recordProblem, type Problem } from '../common/pipeline-metrics';
 import type { Outbox } from '../lib/reliability/outbox';
+import { asError } from '../common/reject';
 
 interface DeadLetterDef extends NodeDef {
   topic: string;
@@ -76,7 +77,7 @@ export = function register(RED: NodeAPI): void {
         status.count('letters');
         done();
       } catch (err) {
-        done(err instanceof Error ? err : new Error(String(err)));
+        done(asError(err));
       }
     });
     this.on('close', (done: () => void) => {

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { gauge } from '../common/metrics';
 import { wholeNumber } from '../common/numbers';
-import { rejectMessage } from '../common/reject';
+import { rejectOrFail, type RejectPort } from '../common/reject';
 import { StatusCounter } from '../common/status';
 import { Wis2Error } from '../lib/core/errors';
 import {
@@ -35,6 +35,8 @@ function ourRecordOf(msg: CheckMessage): OurRecord {
     throw new Wis2Error('check', 'gdc.no_record', `neither msg.wis2 from WCMP to WNM nor a WCMP2 record in msg.payload: ${why}`);
   }
 }
+
+const REJECT: RejectPort = { outputs: 2, index: 1 };
 
 export = function register(RED: NodeAPI): void {
   function GdcCheckNode(this: Node, saved: GdcCheckDef): void {
@@ -80,20 +82,15 @@ export = function register(RED: NodeAPI): void {
       done();
     };
 
+    const failed = (): void => { status.count('failed'); };
     const check = async (msg: CheckMessage, ours: OurRecord, send: Send, done: Done): Promise<void> => {
       try {
         const r = await checkCatalogue(ours, { collectionUrl: collectionUrl ?? '', kpi, signal: closing.signal });
         report(msg, r, send, done);
       } catch (err) {
         if (closing.signal.aborted) return;
-        if (!(err instanceof Wis2Error)) {
-          done(err instanceof Error ? err : new Error(String(err)));
-          return;
-        }
-        node.warn(err.message);
-        send([null, rejectMessage(msg, err.toJSON())]);
-        status.count('failed');
-        done();
+        if (err instanceof Wis2Error) node.warn(err.message);
+        rejectOrFail(msg, err, REJECT, { send, done }, failed);
       }
     };
 
@@ -109,13 +106,7 @@ export = function register(RED: NodeAPI): void {
         waiting.add(timer);
         status.refresh();
       } catch (err) {
-        if (!(err instanceof Wis2Error)) {
-          done(err instanceof Error ? err : new Error(String(err)));
-          return;
-        }
-        send([null, rejectMessage(msg, err.toJSON())]);
-        status.count('failed');
-        done();
+        rejectOrFail(msg, err, REJECT, { send, done }, failed);
       }
     });
     this.on('close', () => {

@@ -3,7 +3,7 @@ import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import type { DatasetNode } from '../common/dataset-node';
 import { counter } from '../common/metrics';
 import { publishedLookups } from '../common/published';
-import { rejectMessage } from '../common/reject';
+import { onOutput, rejectMessage, type RejectPort } from '../common/reject';
 import { StatusCounter } from '../common/status';
 import { describeError } from '../lib/core/errors';
 import { linkEvent, MonitorCounts, readMonitorEvent, type PublishedLookup } from '../lib/feedback/monitor';
@@ -20,6 +20,8 @@ interface MonitorDef extends NodeDef {
 interface MonitorNode extends Node {
   counts?: MonitorCounts;
 }
+
+const REJECT: RejectPort = { outputs: 2, index: 1 };
 
 export = function register(RED: NodeAPI): void {
   function Wis2MonitorNode(this: MonitorNode, def: MonitorDef): void {
@@ -74,7 +76,7 @@ export = function register(RED: NodeAPI): void {
       } catch (err) {
         const error = describeError(err, 'monitor');
         counts.reject(error.code);
-        node.send([null, rejectMessage(msg, error)]);
+        node.send(onOutput(REJECT, rejectMessage(msg, error)));
         status.count('rejected');
       }
     };

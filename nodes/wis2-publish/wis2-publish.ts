@@ -4,12 +4,12 @@ import { datasetLabel, messageDatasetLabel, type DatasetNode } from '../common/d
 import type { Announcements } from '../lib/publish/announce';
 import type { Wis2MessageInfo } from '../common/messages';
 import { UNKNOWN, countPublished, countRejected, pipelineMetrics, type Publication as Counting } from '../common/pipeline-metrics';
-import { rejectMessage } from '../common/reject';
+import { onOutput, reject, rejectMessage, rejectOrFail, type RejectPort } from '../common/reject';
 import { ACK_PROPERTY, detached } from '../common/settle';
 import { LogLimiter } from '../common/log-limiter';
 import { counter } from '../common/metrics';
 import { StatusCounter } from '../common/status';
-import { Wis2Error } from '../lib/core/errors';
+import { Wis2Error, type ErrorDetail } from '../lib/core/errors';
 import { JournalFullError } from '../lib/reliability/journal';
 import { CheckSlots, announcedFile, checkAnnouncedFile } from '../lib/feedback/href-check';
 import type { Outbox, OutboxRecord } from '../lib/reliability/outbox';
@@ -31,6 +31,8 @@ interface PublishMessage extends NodeMessageInFlow {
 
 type Send = (msg: (NodeMessage | null)[]) => void;
 type Done = (err?: Error) => void;
+
+const REJECT: RejectPort = { outputs: 2, index: 1 };
 
 /** files checked at once per node; the others wait their turn, unfinished */
 const CHECKS_AT_ONCE = 8;
@@ -126,7 +128,7 @@ export = function register(RED: NodeAPI): void {
         (RED.nodes.getNode(wis2.dataset) as DatasetNode | null)?.announcements?.()?.withdraw(wis2.dataId, wis2.fingerprint);
       }
       const refusal = new Wis2Error('publish', 'publish.refused', `the broker refused the notification: ${reason}`).toJSON();
-      node.send([null, rejectMessage(msg, refusal)]);
+      node.send(onOutput(REJECT, rejectMessage(msg, refusal)));
       countRejected(q.counted.publication.dataset, refusal);
       status.count('rejected');
     };
@@ -213,17 +215,13 @@ export = function register(RED: NodeAPI): void {
       }
     };
 
-    const refuse = (msg: PublishMessage, err: unknown, send: Send, done: Done): void => {
-      if (msg.wis2) announcementsOf(msg)?.release(msg.wis2.dataId, msg.wis2.fingerprint);
-      if (!(err instanceof Wis2Error)) {
-        done(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      const error = err.toJSON();
-      send([null, rejectMessage(msg, error)]);
+    const rejected = (msg: PublishMessage) => (error: ErrorDetail): void => {
       countRejected(messageDatasetLabel(RED, msg.wis2, datasetNode), error);
       status.count('rejected');
-      done();
+    };
+    const refuse = (msg: PublishMessage, err: unknown, send: Send, done: Done): void => {
+      if (msg.wis2) announcementsOf(msg)?.release(msg.wis2.dataId, msg.wis2.fingerprint);
+      rejectOrFail(msg, err, REJECT, { send, done }, rejected(msg));
     };
 
     // The check before publishing holds the message until the web server has answered: the
@@ -262,10 +260,7 @@ export = function register(RED: NodeAPI): void {
 
     this.on('input', (msg: PublishMessage, send, done) => {
       if (configError) {
-        send([null, rejectMessage(msg, configError)]);
-        countRejected(messageDatasetLabel(RED, msg.wis2, datasetNode), configError);
-        status.count('rejected');
-        done();
+        reject(msg, configError, REJECT, { send, done }, rejected(msg));
         return;
       }
       let p: Publication;

@@ -1,7 +1,7 @@
 import { UNKNOWN, countRejected } from '../common/pipeline-metrics';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { announcedMetadata } from '../common/announced-metadata';
-import { rejectMessage } from '../common/reject';
+import { rejectOrFail, type RejectPort } from '../common/reject';
 import { StatusCounter } from '../common/status';
 import { Wis2Error, type Warning } from '../lib/core/errors';
 import { ourRecordFromBytes } from '../lib/feedback/gdc-check';
@@ -56,6 +56,8 @@ function requestedOperation(value: unknown): Requested {
   const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value;
   throw new Wis2Error('wnm', 'metadata.operation', `msg.operation is "deletion" to delete the record, or absent to announce it; not ${shown}`, '/operation');
 }
+
+const REJECT: RejectPort = { outputs: 2, index: 1 };
 
 export = function register(RED: NodeAPI): void {
   function WcmpToWnmNode(this: Node, def: ConverterDef): void {
@@ -135,16 +137,11 @@ export = function register(RED: NodeAPI): void {
         status.count('sent');
         done();
       } catch (err) {
-        if (!(err instanceof Wis2Error)) {
-          done(err instanceof Error ? err : new Error(String(err)));
-          return;
-        }
         const record = msg.payload as { id?: unknown } | null | undefined;
-        const error = err.toJSON();
-        send([null, rejectMessage(msg, error)]);
-        countRejected(typeof record?.id === 'string' ? record.id : UNKNOWN, error);
-        status.count('rejected');
-        done();
+        rejectOrFail(msg, err, REJECT, { send, done }, (error) => {
+          countRejected(typeof record?.id === 'string' ? record.id : UNKNOWN, error);
+          status.count('rejected');
+        });
       }
     };
 

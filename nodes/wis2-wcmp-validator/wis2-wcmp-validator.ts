@@ -2,6 +2,7 @@ import { UNKNOWN, countRejected, pipelineMetrics } from '../common/pipeline-metr
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { StatusCounter } from '../common/status';
 import { evaluateKpis, validateWcmp, type Grade, type KpiOptions, type KpiReport, type WcmpReport } from '../lib/wcmp';
+import { asError } from '../common/reject';
 
 interface ValidatorDef extends NodeDef {
   kpi: string;
@@ -80,7 +81,7 @@ export = function register(RED: NodeAPI): void {
         report = validateWcmp(msg.payload, { relaxCentreId });
       } catch (err) {
         // The suite reports every problem of the record itself; reaching here is a defect.
-        done(err instanceof Error ? err : new Error(String(err)));
+        done(asError(err));
         return;
       }
       msg.report = report;
@@ -111,7 +112,7 @@ export = function register(RED: NodeAPI): void {
           route(undefined);
           done();
         } catch (err) {
-          done(err instanceof Error ? err : new Error(String(err)));
+          done(asError(err));
         }
         return;
       }

@@ -3,6 +3,7 @@ import { messageDatasetLabel } from '../common/dataset-node';
 import { countRejected } from '../common/pipeline-metrics';
 import { StatusCounter } from '../common/status';
 import { validateWnm, type EtsReport } from '../lib/wnm/suite';
+import { asError } from '../common/reject';
 
 interface ValidatorDef extends NodeDef {
   warnings: string;
@@ -36,7 +37,7 @@ export = function register(RED: NodeAPI): void {
         done();
       } catch (err) {
         // The suite reports every problem of the message itself; reaching here is a defect.
-        done(err instanceof Error ? err : new Error(String(err)));
+        done(asError(err));
       }
     });
     this.on('close', () => { status.stop(); });
