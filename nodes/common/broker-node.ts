@@ -1,6 +1,9 @@
 import type { Node, NodeDef } from 'node-red';
 import type { MqttClient } from 'mqtt';
 import type { Outbox } from '../lib/reliability/outbox';
+import type { BrokerConnectionState, BrokerTotals } from '../lib/publish/broker-controller';
+
+export type { BrokerConnectionState, BrokerTotals };
 
 /** The WIS2 broker config node as the nodes using it see it. */
 export interface BrokerNodeDef extends NodeDef {
@@ -16,24 +19,6 @@ export interface BrokerNodeDef extends NodeDef {
   keepDays?: string | number;
   caFile: string;
   shareGroup?: string;
-}
-
-export interface BrokerConnectionState {
-  connected: boolean;
-  error?: string;
-  /** when (RFC 3339) the broker last answered a reconnection without our persistent session */
-  sessionLost?: string;
-}
-
-/** What the whole connection did, all its nodes together (the nodes' statuses count their own). */
-export interface BrokerTotals {
-  url: string;
-  connected: boolean;
-  error?: string;
-  /** outbox counts since it opened; absent while no node publishes through this broker */
-  outbox?: { queued: number; inflight: number; sent: number; refused: number };
-  /** nodes using the connection */
-  users: number;
 }
 
 export interface BrokerNode extends Node {

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { InFlight, type Place } from '../lib/reliability/inflight';
+import { ACK_PROPERTY, InFlight, type Place } from '../lib/reliability/inflight';
 
 /**
  * Which received messages are finished, as Node-RED itself sees them. A reliable input keeps a
@@ -9,12 +9,24 @@ import { InFlight, type Place } from '../lib/reliability/inflight';
  * The runtime's message hooks say where each copy goes and when a node is done with it; messages
  * carry a plain key (msg._wis2ack), which survives Node-RED's message cloning.
  */
-export const ACK_PROPERTY = '_wis2ack';
+export { ACK_PROPERTY };
 
 const HOOK_LABEL = 'wis2-inflight';
 
-/** One per runtime process, shared by its reliable inputs. */
-export const inFlight = new InFlight();
+/**
+ * The registry of the runtime whose message hooks feed it, shared by its reliable inputs: an
+ * entry is opened by the input that received the message and settled by the hooks alone.
+ */
+const registries = new WeakMap<object, InFlight>();
+
+export function settleRegistry(hooks: NodeAPI['hooks']): InFlight {
+  let registry = registries.get(hooks);
+  if (!registry) {
+    registry = new InFlight();
+    registries.set(hooks, registry);
+  }
+  return registry;
+}
 
 interface HookMessage {
   [ACK_PROPERTY]?: unknown;
@@ -55,13 +67,14 @@ function placeOf(event: ReceiveEvent): Place {
 }
 
 /**
- * Registers the hooks once per runtime (again after a restart of the runtime in the same
- * process, as the test helper does). Each hook takes one argument and returns nothing, so the
+ * Registers the hooks that feed a runtime's settle registry, once per runtime (again after a
+ * restart of the runtime in the same process, as the test helper does). Each hook takes one argument and returns nothing, so the
  * runtime runs it synchronously, inside the send, receive or done it describes.
  */
-export function installHooks(RED: NodeAPI): void {
+export function installHooks(RED: NodeAPI): InFlight {
   // Node-RED has had message hooks since 2.0; the package needs 4.1 or newer
   if (typeof (RED.hooks as Partial<NodeAPI['hooks']> | undefined)?.add !== 'function') throw new Error('this Node-RED runtime has no message hooks: node-red-contrib-wis2 needs Node-RED 4.1 or newer');
+  const inFlight = settleRegistry(RED.hooks);
   RED.hooks.remove(`*.${HOOK_LABEL}`);
   RED.hooks.add(`preDeliver.${HOOK_LABEL}`, (event: SendEvent) => {
     const key = keyOf(event.msg);
@@ -78,6 +91,7 @@ export function installHooks(RED: NodeAPI): void {
     const key = keyOf(event.msg);
     if (key !== undefined) inFlight.completed(key);
   });
+  return inFlight;
 }
 
 /**

@@ -15,6 +15,12 @@
  * Plain TypeScript: the Node-RED hooks that feed it live in nodes/common/settle.ts.
  */
 
+/**
+ * The message property that carries a followed message's key: a plain string, which survives
+ * Node-RED's message cloning.
+ */
+export const ACK_PROPERTY = '_wis2ack';
+
 /** Where a copy of a message was last seen: a node of the flow. */
 export interface Place {
   id: string;
@@ -155,6 +161,11 @@ export class InFlight {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Keys of the messages still followed: empty once the flow has settled every one. */
+  pending(): string[] {
+    return [...this.entries.keys()];
   }
 
   /** A node that never calls done() sent `msg`: it is done with it and with every copy it got before. */
