@@ -139,11 +139,11 @@ describe('reliable input', () => {
     h.client.message('other/topic', 'not ours');
     assert.equal(h.sent.length, 1);
     const msg = h.sent[0];
-    assert.equal(msg?.topic, 'origin/a/wis2/x/data');
-    assert.deepEqual(msg?.payload, Buffer.from('one'));
-    assert.equal(msg?.contentType, 'application/json');
-    assert.deepEqual(msg?.userProperties, { a: 'b' });
-    assert.equal(msg?.[ACK_PROPERTY], 'in:run1:1');
+    assert.equal(msg.topic, 'origin/a/wis2/x/data');
+    assert.deepEqual(msg.payload, Buffer.from('one'));
+    assert.equal(msg.contentType, 'application/json');
+    assert.deepEqual(msg.userProperties, { a: 'b' });
+    assert.equal(msg[ACK_PROPERTY], 'in:run1:1');
     assert.deepEqual(h.journal.unacked(), [1]);
     assert.deepEqual(h.names('counted'), [['received']]);
     assert.equal(h.unfinished, 1);
