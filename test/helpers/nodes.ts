@@ -29,6 +29,8 @@ helper.init(nodeRedMain());
  */
 const runtimeRequire = createRequire(require.resolve('@node-red/runtime/package.json', { paths: [nodeRedDir()] }));
 const runtimeUtil = runtimeRequire('@node-red/util') as { hooks: NodeAPI['hooks'] };
+/** The hooks of the runtime the helper runs: its settle registry is `settleRegistry(runtimeHooks)`. */
+export const runtimeHooks = runtimeUtil.hooks;
 const mqttInWithHooks = (RED: NodeAPI): void => {
   (RED as { hooks?: NodeAPI['hooks'] }).hooks ??= runtimeUtil.hooks;
   mqttInNode(RED);
