@@ -3,7 +3,7 @@
  * Exit codes: 0 valid / listed, 1 invalid topic or prefix, EX_USAGE on a usage error.
  */
 import { parseArgs } from 'node:util';
-import { EX_USAGE, type CommandIo } from './io';
+import { EX_USAGE, type CommandIo } from '../cli/io';
 import { WTH_SNAPSHOT, describeChildren, validateTopic, type TopicCheck, type TopicProblem } from '../../nodes/lib/wth';
 
 const USAGE = `usage: wis2 topic <command> [options]

@@ -4,7 +4,7 @@ import { resolveDataset, type DatasetConfig } from '../../nodes/lib/dataset';
 import { Wis2Error, describeError } from '../../nodes/lib/core/errors';
 import type { Operation } from '../../nodes/lib/wnm/build';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
-import { EX_NOINPUT, EX_USAGE, type CommandIo } from './io';
+import { EX_NOINPUT, EX_USAGE, type CommandIo } from '../cli/io';
 
 const USAGE = `usage:
   wis2 wnm build EVENT_FILE --centre-id ID --topic TOPIC --metadata-id ID
