@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { flowsDir } from './commands/flows';
-import { freePort, startEmbeddedBroker, startRuntime } from './launch';
+import { freePort, startEmbeddedBroker, startRuntime, type Runtime } from './launch';
 import { nodeRedVersion } from './node-red-dir';
 import { validateWnm } from '../nodes/lib/wnm/suite';
 import { validateTopic } from '../nodes/lib/wth';
@@ -225,44 +225,57 @@ async function publishSamples(client: mqtt.MqttClient, events: readonly Sample[]
   if ((await Promise.race([tally.done, timeout])) === 'timeout') console.log('\ndemo: timed out waiting for notifications');
 }
 
+/** What the demo runs beside Node-RED: the broker, the file server, its own client, the cache simulator. */
+interface Services {
+  broker: Awaited<ReturnType<typeof startEmbeddedBroker>>;
+  files: Awaited<ReturnType<typeof startFileServer>>;
+  client: mqtt.MqttClient;
+  cache: ReturnType<typeof startCacheSimulator>;
+}
+
+async function shutdown(s: Services, runtime?: Runtime): Promise<void> {
+  s.cache.stop();
+  await s.cache.done;
+  await s.client.endAsync();
+  await runtime?.stop();
+  await s.files.close();
+  await s.broker.close();
+}
+
+async function startServices(tally: Tally): Promise<Services> {
+  const broker = await startEmbeddedBroker(0);
+  const files = await startFileServer({ synthetic: true, wrong: [SERVED_WRONG], port: 0 });
+  const client = await watch(broker.url, tally);
+  const cache = startCacheSimulator(broker.url, files.url);
+  console.log(`demo: embedded broker ${broker.url}; file server ${files.url} (${SERVED_WRONG} served with wrong bytes); Global Cache simulator ${CACHE_ID}; starting Node-RED ${nodeRedVersion()} (Node.js ${process.version}) with the shipped flows…`);
+  return { broker, files, client, cache };
+}
+
 async function main(): Promise<number> {
   const events = samples();
   const expected = events.reduce((n, s) => n + announced(s), 0);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-demo-'));
-  const broker = await startEmbeddedBroker(0);
-  const files = await startFileServer({ synthetic: true, wrong: [SERVED_WRONG], port: 0 });
+  const tracker = CacheTracker.open({ file: path.join(userDir, 'demo-tracker.jsonl') });
+  const tally = new Tally(tracker, expected);
+  const services = await startServices(tally);
   // our broker plays the Global Broker too: the feedback flow and the cache simulator use it;
   // nothing is checked before publishing, so that the file served wrong reaches the cache
   // simulator and shows the failure path
-  const env = { ...process.env, MQTT_URL: broker.url, WIS2_MQTT_URL: '', WIS2_GB_MQTT_URL: '', WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS, WIS2_CHECK: 'off' };
-  const tracker = CacheTracker.open({ file: path.join(userDir, 'demo-tracker.jsonl') });
-  const tally = new Tally(tracker, expected);
-  const client = await watch(broker.url, tally);
-  const cache = startCacheSimulator(broker.url, files.url);
-  console.log(`demo: embedded broker ${broker.url}; file server ${files.url} (${SERVED_WRONG} served with wrong bytes); Global Cache simulator ${CACHE_ID}; starting Node-RED ${nodeRedVersion()} (Node.js ${process.version}) with the shipped flows…`);
+  const env = { ...process.env, MQTT_URL: services.broker.url, WIS2_MQTT_URL: '', WIS2_GB_MQTT_URL: '', WIS2_DEAD_LETTER_TOPIC: DEAD_LETTERS, WIS2_CHECK: 'off' };
   const runtime = await startRuntime({ userDir, host: '127.0.0.1', port: await freePort(), env, quiet: true }).catch(async (err: unknown) => {
-    cache.stop();
-    await cache.done;
-    await client.endAsync();
-    await files.close();
-    await broker.close();
+    await shutdown(services);
     tracker.close();
     throw err;
   });
   try {
-    await publishSamples(client, events, tally, broker.subscribed(SOURCE), runtime.url);
+    await publishSamples(services.client, events, tally, services.broker.subscribed(SOURCE), runtime.url);
   } finally {
-    cache.stop();
-    await cache.done;
-    await client.endAsync();
-    await runtime.stop();
-    await files.close();
-    await broker.close();
+    await shutdown(services, runtime);
   }
   const ok = verdict(tally, tracker, events.length, expected);
   tracker.close();
   fs.rmSync(userDir, { recursive: true, force: true });
-  if (!ok) console.log(`\nNode-RED output:\n${runtime.output()}\n\nGlobal Cache simulator:\n${cache.output.join('\n')}`);
+  if (!ok) console.log(`\nNode-RED output:\n${runtime.output()}\n\nGlobal Cache simulator:\n${services.cache.output.join('\n')}`);
   return ok ? 0 : 1;
 }
 

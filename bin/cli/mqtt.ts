@@ -47,13 +47,8 @@ export function checkTopicName(topic: string): void {
   }
 }
 
-/**
- * Reads the broker URL and the credentials. Credentials are taken out of the URL (and
- * percent-decoded, which mqtt.js does not do) so the URL can be printed.
- */
-export function brokerTarget(values: BrokerOptionValues, env: NodeJS.ProcessEnv, envPrefix: '' | 'WIS2_', clientPrefix: string): BrokerTarget {
-  const rawUrl = values.url;
-  const given = { username: values.username, password: values.password, mqttVersion: values['mqtt-version'] };
+/** The URL as given, and the credentials it carries (percent-decoded), which it then loses. */
+function splitBrokerUrl(rawUrl: string | undefined): { url: URL; username: string; password: string } {
   if (rawUrl === undefined || rawUrl === '') throw new UsageError('--url is required');
   let url: URL;
   try {
@@ -65,27 +60,37 @@ export function brokerTarget(values: BrokerOptionValues, env: NodeJS.ProcessEnv,
   if (!['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(url.protocol)) {
     throw new UsageError(`--url scheme "${url.protocol.slice(0, -1)}" is not one of mqtt, mqtts, ws, wss`);
   }
-  let fromUrl: { username: string; password: string };
+  let credentials: { username: string; password: string };
   try {
-    fromUrl = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+    credentials = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
   } catch {
     throw new UsageError('--url has a malformed percent-escape in its credentials');
   }
   url.username = '';
   url.password = '';
-  let protocolVersion: 4 | 5 = 4;
-  if (given.mqttVersion !== undefined) {
-    if (given.mqttVersion === '5' || given.mqttVersion === '5.0') protocolVersion = 5;
-    else if (given.mqttVersion !== '3.1.1' && given.mqttVersion !== '4') throw new UsageError(`--mqtt-version is 3.1.1 or 5, got "${given.mqttVersion}"`);
-  }
+  return { url, ...credentials };
+}
+
+function protocolVersion(given: string | undefined): 4 | 5 {
+  if (given === undefined || given === '3.1.1' || given === '4') return 4;
+  if (given === '5' || given === '5.0') return 5;
+  throw new UsageError(`--mqtt-version is 3.1.1 or 5, got "${given}"`);
+}
+
+/**
+ * Reads the broker URL and the credentials. Credentials are taken out of the URL (and
+ * percent-decoded, which mqtt.js does not do) so the URL can be printed.
+ */
+export function brokerTarget(values: BrokerOptionValues, env: NodeJS.ProcessEnv, envPrefix: '' | 'WIS2_', clientPrefix: string): BrokerTarget {
+  const { url, ...fromUrl } = splitBrokerUrl(values.url);
   const options: IClientOptions = {
-    protocolVersion,
+    protocolVersion: protocolVersion(values['mqtt-version']),
     clientId: `${clientPrefix}-${randomBytes(6).toString('hex')}`,
     clean: true,
     reconnectPeriod: 1000,
   };
-  const username = given.username ?? (fromUrl.username || env[`${envPrefix}MQTT_USERNAME`]);
-  const password = given.password ?? (fromUrl.password || env[`${envPrefix}MQTT_PASSWORD`] || passwordFile(env[`${envPrefix}MQTT_PASSWORD_FILE`], `${envPrefix}MQTT_PASSWORD_FILE`));
+  const username = values.username ?? (fromUrl.username || env[`${envPrefix}MQTT_USERNAME`]);
+  const password = values.password ?? (fromUrl.password || env[`${envPrefix}MQTT_PASSWORD`] || passwordFile(env[`${envPrefix}MQTT_PASSWORD_FILE`], `${envPrefix}MQTT_PASSWORD_FILE`));
   if (username) options.username = username;
   if (password) options.password = password;
   return { url: url.href, options };
