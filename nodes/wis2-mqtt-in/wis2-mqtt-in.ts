@@ -6,6 +6,7 @@ import { pipelineMetrics } from '../common/pipeline-metrics';
 import { StatusCounter } from '../common/status';
 import { Journal } from '../lib/reliability/journal';
 import { ReliableInput, type InputEvents } from '../lib/reliability/reliable-input';
+import { topicMatches } from '../lib/publish/mqtt-topic';
 
 interface InDef extends NodeDef {
   broker: string;
@@ -95,7 +96,7 @@ export = function register(RED: NodeAPI): void {
       status.refresh();
     });
     const settings = {
-      topic,
+      accepts: (t: string) => topicMatches(topic, t),
       subscription: broker.shareGroup && !topic.startsWith('$share/') ? `$share/${broker.shareGroup}/${topic}` : topic,
       qos: def.qos === '2' ? 2 : def.qos === '0' ? 0 : 1,
       asText: def.datatype === 'utf8',

@@ -1,4 +1,3 @@
-import { topicMatches } from '../publish/mqtt-topic';
 import { decode, encode, type Received } from './inbox-record';
 import { ACK_PROPERTY, type InFlight, type Place } from './inflight';
 import type { Journal } from './journal';
@@ -57,7 +56,8 @@ export interface InputEvents {
 }
 
 export interface ReliableInputSettings {
-  topic: string;
+  /** whether a message on this topic is for this input (one connection carries every subscription) */
+  accepts: (topic: string) => boolean;
   subscription: string;
   qos: 0 | 1 | 2;
   asText: boolean;
@@ -167,7 +167,7 @@ export class ReliableInput {
   }
 
   private receive(t: string, payload: Buffer, packet: InputPacket): void {
-    if (this.closed || !topicMatches(this.settings.topic, t)) return;
+    if (this.closed || !this.settings.accepts(t)) return;
     const r: Received = { topic: t, payload, qos: packet.qos, retain: packet.retain };
     const props = packet.properties;
     if (props?.contentType !== undefined) r.contentType = props.contentType;

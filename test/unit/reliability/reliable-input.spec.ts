@@ -90,7 +90,7 @@ class Harness {
       replaying: record('replaying'),
       overdue: record('overdue'),
     };
-    const settings: ReliableInputSettings = { topic: 'origin/a/wis2/#', subscription: '$share/g/origin/a/wis2/#', qos: 1, asText: false, stuckMs: 60_000, prefix: 'in:run1:', ...this.over };
+    const settings: ReliableInputSettings = { accepts: (t) => t.startsWith('origin/a/wis2/'), subscription: '$share/g/origin/a/wis2/#', qos: 1, asText: false, stuckMs: 60_000, prefix: 'in:run1:', ...this.over };
     return new ReliableInput(this.client, this.journal, this.registry, settings, events, () => { this.wakes++; }, this.clock);
   }
 
