@@ -2,6 +2,8 @@ import { UNKNOWN, countRejected, pipelineMetrics } from '../common/pipeline-metr
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { StatusCounter } from '../common/status';
 import { evaluateKpis, validateWcmp, type Grade, type KpiOptions, type KpiReport, type WcmpReport } from '../lib/wcmp';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface ValidatorDef extends NodeDef {
   kpi: string;
@@ -59,8 +61,9 @@ function closableFetch(closing: AbortSignal): typeof fetch {
 }
 
 export = function register(RED: NodeAPI): void {
-  function WcmpValidatorNode(this: Node, def: ValidatorDef): void {
-    RED.nodes.createNode(this, def);
+  function WcmpValidatorNode(this: Node, saved: ValidatorDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     const relaxCentreId = def.relaxCentreId === true || def.relaxCentreId === 'true';
     const minGrade = minimumGrade(typeof def.minGrade === 'string' ? def.minGrade : '');
     // a minimum grade needs a grade: without KPIs configured, the offline ones give it
