@@ -45,10 +45,10 @@ describe('configurations saved with an older shape', () => {
 type Saved = Versioned & Record<string, unknown>;
 
 describe('the migration runner', () => {
-  const steps: Migration<Saved>[] = [
-    { version: 1, up: (c) => ({ ...c, trail: `${String(c.trail ?? '')}1` }) },
-    { version: 2, up: (c) => ({ ...c, trail: `${String(c.trail ?? '')}2` }) },
-    { version: 3, up: (c) => ({ ...c, trail: `${String(c.trail ?? '')}3` }) },
+  const steps: Migration<Versioned & { trail?: string }>[] = [
+    { version: 1, up: (c) => ({ ...c, trail: `${c.trail ?? ''}1` }) },
+    { version: 2, up: (c) => ({ ...c, trail: `${c.trail ?? ''}2` }) },
+    { version: 3, up: (c) => ({ ...c, trail: `${c.trail ?? ''}3` }) },
   ];
 
   it('applies every step above the saved version, in order, and stamps the last version', () => {
@@ -82,7 +82,7 @@ function editorTypes(): Map<string, number | undefined> {
     const html = fs.readFileSync(path.join(nodesDir, folder, `${folder}.html`), 'utf8');
     for (const m of html.matchAll(/RED\.nodes\.registerType\('([^']+)'/g)) {
       const version = /\n {6}version: \{ value: (\d+) \}/.exec(html)?.[1];
-      types.set(m[1]!, version === undefined ? undefined : Number(version));
+      types.set(m[1], version === undefined ? undefined : Number(version));
     }
   }
   return types;
