@@ -5,7 +5,11 @@ import { latestVersion, migrate, type Migration, type Versioned } from '../../..
 import type { DatasetNodeDef } from '../../../nodes/common/dataset-node';
 import { migrations as datasetMigrations } from '../../../nodes/wis2-dataset/migrations';
 import { DEFAULT_CATALOGUE, migrations as gdcCheckMigrations, type GdcCheckDef } from '../../../nodes/wis2-gdc-check/migrations';
+import { helper, onTab, Recorder, wis2Nodes } from '../../helpers/nodes';
 import { repoRoot } from '../../helpers/reference';
+
+/** Node-RED's level of a warning in its log */
+const WARN = 30;
 
 const DATASET_VERSION = latestVersion(datasetMigrations);
 const GDC_CHECK_VERSION = latestVersion(gdcCheckMigrations);
@@ -140,6 +144,35 @@ describe('every node configuration, step by step', () => {
     assert.deepEqual([...types.keys()].sort(), Object.keys(STEPS).sort());
     for (const [type, editorVersion] of types) {
       assert.equal(latestVersion(await stepsOf(type)), editorVersion, `${type}: the last step is the editor's default version`);
+      for (const lang of ['en-US', 'fr']) {
+        const catalogue = JSON.parse(fs.readFileSync(path.join(nodesDir, type, 'locales', lang, `${type}.json`), 'utf8')) as Partial<Record<string, { migration?: { newer?: string } }>>;
+        assert.match(catalogue[type]?.migration?.newer ?? '', /__version__.*__latest__/, `${type} (${lang}) says which version it was saved with and which it knows`);
+      }
     }
+  });
+});
+
+describe('a node saved by a newer release, in the runtime', () => {
+  before((done) => {
+    helper.startServer(done);
+  });
+  after((done) => {
+    helper.stopServer(done);
+  });
+  afterEach(() => helper.unload());
+
+  it('is read as it is, and its log says so', async () => {
+    await helper.load(wis2Nodes, onTab([
+      { id: 'v', type: 'wis2-wnm-validator', warnings: 'valid', version: 99, wires: [['valid'], ['invalid']] },
+      { id: 'valid', type: 'helper' },
+      { id: 'invalid', type: 'helper' },
+    ]));
+    const warnings = (helper.log().args as [{ level: number; id?: string; msg?: unknown }][]).map(([event]) => event).filter((e) => e.id === 'v' && e.level === WARN);
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]?.msg, 'wis2-wnm-validator.migration.newer', 'the message of its catalogue');
+    const rec = new Recorder(['valid', 'invalid']);
+    helper.getNode('v').receive({ payload: 'not a notification' });
+    await rec.wait(1);
+    assert.equal(rec.from('invalid').length, 1);
   });
 });
