@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fc from 'fast-check';
 import { readJson } from './reference';
 import { SAMPLE_NETCDF as NETCDF } from './fixtures';
-import { deepArrayText, deepObject, mutate, type Case } from './hostile';
+import { deepArrayText, deepObject, mutate, oddValues, type Case } from './hostile';
 
 // Random and hostile CloudEvents, for the nodes that read the diffusion system's file events.
 
@@ -57,16 +57,7 @@ export function hostileEvents(): Case[] {
     { payload: JSON.stringify({ ...(sample as object), data_base64: 'AAAA' }) },
     { payload: text, contentType: 'application/cloudevents-batch+json' },
     { payload: text, userProperties: { specversion: ['1.0', '1.0'], id: 'x', source: 'y', type: 'z' } },
-    { payload: null },
-    { payload: undefined },
-    { payload: 42 },
-    { payload: true },
-    { payload: [] },
-    { payload: Symbol('x') },
-    { payload: () => 1 },
-    { payload: 10n },
-    { payload: new Map([['a', 1]]) },
-    { payload: new Date() },
+    ...oddValues(),
     ...HREF_TRICKS.map((href) => ({ payload: mutate(sample, ['data', 'assets', 'R6903580_147.nc', 'href'], href, false) })),
     { payload: mutate(sample, ['type'], 'x\u0000/+/#', false) },
     { payload: mutate(sample, ['source'], 'a b', false) },

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { repoRoot } from './reference';
-import { deepObject, mutate, type Case } from './hostile';
+import { deepObject, mutate, oddValues, type Case } from './hostile';
 
 // Random and hostile WCMP2 records, for the nodes that read discovery metadata.
 
@@ -49,16 +49,7 @@ export function hostileRecords(): Case[] {
     { payload: RECORD_TEXT, recordUrl: 'https://data-argo.ifremer.fr@evil.example/x' },
     { payload: RECORD_TEXT, recordUrl: 'https://x.example/\u0000' },
     { payload: RECORD_TEXT, recordUrl: ['https://x.example/a.json'] },
-    { payload: null },
-    { payload: undefined },
-    { payload: 42 },
-    { payload: true },
-    { payload: [] },
-    { payload: Symbol('x') },
-    { payload: () => 1 },
-    { payload: 10n },
-    { payload: new Map([['a', 1]]) },
-    { payload: new Date() },
+    ...oddValues(),
     { payload: new ArrayBuffer(8) },
     { payload: new Uint8Array(Buffer.from(RECORD_TEXT)) },
   ];

@@ -15,6 +15,22 @@ export function deepObject(depth: number): unknown {
   return v;
 }
 
+/** Payloads that are no JSON object: scalars, an array, and values JSON cannot carry (a symbol, a function, a bigint, a Map, a Date). */
+export function oddValues(): Case[] {
+  return [
+    { payload: null },
+    { payload: undefined },
+    { payload: 42 },
+    { payload: true },
+    { payload: [] },
+    { payload: Symbol('x') },
+    { payload: () => 1 },
+    { payload: 10n },
+    { payload: new Map([['a', 1]]) },
+    { payload: new Date() },
+  ];
+}
+
 /** A copy of `base` with the member at `path` set to `value`, or removed. */
 export function mutate(base: unknown, path: (string | number)[], value: unknown, remove: boolean): unknown {
   const copy = structuredClone(base) as Record<string | number, unknown>;
