@@ -13,7 +13,7 @@ export interface Migration<Saved extends Versioned = Versioned> {
 }
 
 /** Flows saved before versions existed are version 0; a version saved as text counts as its number. */
-export function versionOf(config: Versioned): number {
+function versionOf(config: Versioned): number {
   return Number(config.version) || 0;
 }
 
