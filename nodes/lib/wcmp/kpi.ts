@@ -12,6 +12,7 @@ import { WEB_IMAGE_TYPES } from './codelists';
 import { arrayMember, decode, isObject, member, pointer, show, stringMember } from './json';
 import { isMediaType, relations, uriScheme } from './links';
 import { pool, probeContent, probeLink, resolves, sniffImage, type ProbeOptions } from './probe';
+import { reportTime } from '../core/report';
 import { GENERATED_BY, WCMP2_BASE } from './report';
 import { DURATION, beginsAfterEnd, readBound, type Span } from './temporal';
 
@@ -470,7 +471,7 @@ export async function evaluateKpis(record: unknown, options?: KpiOptions | null)
     id: randomUUID(),
     report_type: 'kpi',
     metadata_id: typeof id === 'string' ? id : typeof id === 'number' ? String(id) : null,
-    datetime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    datetime: reportTime(Date.now()),
     generated_by: GENERATED_BY,
     tests,
     summary: { total, score, percentage: percent, grade: grade(percent), comments, not_evaluated: notEvaluated },
