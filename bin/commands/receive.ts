@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { validateWnm } from '../../nodes/lib/wnm';
 import { validateTopic } from '../../nodes/lib/wth';
 import type { CommandIo } from './io';
 import { UsageError, brokerTarget, runCommand, connectBroker, endClient, errorLine, field, numberOption, rounded, watchConnection, type BrokerTarget } from './simulate';

@@ -13,7 +13,7 @@ import { arrayMember, decode, isObject, member, pointer, show, stringMember } fr
 import { isMediaType, relations, uriScheme } from './links';
 import { pool, probeContent, probeLink, resolves, sniffImage, type ProbeOptions } from './probe';
 import { reportTime } from '../core/report';
-import { GENERATED_BY, WCMP2_BASE } from './report';
+import { WCMP_GENERATED_BY, WCMP2_BASE } from './report';
 import { DURATION, beginsAfterEnd, readBound, type Span } from './temporal';
 
 export const KPI_BASE = `${WCMP2_BASE}/kpi/core`;
@@ -472,7 +472,7 @@ export async function evaluateKpis(record: unknown, options?: KpiOptions | null)
     report_type: 'kpi',
     metadata_id: typeof id === 'string' ? id : typeof id === 'number' ? String(id) : null,
     datetime: reportTime(Date.now()),
-    generated_by: GENERATED_BY,
+    generated_by: WCMP_GENERATED_BY,
     tests,
     summary: { total, score, percentage: percent, grade: grade(percent), comments, not_evaluated: notEvaluated },
   };

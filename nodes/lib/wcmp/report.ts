@@ -78,7 +78,7 @@ export interface WcmpReport {
 }
 
 /** The maker pywcmp's report names; the KPI report names the same. */
-export const GENERATED_BY = `${PACKAGE_NAME} WCMP 2.3 test suite`;
+export const WCMP_GENERATED_BY = `${PACKAGE_NAME} WCMP 2.3 test suite`;
 
 /**
  * The findings of one WCMP test, in pywcmp's vocabulary: a finding fails the test or warns, and
@@ -121,7 +121,7 @@ export function wcmpReport(tests: WcmpTestResult[], metadataId: string | null): 
     id: randomUUID(),
     report_type: 'ets',
     summary: summarise(tests.map((t) => t.code)),
-    generated_by: GENERATED_BY,
+    generated_by: WCMP_GENERATED_BY,
     datetime: reportTime(Date.now()),
     metadata_id: metadataId,
     tests,

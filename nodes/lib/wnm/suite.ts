@@ -20,24 +20,6 @@ import { checkLinks } from './rules-links';
 import { checkContent, checkIntegrity } from './rules-content';
 import { EtsReportBuilder, recommendationFindings, testFindings, type EtsReport, type EtsTest, type WnmTestName } from './suite-report';
 
-export {
-  WNM_CONF_CORE,
-  WNM_REC_CORE,
-  WNM_TESTS,
-  WNM_RECOMMENDATIONS,
-  MAX_ERRORS_PER_TEST,
-  type EtsCode,
-  type EtsError,
-  type EtsReport,
-  type EtsSummary,
-  type EtsTest,
-  type WnmTestName,
-  type WnmRecommendationName,
-} from './suite-report';
-export { announcesMetadata } from './rules-links';
-
-export { MAX_MESSAGE_BYTES };
-export { GENERATED_BY } from '../core/report';
 /** How far ahead of the checking clock a pubtime may be before it is called "in the future". */
 export const PUBTIME_CLOCK_SKEW_MS = 60_000;
 
