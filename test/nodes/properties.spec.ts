@@ -6,7 +6,7 @@ import { helper, wis2Nodes, onTab, datasetConfig, Recorder } from '../helpers/no
 import { wnmSchemaErrors } from '../helpers/official';
 import { readJson } from '../helpers/reference';
 import { ARGO, SAMPLE_BUFR as BUFR, SAMPLE_NETCDF as NETCDF } from '../helpers/fixtures';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { validateWnm } from '../../nodes/lib/wnm';
 
 /**
  * Random and hostile payloads through the real runtime: every message leaves on exactly one
