@@ -1,6 +1,7 @@
 /**
- * The report of the WNM test suite: pywis-pubsub's `ets-report` shape, so reports can be compared
- * line by line, plus WARNING entries for recommendations and an `errors` list per test.
+ * The report of the WNM test suite: what the tests collect (core/report) written out in
+ * pywis-pubsub's `ets-report` shape, so reports can be compared line by line, plus WARNING
+ * entries for recommendations and an `errors` list per test.
  */
 import { Findings, GENERATED_BY, reportTime, summarise, type Summary, type TestCode } from '../core/report';
 

@@ -10,7 +10,7 @@
  * - geometry checks ranges and GeoJSON validity; links parses URLs and checks 12E-12I and 12H;
  * - nothing throws, whatever the input.
  */
-import { type Findings } from '../core/report';
+import type { Findings } from '../core/report';
 import { validateWnmSchema } from './schema';
 import { MAX_MESSAGE_BYTES, WNM_CONFORMANCE } from './standard';
 import { decodeInput, type DecodedInput } from './suite-input';
@@ -32,7 +32,6 @@ export interface WnmSuiteOptions {
    */
   topic?: string;
 }
-
 
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
