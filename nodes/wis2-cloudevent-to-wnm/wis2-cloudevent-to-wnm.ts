@@ -4,7 +4,7 @@ import { StatusCounter } from '../common/status';
 import { allWarnings, convertEvent, type ConvertOptions } from '../lib/publish/convert';
 import { LogLimiter } from '../common/log-limiter';
 import { Wis2Error, describeError } from '../lib/core/errors';
-import type { Operation } from '../lib/wnm/build';
+import type { Operation } from '../lib/wnm';
 import { datasetLabel, type DatasetNode } from '../common/dataset-node';
 import type { Wis2MessageInfo } from '../common/messages';
 import { countRejected, pipelineMetrics } from '../common/pipeline-metrics';

@@ -12,7 +12,7 @@ import {
   type CatalogueReport,
   type OurRecord,
 } from '../lib/feedback/gdc-check';
-import { readMetadataRecord } from '../lib/wnm/metadata';
+import { readMetadataRecord } from '../lib/wnm';
 import { DEFAULT_CATALOGUE, migrations, type GdcCheckDef } from './migrations';
 import { migrateConfig } from '../common/migrations';
 

@@ -10,9 +10,9 @@ import {
   buildMetadataNotification,
   checkRecordUrl,
   readMetadataRecord,
+  type Operation,
   type Requested,
-} from '../lib/wnm/metadata';
-import type { Operation } from '../lib/wnm/standard';
+} from '../lib/wnm';
 import { migrateConfig } from '../common/migrations';
 import { migrations } from './migrations';
 

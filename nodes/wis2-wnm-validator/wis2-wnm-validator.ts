@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { messageDatasetLabel } from '../common/dataset-node';
 import { countRejected } from '../common/pipeline-metrics';
 import { StatusCounter } from '../common/status';
-import { validateWnm, type EtsReport } from '../lib/wnm/suite';
+import { validateWnm, type EtsReport } from '../lib/wnm';
 import { migrateConfig } from '../common/migrations';
 import { migrations } from './migrations';
 

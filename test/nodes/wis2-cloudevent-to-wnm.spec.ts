@@ -8,7 +8,7 @@ import { readJson, repoRoot } from '../helpers/reference';
 import { ARGO, SAMPLE_BUFR as BUFR, SAMPLE_NETCDF as NETCDF } from '../helpers/fixtures';
 import { mutate, randomPayloads, runtimeKeptClean, type Case } from '../helpers/hostile';
 import { brokenEvents, hostileEvents } from '../helpers/hostile-events';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { validateWnm } from '../../nodes/lib/wnm';
 
 function flow(dataset: FlowNode, extra: Record<string, unknown> = {}): FlowNode[] {
   return onTab([
