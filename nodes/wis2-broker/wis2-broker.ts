@@ -8,6 +8,8 @@ import { fallBackWhenRefused, isVersionRefusal, protocolSetting, sessionExpiryFo
 import { BrokerController, type BrokerEvents, type Connection } from '../lib/publish/broker-controller';
 import { LogLimiter } from '../common/log-limiter';
 import { pipelineMetrics, recordProblem } from '../common/pipeline-metrics';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface Credentials {
   user: unknown;
@@ -52,8 +54,9 @@ function connectClient(RED: NodeAPI, node: BrokerNode & { credentials: Credentia
 }
 
 export = function register(RED: NodeAPI): void {
-  function Wis2BrokerNode(this: Node<Credentials>, def: BrokerNodeDef): void {
-    RED.nodes.createNode(this, def);
+  function Wis2BrokerNode(this: Node<Credentials>, saved: BrokerNodeDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     // the methods below are added to this very object, which other nodes reach by its id
     const node = this as unknown as BrokerNode & { credentials: Credentials };
     const url = (def.url || '').trim();

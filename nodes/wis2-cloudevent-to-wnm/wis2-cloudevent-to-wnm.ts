@@ -4,10 +4,12 @@ import { StatusCounter } from '../common/status';
 import { allWarnings, convertEvent, type ConvertOptions } from '../lib/publish/convert';
 import { LogLimiter } from '../common/log-limiter';
 import { Wis2Error, describeError, type ErrorDetail } from '../lib/core/errors';
-import type { Operation } from '../lib/wnm/build';
+import type { Operation } from '../lib/wnm';
 import { datasetLabel, type DatasetNode } from '../common/dataset-node';
 import type { Wis2MessageInfo } from '../common/messages';
 import { countRejected, pipelineMetrics } from '../common/pipeline-metrics';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface ConverterDef extends NodeDef {
   dataset: string;
@@ -39,8 +41,9 @@ function inlineOption(value: unknown): ConvertOptions['inline'] {
 const REJECT: RejectPort = { outputs: 3, index: 1 };
 
 export = function register(RED: NodeAPI): void {
-  function CloudEventToWnmNode(this: Node, def: ConverterDef): void {
-    RED.nodes.createNode(this, def);
+  function CloudEventToWnmNode(this: Node, saved: ConverterDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     const datasetNode = RED.nodes.getNode(def.dataset) as DatasetNode | null;
     const limits = { maxBytes: positiveInt(def.maxBytes, 256 * 1024), maxDepth: positiveInt(def.maxDepth, 64) };
     const forced = ['canonical', 'update', 'deletion'].includes(def.operation) ? (def.operation as Operation) : undefined;

@@ -1,7 +1,7 @@
 import type { Dataset } from '../dataset';
 import { Wis2Error, type Warning } from '../core/errors';
 import { decodeJson } from '../intake';
-import { MAX_MESSAGE_BYTES } from '../wnm/build';
+import { MAX_MESSAGE_BYTES } from '../wnm';
 import { validateTopic, type TopicCheck } from '../wth';
 
 /**

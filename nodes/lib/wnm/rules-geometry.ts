@@ -2,7 +2,8 @@
  * /req/core/geometry and its abstract test: one geometry, Point, Polygon or null, coordinates
  * numbers, longitude in [-180, 180], latitude in [-90, 90], a valid GeoJSON geometry (RFC 7946).
  */
-import { Issues, shown } from './suite-report';
+import type { Findings as Issues } from '../core/report';
+import { shown } from './suite-report';
 
 function positionPath(base: string, index: number): string {
   return index < 0 ? base : `${base}/${index}`;
