@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import { decodeJson } from '../../nodes/lib/intake';
-import { WNM_METHODS, type WnmIntegrityMethod } from '../../nodes/lib/stac/multihash';
+import { WNM_METHODS, type WnmIntegrityMethod } from '../../nodes/lib/wnm/standard';
 import type { CommandIo } from './io';
 import { UsageError, brokerTarget, runCommand, connectBroker, endClient, errorLine, field, numberOption, watchConnection } from './simulate';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Node, NodeAPI } from 'node-red';
 import { defaultClientId, type BrokerConnectionState, type BrokerNode, type BrokerNodeDef, type BrokerTotals } from '../common/broker-node';
-import { wholeNumber } from '../common/numbers';
+import { wholeNumber } from '../lib/core/numbers';
 import { setting, stateDir } from '../common/state';
 import { Journal } from '../lib/reliability/journal';
 import { fallBackWhenRefused, isVersionRefusal, protocolSetting, sessionExpiryFor } from '../lib/publish/mqtt-version';

@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { IPublishPacket } from 'mqtt';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import { ACK_PROPERTY, inFlight, installHooks } from '../common/settle';
-import { wholeNumber } from '../common/numbers';
+import { wholeNumber } from '../lib/core/numbers';
 import { pipelineMetrics } from '../common/pipeline-metrics';
 import { StatusCounter } from '../common/status';
 import { decode, encode, type Received } from '../lib/reliability/inbox-record';

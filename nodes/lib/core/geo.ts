@@ -1,4 +1,5 @@
 import { Wis2Error, pointer, type Stage, type Warning } from './errors';
+import { isRecord } from './json';
 
 /**
  * GeoJSON (RFC 7946) geometries reduced to what a WIS2 notification may carry: a Point, a
@@ -28,10 +29,6 @@ const STAGE: Stage = 'stac';
 
 function fail(code: string, message: string, path: string): never {
   throw new Wis2Error(STAGE, code, message, path);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function position(v: unknown, path: string): Position {

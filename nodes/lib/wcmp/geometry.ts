@@ -6,7 +6,8 @@
  * cannot exhaust the stack or the clock.
  */
 import type { Findings } from './report';
-import { has, isObject, member, pointer, show } from './json';
+import { has, member, pointer, show } from './json';
+import { isRecord } from '../core/json';
 
 const RULE_A = '/req/core/extent_geospatial A';
 const RULE_B = '/req/core/extent_geospatial B';
@@ -47,7 +48,7 @@ export function collectionNesting(record: unknown, limit: number): { at: string;
     if (top.depth >= limit) return { at: top.path, problem: 'depth' };
     for (let i = 0; i < geometries.length; i++) {
       const g: unknown = geometries[i];
-      if (isObject(g)) stack.push({ g, path: `${top.path}/geometries/${i}`, depth: top.depth + 1 });
+      if (isRecord(g)) stack.push({ g, path: `${top.path}/geometries/${i}`, depth: top.depth + 1 });
     }
   }
   return undefined;
@@ -67,7 +68,7 @@ export function checkGeometry(record: unknown, f: Findings): void {
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     const { g, depth } = top;
     const at = top.path;
-    if (!isObject(g)) {
+    if (!isRecord(g)) {
       f.fail('not_geometry', at, RULE_A, `a geometry is a GeoJSON geometry object${at === path ? ' or null' : ''}, not ${show(g)}`);
       continue;
     }

@@ -4,7 +4,7 @@
  * allowed, /rec/core/identifier).
  */
 import { centreIdStatus, validateTopic, WTH_SNAPSHOT } from '../wth';
-import { memo } from './memo';
+import { memo } from '../core/memo';
 import type { Findings } from './report';
 import { has, member, show } from './json';
 

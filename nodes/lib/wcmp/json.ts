@@ -2,12 +2,9 @@
  * Reading untrusted input: decoding and safe member access, so that no rule ever throws on a
  * missing or wrongly typed member.
  */
+import { isRecord } from '../core/json';
 
 export type JsonObject = Record<string, unknown>;
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * The member names the suite and the KPIs read. None is a name Object.prototype answers to
@@ -24,11 +21,11 @@ export const MEMBER_NAMES = [
 export type MemberName = (typeof MEMBER_NAMES)[number];
 
 export function member(value: unknown, key: MemberName): unknown {
-  return isObject(value) ? value[key] : undefined;
+  return isRecord(value) ? value[key] : undefined;
 }
 
 export function has(value: unknown, key: MemberName): boolean {
-  return isObject(value) && value[key] !== undefined;
+  return isRecord(value) && value[key] !== undefined;
 }
 
 export function stringMember(value: unknown, key: MemberName): string | undefined {

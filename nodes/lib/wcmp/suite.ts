@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { CONTACT_ROLES, PUBLISHER_ROLE, RESOURCE_TYPES } from './codelists';
 import { checkGeometry, collectionNesting } from './geometry';
 import { checkIdentifier } from './identifier';
-import { decode, duplicateRecordPropertyKeys, has, isObject, jsonType, member, pointer, show } from './json';
+import { decode, duplicateRecordPropertyKeys, has, jsonType, member, pointer, show } from './json';
 import { checkLinks, readChannels, relations } from './links';
 import {
   Findings,
@@ -22,6 +22,7 @@ import {
 import { schemaErrors } from './schema';
 import { checkTime, readRfc3339 } from './temporal';
 import { checkGlobalService, checkThemes } from './themes';
+import { isRecord } from '../core/json';
 
 export interface WcmpOptions {
   /**
@@ -38,7 +39,7 @@ export const MAX_DEPTH = 64;
 
 function properties(record: unknown, f: Findings, rule: string): Record<string, unknown> | undefined {
   const props = member(record, 'properties');
-  if (isObject(props)) return props;
+  if (isRecord(props)) return props;
   f.fail('properties', '/properties', rule, has(record, 'properties') ? `properties is an object, not ${show(props)}` : 'the record has no properties object');
   return undefined;
 }
@@ -104,7 +105,7 @@ function testContacts(record: unknown, f: Findings): void {
   }
   for (let i = 0; i < contacts.length; i++) {
     const contact: unknown = contacts[i];
-    if (!isObject(contact)) {
+    if (!isRecord(contact)) {
       f.fail('contact_type', pointer(path, i), '/req/core/contacts A', `a contact is an object, not ${show(contact)}`);
       continue;
     }
@@ -194,7 +195,7 @@ function testDataPolicy(record: unknown, f: Findings): void {
 
 function testValidation(record: unknown, f: Findings, shapeOk: boolean): void {
   const rule = '/req/core/validation A';
-  if (!isObject(record)) {
+  if (!isRecord(record)) {
     f.fail('not_object', '', '/req/core/validation B', `a record is a JSON object (a GeoJSON Feature), not ${jsonType(record)}`);
     return;
   }
@@ -253,7 +254,7 @@ function run(input: unknown, options: WcmpOptions): WcmpReport {
     return refusal(v, 'not run: the input is not JSON');
   }
   const record = decoded.value;
-  if (!isObject(record)) {
+  if (!isRecord(record)) {
     const v = new Findings('validation');
     testValidation(record, v, false);
     return refusal(v, 'not run: the record is not a JSON object');

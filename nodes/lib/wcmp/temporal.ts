@@ -4,7 +4,8 @@
  */
 import { epochMs, readCalendarDate, readTimeOfDay, scanDateTime, type DateTimeParts } from '../core/time';
 import type { Findings } from './report';
-import { has, isObject, member, pointer, show } from './json';
+import { has, member, pointer, show } from './json';
+import { isRecord } from '../core/json';
 
 /** ISO 8601 duration as the standard's schema writes it. */
 export const DURATION = /^(-?)P(?=\d|T\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)([DW]))?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
@@ -83,7 +84,7 @@ export function checkTime(record: unknown, f: Findings): void {
   }
   const time = member(record, 'time');
   if (time === null) return;
-  if (!isObject(time)) {
+  if (!isRecord(time)) {
     f.fail('not_object', '/time', RULE_B, `time is an object giving a date, a timestamp or an interval, or null; not ${show(time)}`);
     return;
   }

@@ -30,6 +30,7 @@ import {
   type WnmRecommendationName,
   type WnmTestName,
 } from './suite-report';
+import { isRecord } from '../core/json';
 
 export {
   WNM_CONF_CORE,
@@ -60,7 +61,6 @@ export interface WnmSuiteOptions {
    */
   topic?: string;
 }
-
 
 /** `<name> <version>` of this package, read once from the nearest package.json of ours. */
 export const GENERATED_BY: string = (() => {
@@ -99,10 +99,6 @@ function stamp(ms: number): string {
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
   return 'unknown error';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function plural(n: number, word: string): string {
