@@ -54,7 +54,7 @@ export function collectionNesting(record: unknown, limit: number): { at: string;
   return undefined;
 }
 
-export function checkGeometry(record: unknown, f: Findings): void {
+export function checkRecordGeometry(record: unknown, f: Findings): void {
   const path = '/geometry';
   if (!has(record, 'geometry')) {
     f.fail('missing', path, RULE_A, 'the record has no geometry member (use null when no location can be given, /req/core/extent_geospatial C)');

@@ -141,7 +141,7 @@ export interface LinkContext {
   channels: readonly Channel[];
 }
 
-export function checkLinks(record: unknown, f: Findings, ctx: LinkContext): void {
+export function checkRecordLinks(record: unknown, f: Findings, ctx: LinkContext): void {
   const path = '/links';
   if (!has(record, 'links')) {
     f.fail('missing', path, RULE_A, 'the record has no links');

@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CONTACT_ROLES, PUBLISHER_ROLE, RESOURCE_TYPES } from './codelists';
-import { checkGeometry, collectionNesting } from './geometry';
-import { checkIdentifier } from './identifier';
+import { checkRecordGeometry, collectionNesting } from './geometry';
+import { checkRecordIdentifier } from './identifier';
 import { decode, duplicateRecordPropertyKeys, has, jsonType, member, pointer, show } from './json';
-import { checkLinks, readChannels, relations } from './links';
+import { checkRecordLinks, readChannels, relations } from './links';
 import {
   Findings,
   GENERATED_BY,
@@ -270,10 +270,10 @@ function run(input: unknown, options: WcmpOptions): WcmpReport {
   }
   testValidation(record, validation, nesting === undefined);
   const relax = options.relaxCentreId === true;
-  const centreId = checkIdentifier(record, get('identifier'), { relaxCentreId: relax });
+  const centreId = checkRecordIdentifier(record, get('identifier'), { relaxCentreId: relax });
   testConformance(record, get('conformance'));
   testType(record, get('type'));
-  checkGeometry(record, get('extent_geospatial'));
+  checkRecordGeometry(record, get('extent_geospatial'));
   checkTime(record, get('extent_temporal'));
   testText(record, get('title'), 'title');
   testText(record, get('description'), 'description');
@@ -288,7 +288,7 @@ function run(input: unknown, options: WcmpOptions): WcmpReport {
   testContacts(record, get('contacts'));
   testCreated(record, get('record_creation_date'), decoded.text);
   testDataPolicy(record, get('data_policy'));
-  checkLinks(record, get('links'), {
+  checkRecordLinks(record, get('links'), {
     relaxCentreId: relax,
     centreId,
     dataPolicy: member(props, 'wmo:dataPolicy'),

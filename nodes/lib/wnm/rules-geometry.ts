@@ -59,7 +59,7 @@ function checkRing(ring: unknown, path: string, issues: Issues): void {
 }
 
 /** Returns the kind of geometry found, for the PASSED message. */
-export function checkGeometry(message: Record<string, unknown>, issues: Issues): string {
+export function checkMessageGeometry(message: Record<string, unknown>, issues: Issues): string {
   const geometry = message.geometry;
   if (geometry === undefined) {
     issues.add('/geometry', 'is required (null when no location can be derived)');

@@ -117,7 +117,7 @@ export interface LinksOutcome {
 }
 
 /** Adds requirement problems to `issues` and recommendation warnings to `recommendations`. */
-export function checkLinks(message: Record<string, unknown>, context: LinksContext, issues: Issues, recommendations: Issues): LinksOutcome {
+export function checkMessageLinks(message: Record<string, unknown>, context: LinksContext, issues: Issues, recommendations: Issues): LinksOutcome {
   const links = message.links;
   if (links === undefined) {
     issues.add('/links', 'is required (/req/core/links A)');

@@ -16,8 +16,8 @@ import { validateWnmSchema } from './schema';
 import { MAX_MESSAGE_BYTES, WNM_CONFORMANCE } from './standard';
 import { decodeInput } from './suite-input';
 import { checkDateTime, notUtcMessage } from './rules-time';
-import { checkGeometry } from './rules-geometry';
-import { checkLinks } from './rules-links';
+import { checkMessageGeometry } from './rules-geometry';
+import { checkMessageLinks } from './rules-links';
 import { checkContent, checkIntegrity } from './rules-content';
 import {
   Issues,
@@ -180,7 +180,7 @@ function checkUtcDateTime(value: string, path: string, issues: Issues): number |
 
 const CANONICAL_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-function checkIdentifier(message: Record<string, unknown>, issues: Issues): void {
+function checkMessageId(message: Record<string, unknown>, issues: Issues): void {
   const id = message.id;
   if (id === undefined) {
     issues.add('/id', 'is required (/req/core/identifier A)');
@@ -253,7 +253,7 @@ function messageSizeTest(report: ReportBuilder, decoded: ReturnType<typeof decod
 }
 
 function identifierTest(run: Run, issues: Issues): Outcome {
-  checkIdentifier(run.message, issues);
+  checkMessageId(run.message, issues);
   return 'id is a UUID';
 }
 
@@ -278,7 +278,7 @@ function versionTest(run: Run, issues: Issues): Outcome {
 }
 
 function geometryTest(run: Run, issues: Issues): Outcome {
-  const kind = checkGeometry(run.message, issues);
+  const kind = checkMessageGeometry(run.message, issues);
   return kind === 'null' ? 'geometry is null' : `valid ${kind} in longitude/latitude`;
 }
 
@@ -325,7 +325,7 @@ function contentTest(run: Run, issues: Issues): Outcome {
 function linksTest(run: Run, issues: Issues): Outcome {
   const { props } = run;
   const dataId = props?.data_id;
-  const outcome = checkLinks(
+  const outcome = checkMessageLinks(
     run.message,
     { dataId: typeof dataId === 'string' ? dataId : undefined, metadataId: props?.metadata_id, topic: run.topic },
     issues,
