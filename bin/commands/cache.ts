@@ -18,6 +18,7 @@ import { decodeJson } from '../../nodes/lib/intake';
 import { WNM_METHODS, type WnmIntegrityMethod } from '../../nodes/lib/wnm/standard';
 import type { CommandIo } from './io';
 import { UsageError, brokerTarget, runCommand, connectBroker, endClient, errorLine, field, numberOption, watchConnection } from './simulate';
+import { isRecord } from '../../nodes/lib/core/json';
 
 const USAGE = `usage:
   wis2 cache --url URL --centre-id ID [--cache-id ID] [--port P] [--host H] [--base-url URL]
@@ -82,10 +83,6 @@ export interface Failure {
   code: FailureCode;
   message: string;
   status?: number;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Where to download an href: the first --fetch-from prefix that matches rewrites it. */

@@ -10,6 +10,7 @@ import { validateWnm } from '../../nodes/lib/wnm/suite';
 import { validateTopic } from '../../nodes/lib/wth';
 import type { CommandIo } from './io';
 import { UsageError, brokerTarget, runCommand, connectBroker, endClient, errorLine, field, numberOption, rounded, watchConnection, type BrokerTarget } from './simulate';
+import { isRecord } from '../../nodes/lib/core/json';
 
 const USAGE = `usage:
   wis2 receive --url URL [--topic T]… [--count N] [--timeout S] [--json] [--quiet]
@@ -95,10 +96,6 @@ export class IdMemory {
     this.seen.set(id, now);
     return false;
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The members printed on a line, read without trusting the message. */

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { EX_DATAERR, EX_NOINPUT, EX_USAGE, type CommandIo } from './io';
+import { isRecord } from '../../nodes/lib/core/json';
 
 const USAGE = `usage:
   wis2 simulate --url URL [--events PATH] [--count N] [--rate R] [--topic T] [--qos 0|1|2]
@@ -303,10 +304,6 @@ export function rounded(value: number, digits: number): number {
 // Sample events and their variations
 
 type Json = Record<string, unknown>;
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * How `--vary` makes new files out of a sample: the strings of the sample that name its file

@@ -4,7 +4,7 @@ import https from 'node:https';
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { isCalendarDay, isClockTime, readDigits, utcMs } from '../core/time';
+import { isCalendarDay, isClockTime, readFields, utcMs, type DateTimeFields } from '../core/time';
 
 /**
  * The Argo GDAC index files (`ar_index_global_prof.txt`, `ar_index_global_meta.txt`,
@@ -74,19 +74,17 @@ const OCEANS = new Set(['A', 'I', 'P', 'S', 'N']);
 const FILE_PATH = /^[a-z][a-z0-9_-]*(?:\/[A-Za-z0-9_.-]+)+$/;
 const FILL_VALUES = new Set([99999, -99999, 999.999, -999.999, 99.999, -99.999]);
 
+const STAMP_FIELDS: Readonly<DateTimeFields> = [0, 4, 6, 8, 10, 12];
+
 /**
  * `YYYYMMDDHHMISS` (UTC) to a Date; undefined when it is no real instant. Read digit by digit:
  * it runs twice per line of an index of millions.
  */
 export function parseIndexStamp(text: string): Date | undefined {
-  if (text.length !== 14) return undefined;
-  const y = readDigits(text, 0, 4);
-  const mo = readDigits(text, 4, 2);
-  const d = readDigits(text, 6, 2);
-  const h = readDigits(text, 8, 2);
-  const mi = readDigits(text, 10, 2);
-  const s = readDigits(text, 12, 2);
-  if (y < 1990 || h < 0 || mi < 0 || s < 0 || s > 59 || !isClockTime(h, mi, s) || !isCalendarDay(y, mo, d)) return undefined;
+  const fields = text.length === 14 ? readFields(text, STAMP_FIELDS) : undefined;
+  if (!fields) return undefined;
+  const [y, mo, d, h, mi, s] = fields;
+  if (y < 1990 || s > 59 || !isClockTime(h, mi, s) || !isCalendarDay(y, mo, d)) return undefined;
   return new Date(utcMs(y, mo, d, h, mi, s));
 }
 

@@ -27,6 +27,7 @@ export interface DateTimeParts {
 export type DateTimeFault = 'syntax' | 'space' | 'no-offset' | 'offset' | 'date' | 'time';
 
 const HYPHEN = 45;
+const RFC3339_FIELDS: Readonly<DateTimeFields> = [0, 5, 8, 11, 14, 17];
 const COLON = 58;
 const DOT = 46;
 const DAY_MS = 86_400_000;
@@ -41,6 +42,19 @@ export function readDigits(text: string, at: number, count: number): number {
     n = n * 10 + c;
   }
   return n;
+}
+
+/** Year, month, day, hour, minute and second. */
+export type DateTimeFields = [number, number, number, number, number, number];
+
+/**
+ * The six date and time fields of a fixed-width stamp, read at the given offsets (four digits
+ * for the year, two for the others); undefined when one of them is not all digits.
+ */
+export function readFields(text: string, at: Readonly<DateTimeFields>): DateTimeFields | undefined {
+  const fields: DateTimeFields = [readDigits(text, at[0], 4), 0, 0, 0, 0, 0];
+  for (let i = 1; i < 6; i++) fields[i] = readDigits(text, at[i], 2);
+  return fields.some((n) => n < 0) ? undefined : fields;
 }
 
 export function daysInMonth(year: number, month: number): number {
@@ -89,13 +103,9 @@ export function scanDateTime(text: string): DateTimeParts | DateTimeFault {
   if (text.length < 20 || text.charCodeAt(4) !== HYPHEN || text.charCodeAt(7) !== HYPHEN || text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) {
     return 'syntax';
   }
-  const year = readDigits(text, 0, 4);
-  const month = readDigits(text, 5, 2);
-  const day = readDigits(text, 8, 2);
-  const hour = readDigits(text, 11, 2);
-  const minute = readDigits(text, 14, 2);
-  const second = readDigits(text, 17, 2);
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return 'syntax';
+  const fields = readFields(text, RFC3339_FIELDS);
+  if (!fields) return 'syntax';
+  const [year, month, day, hour, minute, second] = fields;
   const separator = text.charAt(10);
   if (separator === ' ') return 'space';
   if (separator !== 'T' && separator !== 't') return 'syntax';

@@ -6,7 +6,8 @@
  * cannot exhaust the stack or the clock.
  */
 import type { Findings } from './report';
-import { has, member, pointer, show } from './json';
+import { has, member, show } from './json';
+import { pointer } from '../core/errors';
 import { GEOMETRY_TYPES, MIN_LINE_POSITIONS, MIN_RING_POSITIONS, dispatchGeometry, isSoundPosition, readPosition, samePlace } from '../core/geo';
 import { isRecord } from '../core/json';
 

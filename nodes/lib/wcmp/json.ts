@@ -60,19 +60,6 @@ export function jsonType(value: unknown): string {
   return typeof value;
 }
 
-/**
- * Appends tokens to a JSON Pointer (RFC 6901), escaping `~` and `/` only where they occur: the
- * suite builds many paths and almost none need it.
- */
-export function pointer(base: string, ...tokens: (string | number)[]): string {
-  let out = base;
-  for (const t of tokens) {
-    if (typeof t === 'number') out += '/' + String(t);
-    else out += '/' + (t.includes('~') || t.includes('/') ? t.replace(/~/g, '~0').replace(/\//g, '~1') : t);
-  }
-  return out;
-}
-
 export type Decoded =
   | { ok: true; value: unknown; text: string | undefined }
   | { ok: false; message: string };

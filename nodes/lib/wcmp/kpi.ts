@@ -9,7 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WEB_IMAGE_TYPES } from './codelists';
-import { arrayMember, decode, member, pointer, show, stringMember } from './json';
+import { arrayMember, decode, member, show, stringMember } from './json';
+import { pointer } from '../core/errors';
 import { isMediaType, relations, uriScheme } from './links';
 import { pool, probeContent, probeLink, resolves, sniffImage, type ProbeOptions } from './probe';
 import { GENERATED_BY, WCMP2_BASE } from './report';

@@ -7,7 +7,8 @@ import { validateTopic, type TopicCheck } from '../wth';
 import { DATA_ACCESS_RELATIONS, IANA_LINK_RELATIONS, MEDIA_TOP_LEVEL_TYPES, WIS_LINK_TYPES } from './codelists';
 import { memo } from '../core/memo';
 import type { Findings } from './report';
-import { arrayMember, has, member, pointer, show, stringMember } from './json';
+import { arrayMember, has, member, show, stringMember } from './json';
+import { pointer } from '../core/errors';
 import { isRecord } from '../core/json';
 
 const RULE_A = '/req/core/links A';

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { CONTACT_ROLES, PUBLISHER_ROLE, RESOURCE_TYPES } from './codelists';
 import { checkRecordGeometry, collectionNesting } from './geometry';
 import { checkRecordIdentifier } from './identifier';
-import { decode, duplicateRecordPropertyKeys, has, jsonType, member, pointer, show } from './json';
+import { decode, duplicateRecordPropertyKeys, has, jsonType, member, show } from './json';
+import { pointer } from '../core/errors';
 import { checkRecordLinks, readChannels, relations } from './links';
 import {
   Findings,

@@ -4,7 +4,8 @@
  */
 import { epochMs, readCalendarDate, readTimeOfDay, scanDateTime, type DateTimeParts } from '../core/time';
 import type { Findings } from './report';
-import { has, member, pointer, show } from './json';
+import { has, member, show } from './json';
+import { pointer } from '../core/errors';
 import { isRecord } from '../core/json';
 
 /** ISO 8601 duration as the standard's schema writes it. */

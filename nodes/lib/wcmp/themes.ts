@@ -6,7 +6,8 @@ import { validateTopic } from '../wth';
 import { EARTH_SYSTEM_DISCIPLINES, GLOBAL_SERVICE_TYPES, SCHEMES } from './codelists';
 import { memo } from '../core/memo';
 import type { Findings } from './report';
-import { has, member, pointer, show, stringMember } from './json';
+import { has, member, show, stringMember } from './json';
+import { pointer } from '../core/errors';
 import { isRecord } from '../core/json';
 
 const RULE_A = '/req/core/themes A';

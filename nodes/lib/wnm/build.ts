@@ -72,7 +72,8 @@ export interface DuplicateFile {
   fingerprint: string;
 }
 
-export interface BuiltNotification {
+/** A notification ready to send, whichever way it was made. */
+export interface ReadyNotification {
   message: WisNotification;
   /** the compact JSON of `message`, as measured against the 8192-byte limit */
   json: string;
@@ -80,10 +81,13 @@ export interface BuiltNotification {
   topic: string;
   dataId: string;
   operation: Operation;
+  warnings: Warning[];
+}
+
+export interface BuiltNotification extends ReadyNotification {
   href: string;
   /** what identifies this version of the file: its integrity, else its URL and length */
   fingerprint: string;
-  warnings: Warning[];
 }
 
 /** Media types by file extension, for assets that do not say theirs. */

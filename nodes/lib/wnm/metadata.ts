@@ -25,7 +25,7 @@ import { decodeJson, type IntakeLimits } from '../intake';
 import { toUtcString } from '../core/time';
 import { uuidV5 } from '../core/uuid';
 import { validateTopic } from '../wth';
-import { fitMessage, type WisNotification, type WnmLink } from './build';
+import { fitMessage, type ReadyNotification, type WisNotification, type WnmLink } from './build';
 import { WNM_CONFORMANCE, oversizeReason, type Operation } from './standard';
 import { isRecord } from '../core/json';
 
@@ -82,19 +82,11 @@ export interface MetadataOptions {
   now?: Date;
 }
 
-export interface MetadataNotification {
-  message: WisNotification;
-  /** the compact JSON of `message`, as measured against the 8192-byte limit */
-  json: string;
-  bytes: number;
-  topic: string;
-  dataId: string;
-  operation: Operation;
+export interface MetadataNotification extends ReadyNotification {
   /** True when this is the same announcement as one already made today (same id). */
   repeat: boolean;
   /** What to remember for the record once the notification is sent. */
   remember: AnnouncedRecord;
-  warnings: Warning[];
 }
 
 function refuse(code: string, message: string, path = ''): never {
