@@ -114,12 +114,11 @@ function get(url: string): Promise<number> {
   });
 }
 
-export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
-  installFlows(options.userDir);
+function spawnRuntime(options: RuntimeOptions): ChildProcess {
   // the launcher's choice (WIS2_NODE_RED_DIR), whatever environment the runtime itself is given
   const redJs = nodeRedCli();
   const settings = path.join(packageRoot, 'docker', 'node-red', 'settings.js');
-  const child = spawn(process.execPath, [redJs, '--settings', settings, '--userDir', options.userDir, 'flows.json'], {
+  return spawn(process.execPath, [redJs, '--settings', settings, '--userDir', options.userDir, 'flows.json'], {
     env: {
       ...options.env,
       NODE_RED_HOST: options.host,
@@ -128,6 +127,31 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     stdio: options.quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
+}
+
+/** Resolves once the editor answers, which it does once the runtime has loaded the flows and started them. */
+async function untilReady(child: ChildProcess, url: string): Promise<void> {
+  // stops with the process: polling a runtime that failed to start would keep this one alive
+  while (child.exitCode === null && child.signalCode === null) {
+    if ((await get(url)) === 200) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve();
+      return;
+    }
+    child.once('exit', () => { resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  installFlows(options.userDir);
+  const child = spawnRuntime(options);
   let output = '';
   const onData = (d: Buffer): void => {
     output += d.toString();
@@ -138,29 +162,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => { reject(new Error(`Node-RED exited with code ${String(code)}${output ? `:\n${output}` : ''}`)); }),
   );
-  const ready = (async () => {
-    // stops with the process: polling a runtime that failed to start would keep this one alive
-    while (child.exitCode === null && child.signalCode === null) {
-      // the editor answers once the runtime has loaded the flows and started them
-      if ((await get(url)) === 200) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
-  await Promise.race([ready, exited]);
+  await Promise.race([untilReady(child, url), exited]);
   // once running, an exit is the caller's business (it listens on `child`)
   exited.catch(() => undefined);
-  return {
-    url,
-    child,
-    output: () => output,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          resolve();
-          return;
-        }
-        child.once('exit', () => { resolve(); });
-        child.kill('SIGTERM');
-      }),
-  };
+  return { url, child, output: () => output, stop: () => stopChild(child) };
 }

@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CommandIo, CommandModule } from './commands/io';
-import { EX_USAGE, processIo } from './commands/io';
+import type { CommandIo, CommandModule } from './cli/io';
+import { EX_USAGE, processIo } from './cli/io';
 
 const USAGE = `usage: wis2 <group> <command> [options]
 
@@ -27,7 +27,7 @@ run "wis2 <group> --help" for the commands of a group`;
 function groups(): string[] {
   return fs
     .readdirSync(path.join(__dirname, 'commands'))
-    .filter((name) => name.endsWith('.js') && name !== 'io.js')
+    .filter((name) => name.endsWith('.js'))
     .map((name) => name.slice(0, -3));
 }
 

@@ -16,8 +16,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import { decodeJson } from '../../nodes/lib/intake';
 import { WNM_METHODS, type WnmIntegrityMethod } from '../../nodes/lib/wnm/standard';
-import type { CommandIo } from './io';
-import { UsageError, brokerTarget, runCommand, connectBroker, endClient, errorLine, field, numberOption, watchConnection } from './simulate';
+import { HELP_OPTION, Stopper, UsageError, countOption, errorLine, errorMessage, field, numberOption, runCommand, timeoutOption } from '../cli/command';
+import type { CommandIo } from '../cli/io';
+import { BROKER_OPTIONS, CONNECT_TIMEOUT_OPTION, brokerTarget, connectBroker, connectTimeoutOption, endClient, watchConnection } from '../cli/mqtt';
 import { isRecord } from '../../nodes/lib/core/json';
 
 const USAGE = `usage:
@@ -51,7 +52,7 @@ const USAGE = `usage:
   broker could not be used, 64 on usage errors`;
 
 const OPTIONS = {
-  url: { type: 'string' },
+  ...BROKER_OPTIONS,
   'centre-id': { type: 'string' },
   'cache-id': { type: 'string' },
   port: { type: 'string' },
@@ -61,11 +62,8 @@ const OPTIONS = {
   count: { type: 'string' },
   timeout: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
-  username: { type: 'string' },
-  password: { type: 'string' },
-  'mqtt-version': { type: 'string' },
-  'connect-timeout': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...CONNECT_TIMEOUT_OPTION,
+  ...HELP_OPTION,
 } satisfies ParseArgsConfig['options'];
 
 export const WME_TYPE = 'int.wmo.wis.wme.event';
@@ -186,10 +184,10 @@ function settings(args: string[], io: CommandIo): Settings | number {
     host: values.host ?? '127.0.0.1',
     baseUrl: values['base-url'],
     rewrites,
-    count: values.count === undefined ? undefined : numberOption('count', values.count, 0, { min: 1, integer: true }),
-    timeoutMs: values.timeout === undefined ? undefined : numberOption('timeout', values.timeout, 0, { min: 0.001, max: 31_536_000 }) * 1000,
+    count: countOption(values.count),
+    timeoutMs: timeoutOption(values.timeout),
     quiet: values.quiet === true,
-    connectTimeoutMs: numberOption('connect-timeout', values['connect-timeout'], 10, { min: 0.1, max: 86400 }) * 1000,
+    connectTimeoutMs: connectTimeoutOption(values['connect-timeout']),
   };
 }
 
@@ -218,26 +216,12 @@ class Store {
   }
 }
 
-type StopReason = 'count' | 'timeout' | 'signal';
-
-async function cache(s: Settings, io: CommandIo): Promise<number> {
-  const counts = { cached: 0, failed: 0, skipped: 0 };
-  const store = new Store();
-  const seen = new Map<string, number>();
-  const lastPubtime = new Map<string, string>();
-  let stopped: StopReason | undefined;
-  let wake: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (wake = resolve));
-  const stop = (why: StopReason): void => {
-    if (stopped !== undefined) return;
-    stopped = why;
-    wake();
-  };
-
+/** The cache's own copies served over HTTP on --port, if asked, and the base of the hrefs it gives. */
+async function serveStore(s: Settings, store: Store): Promise<{ server: http.Server | undefined; baseUrl: string }> {
   let server: http.Server | undefined;
   let baseUrl = s.baseUrl;
   if (s.port !== undefined) {
-    server = http.createServer((req, res) => {
+    const srv = http.createServer((req, res) => {
       const data = req.method === 'GET' || req.method === 'HEAD' ? store.get(decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/')) : undefined;
       if (!data) {
         res.writeHead(404).end();
@@ -246,117 +230,162 @@ async function cache(s: Settings, io: CommandIo): Promise<number> {
       res.writeHead(200, { 'content-length': data.length, 'content-type': 'application/octet-stream' });
       res.end(req.method === 'HEAD' ? undefined : data);
     });
-    const srv = server;
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
       srv.listen(s.port, s.host, () => { resolve(); });
     });
+    server = srv;
     baseUrl ??= `http://${s.host}:${(srv.address() as AddressInfo).port}/`;
   }
   baseUrl ??= `https://${s.cacheId}.invalid/`;
   if (!baseUrl.endsWith('/')) baseUrl += '/';
+  return { server, baseUrl };
+}
 
-  const stopListening = io.onStop?.(() => { stop('signal'); });
-  let client: MqttClient;
-  try {
-    client = await connectBroker(s.target, s.connectTimeoutMs);
-  } catch (err) {
-    stopListening?.();
-    server?.close();
-    io.err(errorLine('mqtt.connect', err instanceof Error ? err.message : String(err)));
-    return 1;
+/** A notification the cache takes on: core data, new, with a link to download. */
+interface Accepted {
+  wnm: Record<string, unknown>;
+  props: Record<string, unknown>;
+  dataId: string;
+  links: Record<string, unknown>[];
+  link: Record<string, unknown>;
+  /** the link's href */
+  href: string;
+}
+
+/** The announced integrity, when it is one the cache can check. */
+function integrityOf(props: Record<string, unknown>): { method: WnmIntegrityMethod; value: string } | undefined {
+  return isRecord(props.integrity) && WNM_METHODS.includes(props.integrity.method as WnmIntegrityMethod) && typeof props.integrity.value === 'string'
+    ? { method: props.integrity.method as WnmIntegrityMethod, value: props.integrity.value }
+    : undefined;
+}
+
+/** One run: subscribed until --count, --timeout or a stop request; one notification at a time. */
+class CacheRun {
+  readonly stopper = new Stopper();
+  private readonly counts = { cached: 0, failed: 0, skipped: 0 };
+  private readonly store = new Store();
+  private readonly seen = new Map<string, number>();
+  private readonly lastPubtime = new Map<string, string>();
+  private pending = Promise.resolve();
+  private baseUrl = '';
+
+  constructor(
+    private readonly s: Settings,
+    private readonly io: CommandIo,
+  ) {}
+
+  async run(): Promise<number> {
+    const { server, baseUrl } = await serveStore(this.s, this.store);
+    this.baseUrl = baseUrl;
+    const stopListening = this.io.onStop?.(() => { this.stopper.stop('signal'); });
+    try {
+      return await this.withBroker(server);
+    } finally {
+      stopListening?.();
+      server?.close();
+    }
   }
-  watchConnection(client, io);
-  const monitorTopic = `monitor/a/wis2/${s.centreId}`;
-  const filter = `origin/a/wis2/${s.centreId}/data/#`;
-  let pending = Promise.resolve();
 
-  const handle = async (topic: string, payload: Buffer): Promise<void> => {
+  private async withBroker(server: http.Server | undefined): Promise<number> {
+    let client: MqttClient;
+    try {
+      client = await connectBroker(this.s.target, this.s.connectTimeoutMs);
+    } catch (err) {
+      this.io.err(errorLine('mqtt.connect', errorMessage(err)));
+      return 1;
+    }
+    watchConnection(client, this.io);
+    client.on('message', (topic: string, payload: Buffer) => {
+      this.onMessage(client, topic, payload);
+    });
+    const filter = `origin/a/wis2/${this.s.centreId}/data/#`;
+    try {
+      await client.subscribeAsync(filter, { qos: 1 });
+      this.io.err(JSON.stringify({ subscribed: [filter], ...(server ? { serving: this.baseUrl } : {}) }));
+      this.stopper.startTimer(this.s.timeoutMs);
+      await this.stopper.finished;
+    } catch (err) {
+      this.io.err(errorLine('mqtt.subscribe', errorMessage(err)));
+      await endClient(client, true);
+      return 1;
+    }
+    this.stopper.clearTimer();
+    await this.pending;
+    await endClient(client, false);
+    this.io.out(JSON.stringify({ ...this.counts, stopped: this.stopper.stoppedBy() }));
+    return 0;
+  }
+
+  private onMessage(client: MqttClient, topic: string, payload: Buffer): void {
+    if (this.stopper.stoppedBy() !== undefined) return;
+    // one at a time, in arrival order: the pubtime ordering per data_id depends on it
+    this.pending = this.pending.then(() => this.handle(client, topic, payload)).catch((err: unknown) => {
+      this.io.err(errorLine('cache.unexpected', errorMessage(err)));
+    }).then(() => {
+      if (this.s.count !== undefined && this.counts.cached + this.counts.failed >= this.s.count) this.stopper.stop('count');
+    });
+  }
+
+  private async handle(client: MqttClient, topic: string, payload: Buffer): Promise<void> {
+    const n = this.accept(payload);
+    if (n === undefined) {
+      this.counts.skipped++;
+      return;
+    }
+    const length = typeof n.link.length === 'number' ? n.link.length : undefined;
+    const result = await download(fetchUrl(n.href, this.s.rewrites), length, integrityOf(n.props));
+    if (Buffer.isBuffer(result)) await this.republish(client, topic, n, result);
+    else await this.reportFailure(client, topic, n, result);
+  }
+
+  /** Decoded, core, new: duplicates, out of order, not core, deletions are not downloaded, as the Global Caches do. */
+  private accept(payload: Buffer): Accepted | undefined {
     let wnm: unknown;
     try {
       wnm = decodeJson(payload, { maxBytes: 64 * 1024, maxDepth: 32 });
     } catch {
-      counts.skipped++;
-      return;
+      return undefined;
     }
-    if (!isRecord(wnm) || typeof wnm.id !== 'string' || !isRecord(wnm.properties)) {
-      counts.skipped++;
-      return;
-    }
+    if (!isRecord(wnm) || typeof wnm.id !== 'string' || !isRecord(wnm.properties)) return undefined;
     const props = wnm.properties;
     const dataId = typeof props.data_id === 'string' ? props.data_id : '';
     const pubtime = typeof props.pubtime === 'string' ? props.pubtime : '';
     const now = Date.now();
-    for (const [id, at] of seen) {
+    for (const [id, at] of this.seen) {
       if (now - at < DEDUP_MS) break;
-      seen.delete(id);
+      this.seen.delete(id);
     }
     const links = Array.isArray(wnm.links) ? wnm.links.filter(isRecord) : [];
     const link = links.find((l) => l.rel === 'canonical' || l.rel === 'update');
-    // duplicates, out of order, not core, deletions: not downloaded, as the Global Caches do
-    if (seen.has(wnm.id) || dataId === '' || props.cache === false || link === undefined || typeof link.href !== 'string' || (lastPubtime.get(dataId) ?? '') >= pubtime) {
-      counts.skipped++;
-      return;
-    }
-    seen.set(wnm.id, now);
-    lastPubtime.set(dataId, pubtime);
-    const integrity = isRecord(props.integrity) && WNM_METHODS.includes(props.integrity.method as WnmIntegrityMethod) && typeof props.integrity.value === 'string'
-      ? { method: props.integrity.method as WnmIntegrityMethod, value: props.integrity.value }
-      : undefined;
-    const length = typeof link.length === 'number' ? link.length : undefined;
-    const result = await download(fetchUrl(link.href, s.rewrites), length, integrity);
-    if (!Buffer.isBuffer(result)) {
-      counts.failed++;
-      const event = failureEvent(s.cacheId, s.centreId, topic, wnm, result, new Date());
-      await client.publishAsync(monitorTopic, JSON.stringify(event), { qos: 1 });
-      if (!s.quiet) io.out(`FAILED ${result.code} ${field(dataId)} ${field(result.message)}`);
-      return;
-    }
-    const path = `/${dataId}`;
-    store.put(path, result);
+    if (this.seen.has(wnm.id) || dataId === '' || props.cache === false || link === undefined || typeof link.href !== 'string' || (this.lastPubtime.get(dataId) ?? '') >= pubtime) return undefined;
+    this.seen.set(wnm.id, now);
+    this.lastPubtime.set(dataId, pubtime);
+    return { wnm, props, dataId, links, link, href: link.href };
+  }
+
+  private async reportFailure(client: MqttClient, topic: string, n: Accepted, failure: Failure): Promise<void> {
+    this.counts.failed++;
+    const event = failureEvent(this.s.cacheId, this.s.centreId, topic, n.wnm, failure, new Date());
+    await client.publishAsync(`monitor/a/wis2/${this.s.centreId}`, JSON.stringify(event), { qos: 1 });
+    if (!this.s.quiet) this.io.out(`FAILED ${failure.code} ${field(n.dataId)} ${field(failure.message)}`);
+  }
+
+  /** Keeps the copy and announces it on the cache channel: new id and pubtime, its own href. */
+  private async republish(client: MqttClient, topic: string, n: Accepted, bytes: Buffer): Promise<void> {
+    this.store.put(`/${n.dataId}`, bytes);
     const out = {
-      ...wnm,
+      ...n.wnm,
       id: randomUUID(),
-      properties: { ...props, pubtime: new Date().toISOString(), 'global-cache': s.cacheId },
-      links: links.map((l) => (l === link ? { ...l, href: baseUrl + encodeURI(dataId) } : l)),
+      properties: { ...n.props, pubtime: new Date().toISOString(), 'global-cache': this.s.cacheId },
+      links: n.links.map((l) => (l === n.link ? { ...l, href: this.baseUrl + encodeURI(n.dataId) } : l)),
     };
     await client.publishAsync(topic.replace(/^origin\//, 'cache/'), JSON.stringify(out), { qos: 1 });
-    counts.cached++;
-    if (!s.quiet) io.out(`CACHED ${field(dataId)} ${result.length}`);
-  };
-
-  client.on('message', (topic: string, payload: Buffer) => {
-    if (stopped !== undefined) return;
-    // one at a time, in arrival order: the pubtime ordering per data_id depends on it
-    pending = pending.then(() => handle(topic, payload)).catch((err: unknown) => {
-      io.err(errorLine('cache.unexpected', err instanceof Error ? err.message : String(err)));
-    }).then(() => {
-      if (s.count !== undefined && counts.cached + counts.failed >= s.count) stop('count');
-    });
-  });
-
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await client.subscribeAsync(filter, { qos: 1 });
-    io.err(JSON.stringify({ subscribed: [filter], ...(server ? { serving: baseUrl } : {}) }));
-    if (s.timeoutMs !== undefined) timer = setTimeout(() => { stop('timeout'); }, s.timeoutMs);
-    await finished;
-  } catch (err) {
-    io.err(errorLine('mqtt.subscribe', err instanceof Error ? err.message : String(err)));
-    stopListening?.();
-    await endClient(client, true);
-    server?.close();
-    return 1;
+    this.counts.cached++;
+    if (!this.s.quiet) this.io.out(`CACHED ${field(n.dataId)} ${bytes.length}`);
   }
-  clearTimeout(timer);
-  stopListening?.();
-  await pending;
-  await endClient(client, false);
-  server?.close();
-  io.out(JSON.stringify({ ...counts, stopped }));
-  return 0;
 }
 
 export function run(args: string[], io: CommandIo): Promise<number> {
-  return runCommand('cache', USAGE, io, () => settings(args, io), (s) => cache(s, io));
+  return runCommand('cache', USAGE, io, () => settings(args, io), (s) => new CacheRun(s, io).run());
 }

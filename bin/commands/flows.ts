@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { EX_USAGE, type CommandIo } from './io';
+import { EX_USAGE, type CommandIo } from '../cli/io';
 
 /**
  * The shipped flows, installed into a Node-RED user directory: what `npm start` and the

@@ -4,12 +4,13 @@
  * without the network: the topic, the message, the centre, and repeated ids.
  */
 import { performance } from 'node:perf_hooks';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
 import { validateTopic } from '../../nodes/lib/wth';
-import type { CommandIo } from './io';
-import { UsageError, brokerTarget, runCommand, connectBroker, endClient, errorLine, field, numberOption, rounded, watchConnection, type BrokerTarget } from './simulate';
+import type { CommandIo } from '../cli/io';
+import { HELP_OPTION, Stopper, UsageError, countOption, errorLine, errorMessage, field, readOptions, rounded, runCommand, timeoutOption, warningLine } from '../cli/command';
+import { BROKER_OPTIONS, CONNECT_TIMEOUT_OPTION, brokerTarget, connectBroker, connectTimeoutOption, endClient, watchConnection, type BrokerTarget } from '../cli/mqtt';
 import { isRecord } from '../../nodes/lib/core/json';
 
 const USAGE = `usage:
@@ -44,18 +45,15 @@ const USAGE = `usage:
   --count: when none was invalid), 1 otherwise, 64 on usage errors`;
 
 const OPTIONS = {
-  url: { type: 'string' },
+  ...BROKER_OPTIONS,
   topic: { type: 'string', multiple: true },
   count: { type: 'string' },
   timeout: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   'centre-id': { type: 'string' },
-  username: { type: 'string' },
-  password: { type: 'string' },
-  'mqtt-version': { type: 'string' },
-  'connect-timeout': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...CONNECT_TIMEOUT_OPTION,
+  ...HELP_OPTION,
 } satisfies ParseArgsConfig['options'];
 
 export const DEFAULT_SUBSCRIPTION = 'origin/a/wis2/#';
@@ -183,18 +181,14 @@ function checkFilter(filter: string): void {
 }
 
 function settings(args: string[], io: CommandIo): Settings | number {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
+  const values = readOptions(args, OPTIONS, USAGE, io);
+  if (typeof values === 'number') return values;
   const target = brokerTarget(values, io.env, 'WIS2_', 'wis2-receive');
   const filters = values.topic ?? [DEFAULT_SUBSCRIPTION];
   for (const f of filters) {
     checkFilter(f);
     // Not fatal: watching a broker with "#" is how one sees what is published on wrong topics.
-    for (const w of validateTopic(f, { mode: 'subscription' }).errors) io.err(JSON.stringify({ warning: { code: 'topic.filter', message: `${f}: ${w.message}` } }));
+    for (const w of validateTopic(f, { mode: 'subscription' }).errors) io.err(warningLine('topic.filter', `${f}: ${w.message}`));
   }
   const centreId = values['centre-id'];
   if (centreId !== undefined && !/^[a-z0-9]+(?:-[a-z0-9]+)+$/.test(centreId)) {
@@ -203,97 +197,99 @@ function settings(args: string[], io: CommandIo): Settings | number {
   return {
     target,
     filters,
-    count: values.count === undefined ? undefined : numberOption('count', values.count, 0, { min: 1, integer: true }),
-    timeoutMs: values.timeout === undefined ? undefined : numberOption('timeout', values.timeout, 0, { min: 0.001, max: 31_536_000 }) * 1000,
+    count: countOption(values.count),
+    timeoutMs: timeoutOption(values.timeout),
     json: values.json === true,
     quiet: values.quiet === true,
     centreId,
-    connectTimeoutMs: numberOption('connect-timeout', values['connect-timeout'], 10, { min: 0.1, max: 86400 }) * 1000,
+    connectTimeoutMs: connectTimeoutOption(values['connect-timeout']),
   };
 }
 
-type StopReason = 'count' | 'timeout' | 'signal';
+/** One run: subscribed until --count, --timeout or a stop request, a verdict per message. */
+class Reception {
+  readonly stopper = new Stopper();
+  private readonly started = performance.now();
+  private readonly counts = { received: 0, valid: 0, invalid: 0, duplicates: 0 };
+  private readonly memory = new IdMemory();
 
-async function receive(s: Settings, io: CommandIo): Promise<number> {
-  const started = performance.now();
-  const counts = { received: 0, valid: 0, invalid: 0, duplicates: 0 };
-  const memory = new IdMemory();
-  const state: { stopped: StopReason | undefined } = { stopped: undefined };
-  // read through a call: the state changes in callbacks while this function awaits
-  const stoppedBy = (): StopReason | undefined => state.stopped;
-  let wake: (() => void) | undefined;
-  const stop = (why: StopReason): void => {
-    if (state.stopped !== undefined) return;
-    state.stopped = why;
-    wake?.();
-  };
-  const finished = new Promise<void>((resolve) => (wake = resolve));
+  constructor(
+    private readonly s: Settings,
+    private readonly io: CommandIo,
+  ) {}
 
-  const summary = (): number => {
-    const seconds = (performance.now() - started) / 1000;
-    const line: Record<string, unknown> = { ...counts, seconds: rounded(seconds, 3) };
-    const why = stoppedBy();
-    if (why !== undefined) line.stopped = why;
-    io.out(JSON.stringify(line));
-    const distinct = counts.valid + counts.invalid;
-    if (counts.invalid > 0) return 1;
-    return s.count === undefined || distinct >= s.count ? 0 : 1;
-  };
-
-  const connecting = new AbortController();
-  const stopListening = io.onStop?.(() => {
-    connecting.abort();
-    stop('signal');
-  });
-  let client: MqttClient;
-  try {
-    client = await connectBroker(s.target, s.connectTimeoutMs, connecting.signal);
-  } catch (err) {
-    stopListening?.();
-    if (stoppedBy() === undefined) {
-      io.err(errorLine('mqtt.connect', err instanceof Error ? err.message : String(err)));
+  async run(connecting: AbortSignal): Promise<number> {
+    let client: MqttClient;
+    try {
+      client = await connectBroker(this.s.target, this.s.connectTimeoutMs, connecting);
+    } catch (err) {
+      if (this.stopper.stoppedBy() !== undefined) return this.summary();
+      this.io.err(errorLine('mqtt.connect', errorMessage(err)));
       return 1;
     }
-    return summary();
+    watchConnection(client, this.io);
+    client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
+      this.onMessage(topic, payload, packet.retain);
+    });
+    if (this.stopper.stoppedBy() === undefined) {
+      try {
+        await this.subscribe(client);
+      } catch (err) {
+        await endClient(client, true);
+        this.io.err(errorLine('mqtt.subscribe', errorMessage(err)));
+        return 1;
+      }
+      await this.stopper.finished;
+    }
+    this.stopper.clearTimer();
+    await endClient(client, false);
+    return this.summary();
   }
-  watchConnection(client, io);
 
-  client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => {
-    if (stoppedBy() !== undefined) return;
+  private async subscribe(client: MqttClient): Promise<void> {
+    const granted = await client.subscribeAsync(Object.fromEntries(this.s.filters.map((topic) => [topic, { qos: 1 as const }])));
+    const refused = granted.filter((g) => g.qos > 2);
+    if (refused.length > 0) throw new Error(`the broker refused the subscription to ${refused.map((g) => g.topic).join(', ')}`);
+    this.io.err(JSON.stringify({ subscribed: this.s.filters }));
+    this.stopper.startTimer(this.s.timeoutMs);
+  }
+
+  private onMessage(topic: string, payload: Buffer, retained: boolean): void {
+    if (this.stopper.stoppedBy() !== undefined) return;
+    const { counts, s } = this;
     counts.received++;
-    const verdict = checkNotification(topic, payload, { ...(s.centreId === undefined ? {} : { centreId: s.centreId }), retained: packet.retain });
-    if (verdict.status === 'valid' && verdict.id !== undefined && memory.repeated(verdict.id, Date.now())) verdict.status = 'duplicate';
+    const verdict = checkNotification(topic, payload, { ...(s.centreId === undefined ? {} : { centreId: s.centreId }), retained });
+    if (verdict.status === 'valid' && verdict.id !== undefined && this.memory.repeated(verdict.id, Date.now())) verdict.status = 'duplicate';
     if (verdict.status === 'valid') counts.valid++;
     else if (verdict.status === 'invalid') counts.invalid++;
     else counts.duplicates++;
-    if (!s.quiet) io.out(s.json ? JSON.stringify(verdict) : line(verdict));
-    if (s.count !== undefined && counts.valid + counts.invalid >= s.count) stop('count');
-  });
-
-  let timer: NodeJS.Timeout | undefined;
-  if (stoppedBy() === undefined) {
-    try {
-      const granted = await client.subscribeAsync(Object.fromEntries(s.filters.map((topic) => [topic, { qos: 1 as const }])));
-      const refused = granted.filter((g) => g.qos > 2);
-      if (refused.length > 0) throw new Error(`the broker refused the subscription to ${refused.map((g) => g.topic).join(', ')}`);
-      io.err(JSON.stringify({ subscribed: s.filters }));
-      if (s.timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          stop('timeout');
-        }, s.timeoutMs);
-      }
-    } catch (err) {
-      stopListening?.();
-      await endClient(client, true);
-      io.err(errorLine('mqtt.subscribe', err instanceof Error ? err.message : String(err)));
-      return 1;
-    }
-    if (stoppedBy() === undefined) await finished;
+    if (!s.quiet) this.io.out(s.json ? JSON.stringify(verdict) : line(verdict));
+    if (s.count !== undefined && counts.valid + counts.invalid >= s.count) this.stopper.stop('count');
   }
-  clearTimeout(timer);
-  stopListening?.();
-  await endClient(client, false);
-  return summary();
+
+  private summary(): number {
+    const seconds = (performance.now() - this.started) / 1000;
+    const summary: Record<string, unknown> = { ...this.counts, seconds: rounded(seconds, 3) };
+    const why = this.stopper.stoppedBy();
+    if (why !== undefined) summary.stopped = why;
+    this.io.out(JSON.stringify(summary));
+    if (this.counts.invalid > 0) return 1;
+    return this.s.count === undefined || this.counts.valid + this.counts.invalid >= this.s.count ? 0 : 1;
+  }
+}
+
+async function receive(s: Settings, io: CommandIo): Promise<number> {
+  const reception = new Reception(s, io);
+  const connecting = new AbortController();
+  const stopListening = io.onStop?.(() => {
+    connecting.abort();
+    reception.stopper.stop('signal');
+  });
+  try {
+    return await reception.run(connecting.signal);
+  } finally {
+    stopListening?.();
+  }
 }
 
 export function run(args: string[], io: CommandIo): Promise<number> {

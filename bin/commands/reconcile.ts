@@ -2,14 +2,14 @@
  * `wis2 reconcile`: what the Argo GDAC index lists and we did not announce (or announced in an
  * older version), sent again as file events on the input broker, through the normal pipeline.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { MqttClient } from 'mqtt';
+import type { ParseArgsConfig } from 'node:util';
 import { DEFAULT_RATE, reconcile, type ReconcileEvent, type ReconcileOptions, type ReconcileReport } from '../../nodes/lib/argo/reconcile';
 import { resolveDataset, type DatasetConfig } from '../../nodes/lib/dataset';
 import { readMemorySnapshot } from '../../nodes/lib/reliability/memory';
 import { readPublished } from '../../nodes/lib/reliability/published-log';
-import type { CommandIo } from './io';
-import { brokerTarget, checkTopicName, connectBroker, endClient, errorLine, numberOption, runMain, UsageError, watchConnection } from './simulate';
+import type { CommandIo } from '../cli/io';
+import { HELP_OPTION, UsageError, errorLine, numberOption, readOptions, runMain, stopSignal } from '../cli/command';
+import { BROKER_OPTIONS, checkTopicName, endClient, publisher } from '../cli/mqtt';
 
 const USAGE = `usage:
   wis2 reconcile --index SRC [--since T] [--until T | --hours H] [--mirror DIR|URL]
@@ -41,16 +41,13 @@ const OPTIONS = {
   rate: { type: 'string' },
   hash: { type: 'string' },
   'dry-run': { type: 'boolean' },
-  url: { type: 'string' },
+  ...BROKER_OPTIONS,
   topic: { type: 'string' },
-  username: { type: 'string' },
-  password: { type: 'string' },
-  'mqtt-version': { type: 'string' },
   'centre-id': { type: 'string' },
   'topic-wis2': { type: 'string' },
   'metadata-id': { type: 'string' },
   'base-url': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...HELP_OPTION,
 } satisfies ParseArgsConfig['options'];
 
 export const ARGO_DATASET: DatasetConfig = {
@@ -112,61 +109,74 @@ export function summaryLine(r: ReconcileReport, dryRun: boolean): string {
   });
 }
 
-async function main(args: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
-  if (values.index === undefined) throw new UsageError('--index is required');
+type Values = Exclude<ReturnType<typeof readOptions<typeof OPTIONS>>, number>;
+
+/** The time window: [--since, --until), or the last --hours (48) before --until (now). */
+function timeWindow(values: Values): { since: Date; until: Date } {
   if (values.until !== undefined && values.hours !== undefined) throw new UsageError('--until and --hours exclude each other');
-  const dryRun = values['dry-run'] === true;
   const until = values.until === undefined ? new Date() : timeOption('until', values.until);
   const hours = numberOption('hours', values.hours, 48, { min: 0.001 });
   const since = values.since === undefined ? new Date(until.getTime() - hours * 3600_000) : timeOption('since', values.since);
-  const rate = numberOption('rate', values.rate, DEFAULT_RATE, { min: 0.001, max: 10_000 });
-  const hash = values.hash ?? 'sha512';
-  if (hash !== 'sha512' && hash !== 'sha256') throw new UsageError(`--hash is sha512 or sha256, got "${hash}"`);
-  const topic = values.topic ?? 'diffusion/files/coriolis/argo/netcdf';
-  checkTopicName(topic);
-  const dataset = resolveDataset({
+  return { since, until };
+}
+
+/** The Argo dataset, with what the options change of it. */
+function dataset(values: Values): ReturnType<typeof resolveDataset> {
+  return resolveDataset({
     ...ARGO_DATASET,
     ...(values['centre-id'] === undefined ? {} : { centreId: values['centre-id'] }),
     ...(values['topic-wis2'] === undefined ? {} : { topic: values['topic-wis2'] }),
     ...(values['metadata-id'] === undefined ? {} : { metadataId: values['metadata-id'] }),
     ...(values['base-url'] === undefined ? {} : { baseUrl: values['base-url'] }),
   });
-  const known = values.memory === undefined ? new Map<string, string>() : await readMemorySnapshot(values.memory);
-  if (values.published !== undefined) await publishedFingerprints(values.published, known);
+}
 
-  let client: MqttClient | undefined;
-  if (!dryRun) {
-    const target = brokerTarget(values, io.env, '', 'wis2-reconcile');
-    client = await connectBroker(target, 10_000);
-    watchConnection(client, io);
-  }
-  const stop = new AbortController();
-  const unlisten = io.onStop?.(() => {
-    stop.abort(new Error('stopped'));
-  });
-  const options: ReconcileOptions = {
+/**
+ * What the run needs apart from the announced fingerprints and the stop signal, and the topic
+ * the events go to; read in the order the usage errors are told.
+ */
+function reconcileOptions(values: Values & { index: string }, dryRun: boolean): { options: Omit<ReconcileOptions, 'known' | 'signal'>; topic: string } {
+  const window = timeWindow(values);
+  const rate = numberOption('rate', values.rate, DEFAULT_RATE, { min: 0.001, max: 10_000 });
+  const hash = values.hash ?? 'sha512';
+  if (hash !== 'sha512' && hash !== 'sha256') throw new UsageError(`--hash is sha512 or sha256, got "${hash}"`);
+  const topic = values.topic ?? 'diffusion/files/coriolis/argo/netcdf';
+  checkTopicName(topic);
+  const ds = dataset(values);
+  const options: Omit<ReconcileOptions, 'known' | 'signal'> = {
     index: values.index,
-    dataset,
-    gdacUrl: values['gdac-url'] ?? dataset.baseUrl?.href ?? 'https://data-argo.ifremer.fr/',
-    known: (id) => known.get(id),
-    since,
-    until,
+    dataset: ds,
+    gdacUrl: values['gdac-url'] ?? ds.baseUrl?.href ?? 'https://data-argo.ifremer.fr/',
+    ...window,
     rate,
     hash,
-    signal: stop.signal,
     source: 'wis2-reconcile',
   };
   if (values.mirror !== undefined) options.mirror = values.mirror;
   // a dry run must not move a real run's progress on
   if (values.state !== undefined && !dryRun) options.progressFile = values.state;
+  return { options, topic };
+}
+
+/** data_id -> fingerprint of what was announced: the dataset's memory, then a broker's sent notifications. */
+async function knownFingerprints(values: Values): Promise<Map<string, string>> {
+  const known = values.memory === undefined ? new Map<string, string>() : await readMemorySnapshot(values.memory);
+  if (values.published !== undefined) await publishedFingerprints(values.published, known);
+  return known;
+}
+
+async function main(args: string[], io: CommandIo): Promise<number> {
+  const values = readOptions(args, OPTIONS, USAGE, io);
+  if (typeof values === 'number') return values;
+  const index = values.index;
+  if (index === undefined) throw new UsageError('--index is required');
+  const dryRun = values['dry-run'] === true;
+  const { options, topic } = reconcileOptions({ ...values, index }, dryRun);
+  const known = await knownFingerprints(values);
+  const client = (await publisher(values, io, dryRun, '', 'wis2-reconcile'))?.client;
+  const stop = stopSignal(io);
   try {
-    const report = await reconcile(options, async (e) => {
+    const report = await reconcile({ ...options, known: (id) => known.get(id), signal: stop.signal }, async (e) => {
       if (client) await client.publishAsync(topic, JSON.stringify(e.event), { qos: 1 });
       io.out(eventLine(e));
     });
@@ -177,7 +187,7 @@ async function main(args: string[], io: CommandIo): Promise<number> {
     io.err(errorLine('reconcile.stopped', 'stopped before the end; run it again with the same --state to resume'));
     return 130;
   } finally {
-    unlisten?.();
+    stop.release();
     if (client) await endClient(client, false);
   }
 }

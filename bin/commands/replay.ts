@@ -3,13 +3,14 @@
  * notifications it kept, with new ids (Global Brokers drop ids they have seen).
  */
 import { randomUUID } from 'node:crypto';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import { DEFAULT_RATE, pacer } from '../../nodes/lib/argo/reconcile';
-import { readPublished, republished } from '../../nodes/lib/reliability/published-log';
-import type { CommandIo } from './io';
+import { readPublished, republished, type PublishedRecord } from '../../nodes/lib/reliability/published-log';
+import type { CommandIo } from '../cli/io';
 import { timeOption } from './reconcile';
-import { brokerTarget, connectBroker, endClient, errorLine, numberOption, runMain, UsageError, watchConnection } from './simulate';
+import { HELP_OPTION, UsageError, errorLine, numberOption, readOptions, runMain, stopSignal } from '../cli/command';
+import { BROKER_OPTIONS, endClient, publisher } from '../cli/mqtt';
 
 const USAGE = `usage:
   wis2 replay --published DIR --since T [--until T] [--rate R] [--dry-run]
@@ -27,65 +28,58 @@ const OPTIONS = {
   until: { type: 'string' },
   rate: { type: 'string' },
   'dry-run': { type: 'boolean' },
-  url: { type: 'string' },
-  username: { type: 'string' },
-  password: { type: 'string' },
-  'mqtt-version': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...BROKER_OPTIONS,
+  ...HELP_OPTION,
 } satisfies ParseArgsConfig['options'];
 
-async function main(args: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
+interface Replay {
+  client: MqttClient | undefined;
+  /** MQTT 5: the notifications go with their Content Type */
+  v5: boolean;
+  io: CommandIo;
+  counts: { replayed: number; skipped: number };
+}
+
+/** Publishes one kept notification again under a new id, or tells why it cannot. */
+async function replayOne(r: PublishedRecord, pace: () => Promise<void>, run: Replay): Promise<void> {
+  const id = randomUUID();
+  const payload = republished(r.payload, id, new Date());
+  if (payload === undefined) {
+    run.counts.skipped++;
+    run.io.err(errorLine('replay.unreadable', `a record of ${r.at.toISOString()} on ${r.topic} is no notification; skipped`));
+    return;
   }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0] ?? ''}"`);
+  await pace();
+  if (run.client) await run.client.publishAsync(r.topic, payload, { qos: 1, ...(run.v5 ? { properties: { contentType: 'application/geo+json' } } : {}) });
+  const was = (JSON.parse(r.payload) as { id?: unknown; properties?: { data_id?: unknown } });
+  run.io.out(JSON.stringify({ replayed: { id, was: was.id ?? null, data_id: was.properties?.data_id ?? null, topic: r.topic, at: r.at.toISOString() } }));
+  run.counts.replayed++;
+}
+
+async function main(args: string[], io: CommandIo): Promise<number> {
+  const values = readOptions(args, OPTIONS, USAGE, io);
+  if (typeof values === 'number') return values;
   if (values.published === undefined) throw new UsageError('--published is required');
   if (values.since === undefined) throw new UsageError('--since is required');
   const since = timeOption('since', values.since);
   const until = values.until === undefined ? new Date() : timeOption('until', values.until);
   const rate = numberOption('rate', values.rate, DEFAULT_RATE, { min: 0.001, max: 10_000 });
   const dryRun = values['dry-run'] === true;
-  let client: MqttClient | undefined;
-  let v5 = false;
-  if (!dryRun) {
-    const target = brokerTarget(values, io.env, 'WIS2_', 'wis2-replay');
-    v5 = target.options.protocolVersion === 5;
-    client = await connectBroker(target, 10_000);
-    watchConnection(client, io);
-  }
-  const stop = new AbortController();
-  const unlisten = io.onStop?.(() => {
-    stop.abort(new Error('stopped'));
-  });
+  const broker = await publisher(values, io, dryRun, 'WIS2_', 'wis2-replay');
+  const stop = stopSignal(io);
+  const run: Replay = { client: broker?.client, v5: broker?.target.options.protocolVersion === 5, io, counts: { replayed: 0, skipped: 0 } };
   const pace = pacer(rate, stop.signal);
-  let replayed = 0;
-  let skipped = 0;
   try {
-    for await (const r of readPublished(values.published, since, until)) {
-      const id = randomUUID();
-      const payload = republished(r.payload, id, new Date());
-      if (payload === undefined) {
-        skipped++;
-        io.err(errorLine('replay.unreadable', `a record of ${r.at.toISOString()} on ${r.topic} is no notification; skipped`));
-        continue;
-      }
-      await pace();
-      if (client) await client.publishAsync(r.topic, payload, { qos: 1, ...(v5 ? { properties: { contentType: 'application/geo+json' } } : {}) });
-      const was = (JSON.parse(r.payload) as { id?: unknown; properties?: { data_id?: unknown } });
-      io.out(JSON.stringify({ replayed: { id, was: was.id ?? null, data_id: was.properties?.data_id ?? null, topic: r.topic, at: r.at.toISOString() } }));
-      replayed++;
-    }
+    for await (const r of readPublished(values.published, since, until)) await replayOne(r, pace, run);
   } catch (err) {
     if (!stop.signal.aborted) throw err;
-    io.err(errorLine('replay.stopped', `stopped after ${replayed} notification(s)`));
+    io.err(errorLine('replay.stopped', `stopped after ${run.counts.replayed} notification(s)`));
     return 130;
   } finally {
-    unlisten?.();
-    if (client) await endClient(client, false);
+    stop.release();
+    if (broker) await endClient(broker.client, false);
   }
-  io.out(JSON.stringify({ summary: { dry_run: dryRun, replayed, skipped } }));
+  io.out(JSON.stringify({ summary: { dry_run: dryRun, ...run.counts } }));
   return 0;
 }
 

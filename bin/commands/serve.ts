@@ -8,8 +8,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EX_USAGE, type CommandIo } from './io';
-import { UsageError, numberOption, syntheticFile } from './simulate';
+import { EX_USAGE, type CommandIo } from '../cli/io';
+import { UsageError, numberOption } from '../cli/command';
+import { syntheticFile } from '../cli/samples';
 
 const USAGE = `usage:
   wis2 serve (--dir DIR | --synthetic) [--wrong NAME]… [--port P] [--host H] [--timeout S]

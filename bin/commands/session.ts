@@ -6,8 +6,9 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { connect, type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
-import type { CommandIo } from './io';
-import { UsageError, brokerTarget, runCommand, endClient, errorLine, numberOption, type BrokerTarget } from './simulate';
+import type { CommandIo } from '../cli/io';
+import { HELP_OPTION, UsageError, errorLine, errorMessage, runCommand } from '../cli/command';
+import { BROKER_OPTIONS, CONNECT_TIMEOUT_OPTION, brokerTarget, connectTimeoutOption, endClient, type BrokerTarget } from '../cli/mqtt';
 
 const USAGE = `usage:
   wis2 session drop --url URL --client-id ID [--username U] [--password P]
@@ -32,13 +33,10 @@ const USAGE = `usage:
   reached or refuses the connection, 64 on usage errors`;
 
 const OPTIONS = {
-  url: { type: 'string' },
+  ...BROKER_OPTIONS,
   'client-id': { type: 'string' },
-  username: { type: 'string' },
-  password: { type: 'string' },
-  'mqtt-version': { type: 'string' },
-  'connect-timeout': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...CONNECT_TIMEOUT_OPTION,
+  ...HELP_OPTION,
 } satisfies ParseArgsConfig['options'];
 
 interface Settings {
@@ -58,7 +56,7 @@ function settings(args: string[], io: CommandIo): Settings | number {
   // an empty id would be a new random session, not the one to remove
   if (clientId === undefined || clientId === '' || clientId.includes('\u0000') || Buffer.byteLength(clientId) > 65535) throw new UsageError('--client-id is required: the client id of the session to drop');
   const target = brokerTarget(values, io.env, '', 'wis2-session');
-  const timeoutMs = numberOption('connect-timeout', values['connect-timeout'], 10, { min: 0.1, max: 3600 }) * 1000;
+  const timeoutMs = connectTimeoutOption(values['connect-timeout'], 3600);
   return { target, clientId, timeoutMs };
 }
 
@@ -105,7 +103,7 @@ async function drop(s: Settings, io: CommandIo): Promise<number> {
     io.out(JSON.stringify({ dropped: { url: s.target.url, clientId: s.clientId, sessionPresent: probe.sessionPresent } }));
     return 0;
   } catch (err) {
-    io.err(errorLine('session.connect', err instanceof Error ? err.message : String(err)));
+    io.err(errorLine('session.connect', errorMessage(err)));
     return 1;
   }
 }

@@ -3,7 +3,7 @@
  * Exit codes: 0 valid / listed, 1 invalid topic or prefix, EX_USAGE on a usage error.
  */
 import { parseArgs } from 'node:util';
-import { EX_USAGE, type CommandIo } from './io';
+import { EX_USAGE, type CommandIo } from '../cli/io';
 import { WTH_SNAPSHOT, describeChildren, validateTopic, type TopicCheck, type TopicProblem } from '../../nodes/lib/wth';
 
 const USAGE = `usage: wis2 topic <command> [options]
@@ -83,6 +83,13 @@ function validate(args: string[], io: CommandIo): number {
   });
   if (values.json === true) io.out(JSON.stringify(check, null, 2));
   else if (check.valid) io.out(summary(check));
+  const report = problems(check);
+  if (report.length > 0) io.err(report.join('\n'));
+  return check.valid ? 0 : 1;
+}
+
+/** The lines stderr gets: the errors and warnings, and for an invalid topic a heading, the suggestion and the codelists. */
+function problems(check: TopicCheck): string[] {
   const report: string[] = [];
   for (const e of check.errors) report.push(...describeProblem('error', e));
   for (const w of check.warnings) report.push(...describeProblem('warning', w));
@@ -91,8 +98,7 @@ function validate(args: string[], io: CommandIo): number {
     if (check.suggestedTopic !== undefined) report.push(`did you mean: ${check.suggestedTopic}`);
     report.push(footer());
   }
-  if (report.length > 0) io.err(report.join('\n'));
-  return check.valid ? 0 : 1;
+  return report;
 }
 
 function list(args: string[], io: CommandIo): number {

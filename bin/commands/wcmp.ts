@@ -3,7 +3,7 @@
  */
 import { parseArgs } from 'node:util';
 import { evaluateKpis, validateWcmp } from '../../nodes/lib/wcmp';
-import { EX_NOINPUT, EX_USAGE, type CommandIo } from './io';
+import { EX_NOINPUT, EX_USAGE, type CommandIo } from '../cli/io';
 
 const USAGE = `usage: wis2 wcmp <command> FILE [options]
 

@@ -4,7 +4,7 @@ import { resolveDataset, type DatasetConfig } from '../../nodes/lib/dataset';
 import { Wis2Error, describeError } from '../../nodes/lib/core/errors';
 import type { Operation } from '../../nodes/lib/wnm/build';
 import { validateWnm } from '../../nodes/lib/wnm/suite';
-import { EX_NOINPUT, EX_USAGE, type CommandIo } from './io';
+import { EX_NOINPUT, EX_USAGE, type CommandIo } from '../cli/io';
 
 const USAGE = `usage:
   wis2 wnm build EVENT_FILE --centre-id ID --topic TOPIC --metadata-id ID
@@ -48,24 +48,25 @@ function read(io: CommandIo, file: string): Buffer | undefined {
   }
 }
 
-function build(args: string[], io: CommandIo): number {
-  const { values, positionals } = parseArgs({ args, options: BUILD_OPTIONS, allowPositionals: true, strict: true });
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  const file = positionals.at(0);
+function parseBuild(args: string[]) {
+  return parseArgs({ args, options: BUILD_OPTIONS, allowPositionals: true, strict: true });
+}
+
+type BuildValues = ReturnType<typeof parseBuild>['values'];
+
+/** What is wrong with the command line of `wnm build`, if anything. */
+function buildUsageError(values: BuildValues, positionals: readonly string[]): string | undefined {
   const extra = positionals.slice(1);
   const missing = (['centre-id', 'topic', 'metadata-id'] as const).filter((k) => !values[k]);
-  if (file === undefined || extra.length > 0 || missing.length > 0) {
-    io.err(`wis2 wnm build: ${file === undefined ? 'EVENT_FILE is required' : extra.length ? 'one EVENT_FILE only' : `missing --${missing.join(', --')}`}\n${USAGE}`);
-    return EX_USAGE;
-  }
+  if (positionals.length === 0) return 'EVENT_FILE is required';
+  if (extra.length > 0) return 'one EVENT_FILE only';
+  if (missing.length > 0) return `missing --${missing.join(', --')}`;
   const operation = values.operation;
-  if (operation !== undefined && !['canonical', 'update', 'deletion'].includes(operation)) {
-    io.err(`wis2 wnm build: --operation is canonical, update or deletion\n${USAGE}`);
-    return EX_USAGE;
-  }
+  if (operation !== undefined && !['canonical', 'update', 'deletion'].includes(operation)) return '--operation is canonical, update or deletion';
+  return undefined;
+}
+
+function datasetConfig(values: BuildValues): DatasetConfig {
   const config: DatasetConfig = {
     centreId: values['centre-id'] ?? '',
     topic: values.topic ?? '',
@@ -77,20 +78,40 @@ function build(args: string[], io: CommandIo): number {
   if (values['data-id-template']) config.dataIdTemplate = values['data-id-template'];
   if (values.schemes) config.schemes = values.schemes.split(',').map((s) => s.trim());
   if (values.integrity) config.integrity = values.integrity as DatasetConfig['integrity'];
+  return config;
+}
 
-  const event = read(io, file);
-  if (!event) return EX_NOINPUT;
+/** The conversion options; undefined when the --inline file cannot be read (said on stderr). */
+function convertOptions(values: BuildValues, io: CommandIo): ConvertOptions | undefined {
   const options: ConvertOptions = {};
-  if (operation) options.operation = operation as Operation;
+  if (values.operation) options.operation = values.operation as Operation;
   if (values['max-bytes']) options.limits = { maxBytes: Number(values['max-bytes']) };
   if (values.inline) {
     const bytes = read(io, values.inline);
-    if (!bytes) return EX_NOINPUT;
+    if (!bytes) return undefined;
     options.inline = bytes;
   }
+  return options;
+}
+
+function build(args: string[], io: CommandIo): number {
+  const { values, positionals } = parseBuild(args);
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const wrong = buildUsageError(values, positionals);
+  if (wrong !== undefined) {
+    io.err(`wis2 wnm build: ${wrong}\n${USAGE}`);
+    return EX_USAGE;
+  }
+  const config = datasetConfig(values);
+  const event = read(io, positionals[0] ?? '');
+  if (!event) return EX_NOINPUT;
+  const options = convertOptions(values, io);
+  if (!options) return EX_NOINPUT;
   try {
-    const dataset = resolveDataset(config);
-    const result = convertEvent({ payload: event }, dataset, options);
+    const result = convertEvent({ payload: event }, resolveDataset(config), options);
     for (const n of result.notifications) io.out(n.json);
     // what was ignored or repaired in the event, each once, however many files it announces
     for (const w of allWarnings(result)) io.err(JSON.stringify({ warning: w }));

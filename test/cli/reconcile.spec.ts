@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { memoryIo } from '../../bin/commands/io';
+import { memoryIo } from '../../bin/cli/io';
 import { main } from '../../bin/wis2';
 import { Announcements } from '../../nodes/lib/publish/announce';
 import { convertEvent } from '../../nodes/lib/publish/convert';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import mqtt, { type IConnackPacket, type MqttClient } from 'mqtt';
 import { main } from '../../bin/wis2';
-import { memoryIo } from '../../bin/commands/io';
+import { memoryIo } from '../../bin/cli/io';
 import { needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';
 
 /** A runtime's input as the shipped flows make it: a persistent session subscribed with QoS 1, then gone. */

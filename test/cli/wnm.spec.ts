@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../bin/wis2';
-import { memoryIo } from '../../bin/commands/io';
+import { memoryIo } from '../../bin/cli/io';
 import { wnmSchemaErrors } from '../helpers/official';
 import { needReference, reference, repoRoot, listJson } from '../helpers/reference';
 import { ARGO, SAMPLE_BUFR as BUFR, SAMPLE_NETCDF as NETCDF } from '../helpers/fixtures';

@@ -7,7 +7,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { mosquittoTool, needMosquitto, type Broker } from '../helpers/mosquitto';
 import { runMosquittoEntrypoint, startProjectBroker, type ProjectBroker } from './project-broker';
 import { composeService, deployFiles, loadCompose, readText, stringList } from './project';
-import { isMap } from './yaml-subset';
+import { isMap } from './yaml';
 
 const DATA_TOPIC = 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers';
 const METADATA_TOPIC = 'origin/a/wis2/fr-ifremer-argo/metadata';

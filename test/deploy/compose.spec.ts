@@ -18,7 +18,7 @@ import {
   variablesIn,
   type ComposeVariable,
 } from './project';
-import { isMap, parseYamlSubset, type YamlMap, type YamlValue } from './yaml-subset';
+import { isMap, parseYaml, type YamlMap, type YamlValue } from './yaml';
 
 const SERVICES = ['mosquitto', 'node-red', 'proxy', 'simulator', 'receiver', 'files', 'cache', 'prometheus', 'grafana'];
 /** Secrets allowed a default: WIS2's published read-only account, and "same as the pipeline". */
@@ -79,7 +79,7 @@ describe('deploy: compose.yml', () => {
   const byName = services(compose);
   const pkg = JSON.parse(readText(path.join(repoRoot, 'package.json'))) as { name: string; devDependencies: Record<string, string> };
 
-  it('is read the same by the test as by a YAML parser (subset reader self-check)', () => {
+  it('is read as compose reads it where the tests look: scalars as strings, empty values null', () => {
     const sample = [
       'a:',
       '  b: "x # not a comment"   # a comment',
@@ -91,11 +91,13 @@ describe('deploy: compose.yml', () => {
       '  g:',
       '  - one',
     ].join('\n');
-    assert.deepEqual(parseYamlSubset(sample), {
+    assert.deepEqual(parseYaml(sample), {
       a: { b: 'x # not a comment', c: ['p', 'q', 'r'], d: [{ e: '1', f: "${X:?it's required}" }, 'plain:value'], g: ['one'] },
     });
-    assert.throws(() => parseYamlSubset('a: &anchor x'), /unsupported/);
-    assert.throws(() => parseYamlSubset('a: |\n  text'), /unsupported/);
+    // what compose also reads: anchors and aliases, block scalars
+    assert.deepEqual(parseYaml('a: &anchor x\nb: *anchor'), { a: 'x', b: 'x' });
+    assert.deepEqual(parseYaml('a: |\n  text'), { a: 'text\n' });
+    assert.deepEqual(parseYaml('a:\nb: 5'), { a: null, b: '5' });
   });
 
   it('declares its services, built from files that exist', () => {
@@ -143,7 +145,7 @@ describe('deploy: compose.yml', () => {
     for (const v of composeVariables(compose).filter((x) => SECRET.test(x.name) && !x.name.endsWith('_FILE') && !PUBLIC_OR_INHERITED.has(x.name))) {
       assert.match(example, new RegExp(`^${v.name}=$`, 'm'), `.env.example asks for ${v.name}`);
     }
-    const secrets = parseYamlSubset(readText(path.join(repoRoot, 'docker', 'compose.secrets.yml')));
+    const secrets = parseYaml(readText(path.join(repoRoot, 'docker', 'compose.secrets.yml')));
     assert.ok(isMap(secrets) && isMap(secrets.services) && isMap(secrets.secrets));
     const declared = secrets.secrets;
     // each *_FILE path of .env.example is a declared secret, mounted in every service that reads that variable
@@ -377,6 +379,38 @@ describe('deploy: compose.yml', () => {
       assert.ok(aclAllows(who, 'read', 'cache/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers'));
       assert.ok(aclAllows(who, 'read', 'monitor/a/wis2/fr-ifremer-argo'));
     }
+  });
+
+  it('wires the monitoring profile: Prometheus to the pipeline and its rules, Grafana to Prometheus and the dashboards', () => {
+    const prometheus = byName.get('prometheus')!;
+    const grafana = byName.get('grafana')!;
+    const promConfigFile = repoPathOf(prometheus, '/etc/prometheus/prometheus.yml');
+    assert.ok(promConfigFile !== undefined && fs.existsSync(promConfigFile), 'prometheus.yml is mounted');
+    const promConfig = parseYaml(readText(promConfigFile));
+    assert.ok(isMap(promConfig));
+    for (const rules of stringList(promConfig.rule_files ?? [], 'rule_files')) {
+      const file = repoPathOf(prometheus, rules);
+      assert.ok(file !== undefined && fs.existsSync(file), `rule file ${rules} is mounted`);
+      const groups = parseYaml(readText(file));
+      assert.ok(isMap(groups) && Array.isArray(groups.groups) && groups.groups.length > 0, `${rules} has rule groups`);
+      for (const group of groups.groups) {
+        assert.ok(isMap(group) && Array.isArray(group.rules));
+        for (const rule of group.rules) assert.ok(isMap(rule) && typeof rule.alert === 'string' && typeof rule.expr === 'string', `${rules}: every rule is an alert with an expression`);
+      }
+    }
+    const targets = allStrings(promConfig.scrape_configs ?? null).filter((t) => /^[a-z-]+:\d+$/.test(t));
+    assert.ok(targets.includes('node-red:1880'), 'Prometheus scrapes the node-red service');
+    const datasources = parseYaml(readText(path.join(repoRoot, 'docker', 'grafana', 'provisioning', 'datasources', 'prometheus.yml')));
+    assert.ok(isMap(datasources) && Array.isArray(datasources.datasources));
+    const [source] = datasources.datasources;
+    assert.ok(isMap(source) && source.url === 'http://prometheus:9090', 'Grafana reads the prometheus service');
+    const dashboard = readText(path.join(repoRoot, 'docker', 'grafana', 'dashboards', 'wis2-pipeline.json'));
+    assert.ok(typeof source.uid === 'string' && dashboard.includes(`"uid": "${source.uid}"`), 'the dashboard names the provisioned datasource');
+    const providers = parseYaml(readText(path.join(repoRoot, 'docker', 'grafana', 'provisioning', 'dashboards', 'wis2.yml')));
+    assert.ok(isMap(providers) && Array.isArray(providers.providers));
+    const [provider] = providers.providers;
+    assert.ok(isMap(provider) && isMap(provider.options) && typeof provider.options.path === 'string');
+    assert.equal(repoPathOf(grafana, provider.options.path), path.join(repoRoot, 'docker', 'grafana', 'dashboards'), 'the provider loads the shipped dashboards');
   });
 
   it('runs the demo tools with options and variables the `wis2` CLI documents', () => {

@@ -10,7 +10,7 @@ import { repoRoot } from '../helpers/reference';
 import { composeService, deployFiles, interpolate, loadCompose, readText, stringList } from './project';
 import { startProjectBroker, type ProjectBroker } from './project-broker';
 import { adminToken, getJson, spawnServer, waitForHttp, type NodeSetInfo, type Server } from './node-red';
-import { isMap, type YamlMap } from './yaml-subset';
+import { isMap, type YamlMap } from './yaml';
 
 /**
  * What the palette and the image do with the package: `npm pack`, install the tarball into a

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../helpers/reference';
-import { isMap, parseYamlSubset, type YamlMap, type YamlValue } from './yaml-subset';
+import { isMap, parseYaml, type YamlMap, type YamlValue } from './yaml';
 
 /** The deployment files, read from the repository as the containers get them. */
 export const deployFiles = {
@@ -21,7 +21,7 @@ export function readText(file: string): string {
 }
 
 export function loadCompose(): YamlMap {
-  const doc = parseYamlSubset(readText(deployFiles.compose));
+  const doc = parseYaml(readText(deployFiles.compose));
   if (!isMap(doc)) throw new Error('compose.yml is not a mapping');
   return doc;
 }

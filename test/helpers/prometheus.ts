@@ -37,6 +37,16 @@ export interface Prometheus {
   stop(): Promise<void>;
 }
 
+async function waitForReady(url: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const status = await fetch(`${url}/-/ready`).then((r) => r.status, () => 0);
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`prometheus at ${url} not ready after ${String(ms)} ms (last answer ${String(status)})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** A Prometheus on a free loopback port, with the given configuration (YAML text). */
 export async function startPrometheus(config: string): Promise<Prometheus> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-prometheus-'));
@@ -55,6 +65,8 @@ export async function startPrometheus(config: string): Promise<Prometheus> {
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => { reject(new Error(`prometheus exited (${String(code)}):\n${logText}`)); }));
   exited.catch(() => undefined);
   await Promise.race([waitForPort(port, '127.0.0.1', 30_000), exited]);
+  // the port opens before the storage is; until then every API call answers 503
+  await Promise.race([waitForReady(url, 30_000), exited]);
   const api = async (p: string): Promise<unknown> => {
     const res = await fetch(url + p);
     const body = (await res.json()) as { status: string; data?: unknown; error?: string };

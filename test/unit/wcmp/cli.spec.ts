@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { main } from '../../../bin/wis2';
-import { memoryIo } from '../../../bin/commands/io';
-import { EX_NOINPUT, EX_USAGE } from '../../../bin/commands/io';
+import { memoryIo } from '../../../bin/cli/io';
+import { EX_NOINPUT, EX_USAGE } from '../../../bin/cli/io';
 import type { KpiReport, WcmpReport } from '../../../nodes/lib/wcmp';
 import fs from 'node:fs';
 import path from 'node:path';

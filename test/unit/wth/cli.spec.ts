@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { EX_USAGE, memoryIo } from '../../../bin/commands/io';
+import { EX_USAGE, memoryIo } from '../../../bin/cli/io';
 import { main } from '../../../bin/wis2';
 import { repoRoot } from '../../helpers/reference';
 
