@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import { decodeJson } from '../../nodes/lib/intake';
-import { WNM_METHODS, type WnmIntegrityMethod } from '../../nodes/lib/wnm/standard';
+import { WNM_METHODS, type WnmIntegrityMethod } from '../../nodes/lib/core/integrity';
 import { HELP_OPTION, Stopper, UsageError, countOption, errorLine, errorMessage, field, numberOption, runCommand, timeoutOption } from '../cli/command';
 import type { CommandIo } from '../cli/io';
 import { BROKER_OPTIONS, CONNECT_TIMEOUT_OPTION, brokerTarget, connectBroker, connectTimeoutOption, endClient, watchConnection } from '../cli/mqtt';

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { Wis2Error, pointer, type Warning } from '../core/errors';
 import { budgetRequest, RequestFailure, type BudgetResponse } from './http-budget';
-import { WNM_METHODS, type WnmIntegrityMethod } from '../wnm/standard';
+import { WNM_METHODS, type WnmIntegrityMethod } from '../core/integrity';
 import { isRecord } from '../core/json';
 import { wholeNumber } from '../core/numbers';
 

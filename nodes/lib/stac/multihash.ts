@@ -1,5 +1,5 @@
 import { Wis2Error } from '../core/errors';
-import type { WnmIntegrityMethod } from '../wnm/standard';
+import type { WnmIntegrityMethod } from '../core/integrity';
 
 /**
  * STAC `file:checksum` values are multihashes in lowercase hex:

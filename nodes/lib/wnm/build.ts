@@ -5,7 +5,7 @@ import { Wis2Error, pointer, type Warning } from '../core/errors';
 import { bboxGeometry, bboxOf, type WnmGeometry } from '../core/geo';
 import { STRICT_UTF8 } from '../intake';
 import type { AnnouncedFile, Temporal } from '../stac';
-import type { WnmIntegrityMethod } from './standard';
+import type { WnmIntegrityMethod } from '../core/integrity';
 import { uuidV5 } from '../core/uuid';
 import { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, oversizeReason, type Operation } from './standard';
 

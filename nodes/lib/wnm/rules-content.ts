@@ -1,7 +1,8 @@
 /**
  * Inline content (/req/core/content, /rec/core/content) and integrity (/rec/core/integrity).
  */
-import { DIGEST_BYTES, MAX_INLINE_BYTES, isWnmIntegrityMethod } from './standard';
+import { DIGEST_BYTES, isWnmIntegrityMethod } from '../core/integrity';
+import { MAX_INLINE_BYTES } from './standard';
 import { gunzipSync } from 'node:zlib';
 import { Issues, shown } from './suite-report';
 
