@@ -20,7 +20,7 @@ import mqtt from 'mqtt';
 import { flowsDir } from './commands/flows';
 import { freePort, startEmbeddedBroker, startRuntime, type Runtime } from './launch';
 import { nodeRedVersion } from './node-red-dir';
-import { validateWnm } from '../nodes/lib/wnm/suite';
+import { validateWnm } from '../nodes/lib/wnm';
 import { validateTopic } from '../nodes/lib/wth';
 import { CacheTracker } from '../nodes/lib/feedback/cache-tracker';
 import { linkEvent, readMonitorEvent } from '../nodes/lib/feedback/monitor';

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ParseArgsConfig } from 'node:util';
 import type { IPublishPacket, MqttClient } from 'mqtt';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { validateWnm } from '../../nodes/lib/wnm';
 import { validateTopic } from '../../nodes/lib/wth';
 import type { CommandIo } from '../cli/io';
 import { HELP_OPTION, Stopper, UsageError, countOption, errorLine, errorMessage, field, readOptions, rounded, runCommand, timeoutOption, warningLine } from '../cli/command';

@@ -2,8 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { allWarnings, convertEvent, type ConvertOptions } from '../../nodes/lib/publish/convert';
 import { resolveDataset, type DatasetConfig } from '../../nodes/lib/dataset';
 import { Wis2Error, describeError } from '../../nodes/lib/core/errors';
-import type { Operation } from '../../nodes/lib/wnm/build';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { validateWnm, type Operation } from '../../nodes/lib/wnm';
 import { EX_NOINPUT, EX_USAGE, type CommandIo } from '../cli/io';
 
 const USAGE = `usage:

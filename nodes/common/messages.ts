@@ -1,4 +1,4 @@
-import type { Operation } from '../lib/wnm/build';
+import type { Operation } from '../lib/wnm';
 
 /** What the node adds to each notification message, for the nodes downstream and for logs. */
 export interface Wis2MessageInfo {

@@ -3,6 +3,8 @@ import type { DatasetNode } from '../common/dataset-node';
 import { wholeNumber } from '../lib/core/numbers';
 import { stateDir } from '../common/state';
 import { DEFAULT_RATE, reconcile, type ReconcileOptions, type ReconcileReport } from '../lib/argo/reconcile';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface ReconcileNodeDef extends NodeDef {
   dataset: string;
@@ -42,8 +44,9 @@ function summary(r: ReconcileReport): Record<string, unknown> {
 }
 
 export = function register(RED: NodeAPI): void {
-  function Wis2ArgoReconcileNode(this: Node, def: ReconcileNodeDef): void {
-    RED.nodes.createNode(this, def);
+  function Wis2ArgoReconcileNode(this: Node, saved: ReconcileNodeDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     const node = this;
     const datasetNode = RED.nodes.getNode(def.dataset) as DatasetNode | null;
     const hours = wholeNumber(def.hours, 1) ?? 48;

@@ -11,6 +11,8 @@ import { PublishedLog } from '../lib/reliability/published-log';
 import { LogLimiter } from '../common/log-limiter';
 import { pipelineMetrics, recordProblem } from '../common/pipeline-metrics';
 import { SessionMemory } from '../lib/reliability/session-memory';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface Credentials {
   user: unknown;
@@ -22,8 +24,9 @@ function int(value: string | number, fallback: number, min = 0): number {
 }
 
 export = function register(RED: NodeAPI): void {
-  function Wis2BrokerNode(this: Node<Credentials>, def: BrokerNodeDef): void {
-    RED.nodes.createNode(this, def);
+  function Wis2BrokerNode(this: Node<Credentials>, saved: BrokerNodeDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     // the methods below are added to this very object, which other nodes reach by its id
     const node = this as unknown as BrokerNode & { credentials: Credentials };
     const users = new Map<string, (state: BrokerConnectionState) => void>();

@@ -10,6 +10,8 @@ import { StatusCounter } from '../common/status';
 import { CacheTracker, DEFAULT_WINDOW_MS } from '../lib/feedback/cache-tracker';
 import { describeError } from '../lib/core/errors';
 import { topicMatches } from '../lib/publish/mqtt-topic';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface TrackerDef extends NodeDef {
   broker: string;
@@ -31,8 +33,9 @@ interface CacheTrackerNode extends Node {
 const MAX_CACHE_LABELS = 32;
 
 export = function register(RED: NodeAPI): void {
-  function Wis2CacheTrackerNode(this: CacheTrackerNode, def: TrackerDef): void {
-    RED.nodes.createNode(this, def);
+  function Wis2CacheTrackerNode(this: CacheTrackerNode, saved: TrackerDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     const node = this;
     const broker = RED.nodes.getNode(def.broker) as BrokerNode | null;
     const dataset = RED.nodes.getNode(def.dataset) as DatasetNode | null;

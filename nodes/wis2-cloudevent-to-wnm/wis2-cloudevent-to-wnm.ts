@@ -5,10 +5,12 @@ import { allWarnings, convertEvent, type ConvertOptions } from '../lib/publish/c
 import { wholeNumber } from '../lib/core/numbers';
 import { LogLimiter } from '../common/log-limiter';
 import { Wis2Error, describeError } from '../lib/core/errors';
-import type { Operation } from '../lib/wnm/build';
+import type { Operation } from '../lib/wnm';
 import { datasetLabel, type DatasetNode } from '../common/dataset-node';
 import type { Wis2MessageInfo } from '../common/messages';
 import { countRejected, pipelineMetrics } from '../common/pipeline-metrics';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface ConverterDef extends NodeDef {
   dataset: string;
@@ -33,8 +35,9 @@ function inlineOption(value: unknown): ConvertOptions['inline'] {
 }
 
 export = function register(RED: NodeAPI): void {
-  function CloudEventToWnmNode(this: Node, def: ConverterDef): void {
-    RED.nodes.createNode(this, def);
+  function CloudEventToWnmNode(this: Node, saved: ConverterDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     const datasetNode = RED.nodes.getNode(def.dataset) as DatasetNode | null;
     const limits = { maxBytes: wholeNumber(def.maxBytes, 1) ?? 256 * 1024, maxDepth: wholeNumber(def.maxDepth, 1) ?? 64 };
     const forced = ['canonical', 'update', 'deletion'].includes(def.operation) ? (def.operation as Operation) : undefined;

@@ -8,13 +8,14 @@ import { resolveDataset } from '../lib/dataset';
 import { describeError } from '../lib/core/errors';
 import { checkModeOf } from '../lib/feedback/href-check';
 import { AnnouncementMemory } from '../lib/reliability/memory';
-import { migrateDataset } from './migrations';
+import { migrations } from './migrations';
+import { migrateConfig } from '../common/migrations';
 
 export = function register(RED: NodeAPI): void {
   function Wis2DatasetNode(this: DatasetNode, saved: DatasetNodeDef): void {
     RED.nodes.createNode(this, saved);
     const node = this;
-    const def = migrateDataset(saved);
+    const def = migrateConfig(RED, node, saved, migrations);
     // empty (an unset ${VARIABLE}) is the default, off; anything else unknown is said
     if (def.check !== undefined && def.check !== '' && def.check !== checkModeOf(def.check)) {
       node.warn(RED._('wis2-dataset.error.check', { value: def.check }));

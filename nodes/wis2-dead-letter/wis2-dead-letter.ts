@@ -6,6 +6,8 @@ import { StatusCounter } from '../common/status';
 import { deadLetter, deadLetterSummary, fileOf } from '../lib/publish/dead-letter';
 import { pipelineMetrics, recordProblem, type Problem } from '../common/pipeline-metrics';
 import type { Outbox } from '../lib/reliability/outbox';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface DeadLetterDef extends NodeDef {
   topic: string;
@@ -23,8 +25,9 @@ interface OutMessage extends NodeMessageInFlow {
 }
 
 export = function register(RED: NodeAPI): void {
-  function Wis2DeadLetterNode(this: Node, def: DeadLetterDef): void {
-    RED.nodes.createNode(this, def);
+  function Wis2DeadLetterNode(this: Node, saved: DeadLetterDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     const node = this;
     const topic = (def.topic || '').trim();
     const status = new StatusCounter(node, ['letters'] as const, (c) => ({

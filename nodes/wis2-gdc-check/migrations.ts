@@ -1,4 +1,5 @@
 import type { NodeDef } from 'node-red';
+import type { Migration } from '../common/migrations';
 
 export interface GdcCheckDef extends NodeDef {
   version?: number;
@@ -10,31 +11,13 @@ export interface GdcCheckDef extends NodeDef {
   kpi?: boolean | string;
 }
 
-/**
- * The shapes a WIS2 catalogue check configuration has had; each step brings one a version up.
- * Version 1 is the first: a configuration without a version gets its defaults.
- */
-export const GDC_CHECK_VERSION = 1;
 export const DEFAULT_CATALOGUE = 'https://wis2-gdc.weather.gc.ca/collections/wis2-discovery-metadata';
 
-type Step = (def: GdcCheckDef) => GdcCheckDef;
-
-const STEPS: Partial<Record<number, Step>> = {
-  0: (def) => ({
-    ...def,
+/** The shapes a WIS2 catalogue check configuration has had; version 1 is the first. */
+export const migrations: readonly Migration<GdcCheckDef>[] = [
+  // a configuration without a version gets the defaults
+  {
     version: 1,
-    catalogue: def.catalogue || DEFAULT_CATALOGUE,
-    delay: def.delay ?? '300',
-    kpi: def.kpi ?? true,
-  }),
-};
-
-export function migrateGdcCheck(def: GdcCheckDef): GdcCheckDef {
-  let out = def;
-  for (let v = Number(out.version) || 0; v < GDC_CHECK_VERSION; v++) {
-    const step = STEPS[v];
-    if (!step) break;
-    out = step(out);
-  }
-  return out;
-}
+    up: (def) => ({ ...def, catalogue: def.catalogue || DEFAULT_CATALOGUE, delay: def.delay ?? '300', kpi: def.kpi ?? true }),
+  },
+];

@@ -12,8 +12,9 @@ import {
   type CatalogueReport,
   type OurRecord,
 } from '../lib/feedback/gdc-check';
-import { readMetadataRecord } from '../lib/wnm/metadata';
-import { DEFAULT_CATALOGUE, migrateGdcCheck, type GdcCheckDef } from './migrations';
+import { readMetadataRecord } from '../lib/wnm';
+import { DEFAULT_CATALOGUE, migrations, type GdcCheckDef } from './migrations';
+import { migrateConfig } from '../common/migrations';
 
 interface CheckMessage extends NodeMessageInFlow {
   wis2?: { metadataId?: unknown; contentHash?: unknown; updated?: unknown; operation?: unknown };
@@ -40,7 +41,7 @@ export = function register(RED: NodeAPI): void {
   function GdcCheckNode(this: Node, saved: GdcCheckDef): void {
     RED.nodes.createNode(this, saved);
     const node = this;
-    const def = migrateGdcCheck(saved);
+    const def = migrateConfig(RED, node, saved, migrations);
     const delayMs = (wholeNumber(def.delay, 0) ?? 300) * 1000;
     const kpi = def.kpi !== false && def.kpi !== 'false';
     const states = gauge('wis2_gdc_record_state', 'State of our discovery metadata record in the Global Discovery Catalogue: 1 for the state of the last check, 0 for the others', ['metadata_id', 'state']);

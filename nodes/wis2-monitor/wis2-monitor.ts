@@ -8,6 +8,8 @@ import { StatusCounter } from '../common/status';
 import { describeError } from '../lib/core/errors';
 import { linkEvent, MonitorCounts, readMonitorEvent, type PublishedLookup } from '../lib/feedback/monitor';
 import { topicMatches } from '../lib/publish/mqtt-topic';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface MonitorDef extends NodeDef {
   broker: string;
@@ -22,8 +24,9 @@ interface MonitorNode extends Node {
 }
 
 export = function register(RED: NodeAPI): void {
-  function Wis2MonitorNode(this: MonitorNode, def: MonitorDef): void {
-    RED.nodes.createNode(this, def);
+  function Wis2MonitorNode(this: MonitorNode, saved: MonitorDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     const node = this;
     const broker = RED.nodes.getNode(def.broker) as BrokerNode | null;
     const dataset = RED.nodes.getNode(def.dataset) as DatasetNode | null;

@@ -8,6 +8,8 @@ import { StatusCounter } from '../common/status';
 import { decode, encode, type Received } from '../lib/reliability/inbox-record';
 import { Journal } from '../lib/reliability/journal';
 import { topicMatches } from '../lib/publish/mqtt-topic';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface InDef extends NodeDef {
   broker: string;
@@ -22,8 +24,9 @@ const DEFAULT_STUCK_SECONDS = 600;
 
 export = function register(RED: NodeAPI): void {
   installHooks(RED);
-  function Wis2MqttInNode(this: Node, def: InDef): void {
-    RED.nodes.createNode(this, def);
+  function Wis2MqttInNode(this: Node, saved: InDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     const node = this;
     const broker = RED.nodes.getNode(def.broker) as BrokerNode | null;
     const topic = (def.topic || '').trim();

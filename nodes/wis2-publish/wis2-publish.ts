@@ -14,6 +14,8 @@ import { JournalFullError } from '../lib/reliability/journal';
 import { CheckSlots, announcedFile, checkAnnouncedFile } from '../lib/feedback/href-check';
 import type { Outbox, OutboxRecord } from '../lib/reliability/outbox';
 import { preparePublication, type Publication } from '../lib/publish/publish';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface PublishDef extends NodeDef {
   dataset: string;
@@ -47,8 +49,9 @@ function count(c: Counted): void {
 }
 
 export = function register(RED: NodeAPI): void {
-  function Wis2PublishNode(this: Node, def: PublishDef): void {
-    RED.nodes.createNode(this, def);
+  function Wis2PublishNode(this: Node, saved: PublishDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     const node = this;
     const datasetNode = def.dataset ? (RED.nodes.getNode(def.dataset) as DatasetNode | null) : null;
     const broker = def.broker ? (RED.nodes.getNode(def.broker) as BrokerNode | null) : null;

@@ -10,9 +10,11 @@ import {
   buildMetadataNotification,
   checkRecordUrl,
   readMetadataRecord,
+  type Operation,
   type Requested,
-} from '../lib/wnm/metadata';
-import type { Operation } from '../lib/wnm/standard';
+} from '../lib/wnm';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface ConverterDef extends NodeDef {
   recordUrl: string;
@@ -58,8 +60,9 @@ function requestedOperation(value: unknown): Requested {
 }
 
 export = function register(RED: NodeAPI): void {
-  function WcmpToWnmNode(this: Node, def: ConverterDef): void {
-    RED.nodes.createNode(this, def);
+  function WcmpToWnmNode(this: Node, saved: ConverterDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     const configuredUrl = typeof def.recordUrl === 'string' ? def.recordUrl.trim() : '';
     const store = typeof def.store === 'string' && def.store.trim() !== '' ? def.store.trim() : undefined;
     const status = new StatusCounter(this, ['sent', 'rejected'] as const, (c, last) => ({

@@ -3,6 +3,8 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { StatusCounter } from '../common/status';
 import { evaluateKpis, validateWcmp, type Grade, type KpiOptions, type KpiReport, type WcmpReport } from '../lib/wcmp';
 import { wholeNumber } from '../lib/core/numbers';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface ValidatorDef extends NodeDef {
   kpi: string;
@@ -37,7 +39,12 @@ function minimumGrade(value: string): Grade | undefined {
   return GRADES.find((g) => g === value.trim().toUpperCase());
 }
 
-/** A fetch that gives up when the node closes, so a redeploy never waits on slow links. */
+/**
+ * A fetch that gives up when the node closes, so a redeploy never waits on slow links. Not
+ * `AbortSignal.any([init.signal, closing])`: on Node.js 20, and 22 before 22.12, each signal it
+ * makes leaves an entry in the long-lived `closing` signal (nodejs/node#55351), one per link
+ * checked for as long as the node runs; the listeners here go when the request settles.
+ */
 function closableFetch(closing: AbortSignal): typeof fetch {
   return (input, init) => {
     if (closing.aborted) return Promise.reject(new Error('the node is closing'));
@@ -55,8 +62,9 @@ function closableFetch(closing: AbortSignal): typeof fetch {
 }
 
 export = function register(RED: NodeAPI): void {
-  function WcmpValidatorNode(this: Node, def: ValidatorDef): void {
-    RED.nodes.createNode(this, def);
+  function WcmpValidatorNode(this: Node, saved: ValidatorDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     const relaxCentreId = def.relaxCentreId === true || def.relaxCentreId === 'true';
     const minGrade = minimumGrade(typeof def.minGrade === 'string' ? def.minGrade : '');
     // a minimum grade needs a grade: without KPIs configured, the offline ones give it

@@ -2,7 +2,9 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { messageDatasetLabel } from '../common/dataset-node';
 import { countRejected } from '../common/pipeline-metrics';
 import { StatusCounter } from '../common/status';
-import { validateWnm, type EtsReport } from '../lib/wnm/suite';
+import { validateWnm, type EtsReport } from '../lib/wnm';
+import { migrateConfig } from '../common/migrations';
+import { migrations } from './migrations';
 
 interface ValidatorDef extends NodeDef {
   warnings: string;
@@ -14,8 +16,9 @@ interface ValidatedMessage extends NodeMessageInFlow {
 }
 
 export = function register(RED: NodeAPI): void {
-  function WnmValidatorNode(this: Node, def: ValidatorDef): void {
-    RED.nodes.createNode(this, def);
+  function WnmValidatorNode(this: Node, saved: ValidatorDef): void {
+    RED.nodes.createNode(this, saved);
+    const def = migrateConfig(RED, this, saved, migrations);
     // "invalid": a WARNING (a broken recommendation) sends the message to the invalid output too.
     const strict = def.warnings === 'invalid';
     const status = new StatusCounter(this, ['valid', 'invalid'] as const, (c, last) => ({

@@ -11,7 +11,7 @@ import { AnnouncementMemory } from '../../nodes/lib/reliability/memory';
 import { Outbox, encodeRecord, type PublishTarget } from '../../nodes/lib/reliability/outbox';
 import { preparePublication } from '../../nodes/lib/publish/publish';
 import { validateWcmp } from '../../nodes/lib/wcmp';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { validateWnm } from '../../nodes/lib/wnm';
 import { ARGO } from '../helpers/fixtures';
 import { listJson, reference, readJson } from '../helpers/reference';
 import { officialWcmpValidator } from '../unit/wcmp/helpers';

@@ -10,7 +10,7 @@ import { memoryIo } from '../../bin/cli/io';
 import { SAMPLES_DIR, loadSamples, variant, type Sample } from '../../bin/cli/samples';
 import { convertEvent } from '../../nodes/lib/publish/convert';
 import { resolveDataset } from '../../nodes/lib/dataset';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { validateWnm } from '../../nodes/lib/wnm';
 import { ARGO } from '../helpers/fixtures';
 import { freePort, mosquittoTool, needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';
 import { wnmSchemaErrors } from '../helpers/official';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { flowsDir } from '../../bin/commands/flows';
 import { freePort, startRuntime, type Runtime } from '../../bin/launch';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { validateWnm } from '../../nodes/lib/wnm';
 import { startProjectBroker, type ProjectBroker } from '../deploy/project-broker';
 import { needMosquitto } from '../helpers/mosquitto';
 import { wnmSchemaErrors } from '../helpers/official';

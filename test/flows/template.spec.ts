@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { readFlow } from '../../bin/commands/flows';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { validateWnm } from '../../nodes/lib/wnm';
 import { ARGO_TOPIC } from '../helpers/fixtures';
 import { needMosquitto } from '../helpers/mosquitto';
 import { repoRoot } from '../helpers/reference';

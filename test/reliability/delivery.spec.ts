@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { validateWnm } from '../../nodes/lib/wnm';
 import { needMosquitto } from '../helpers/mosquitto';
 import { Lab, distinctEvents, produce, sleep, streamThrough, until, type Observer } from './harness';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DeadLetter } from '../../nodes/lib/publish/dead-letter';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { validateWnm } from '../../nodes/lib/wnm';
 import { needMosquitto } from '../helpers/mosquitto';
 import { CATEGORIES, POLLUTION, hostileCorpus, sha256, type HostileCase } from './corpus';
 import { DEAD_LETTERS, Lab, SOURCE_TOPIC, distinctEvents, produce, sleep, until, type Observer, type Pipeline } from './harness';

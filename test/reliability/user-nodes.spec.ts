@@ -3,7 +3,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { decode } from '../../nodes/lib/reliability/inbox-record';
 import { Journal } from '../../nodes/lib/reliability/journal';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { validateWnm } from '../../nodes/lib/wnm';
 import type { Broker } from '../helpers/mosquitto';
 import { needMosquitto } from '../helpers/mosquitto';
 import { Lab, distinctEvents, produce, sleep, until, type FlowNode, type Observer, type Pipeline } from './harness';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { convertEvent } from '../publish/convert';
 import type { Dataset } from '../dataset';
 import { describeError } from '../core/errors';
-import type { Operation } from '../wnm/standard';
+import type { Operation } from '../wnm';
 import { emptyStats, readIndex, type BadLine, type IndexEntry, type IndexStats, type IndexWindow } from './index-reader';
 
 /**

@@ -292,23 +292,8 @@ function requireUtf8Charset(mt: MediaType | undefined, path: string): void {
  * attributes come from, for messages: a JSON member or an MQTT user property.
  */
 function checkAttributes(attrs: Map<string, unknown>, origin: string, warnings: Warning[]): { event: CloudEvent; mediaType?: MediaType } {
-  const specversion = requiredString(attrs, 'specversion', origin);
-  if (specversion !== '1.0') {
-    throw refuse('ce.unsupported_specversion', `specversion is ${quote(specversion)}, but only "1.0" is supported (1.0.x patch versions are never written)`, '/specversion');
-  }
-
-  for (const name of attrs.keys()) {
-    if (!NAME_RE.test(name)) {
-      throw refuse('ce.invalid_attribute_name', `the ${origin} ${quote(name)} is not a valid attribute name: names use only lowercase a-z and 0-9`, pointer('', name));
-    }
-    if (name.length > 20) {
-      warnings.push({ code: 'ce.attribute_name_too_long', message: `the attribute name "${name}" is longer than the 20 characters CloudEvents recommends`, path: pointer('', name) });
-    }
-    if (name.charCodeAt(0) < 0x61) {
-      warnings.push({ code: 'ce.attribute_name_not_letter', message: `the attribute name "${name}" should start with a letter`, path: pointer('', name) });
-    }
-  }
-
+  checkSpecversion(attrs, origin);
+  checkNames(attrs, origin, warnings);
   const event: CloudEvent = {
     specversion: '1.0',
     id: requiredString(attrs, 'id', origin),
@@ -321,61 +306,91 @@ function checkAttributes(attrs: Map<string, unknown>, origin: string, warnings: 
   if (typeof sourceProblem === 'string') {
     throw refuse('ce.invalid_source', `source ${quote(event.source)} is not a URI-reference: ${sourceProblem}`, '/source');
   }
-
   const subject = optionalString(attrs, 'subject', origin);
   if (subject !== undefined) event.subject = subject;
-
   const time = optionalString(attrs, 'time', origin);
-  if (time !== undefined) {
-    if (!isRfc3339(time)) {
-      throw refuse('ce.invalid_time', `time ${quote(time)} is not an RFC 3339 timestamp (a real date, T, a time, and Z or a ±hh:mm offset)`, '/time');
-    }
-    event.time = time;
-  }
-
+  if (time !== undefined) event.time = checkTime(time);
   const dct = optionalString(attrs, 'datacontenttype', origin);
   if (dct !== undefined) {
-    const mediaType = parseMediaType(dct);
-    if (mediaType === undefined) {
-      throw refuse('ce.invalid_content_type', `datacontenttype ${quote(dct)} is not an RFC 2046 media type`, '/datacontenttype');
-    }
-    if (!isJsonMediaType(mediaType)) {
-      throw refuse('ce.unsupported_content_type', `datacontenttype ${mediaType.essence} is not JSON (subtype json or a +json suffix), but data must be a STAC Item`, '/datacontenttype');
-    }
-    checked.mediaType = mediaType;
+    checked.mediaType = checkContentType(dct);
     event.datacontenttype = dct;
   }
-
   const schema = optionalString(attrs, 'dataschema', origin);
-  if (schema !== undefined) {
-    const parts = parseUriReference(schema);
-    if (typeof parts === 'string') {
-      throw refuse('ce.invalid_dataschema', `dataschema ${quote(schema)} is not a URI: ${parts}`, '/dataschema');
-    }
-    if (parts.scheme === undefined) {
-      throw refuse('ce.invalid_dataschema', `dataschema ${quote(schema)} is a relative reference, but it must be an absolute URI`, '/dataschema');
-    }
-    if (parts.fragment !== undefined) {
-      warnings.push({ code: 'ce.dataschema_fragment', message: 'dataschema carries a fragment; CloudEvents asks for an absolute URI without one', path: '/dataschema' });
-    }
-    event.dataschema = schema;
-  }
+  if (schema !== undefined) event.dataschema = checkDataschema(schema, warnings);
+  checkExtensions(attrs, event.extensions);
+  return checked;
+}
 
+function checkSpecversion(attrs: Map<string, unknown>, origin: string): void {
+  const specversion = requiredString(attrs, 'specversion', origin);
+  if (specversion !== '1.0') {
+    throw refuse('ce.unsupported_specversion', `specversion is ${quote(specversion)}, but only "1.0" is supported (1.0.x patch versions are never written)`, '/specversion');
+  }
+}
+
+/** Attribute names: refused when not lowercase a-z0-9, warned of when long or not starting with a letter. */
+function checkNames(attrs: Map<string, unknown>, origin: string, warnings: Warning[]): void {
+  for (const name of attrs.keys()) {
+    if (!NAME_RE.test(name)) {
+      throw refuse('ce.invalid_attribute_name', `the ${origin} ${quote(name)} is not a valid attribute name: names use only lowercase a-z and 0-9`, pointer('', name));
+    }
+    if (name.length > 20) {
+      warnings.push({ code: 'ce.attribute_name_too_long', message: `the attribute name "${name}" is longer than the 20 characters CloudEvents recommends`, path: pointer('', name) });
+    }
+    if (name.charCodeAt(0) < 0x61) {
+      warnings.push({ code: 'ce.attribute_name_not_letter', message: `the attribute name "${name}" should start with a letter`, path: pointer('', name) });
+    }
+  }
+}
+
+function checkTime(time: string): string {
+  if (!isRfc3339(time)) {
+    throw refuse('ce.invalid_time', `time ${quote(time)} is not an RFC 3339 timestamp (a real date, T, a time, and Z or a ±hh:mm offset)`, '/time');
+  }
+  return time;
+}
+
+/** datacontenttype: an RFC 2046 media type, and a JSON one, since data must be a STAC Item. */
+function checkContentType(dct: string): MediaType {
+  const mediaType = parseMediaType(dct);
+  if (mediaType === undefined) {
+    throw refuse('ce.invalid_content_type', `datacontenttype ${quote(dct)} is not an RFC 2046 media type`, '/datacontenttype');
+  }
+  if (!isJsonMediaType(mediaType)) {
+    throw refuse('ce.unsupported_content_type', `datacontenttype ${mediaType.essence} is not JSON (subtype json or a +json suffix), but data must be a STAC Item`, '/datacontenttype');
+  }
+  return mediaType;
+}
+
+function checkDataschema(schema: string, warnings: Warning[]): string {
+  const parts = parseUriReference(schema);
+  if (typeof parts === 'string') {
+    throw refuse('ce.invalid_dataschema', `dataschema ${quote(schema)} is not a URI: ${parts}`, '/dataschema');
+  }
+  if (parts.scheme === undefined) {
+    throw refuse('ce.invalid_dataschema', `dataschema ${quote(schema)} is a relative reference, but it must be an absolute URI`, '/dataschema');
+  }
+  if (parts.fragment !== undefined) {
+    warnings.push({ code: 'ce.dataschema_fragment', message: 'dataschema carries a fragment; CloudEvents asks for an absolute URI without one', path: '/dataschema' });
+  }
+  return schema;
+}
+
+/** Extension attributes: strings, booleans or 32-bit integers; null ones are unset. */
+function checkExtensions(attrs: Map<string, unknown>, extensions: Record<string, ExtensionValue>): void {
   for (const [name, value] of attrs) {
     if (KNOWN.has(name) || value === null) continue;
-    const at = (): string => pointer('', name);
     if (typeof value === 'string') {
       checkCharacters(name, value);
     } else if (typeof value === 'number') {
       if (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) {
-        throw refuse('ce.invalid_attribute_type', `the extension "${name}" is the number ${value}, but extension numbers must be 32-bit signed integers`, at());
+        throw refuse('ce.invalid_attribute_type', `the extension "${name}" is the number ${value}, but extension numbers must be 32-bit signed integers`, pointer('', name));
       }
     } else if (typeof value !== 'boolean') {
-      throw refuse('ce.invalid_attribute_type', `the extension "${name}" is ${describe(value)}, but extension values are strings, booleans or integers`, at());
+      throw refuse('ce.invalid_attribute_type', `the extension "${name}" is ${describe(value)}, but extension values are strings, booleans or integers`, pointer('', name));
     }
-    event.extensions[name] = value;
+    extensions[name] = value;
   }
-  return checked;
 }
 
 function requiredString(attrs: Map<string, unknown>, name: string, origin: string): string {

@@ -71,16 +71,30 @@ const WIS2_SCHEMES = new Set(['http', 'https', 'ftp', 'sftp']);
 const PLACEHOLDERS = new Set(['topic', 'path', 'filename', 'centre_id', 'asset', 'item_id']);
 const CENTRE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)+$/;
 
+const METADATA_ID = /^urn:wmo:md:([^:]+):(.+)$/;
+const PLACEHOLDER = /\{([^}]*)\}/g;
+
 function configError(code: string, message: string, path: string): never {
   throw new Wis2Error('config', code, message, path);
 }
 
-/** Checks a dataset configuration once, at deploy time, and compiles what messages will use. */
-export function resolveDataset(config: DatasetConfig): Dataset {
+function readCentreId(config: DatasetConfig): string {
   const centreId = (config.centreId ?? '').trim();
   if (!CENTRE_ID.test(centreId)) {
     configError('config.centre_id', `"${centreId}" is not a WIS2 centre id (lowercase tld-name, e.g. fr-ifremer-argo)`, '/centreId');
   }
+  return centreId;
+}
+
+interface DatasetTopic {
+  topic: string;
+  dataPolicy: 'core' | 'recommended';
+  experimental: boolean;
+  warnings: string[];
+}
+
+/** The publication topic: valid, of the dataset's centre, for data, and of the configured policy. */
+function readTopic(config: DatasetConfig, centreId: string): DatasetTopic {
   const topic = (config.topic ?? '').trim();
   const check = validateTopic(topic, { mode: 'publication' });
   const warnings: string[] = [];
@@ -107,75 +121,103 @@ export function resolveDataset(config: DatasetConfig): Dataset {
   if (config.dataPolicy !== undefined && config.dataPolicy !== '' && config.dataPolicy !== policy) {
     configError('config.data_policy', `the data policy "${config.dataPolicy}" differs from the topic's "${policy}"`, '/dataPolicy');
   }
+  return { topic, dataPolicy: policy, experimental: check.experimental === true, warnings };
+}
 
+function readMetadataId(config: DatasetConfig, centreId: string): string {
   const metadataId = (config.metadataId ?? '').trim();
-  const mid = /^urn:wmo:md:([^:]+):(.+)$/.exec(metadataId) as (string | undefined)[] | null;
+  const mid = METADATA_ID.exec(metadataId) as (string | undefined)[] | null;
   if (!mid) configError('config.metadata_id', `"${metadataId}" is not a WCMP2 identifier urn:wmo:md:<centre-id>:<local-id>`, '/metadataId');
   if (mid[1] !== centreId) {
     configError('config.metadata_id', `the metadata id names centre "${mid[1] ?? ''}", not the dataset's "${centreId}"`, '/metadataId');
   }
+  return metadataId;
+}
 
+function readSchemes(config: DatasetConfig): Set<string> {
   const schemes = new Set((config.schemes?.length ? config.schemes : ['https']).map((s) => s.toLowerCase()));
   for (const s of schemes) {
     if (!WIS2_SCHEMES.has(s)) configError('config.schemes', `"${s}" is not a WIS2 link scheme (http, https, ftp, sftp)`, '/schemes');
   }
+  return schemes;
+}
 
-  let baseUrl: URL | undefined;
-  if (config.baseUrl) {
-    try {
-      baseUrl = new URL(config.baseUrl);
-    } catch {
-      configError('config.base_url', `"${config.baseUrl}" is not an absolute URL`, '/baseUrl');
-    }
-    const scheme = baseUrl.protocol.slice(0, -1);
-    if (!schemes.has(scheme)) configError('config.base_url', `the base URL scheme "${scheme}" is not among the accepted schemes`, '/baseUrl');
-    if (baseUrl.username || baseUrl.password || baseUrl.search || baseUrl.hash || config.baseUrl.includes('?') || config.baseUrl.includes('#')) {
-      configError('config.base_url', 'the base URL may not carry credentials, a query or a fragment', '/baseUrl');
-    }
-    if (!baseUrl.pathname.endsWith('/')) baseUrl.pathname += '/';
+/** The base URL, a directory (ending in `/`) with an accepted scheme and nothing but a path. */
+function readBaseUrl(config: DatasetConfig, schemes: ReadonlySet<string>): URL | undefined {
+  if (!config.baseUrl) return undefined;
+  let baseUrl: URL;
+  try {
+    baseUrl = new URL(config.baseUrl);
+  } catch {
+    configError('config.base_url', `"${config.baseUrl}" is not an absolute URL`, '/baseUrl');
   }
+  const scheme = baseUrl.protocol.slice(0, -1);
+  if (!schemes.has(scheme)) configError('config.base_url', `the base URL scheme "${scheme}" is not among the accepted schemes`, '/baseUrl');
+  if (baseUrl.username || baseUrl.password || baseUrl.search || baseUrl.hash || config.baseUrl.includes('?') || config.baseUrl.includes('#')) {
+    configError('config.base_url', 'the base URL may not carry credentials, a query or a fragment', '/baseUrl');
+  }
+  if (!baseUrl.pathname.endsWith('/')) baseUrl.pathname += '/';
+  return baseUrl;
+}
 
+function readDataIdTemplate(config: DatasetConfig): string {
   const dataIdTemplate = config.dataIdTemplate?.trim() || DEFAULT_DATA_ID_TEMPLATE;
-  for (const [, name] of dataIdTemplate.matchAll(/\{([^}]*)\}/g)) {
+  for (const [, name] of dataIdTemplate.matchAll(PLACEHOLDER)) {
     if (!PLACEHOLDERS.has(name)) {
       configError('config.data_id_template', `unknown placeholder {${name}}; known: ${[...PLACEHOLDERS].map((p) => `{${p}}`).join(' ')}`, '/dataIdTemplate');
     }
   }
+  return dataIdTemplate;
+}
 
-  let pathPattern: RegExp | undefined;
-  let pathPatternSource: string | undefined;
+/** The path pattern, a preset name or a regular expression the whole path must match. */
+function readPathPattern(config: DatasetConfig): { pathPattern: RegExp; pathPatternSource: string } | undefined {
   const rawPattern = config.pathPattern?.trim();
-  if (rawPattern) {
-    pathPatternSource = rawPattern;
-    const source = PATH_PRESETS[rawPattern] ?? rawPattern;
-    try {
-      pathPattern = new RegExp(`^(?:${source})$`);
-    } catch (err) {
-      configError('config.path_pattern', `the path pattern is not a valid regular expression: ${(err as Error).message}`, '/pathPattern');
-    }
+  if (!rawPattern) return undefined;
+  const source = PATH_PRESETS[rawPattern] ?? rawPattern;
+  try {
+    return { pathPattern: new RegExp(`^(?:${source})$`), pathPatternSource: rawPattern };
+  } catch (err) {
+    configError('config.path_pattern', `the path pattern is not a valid regular expression: ${(err as Error).message}`, '/pathPattern');
   }
+}
 
+function readIntegrity(config: DatasetConfig): 'optional' | 'required' {
   // typed, but read from forms and ${ENV} values: check what really arrived
   const integrity: unknown = config.integrity ?? 'optional';
   if (integrity !== 'optional' && integrity !== 'required') {
     configError('config.integrity', 'integrity is "optional" or "required"', '/integrity');
   }
+  return integrity;
+}
 
+/** Checks a dataset configuration once, at deploy time, and compiles what messages will use. */
+export function resolveDataset(config: DatasetConfig): Dataset {
+  const centreId = readCentreId(config);
+  const { topic, dataPolicy, experimental, warnings } = readTopic(config, centreId);
+  const metadataId = readMetadataId(config, centreId);
+  const schemes = readSchemes(config);
+  const baseUrl = readBaseUrl(config, schemes);
+  const dataIdTemplate = readDataIdTemplate(config);
+  const pattern = readPathPattern(config);
+  const integrity = readIntegrity(config);
   const dataset: Dataset = {
     centreId,
     topic,
     metadataId,
-    dataPolicy: policy,
+    dataPolicy,
     dataIdTemplate,
-    cache: config.cache !== false && check.experimental !== true,
+    cache: config.cache !== false && !experimental,
     schemes,
     integrity,
     warnings,
-    experimental: check.experimental === true,
+    experimental,
   };
   if (baseUrl) dataset.baseUrl = baseUrl;
-  if (pathPattern) dataset.pathPattern = pathPattern;
-  if (pathPatternSource) dataset.pathPatternSource = pathPatternSource;
+  if (pattern) {
+    dataset.pathPattern = pattern.pathPattern;
+    dataset.pathPatternSource = pattern.pathPatternSource;
+  }
   return dataset;
 }
 

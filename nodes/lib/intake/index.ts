@@ -284,140 +284,167 @@ function framePath(base: string, frame: Frame | undefined, ...extra: (string | n
 }
 
 /**
+ * One `inspectValue` walk: the size so far and the frames still to expand. The frames expanded
+ * and not yet finished are exactly the chain of ancestors of whatever is being expanded, so a
+ * value shared between siblings is not taken for a cycle.
+ */
+class Inspection {
+  private size = 0;
+  private readonly ancestors = new Set<object>();
+  readonly stack: Frame[] = [];
+  private readonly maxBytes: number;
+  private readonly maxDepth: number;
+
+  constructor(
+    limits: IntakeLimits,
+    private readonly path: string,
+  ) {
+    this.maxBytes = limits.maxBytes;
+    this.maxDepth = limits.maxDepth;
+  }
+
+  private refuse(code: string, message: string, at: string): Wis2Error {
+    return new Wis2Error('intake', code, message, at);
+  }
+
+  private addSize(n: number): void {
+    this.size += n;
+    if (this.size > this.maxBytes) {
+      throw this.refuse('intake.too_large', `${where(this.path)} serialises to more than ${this.maxBytes} bytes of JSON`, this.path);
+    }
+  }
+
+  /** Accounts for a leaf, or pushes a container; `parent`/`key` locate it for messages. */
+  visit(v: unknown, parent: Frame | undefined, key: string | number): void {
+    switch (typeof v) {
+      case 'string':
+        this.addSize(jsonStringBytes(v));
+        return;
+      case 'boolean':
+        this.addSize(v ? 4 : 5);
+        return;
+      case 'number': {
+        if (!Number.isFinite(v)) {
+          const at = framePath(this.path, parent, ...(parent ? [key] : []));
+          throw this.refuse('intake.not_json_value', `${String(v)} at ${loc(at)} is not a JSON number`, at);
+        }
+        this.addSize(String(v).length);
+        return;
+      }
+      case 'object':
+        if (v === null) this.addSize(4);
+        else this.push(v, parent, key);
+        return;
+      default: {
+        const at = framePath(this.path, parent, ...(parent ? [key] : []));
+        throw this.refuse('intake.not_json_value', `a ${typeof v} at ${loc(at)} is not a JSON value`, at);
+      }
+    }
+  }
+
+  private push(v: object, parent: Frame | undefined, key: string | number): void {
+    const frame: Frame = { value: v, depth: parent === undefined ? 1 : parent.depth + 1, parent, key, expanded: false };
+    if (frame.depth > this.maxDepth) {
+      const at = framePath(this.path, frame);
+      throw this.refuse('intake.too_deep', `nesting at ${loc(at)} is deeper than ${this.maxDepth} levels`, at);
+    }
+    if (!Array.isArray(v) && !isPlainObject(v)) {
+      const at = framePath(this.path, frame);
+      throw this.refuse('intake.unsupported_type', `a ${describeType(v)} at ${loc(at)} is not a JSON object or array`, at);
+    }
+    this.stack.push(frame);
+  }
+
+  /** Expands the frame on top of the stack, or pops it once its children are finished. */
+  step(): void {
+    const frame = this.stack[this.stack.length - 1];
+    if (frame.expanded) {
+      this.stack.pop();
+      this.ancestors.delete(frame.value);
+      return;
+    }
+    frame.expanded = true;
+    const obj = frame.value;
+    if (this.ancestors.has(obj)) {
+      const at = framePath(this.path, frame);
+      throw this.refuse('intake.cycle', `the value at ${loc(at)} contains itself (a cycle)`, at);
+    }
+    this.ancestors.add(obj);
+    // Child containers are pushed, then reversed, so they are expanded in document order.
+    const mark = this.stack.length;
+    if (Array.isArray(obj)) this.expandArray(frame, obj as unknown[]);
+    else this.expandObject(frame, obj);
+    reverseFrom(this.stack, mark);
+  }
+
+  private expandArray(frame: Frame, arr: unknown[]): void {
+    this.addSize(2 + Math.max(0, arr.length - 1));
+    for (let i = 0; i < arr.length; i++) {
+      if (!(i in arr)) {
+        const at = framePath(this.path, frame, i);
+        throw this.refuse('intake.not_json_value', `the array element at ${loc(at)} is a hole (undefined)`, at);
+      }
+      this.visit(arr[i], frame, i);
+    }
+  }
+
+  private expandObject(frame: Frame, obj: object): void {
+    const keys = Object.keys(obj);
+    this.addSize(2 + Math.max(0, keys.length - 1));
+    for (const key of keys) {
+      if (FORBIDDEN_KEYS.has(key)) {
+        const at = framePath(this.path, frame, key);
+        throw this.refuse('intake.forbidden_key', `the key "${key}" at ${loc(at)} is refused: it can rewrite object prototypes`, at);
+      }
+      const desc = Object.getOwnPropertyDescriptor(obj, key);
+      if (desc !== undefined && !('value' in desc)) {
+        const at = framePath(this.path, frame, key);
+        throw this.refuse('intake.unsupported_type', `the member at ${loc(at)} is an accessor property, not a JSON value`, at);
+      }
+      this.addSize(jsonStringBytes(key) + 1);
+      this.visit(desc?.value, frame, key);
+    }
+  }
+}
+
+/**
  * One iterative pass over an already-parsed value (see the module comment for what is accepted).
  * Refuses excessive depth, prototype-polluting keys, non-JSON values, cycles and a compact
  * serialised size above `limits.maxBytes`. The walk visits at most about `maxBytes` nodes, since
  * each one adds at least a byte to the size it keeps, so even a shared-reference bomb is cheap.
  */
 export function inspectValue(value: unknown, limits: IntakeLimits, path = ''): void {
-  const { maxBytes, maxDepth } = limits;
-  let size = 0;
-  // The frames that are expanded and not yet finished: exactly the chain of ancestors of
-  // whatever is being expanded, so a value shared between siblings is not taken for a cycle.
-  const ancestors = new Set<object>();
-  const stack: Frame[] = [];
+  const walk = new Inspection(limits, path);
+  walk.visit(value, undefined, '');
+  while (walk.stack.length > 0) walk.step();
+}
 
-  const refuse = (code: string, message: string, at: string): Wis2Error => new Wis2Error('intake', code, message, at);
-  const addSize = (n: number): void => {
-    size += n;
-    if (size > maxBytes) {
-      throw refuse('intake.too_large', `${where(path)} serialises to more than ${maxBytes} bytes of JSON`, path);
-    }
-  };
-
-  /** Accounts for a leaf, or pushes a container; `parent`/`key` locate it for messages. */
-  const visit = (v: unknown, parent: Frame | undefined, key: string | number): void => {
-    switch (typeof v) {
-      case 'string':
-        addSize(jsonStringBytes(v));
-        return;
-      case 'boolean':
-        addSize(v ? 4 : 5);
-        return;
-      case 'number': {
-        if (!Number.isFinite(v)) {
-          const at = framePath(path, parent, ...(parent ? [key] : []));
-          throw refuse('intake.not_json_value', `${String(v)} at ${loc(at)} is not a JSON number`, at);
-        }
-        addSize(String(v).length);
-        return;
-      }
-      case 'object':
-        break;
-      default: {
-        const at = framePath(path, parent, ...(parent ? [key] : []));
-        throw refuse('intake.not_json_value', `a ${typeof v} at ${loc(at)} is not a JSON value`, at);
-      }
-    }
-    if (v === null) {
-      addSize(4);
-      return;
-    }
-    const frame: Frame = { value: v, depth: parent === undefined ? 1 : parent.depth + 1, parent, key, expanded: false };
-    if (frame.depth > maxDepth) {
-      const at = framePath(path, frame);
-      throw refuse('intake.too_deep', `nesting at ${loc(at)} is deeper than ${maxDepth} levels`, at);
-    }
-    if (!Array.isArray(v) && !isPlainObject(v)) {
-      const at = framePath(path, frame);
-      throw refuse('intake.unsupported_type', `a ${describeType(v)} at ${loc(at)} is not a JSON object or array`, at);
-    }
-    stack.push(frame);
-  };
-
-  visit(value, undefined, '');
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1];
-    if (frame.expanded) {
-      stack.pop();
-      ancestors.delete(frame.value);
-      continue;
-    }
-    frame.expanded = true;
-    const obj = frame.value;
-    if (ancestors.has(obj)) {
-      const at = framePath(path, frame);
-      throw refuse('intake.cycle', `the value at ${loc(at)} contains itself (a cycle)`, at);
-    }
-    ancestors.add(obj);
-    // Child containers are pushed, then reversed, so they are expanded in document order.
-    const mark = stack.length;
-    if (Array.isArray(obj)) {
-      const arr = obj as unknown[];
-      addSize(2 + Math.max(0, arr.length - 1));
-      for (let i = 0; i < arr.length; i++) {
-        if (!(i in arr)) {
-          const at = framePath(path, frame, i);
-          throw refuse('intake.not_json_value', `the array element at ${loc(at)} is a hole (undefined)`, at);
-        }
-        visit(arr[i], frame, i);
-      }
-    } else {
-      const keys = Object.keys(obj);
-      addSize(2 + Math.max(0, keys.length - 1));
-      for (const key of keys) {
-        if (FORBIDDEN_KEYS.has(key)) {
-          const at = framePath(path, frame, key);
-          throw refuse('intake.forbidden_key', `the key "${key}" at ${loc(at)} is refused: it can rewrite object prototypes`, at);
-        }
-        const desc = Object.getOwnPropertyDescriptor(obj, key);
-        if (desc !== undefined && !('value' in desc)) {
-          const at = framePath(path, frame, key);
-          throw refuse('intake.unsupported_type', `the member at ${loc(at)} is an accessor property, not a JSON value`, at);
-        }
-        addSize(jsonStringBytes(key) + 1);
-        visit(desc?.value, frame, key);
-      }
-    }
-    reverseFrom(stack, mark);
+/** Pushes a child container of `parent` for `inspectParsed`; leaves need no check. */
+function pushParsed(stack: Frame[], child: unknown, parent: Frame, key: string | number, maxDepth: number, path: string): void {
+  if (child === null || typeof child !== 'object') return;
+  const next: Frame = { value: child, depth: parent.depth + 1, parent, key, expanded: false };
+  if (next.depth > maxDepth) {
+    const at = framePath(path, next);
+    throw new Wis2Error('intake', 'intake.too_deep', `nesting at ${loc(at)} is deeper than ${maxDepth} levels`, at);
   }
+  stack.push(next);
 }
 
 /**
  * The same depth and key checks for a value fresh from JSON.parse, which can hold no cycle,
  * accessor, class instance or non-JSON value, and whose size the text already bounded: skipping
- * those checks makes this walk several times cheaper than `inspectValue`.
+ * those checks makes this walk several times cheaper than `inspectValue`. Returns how many
+ * object members the value has.
  */
-/** Checks a parsed value (depth, forbidden keys) and returns how many object members it has. */
 function inspectParsed(value: unknown, maxDepth: number, path: string): number {
   let members = 0;
   if (value === null || typeof value !== 'object') return members;
   const stack: Frame[] = [{ value, depth: 1, parent: undefined, key: '', expanded: false }];
   for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
     const obj = frame.value;
-    const childDepth = frame.depth + 1;
-    const push = (child: unknown, key: string | number): void => {
-      if (child === null || typeof child !== 'object') return;
-      const next: Frame = { value: child, depth: childDepth, parent: frame, key, expanded: false };
-      if (childDepth > maxDepth) {
-        const at = framePath(path, next);
-        throw new Wis2Error('intake', 'intake.too_deep', `nesting at ${loc(at)} is deeper than ${maxDepth} levels`, at);
-      }
-      stack.push(next);
-    };
     if (Array.isArray(obj)) {
       const arr = obj as unknown[];
-      for (let i = arr.length - 1; i >= 0; i--) push(arr[i], i);
+      for (let i = arr.length - 1; i >= 0; i--) pushParsed(stack, arr[i], frame, i, maxDepth, path);
     } else {
       const record = obj as Record<string, unknown>;
       const keys = Object.keys(record);
@@ -428,7 +455,7 @@ function inspectParsed(value: unknown, maxDepth: number, path: string): number {
           throw new Wis2Error('intake', 'intake.forbidden_key', `the key "${key}" at ${loc(at)} is refused: it can rewrite object prototypes`, at);
         }
       }
-      for (let i = keys.length - 1; i >= 0; i--) push(record[keys[i]], keys[i]);
+      for (let i = keys.length - 1; i >= 0; i--) pushParsed(stack, record[keys[i]], frame, keys[i], maxDepth, path);
     }
   }
   return members;

@@ -1,5 +1,5 @@
 import type { AnnouncementMemory } from '../reliability/memory';
-import type { Operation } from '../wnm/standard';
+import type { Operation } from '../wnm';
 
 /**
  * What to announce for a file, from what was announced before: the same file with the same

@@ -3,7 +3,7 @@ import type { Dataset } from '../dataset';
 import { Wis2Error, type Warning } from '../core/errors';
 import type { IntakeLimits } from '../intake';
 import { readStacItem } from '../stac';
-import { buildNotification, type BuildContext, type BuiltNotification, type DuplicateFile, type Operation } from '../wnm/build';
+import { buildNotification, type BuildContext, type BuiltNotification, type DuplicateFile, type Operation } from '../wnm';
 
 /** CloudEvent in, one notification per announced file out: the whole "CloudEvent to WNM" stage. */
 export interface ConvertOptions {

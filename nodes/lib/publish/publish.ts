@@ -1,7 +1,7 @@
 import type { Dataset } from '../dataset';
 import { Wis2Error, type Warning } from '../core/errors';
 import { decodeJson } from '../intake';
-import { oversizeReason } from '../wnm/standard';
+import { oversizeReason } from '../wnm';
 import { validateTopic, type TopicCheck } from '../wth';
 import { isRecord } from '../core/json';
 import { memo } from '../core/memo';

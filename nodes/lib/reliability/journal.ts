@@ -172,6 +172,96 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
   return value;
 }
 
+/**
+ * Reads the records of one segment file in order, at recovery, through a scratch buffer so a
+ * huge segment never sits in memory. The current record is in the public fields; `stopped`
+ * says why the scan ended before the end of the file (a torn or corrupt record).
+ */
+class SegmentScan {
+  off = 0;
+  type = 0;
+  seq = 0;
+  len = 0;
+  stopped: string | undefined;
+  private end = 0;
+  private storedCrc = 0;
+  /** where the current record starts in `scratch` */
+  private at = 0;
+  /** scratch holds file bytes [bufStart, bufStart + bufLen) */
+  private bufStart = 0;
+  private bufLen = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly fd: number,
+    readonly size: number,
+    private readonly scratch: Buffer,
+  ) {}
+
+  /** Moves to the next record: false at the end of the file, or with `stopped` set. */
+  next(): boolean {
+    this.off = this.end;
+    if (this.off >= this.size || !this.readHeader()) return false;
+    const crc = this.checksum();
+    const { off, type, len, at } = this;
+    const first = off === 0;
+    const isHeader = type === TYPE_SEGMENT && len === SEGMENT_MAGIC.length && this.scratch.compare(SEGMENT_MAGIC, 0, len, at + RECORD_OVERHEAD, at + RECORD_OVERHEAD + len) === 0;
+    if (crc !== this.storedCrc || first !== isHeader || (type !== TYPE_ENTRY && type !== TYPE_ACK && type !== TYPE_SEGMENT)) {
+      const what = first && !isHeader && crc === this.storedCrc ? 'not a journal segment' : `corrupt record at offset ${off}`;
+      this.stopped = `${this.name}: ${what}; the remaining ${this.size - off} bytes of this segment are skipped`;
+      return false;
+    }
+    return true;
+  }
+
+  /** Reads the fixed part of the record at `off`: false when the file ends inside the record. */
+  private readHeader(): boolean {
+    const { off, size, scratch } = this;
+    if (size - off < RECORD_OVERHEAD) {
+      this.stopped = `${this.name}: torn record at offset ${off} (${size - off} bytes at the end), ignored`;
+      return false;
+    }
+    const at = this.window(off, RECORD_OVERHEAD);
+    this.storedCrc = scratch.readUInt32LE(at);
+    this.len = scratch.readUInt32LE(at + 4);
+    this.type = scratch[at + 8];
+    this.seq = readSeq(scratch, at + 9);
+    this.at = at;
+    this.end = off + RECORD_OVERHEAD + this.len;
+    if (this.end > size) {
+      this.stopped = `${this.name}: torn record at offset ${off} (needs ${this.end - off} bytes, ${size - off} left), ignored`;
+      return false;
+    }
+    return true;
+  }
+
+  /** The CRC of the current record; a record bigger than the scratch buffer is read in chunks. */
+  private checksum(): number {
+    const { off, len, end, scratch } = this;
+    if (RECORD_OVERHEAD + len <= SCAN_CHUNK) {
+      this.at = this.window(off, RECORD_OVERHEAD + len);
+      return crc32(scratch, this.at + 4, this.at + RECORD_OVERHEAD + len);
+    }
+    let crc = crc32(scratch, this.at + 4, this.at + RECORD_OVERHEAD);
+    for (let pos = off + RECORD_OVERHEAD; pos < end; ) {
+      const n = fs.readSync(this.fd, scratch, 0, Math.min(SCAN_CHUNK, end - pos), pos);
+      crc = crc32(scratch, 0, n, crc);
+      pos += n;
+    }
+    this.bufLen = 0;
+    return crc;
+  }
+
+  /** Makes file bytes [at, at + n) available in scratch; returns where they start in it. */
+  private window(at: number, n: number): number {
+    if (at < this.bufStart || at + n > this.bufStart + this.bufLen) {
+      this.bufStart = at;
+      this.bufLen = fs.readSync(this.fd, this.scratch, 0, Math.min(SCAN_CHUNK, this.size - at), at);
+    }
+    return at - this.bufStart;
+  }
+}
+
 export class Journal {
   /** what recovery skipped, and why (a torn last record after a kill is the usual one) */
   readonly recoveryWarnings: string[] = [];
@@ -604,83 +694,40 @@ export class Journal {
     const fd = fs.openSync(path.join(this.dir, name), 'r');
     let maxSeq = 0;
     try {
-      const size = fs.fstatSync(fd).size;
-      seg.size = size;
-      // scratch holds file bytes [bufStart, bufStart + bufLen)
-      let bufStart = 0;
-      let bufLen = 0;
-      const window = (at: number, n: number): number => {
-        if (at < bufStart || at + n > bufStart + bufLen) {
-          bufStart = at;
-          bufLen = fs.readSync(fd, scratch, 0, Math.min(SCAN_CHUNK, size - at), at);
-        }
-        return at - bufStart;
-      };
-      let off = 0;
-      while (off < size) {
-        if (size - off < RECORD_OVERHEAD) {
-          this.recoveryWarnings.push(`${name}: torn record at offset ${off} (${size - off} bytes at the end), ignored`);
-          break;
-        }
-        let at = window(off, RECORD_OVERHEAD);
-        const storedCrc = scratch.readUInt32LE(at);
-        const len = scratch.readUInt32LE(at + 4);
-        const type = scratch[at + 8];
-        const seq = readSeq(scratch, at + 9);
-        const end = off + RECORD_OVERHEAD + len;
-        if (end > size) {
-          this.recoveryWarnings.push(`${name}: torn record at offset ${off} (needs ${end - off} bytes, ${size - off} left), ignored`);
-          break;
-        }
-        let crc: number;
-        if (RECORD_OVERHEAD + len <= SCAN_CHUNK) {
-          at = window(off, RECORD_OVERHEAD + len);
-          crc = crc32(scratch, at + 4, at + RECORD_OVERHEAD + len);
-        } else {
-          crc = crc32(scratch, at + 4, at + RECORD_OVERHEAD);
-          for (let pos = off + RECORD_OVERHEAD; pos < end; ) {
-            const n = fs.readSync(fd, scratch, 0, Math.min(SCAN_CHUNK, end - pos), pos);
-            crc = crc32(scratch, 0, n, crc);
-            pos += n;
-          }
-          bufLen = 0;
-        }
-        const first = off === 0;
-        const isHeader = type === TYPE_SEGMENT && len === SEGMENT_MAGIC.length && scratch.compare(SEGMENT_MAGIC, 0, len, at + RECORD_OVERHEAD, at + RECORD_OVERHEAD + len) === 0;
-        if (crc !== storedCrc || first !== isHeader || (type !== TYPE_ENTRY && type !== TYPE_ACK && type !== TYPE_SEGMENT)) {
-          const what = first && !isHeader && crc === storedCrc ? 'not a journal segment' : `corrupt record at offset ${off}`;
-          this.recoveryWarnings.push(`${name}: ${what}; the remaining ${size - off} bytes of this segment are skipped`);
-          break;
-        }
-        if (type === TYPE_SEGMENT) {
-          maxSeq = Math.max(maxSeq, seq - 1);
-        } else if (type === TYPE_ENTRY) {
-          maxSeq = Math.max(maxSeq, seq);
-          const before = this.locations.get(seq);
-          if (before !== undefined) {
-            // a copy made to free an older segment: the later one is current
-            const old = this.segById.get(before.seg);
-            if (old !== undefined) old.live--;
-            this.bytesPending -= RECORD_OVERHEAD + before.len;
-          }
-          this.locations.set(seq, { seg: seg.id, off, len });
-          seg.live++;
-          this.bytesPending += RECORD_OVERHEAD + len;
-        } else {
-          maxSeq = Math.max(maxSeq, seq);
-          const loc = this.locations.get(seq);
-          if (loc !== undefined) {
-            const owner = this.segById.get(loc.seg);
-            if (owner !== undefined) owner.live--;
-            this.bytesPending -= RECORD_OVERHEAD + loc.len;
-            this.locations.delete(seq);
-          }
-        }
-        off = end;
-      }
+      const scan = new SegmentScan(name, fd, fs.fstatSync(fd).size, scratch);
+      seg.size = scan.size;
+      while (scan.next()) maxSeq = Math.max(maxSeq, this.replay(seg, scan));
+      if (scan.stopped !== undefined) this.recoveryWarnings.push(scan.stopped);
     } finally {
       fs.closeSync(fd);
     }
     return maxSeq;
+  }
+
+  /** Applies one recovered record; returns the highest sequence number it shows was issued. */
+  private replay(seg: Segment, record: SegmentScan): number {
+    const { type, seq } = record;
+    if (type === TYPE_SEGMENT) return seq - 1;
+    if (type === TYPE_ENTRY) {
+      const before = this.locations.get(seq);
+      if (before !== undefined) {
+        // a copy made to free an older segment: the later one is current
+        const old = this.segById.get(before.seg);
+        if (old !== undefined) old.live--;
+        this.bytesPending -= RECORD_OVERHEAD + before.len;
+      }
+      this.locations.set(seq, { seg: seg.id, off: record.off, len: record.len });
+      seg.live++;
+      this.bytesPending += RECORD_OVERHEAD + record.len;
+    } else {
+      const loc = this.locations.get(seq);
+      if (loc !== undefined) {
+        const owner = this.segById.get(loc.seg);
+        if (owner !== undefined) owner.live--;
+        this.bytesPending -= RECORD_OVERHEAD + loc.len;
+        this.locations.delete(seq);
+      }
+    }
+    return seq;
   }
 }

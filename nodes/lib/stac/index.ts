@@ -97,21 +97,34 @@ function roles(v: unknown, path: string): string[] {
 /** Asset members read as absent when null, though STAC gives them no null. */
 const NULLABLE_IGNORED = ['type', 'roles', 'file:size', 'file:checksum'] as const;
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[\x20-\x7e]*)?$/;
+
+function isFiniteNumber(n: unknown): boolean {
+  return typeof n === 'number' && Number.isFinite(n);
+}
+
+function isLongitude(x: number): boolean {
+  return x >= -180 && x <= 180;
+}
+
+function isLatitude(x: number): boolean {
+  return x >= -90 && x <= 90;
+}
+
 /** STAC bbox: [west, south, east, north], or with the heights [w, s, min, e, n, max]; west > east crosses the antimeridian. */
 function isBbox(v: unknown): boolean {
   if (!Array.isArray(v) || (v.length !== 4 && v.length !== 6)) return false;
-  if (!v.every((n) => typeof n === 'number' && Number.isFinite(n))) return false;
+  if (!v.every(isFiniteNumber)) return false;
   const b = v as number[];
   const [w = NaN, s = NaN, e = NaN, n = NaN] = b.length === 4 ? b : [b[0], b[1], b[3], b[4]];
-  const lon = (x: number): boolean => x >= -180 && x <= 180;
-  const lat = (x: number): boolean => x >= -90 && x <= 90;
-  return lon(w) && lon(e) && lat(s) && lat(n) && s <= n;
+  return isLongitude(w) && isLongitude(e) && isLatitude(s) && isLatitude(n) && s <= n;
 }
 
 /** Index of the first C0, DEL or C1 control character, or -1. */
 function controlCharacterAt(s: string): number {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
-  return s.search(/[\u0000-\u001f\u007f-\u009f]/);
+  return s.search(CONTROL_CHARACTER);
 }
 
 /**
@@ -124,6 +137,17 @@ export function readStacItem(item: unknown, path = '/data'): StacItem {
     refuse('stac.not_object', `the event data must be a STAC Item object${hint}`, path);
   }
   const warnings: Warning[] = [];
+  checkHeader(item, path, warnings);
+  const id = readId(item, path);
+  const geometry = readGeometry(item, path, warnings);
+  const itemTemporal = readItemTemporal(item, path, warnings);
+  const assetsPath = pointer(path, 'assets');
+  const files = readAssets(item.assets, assetsPath, itemTemporal, warnings);
+  return { id, geometry, files: announcedFiles(files, assetsPath, warnings), warnings };
+}
+
+/** type, stac_version and stac_extensions: only a wrong type is refused. */
+function checkHeader(item: Record<string, unknown>, path: string, warnings: Warning[]): void {
   if (item.type !== 'Feature') refuse('stac.not_feature', 'a STAC Item has type "Feature"', pointer(path, 'type'));
   if (item.stac_version === undefined) {
     warnings.push({ code: 'stac.no_version', message: 'the Item has no stac_version', path: pointer(path, 'stac_version') });
@@ -131,13 +155,25 @@ export function readStacItem(item: unknown, path = '/data'): StacItem {
     warnings.push({ code: 'stac.invalid_version', message: 'stac_version is not a version string; it was ignored', path: pointer(path, 'stac_version') });
   }
   const ext = item.stac_extensions;
-  if (ext !== undefined && (!Array.isArray(ext) || ext.some((e) => typeof e !== 'string'))) {
+  if (ext !== undefined && (!Array.isArray(ext) || !ext.every(isString))) {
     warnings.push({ code: 'stac.invalid_extensions', message: 'stac_extensions is not an array of schema URLs; it was ignored', path: pointer(path, 'stac_extensions') });
   }
+}
+
+function isString(v: unknown): boolean {
+  return typeof v === 'string';
+}
+
+function readId(item: Record<string, unknown>, path: string): string {
   if (typeof item.id !== 'string' || item.id === '') refuse('stac.invalid_id', 'a STAC Item needs a non-empty string id', pointer(path, 'id'));
   // identifiers travel into data_ids, logs and file systems, where a NUL or a newline is a trap
   const idControl = controlCharacterAt(item.id);
   if (idControl >= 0) refuse('stac.invalid_id', `the Item id contains a control character at index ${idControl}`, pointer(path, 'id'));
+  return item.id;
+}
+
+/** The geometry the notification carries; a missing or broken bbox is only said. */
+function readGeometry(item: Record<string, unknown>, path: string, warnings: Warning[]): WnmGeometry | null {
   if (!('geometry' in item)) refuse('stac.missing_geometry', 'a STAC Item has a geometry member (null when it has none)', pointer(path, 'geometry'));
   const geo = toWnmGeometry(item.geometry, pointer(path, 'geometry'));
   warnings.push(...geo.warnings);
@@ -151,40 +187,50 @@ export function readStacItem(item: unknown, path = '/data'): StacItem {
       path: pointer(path, 'bbox'),
     });
   }
+  return geo.geometry;
+}
+
+function readItemTemporal(item: Record<string, unknown>, path: string, warnings: Warning[]): Temporal {
   const propsPath = pointer(path, 'properties');
   if (!isRecord(item.properties)) refuse('stac.invalid_properties', 'a STAC Item has a properties object', propsPath);
   const itemTemporal = temporalOf(item.properties, propsPath, warnings);
   if (!itemTemporal) {
     refuse('stac.missing_datetime', 'a STAC Item has properties.datetime (null only with start_datetime and end_datetime)', pointer(propsPath, 'datetime'));
   }
+  return itemTemporal;
+}
 
-  const assetsPath = pointer(path, 'assets');
-  if (!isRecord(item.assets)) refuse('stac.invalid_assets', 'a STAC Item has an assets object', assetsPath);
-  const keys = Object.keys(item.assets);
+function readAssets(assets: unknown, assetsPath: string, itemTemporal: Temporal, warnings: Warning[]): AnnouncedFile[] {
+  if (!isRecord(assets)) refuse('stac.invalid_assets', 'a STAC Item has an assets object', assetsPath);
+  const keys = Object.keys(assets);
   if (keys.length === 0) refuse('stac.no_assets', 'the Item has no asset: there is no file to announce', assetsPath);
-
   const files: AnnouncedFile[] = [];
-  for (const key of keys) {
-    const apath = pointer(assetsPath, key);
-    const asset = item.assets[key];
-    if (!isRecord(asset)) refuse('stac.invalid_asset', 'an asset must be an object', apath);
-    for (const field of NULLABLE_IGNORED) {
-      if (asset[field] === null) {
-        warnings.push({ code: 'stac.null_ignored', message: `${field} is null, which STAC does not allow; it was taken as absent`, path: pointer(apath, field) });
-      }
+  for (const key of keys) files.push(readAsset(key, assets[key], pointer(assetsPath, key), itemTemporal, warnings));
+  return files;
+}
+
+function readAsset(key: string, asset: unknown, apath: string, itemTemporal: Temporal, warnings: Warning[]): AnnouncedFile {
+  if (!isRecord(asset)) refuse('stac.invalid_asset', 'an asset must be an object', apath);
+  for (const field of NULLABLE_IGNORED) {
+    if (asset[field] === null) {
+      warnings.push({ code: 'stac.null_ignored', message: `${field} is null, which STAC does not allow; it was taken as absent`, path: pointer(apath, field) });
     }
-    const keyControl = controlCharacterAt(key);
-    if (keyControl >= 0) refuse('stac.invalid_asset', `the asset key contains a control character at index ${keyControl}`, apath);
-    files.push({
-      key,
-      path: apath,
-      href: typeof asset.href === 'string' ? asset.href : refuse('stac.invalid_asset', 'an asset needs an href string', pointer(apath, 'href')),
-      roles: roles(asset.roles, pointer(apath, 'roles')),
-      temporal: temporalOf(asset, apath, warnings) ?? itemTemporal,
-      ...optionalFileFields(asset, apath),
-    });
   }
-  const data = files.filter((f) => f.roles.includes('data'));
+  const keyControl = controlCharacterAt(key);
+  if (keyControl >= 0) refuse('stac.invalid_asset', `the asset key contains a control character at index ${keyControl}`, apath);
+  return {
+    key,
+    path: apath,
+    href: typeof asset.href === 'string' ? asset.href : refuse('stac.invalid_asset', 'an asset needs an href string', pointer(apath, 'href')),
+    roles: roles(asset.roles, pointer(apath, 'roles')),
+    temporal: temporalOf(asset, apath, warnings) ?? itemTemporal,
+    ...optionalFileFields(asset, apath),
+  };
+}
+
+/** The assets with the role `data`, or the only asset when none has it. */
+function announcedFiles(files: AnnouncedFile[], assetsPath: string, warnings: Warning[]): AnnouncedFile[] {
+  const data = files.filter(hasDataRole);
   const announced = data.length > 0 ? data : files.length === 1 ? files : [];
   if (announced.length === 0) {
     refuse('stac.no_data_asset', `none of the ${files.length} assets has the role "data": which file is announced is ambiguous`, assetsPath);
@@ -197,13 +243,17 @@ export function readStacItem(item: unknown, path = '/data'): StacItem {
       path: pointer(only.path, 'roles'),
     });
   }
-  return { id: item.id, geometry: geo.geometry, files: announced, warnings };
+  return announced;
+}
+
+function hasDataRole(file: AnnouncedFile): boolean {
+  return file.roles.includes('data');
 }
 
 function optionalFileFields(asset: Record<string, unknown>, apath: string): Pick<AnnouncedFile, 'mediaType' | 'size' | 'checksum'> {
   const out: Pick<AnnouncedFile, 'mediaType' | 'size' | 'checksum'> = {};
   if (asset.type !== undefined && asset.type !== null) {
-    if (typeof asset.type !== 'string' || !/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[\x20-\x7e]*)?$/.test(asset.type)) {
+    if (typeof asset.type !== 'string' || !MEDIA_TYPE.test(asset.type)) {
       refuse('stac.invalid_media_type', 'the asset type must be a media type such as application/x-netcdf', pointer(apath, 'type'));
     }
     out.mediaType = asset.type;

@@ -13,7 +13,8 @@ import { arrayMember, decode, member, show, stringMember } from './json';
 import { pointer } from '../core/errors';
 import { isMediaType, relations, uriScheme } from './links';
 import { pool, probeContent, probeLink, resolves, sniffImage, type ProbeOptions } from './probe';
-import { GENERATED_BY, WCMP2_BASE } from './report';
+import { reportTime } from '../core/report';
+import { WCMP_GENERATED_BY, WCMP2_BASE } from './report';
 import { DURATION, beginsAfterEnd, readBound, type Span } from './temporal';
 import { isRecord } from '../core/json';
 
@@ -472,8 +473,8 @@ export async function evaluateKpis(record: unknown, options?: KpiOptions | null)
     id: randomUUID(),
     report_type: 'kpi',
     metadata_id: typeof id === 'string' ? id : typeof id === 'number' ? String(id) : null,
-    datetime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    generated_by: GENERATED_BY,
+    datetime: reportTime(Date.now()),
+    generated_by: WCMP_GENERATED_BY,
     tests,
     summary: { total, score, percentage: percent, grade: grade(percent), comments, not_evaluated: notEvaluated },
   };

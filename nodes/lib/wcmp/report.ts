@@ -4,6 +4,8 @@
  * compared line by line, and adds to each test the list of what failed and what deserves
  * attention, each with the JSON Pointer of the member at fault and the rule it breaks.
  */
+import { randomUUID } from 'node:crypto';
+import { Findings as Collector, PACKAGE_NAME, reportTime, summarise, type Summary, type TestCode } from '../core/report';
 
 /** Base URI of the standard; requirement, conformance and KPI ids are relative to it. */
 export const WCMP2_BASE = 'http://wis.wmo.int/spec/wcmp/2';
@@ -39,7 +41,7 @@ export const WCMP_TEST_IDS: readonly string[] = WCMP_TEST_NAMES.map(testId);
 
 const TEST_IDS = Object.fromEntries(WCMP_TEST_NAMES.map((n) => [n, testId(n)])) as Record<WcmpTestName, string>;
 
-export type TestCode = 'PASSED' | 'FAILED' | 'WARNING' | 'SKIPPED';
+export type { TestCode };
 
 /** One thing a test found. */
 export interface WcmpFinding {
@@ -62,12 +64,7 @@ export interface WcmpTestResult {
   warnings: WcmpFinding[];
 }
 
-export interface WcmpSummary {
-  PASSED: number;
-  FAILED: number;
-  WARNING: number;
-  SKIPPED: number;
-}
+export type WcmpSummary = Summary;
 
 export interface WcmpReport {
   id: string;
@@ -80,50 +77,53 @@ export interface WcmpReport {
   tests: WcmpTestResult[];
 }
 
-export const GENERATED_BY = 'node-red-contrib-wis2 WCMP 2.3 test suite';
+/** The maker pywcmp's report names; the KPI report names the same. */
+export const WCMP_GENERATED_BY = `${PACKAGE_NAME} WCMP 2.3 test suite`;
 
-/** Collects the findings of one test. */
-export class Findings {
-  // Created on the first finding: most tests of most records find nothing.
-  private errorList: WcmpFinding[] | undefined;
-  private warningList: WcmpFinding[] | undefined;
-  skipped: string | undefined;
-
-  constructor(readonly test: WcmpTestName) {}
-
-  get errors(): readonly WcmpFinding[] {
-    return this.errorList ?? [];
-  }
-
-  get warnings(): readonly WcmpFinding[] {
-    return this.warningList ?? [];
+/**
+ * The findings of one WCMP test, in pywcmp's vocabulary: a finding fails the test or warns, and
+ * cites the rule it breaks first in its message.
+ */
+export class Findings extends Collector {
+  constructor(readonly test: WcmpTestName) {
+    super();
   }
 
   /** Records a broken requirement: the test fails. */
   fail(what: string, path: string, rule: string, text: string): void {
-    (this.errorList ??= []).push(finding(this.test, what, path, rule, text));
+    this.add(path, `${rule}: ${text}`, { severity: 'error', id: `${this.test}.${what}`, rule });
   }
 
   /** Records a recommendation not followed, or a requirement bent in a way WIS2 still accepts. */
   warn(what: string, path: string, rule: string, text: string): void {
-    (this.warningList ??= []).push(finding(this.test, what, path, rule, text));
+    this.add(path, `${rule}: ${text}`, { severity: 'warning', id: `${this.test}.${what}`, rule });
   }
 
-  skip(reason: string): void {
-    this.skipped = reason;
-  }
-
+  /** The test's entry in the report. */
   result(): WcmpTestResult {
     const id = TEST_IDS[this.test];
-    const errors = this.errorList ?? [];
-    const warnings = this.warningList ?? [];
-    if (errors.length > 0) return { id, code: 'FAILED', message: errors[0]?.message, errors, warnings };
-    if (warnings.length > 0) return { id, code: 'WARNING', message: warnings[0]?.message, errors, warnings };
-    if (this.skipped !== undefined) return { id, code: 'SKIPPED', message: this.skipped, errors, warnings };
-    return { id, code: 'PASSED', errors, warnings };
+    const errors = this.list('error').map(wcmpFinding);
+    const warnings = this.list('warning').map(wcmpFinding);
+    const code = this.code();
+    if (code === 'PASSED') return { id, code, errors, warnings };
+    const message = code === 'SKIPPED' ? this.skipped : code === 'FAILED' ? errors[0]?.message : warnings[0]?.message;
+    return { id, code, message, errors, warnings };
   }
 }
 
-function finding(test: WcmpTestName, what: string, path: string, rule: string, text: string): WcmpFinding {
-  return { code: `${test}.${what}`, path, rule, message: `${rule}: ${text}` };
+function wcmpFinding(f: { id?: string; path: string; rule?: string; message: string }): WcmpFinding {
+  return { code: f.id ?? '', path: f.path, rule: f.rule ?? '', message: f.message };
+}
+
+/** pywcmp's report over the results of the 14 tests. */
+export function wcmpReport(tests: WcmpTestResult[], metadataId: string | null): WcmpReport {
+  return {
+    id: randomUUID(),
+    report_type: 'ets',
+    summary: summarise(tests.map((t) => t.code)),
+    generated_by: WCMP_GENERATED_BY,
+    datetime: reportTime(Date.now()),
+    metadata_id: metadataId,
+    tests,
+  };
 }

@@ -3,7 +3,6 @@
  * test, each reporting every failure it finds with the member's path and the rule it breaks.
  * Malformed input never throws: a missing or wrongly typed member is a failed test.
  */
-import { randomUUID } from 'node:crypto';
 import { CONTACT_ROLES, PUBLISHER_ROLE, RESOURCE_TYPES } from './codelists';
 import { checkRecordGeometry, collectionNesting } from './geometry';
 import { checkRecordIdentifier } from './identifier';
@@ -12,13 +11,11 @@ import { pointer } from '../core/errors';
 import { checkRecordLinks, readChannels, relations } from './links';
 import {
   Findings,
-  GENERATED_BY,
   WCMP2_CONFORMANCE_CLASS,
   WCMP_TEST_NAMES,
+  wcmpReport,
   type WcmpReport,
-  type WcmpSummary,
   type WcmpTestName,
-  type WcmpTestResult,
 } from './report';
 import { schemaErrors } from './schema';
 import { checkTime, readRfc3339 } from './temporal';
@@ -208,34 +205,6 @@ function testValidation(record: unknown, f: Findings, shapeOk: boolean): void {
   }
 }
 
-function emptySummary(): WcmpSummary {
-  return { PASSED: 0, FAILED: 0, WARNING: 0, SKIPPED: 0 };
-}
-
-let clock = { second: -1, text: '' };
-
-/** The current time to the second, as pywcmp writes it; formatted once per second at most. */
-function reportTime(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== clock.second) clock = { second, text: new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') };
-  return clock.text;
-}
-
-function report(tests: WcmpTestResult[], metadataId: string | null): WcmpReport {
-  const summary = emptySummary();
-  for (const t of tests) summary[t.code]++;
-  return {
-    id: randomUUID(),
-    report_type: 'ets',
-    summary,
-    generated_by: GENERATED_BY,
-    datetime: reportTime(),
-    metadata_id: metadataId,
-    tests,
-  };
-}
-
 /** A report where validation failed for a reason that keeps every other test from running. */
 function refusal(validation: Findings, reason: string): WcmpReport {
   const tests = WCMP_TEST_NAMES.map((name) => {
@@ -244,7 +213,7 @@ function refusal(validation: Findings, reason: string): WcmpReport {
     f.skip(reason);
     return f.result();
   });
-  return report(tests, null);
+  return wcmpReport(tests, null);
 }
 
 function run(input: unknown, options: WcmpOptions): WcmpReport {
@@ -298,7 +267,7 @@ function run(input: unknown, options: WcmpOptions): WcmpReport {
   });
   const id = member(record, 'id');
   const metadataId = typeof id === 'string' ? id : typeof id === 'number' ? String(id) : null;
-  return report(
+  return wcmpReport(
     findings.map((f) => f.result()),
     metadataId,
   );

@@ -4,7 +4,8 @@
 import { DIGEST_BYTES, isWnmIntegrityMethod } from '../core/integrity';
 import { MAX_INLINE_BYTES } from './standard';
 import { gunzipSync } from 'node:zlib';
-import { Issues, shown } from './suite-report';
+import type { Findings } from '../core/report';
+import { shown } from './suite-report';
 
 /** A gzip value announcing at most 4096 bytes gains nothing from inflating far beyond that. */
 const MAX_INFLATE_BYTES = 1 << 16;
@@ -28,7 +29,7 @@ function sizeMatches(size: number, lengths: readonly number[]): boolean {
 }
 
 /** Returns true when there was content to check. */
-export function checkContent(props: Record<string, unknown>, issues: Issues, recommendations: Issues): boolean {
+export function checkContent(props: Record<string, unknown>, issues: Findings, recommendations: Findings): boolean {
   const content = props.content;
   if (content === undefined) return false;
   const base = '/properties/content';
@@ -125,7 +126,7 @@ function isCanonicalBase64Of(value: string, bytes: number): boolean {
 }
 
 /** /rec/core/integrity: present, and a base64 digest of the length its method produces. */
-export function checkIntegrity(props: Record<string, unknown>, recommendations: Issues): void {
+export function checkIntegrity(props: Record<string, unknown>, recommendations: Findings): void {
   const integrity = props.integrity;
   if (integrity === undefined) {
     recommendations.add('/properties/integrity', 'is missing; give the checksum of the data (method and base64 value) (/rec/core/integrity)');

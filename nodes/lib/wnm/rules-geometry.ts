@@ -3,7 +3,8 @@
  * numbers, longitude in [-180, 180], latitude in [-90, 90], a valid GeoJSON geometry (RFC 7946).
  */
 import { MIN_RING_POSITIONS, isSoundPosition, readPosition, samePosition } from '../core/geo';
-import { Issues, shown } from './suite-report';
+import type { Findings as Issues } from '../core/report';
+import { shown } from './suite-report';
 
 function positionPath(base: string, index: number): string {
   return index < 0 ? base : `${base}/${index}`;

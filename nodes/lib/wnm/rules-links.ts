@@ -2,7 +2,8 @@
  * /req/core/links A-I and /rec/core/links A-B.
  */
 import type { Operation } from './standard';
-import { Issues, shown } from './suite-report';
+import type { Findings } from '../core/report';
+import { shown } from './suite-report';
 
 export type { Operation };
 
@@ -79,7 +80,7 @@ function hrefPath(index: number): string {
   return `/links/${index}/href`;
 }
 
-function checkHref(href: string, index: number, issues: Issues, recommendations: Issues): void {
+function checkHref(href: string, index: number, issues: Findings, recommendations: Findings): void {
   if (hasUnsafeChar(href)) {
     issues.add(hrefPath(index), 'contains white space or control characters, which a URL must percent-encode');
     return;
@@ -117,7 +118,7 @@ export interface LinksOutcome {
 }
 
 /** Adds requirement problems to `issues` and recommendation warnings to `recommendations`. */
-export function checkMessageLinks(message: Record<string, unknown>, context: LinksContext, issues: Issues, recommendations: Issues): LinksOutcome {
+export function checkMessageLinks(message: Record<string, unknown>, context: LinksContext, issues: Findings, recommendations: Findings): LinksOutcome {
   const links = message.links;
   if (links === undefined) {
     issues.add('/links', 'is required (/req/core/links A)');

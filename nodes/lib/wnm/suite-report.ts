@@ -1,9 +1,11 @@
 /**
- * The report of the WNM test suite: pywis-pubsub's `ets-report` shape, so reports can be compared
- * line by line, plus WARNING entries for recommendations and an `errors` list per test.
+ * The report of the WNM test suite: what the tests collect (core/report) written out in
+ * pywis-pubsub's `ets-report` shape, so reports can be compared line by line, plus WARNING
+ * entries for recommendations and an `errors` list per test.
  */
+import { Findings, GENERATED_BY, reportTime, summarise, type Summary, type TestCode } from '../core/report';
 
-export type EtsCode = 'PASSED' | 'FAILED' | 'WARNING' | 'SKIPPED';
+export type EtsCode = TestCode;
 
 export interface EtsError {
   /** JSON Pointer (RFC 6901) of the member at fault; '' is the whole message. */
@@ -18,12 +20,7 @@ export interface EtsTest {
   errors?: EtsError[];
 }
 
-export interface EtsSummary {
-  PASSED: number;
-  FAILED: number;
-  WARNING: number;
-  SKIPPED: number;
-}
+export type EtsSummary = Summary;
 
 export interface EtsReport {
   'ets-report': {
@@ -74,39 +71,64 @@ export type WnmRecommendationName = keyof typeof WNM_RECOMMENDATIONS;
 /** Enough to fix a message; a hostile one must not make the report as large as itself. */
 export const MAX_ERRORS_PER_TEST = 50;
 
-/** Collects the problems of one test, keeping at most MAX_ERRORS_PER_TEST of them. */
-export class Issues {
-  // Allocated on the first problem: most tests of most messages find none.
-  private kept: EtsError[] | undefined;
-  count = 0;
+/** The collector of one test's problems. */
+export function testFindings(): Findings {
+  return new Findings({ keep: MAX_ERRORS_PER_TEST });
+}
 
-  add(path: string, message: string): void {
-    this.count++;
-    const kept = (this.kept ??= []);
-    if (kept.length < MAX_ERRORS_PER_TEST) kept.push({ path, message });
+/** The collector of one recommendation's departures, which the report calls WARNING. */
+export function recommendationFindings(): Findings {
+  return new Findings({ keep: MAX_ERRORS_PER_TEST, severity: 'warning' });
+}
+
+/** The errors to report, with a last entry saying how many were left out. */
+function etsErrors(found: Findings): EtsError[] {
+  const errors = found.list().map(({ path, message }) => ({ path, message }));
+  const left = found.count() - errors.length;
+  if (left > 0) errors.push({ path: '', message: `and ${left} more problems of the same test` });
+  return errors;
+}
+
+function plural(n: number, word: string): string {
+  return n === 1 ? `1 ${word}` : `${n} ${word}s`;
+}
+
+/** The message of a FAILED or WARNING entry: how many problems, and the first one. */
+function headline(found: Findings): string {
+  const first = found.first();
+  const where = first && first.path !== '' ? `${first.path} ` : '';
+  const head = first ? `${where}${first.message}` : '';
+  return found.count() === 1 ? head : `${plural(found.count(), 'problem')}; first: ${head}`;
+}
+
+/** Writes the suite's findings out as pywis-pubsub's `ets-report`, entry by entry. */
+export class EtsReportBuilder {
+  private readonly tests: EtsTest[] = [];
+
+  private add(id: string, code: EtsCode, message: string, found?: Findings): void {
+    const test: EtsTest = { id, code, message };
+    if (found && !found.empty) test.errors = etsErrors(found);
+    this.tests.push(test);
   }
 
-  /** Forgets the problems collected; the arrays already handed out stay with their owner. */
-  reset(): void {
-    this.count = 0;
-    this.kept = undefined;
+  /** PASSED when nothing was found, FAILED otherwise. */
+  verdict(name: WnmTestName, found: Findings, passed: string): void {
+    if (found.empty) this.add(WNM_TESTS[name], 'PASSED', passed);
+    else this.add(WNM_TESTS[name], 'FAILED', headline(found), found);
   }
 
-  get empty(): boolean {
-    return this.count === 0;
+  skip(name: WnmTestName, why: string): void {
+    this.add(WNM_TESTS[name], 'SKIPPED', why);
   }
 
-  get first(): EtsError | undefined {
-    return this.kept?.[0];
+  /** A WARNING entry when the recommendation was not followed; nothing when it was. */
+  warn(name: WnmRecommendationName, found: Findings): void {
+    if (!found.empty) this.add(WNM_RECOMMENDATIONS[name], 'WARNING', headline(found), found);
   }
 
-  /** The errors to report, with a last entry saying how many were left out. */
-  errors(): EtsError[] {
-    const kept = this.kept ?? [];
-    if (this.count > kept.length) {
-      return [...kept, { path: '', message: `and ${this.count - kept.length} more problems of the same test` }];
-    }
-    return kept;
+  build(nowMs: number): EtsReport {
+    const summary = summarise(this.tests.map((t) => t.code));
+    return { 'ets-report': { summary, generated_by: GENERATED_BY, tests: this.tests, datetime: reportTime(nowMs) } };
   }
 }
 

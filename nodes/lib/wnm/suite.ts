@@ -10,45 +10,17 @@
  * - geometry checks ranges and GeoJSON validity; links parses URLs and checks 12E-12I and 12H;
  * - nothing throws, whatever the input.
  */
-import fs from 'node:fs';
-import path from 'node:path';
+import type { Findings } from '../core/report';
 import { validateWnmSchema } from './schema';
 import { MAX_MESSAGE_BYTES, WNM_CONFORMANCE } from './standard';
-import { decodeInput } from './suite-input';
+import { decodeInput, type DecodedInput } from './suite-input';
 import { checkDateTime, notUtcMessage } from './rules-time';
 import { checkMessageGeometry } from './rules-geometry';
 import { checkMessageLinks } from './rules-links';
 import { checkContent, checkIntegrity } from './rules-content';
-import {
-  Issues,
-  WNM_RECOMMENDATIONS,
-  WNM_TESTS,
-  type EtsCode,
-  type EtsReport,
-  type EtsSummary,
-  type EtsTest,
-  type WnmRecommendationName,
-  type WnmTestName,
-} from './suite-report';
+import { EtsReportBuilder, recommendationFindings, testFindings, type EtsReport, type EtsTest, type WnmTestName } from './suite-report';
 import { isRecord } from '../core/json';
 
-export {
-  WNM_CONF_CORE,
-  WNM_REC_CORE,
-  WNM_TESTS,
-  WNM_RECOMMENDATIONS,
-  MAX_ERRORS_PER_TEST,
-  type EtsCode,
-  type EtsError,
-  type EtsReport,
-  type EtsSummary,
-  type EtsTest,
-  type WnmTestName,
-  type WnmRecommendationName,
-} from './suite-report';
-export { announcesMetadata } from './rules-links';
-
-export { MAX_MESSAGE_BYTES };
 /** How far ahead of the checking clock a pubtime may be before it is called "in the future". */
 export const PUBTIME_CLOCK_SKEW_MS = 60_000;
 
@@ -62,89 +34,9 @@ export interface WnmSuiteOptions {
   topic?: string;
 }
 
-/** `<name> <version>` of this package, read once from the nearest package.json of ours. */
-export const GENERATED_BY: string = (() => {
-  const name = 'node-red-contrib-wis2';
-  try {
-    let dir = __dirname;
-    for (;;) {
-      const file = path.join(dir, 'package.json');
-      if (fs.existsSync(file)) {
-        const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
-        if (pkg.name === name && typeof pkg.version === 'string') return `${name} ${pkg.version}`;
-      }
-      const parent = path.dirname(dir);
-      if (parent === dir) break;
-      dir = parent;
-    }
-  } catch {
-    // An unreadable package.json must not stop validation; the version is only informative.
-  }
-  return `${name} (unknown version)`;
-})();
-
-let stampSecond = -1;
-let stampText = '';
-
-/** UTC to the second, as pywis-pubsub writes it; formatted once per second at most. */
-function stamp(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  if (second !== stampSecond) {
-    stampSecond = second;
-    stampText = new Date(second * 1000).toISOString().slice(0, 19) + 'Z';
-  }
-  return stampText;
-}
-
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
   return 'unknown error';
-}
-
-function plural(n: number, word: string): string {
-  return n === 1 ? `1 ${word}` : `${n} ${word}s`;
-}
-
-/** The message of a FAILED or WARNING entry: how many problems, and the first one. */
-function summarise(issues: Issues): string {
-  const first = issues.first;
-  const where = first && first.path !== '' ? `${first.path} ` : '';
-  const head = first ? `${where}${first.message}` : '';
-  return issues.count === 1 ? head : `${plural(issues.count, 'problem')}; first: ${head}`;
-}
-
-class ReportBuilder {
-  readonly tests: EtsTest[] = [];
-  readonly summary: EtsSummary = { PASSED: 0, FAILED: 0, WARNING: 0, SKIPPED: 0 };
-
-  add(id: string, code: EtsCode, message: string, issues?: Issues): void {
-    const summary = this.summary;
-    if (code === 'PASSED') summary.PASSED++;
-    else if (code === 'FAILED') summary.FAILED++;
-    else if (code === 'WARNING') summary.WARNING++;
-    else summary.SKIPPED++;
-    const test: EtsTest = { id, code, message };
-    if (issues && !issues.empty) test.errors = issues.errors();
-    this.tests.push(test);
-  }
-
-  /** PASSED when nothing was found, FAILED otherwise. */
-  verdict(name: WnmTestName, issues: Issues, passed: string): void {
-    if (issues.empty) this.add(WNM_TESTS[name], 'PASSED', passed);
-    else this.add(WNM_TESTS[name], 'FAILED', summarise(issues), issues);
-  }
-
-  skip(name: WnmTestName, why: string): void {
-    this.add(WNM_TESTS[name], 'SKIPPED', why);
-  }
-
-  warn(name: WnmRecommendationName, issues: Issues): void {
-    if (!issues.empty) this.add(WNM_RECOMMENDATIONS[name], 'WARNING', summarise(issues), issues);
-  }
-
-  build(nowMs: number): EtsReport {
-    return { 'ets-report': { summary: this.summary, generated_by: GENERATED_BY, tests: this.tests, datetime: stamp(nowMs) } };
-  }
 }
 
 /** What the tests after `validation` share about one message. */
@@ -155,17 +47,17 @@ interface Run {
   readonly hasVersion: boolean;
   readonly topic: string | undefined;
   readonly nowMs: number;
-  readonly recPubtime: Issues;
-  readonly recContent: Issues;
-  readonly recLinks: Issues;
+  readonly recPubtime: Findings;
+  readonly recContent: Findings;
+  readonly recLinks: Findings;
 }
 
 /** A test reports its problems into `issues` and returns its PASSED message, or a reason to skip. */
 type Outcome = string | { readonly skip: string };
-type TestFn = (run: Run, issues: Issues) => Outcome;
+type TestFn = (run: Run, issues: Findings) => Outcome;
 
 /** Checks one RFC 3339 UTC date-time member; returns its instant when valid. */
-function checkUtcDateTime(value: string, path: string, issues: Issues): number | undefined {
+function checkUtcDateTime(value: string, path: string, issues: Findings): number | undefined {
   const parsed = checkDateTime(value);
   if (typeof parsed === 'string') {
     issues.add(path, parsed);
@@ -180,7 +72,7 @@ function checkUtcDateTime(value: string, path: string, issues: Issues): number |
 
 const CANONICAL_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-function checkMessageId(message: Record<string, unknown>, issues: Issues): void {
+function checkMessageId(message: Record<string, unknown>, issues: Findings): void {
   const id = message.id;
   if (id === undefined) {
     issues.add('/id', 'is required (/req/core/identifier A)');
@@ -195,7 +87,7 @@ function checkMessageId(message: Record<string, unknown>, issues: Issues): void 
   }
 }
 
-function checkTemporal(props: Record<string, unknown>, issues: Issues): string {
+function checkTemporal(props: Record<string, unknown>, issues: Findings): string {
   const { datetime, start_datetime: start, end_datetime: end } = props;
   const hasInstant = datetime !== undefined;
   const hasStart = start !== undefined;
@@ -221,7 +113,7 @@ function checkTemporal(props: Record<string, unknown>, issues: Issues): string {
   return 'start_datetime/end_datetime';
 }
 
-function checkMetadataId(props: Record<string, unknown>, recommendations: Issues): void {
+function checkMetadataId(props: Record<string, unknown>, recommendations: Findings): void {
   const id = props.metadata_id;
   if (id === undefined) {
     recommendations.add('/properties/metadata_id', 'is missing; give the identifier of the WCMP2 record of the dataset (/rec/core/metadata_id)');
@@ -230,9 +122,9 @@ function checkMetadataId(props: Record<string, unknown>, recommendations: Issues
   }
 }
 
-function messageSizeTest(report: ReportBuilder, decoded: ReturnType<typeof decodeInput>): void {
+function messageSizeTest(report: EtsReportBuilder, decoded: DecodedInput): void {
   const { size, basis } = decoded;
-  const issues = new Issues();
+  const issues = testFindings();
   if (size === undefined) {
     if (decoded.minSize !== undefined && decoded.minSize > MAX_MESSAGE_BYTES) {
       issues.add('', `its JSON would take more than ${decoded.minSize} bytes; a WNM SHALL NOT exceed ${MAX_MESSAGE_BYTES} bytes (/req/core/message_size A)`);
@@ -252,14 +144,14 @@ function messageSizeTest(report: ReportBuilder, decoded: ReturnType<typeof decod
   report.verdict('message_size', issues, what);
 }
 
-function identifierTest(run: Run, issues: Issues): Outcome {
+function identifierTest(run: Run, issues: Findings): Outcome {
   checkMessageId(run.message, issues);
   return 'id is a UUID';
 }
 
 const USES_VERSION = { skip: 'not applicable: the message uses the deprecated version member instead of conformsTo' };
 
-function conformanceTest(run: Run, issues: Issues): Outcome {
+function conformanceTest(run: Run, issues: Findings): Outcome {
   if (!run.hasConformsTo && run.hasVersion) return USES_VERSION;
   const conformsTo = run.message.conformsTo;
   if (!run.hasConformsTo) issues.add('/conformsTo', 'is required (/req/core/conformance A)');
@@ -270,19 +162,19 @@ function conformanceTest(run: Run, issues: Issues): Outcome {
 
 const NO_VERSION = { skip: 'not applicable: no deprecated version member' };
 
-function versionTest(run: Run, issues: Issues): Outcome {
+function versionTest(run: Run, issues: Findings): Outcome {
   if (!run.hasVersion) return NO_VERSION;
   if (run.message.version !== 'v04') issues.add('/version', 'must be v04 (/req/core/version B)');
   if (run.hasConformsTo) issues.add('/version', 'must not be given together with conformsTo, which replaces it (/req/core/version)');
   return 'version is v04 (deprecated: use conformsTo)';
 }
 
-function geometryTest(run: Run, issues: Issues): Outcome {
+function geometryTest(run: Run, issues: Findings): Outcome {
   const kind = checkMessageGeometry(run.message, issues);
   return kind === 'null' ? 'geometry is null' : `valid ${kind} in longitude/latitude`;
 }
 
-function pubtimeTest(run: Run, issues: Issues): Outcome {
+function pubtimeTest(run: Run, issues: Findings): Outcome {
   const { props, nowMs } = run;
   const pubtime = props?.pubtime;
   if (props === undefined) issues.add('/properties', 'is required and must be an object holding pubtime');
@@ -297,7 +189,7 @@ function pubtimeTest(run: Run, issues: Issues): Outcome {
   return 'pubtime is an RFC 3339 date-time in UTC';
 }
 
-function dataIdTest(run: Run, issues: Issues): Outcome {
+function dataIdTest(run: Run, issues: Findings): Outcome {
   const { props } = run;
   const dataId = props?.data_id;
   if (props === undefined) issues.add('/properties', 'is required and must be an object holding data_id');
@@ -307,7 +199,7 @@ function dataIdTest(run: Run, issues: Issues): Outcome {
   return 'data_id is present';
 }
 
-function temporalTest(run: Run, issues: Issues): Outcome {
+function temporalTest(run: Run, issues: Findings): Outcome {
   if (run.props === undefined) {
     issues.add('/properties', 'is required and must be an object holding datetime or start_datetime/end_datetime');
     return '';
@@ -317,12 +209,12 @@ function temporalTest(run: Run, issues: Issues): Outcome {
 
 const NO_CONTENT = { skip: 'no inline content' };
 
-function contentTest(run: Run, issues: Issues): Outcome {
+function contentTest(run: Run, issues: Findings): Outcome {
   if (run.props === undefined || !checkContent(run.props, issues, run.recContent)) return NO_CONTENT;
   return 'inline content within 4096 bytes and decodable';
 }
 
-function linksTest(run: Run, issues: Issues): Outcome {
+function linksTest(run: Run, issues: Findings): Outcome {
   const { props } = run;
   const dataId = props?.data_id;
   const outcome = checkMessageLinks(
@@ -347,24 +239,16 @@ const TESTS: readonly (readonly [WnmTestName, TestFn])[] = [
   ['links', linksTest],
 ];
 
-function runSuite(input: unknown, options: WnmSuiteOptions): EtsReport {
-  const now = options.now;
-  const nowMs = now instanceof Date && !Number.isNaN(now.getTime()) ? now.getTime() : Date.now();
-  const report = new ReportBuilder();
-  const decoded = decodeInput(input);
+/** The checking clock: the one given when it is a valid date, else the system's. */
+function clockMs(now: unknown): number {
+  return now instanceof Date && !Number.isNaN(now.getTime()) ? now.getTime() : Date.now();
+}
 
-  messageSizeTest(report, decoded);
+function skipTests(report: EtsReportBuilder, why: string): void {
+  for (const [name] of TESTS) report.skip(name, why);
+}
 
-  // One collector for every test in turn: most find nothing, and a report keeps what it is handed.
-  const issues = new Issues();
-  if (decoded.problem !== undefined) {
-    issues.add('', `the message ${decoded.problem}`);
-    report.verdict('validation', issues, '');
-    for (const [name] of TESTS) report.skip(name, 'not evaluated: the payload is not a JSON value that can be checked');
-    return report.build(nowMs);
-  }
-  const message = decoded.value;
-
+function validationTest(report: EtsReportBuilder, message: unknown, issues: Findings): void {
   try {
     const found = validateWnmSchema(message);
     for (const { path: at, message: text } of found) issues.add(at, text);
@@ -372,13 +256,10 @@ function runSuite(input: unknown, options: WnmSuiteOptions): EtsReport {
     issues.add('', `could not be evaluated: ${describe(err)}`);
   }
   report.verdict('validation', issues, 'valid against the WNM 1.3 JSON Schema');
+}
 
-  if (!isRecord(message)) {
-    for (const [name] of TESTS) report.skip(name, 'not evaluated: the message is not a JSON object');
-    return report.build(nowMs);
-  }
-
-  // Read once, guarded: on an object handed over directly these reads may run getters.
+/** Reads once, guarded, what the tests share: on an object handed over directly these reads may run getters. */
+function startRun(message: Record<string, unknown>, options: WnmSuiteOptions, nowMs: number): Run {
   let props: Record<string, unknown> | undefined;
   let hasConformsTo = false;
   let hasVersion = false;
@@ -390,20 +271,21 @@ function runSuite(input: unknown, options: WnmSuiteOptions): EtsReport {
   } catch {
     // The tests below read the same members again and report what throws.
   }
-  const run: Run = {
+  return {
     message,
     props,
     hasConformsTo,
     hasVersion,
     topic: typeof options.topic === 'string' ? options.topic : undefined,
     nowMs,
-    recPubtime: new Issues(),
-    recContent: new Issues(),
-    recLinks: new Issues(),
+    recPubtime: recommendationFindings(),
+    recContent: recommendationFindings(),
+    recLinks: recommendationFindings(),
   };
+}
 
-  for (let t = 0; t < TESTS.length; t++) {
-    const [name, test] = TESTS[t];
+function runTests(report: EtsReportBuilder, run: Run, issues: Findings): void {
+  for (const [name, test] of TESTS) {
     issues.reset();
     let outcome: Outcome;
     try {
@@ -416,13 +298,15 @@ function runSuite(input: unknown, options: WnmSuiteOptions): EtsReport {
     if (typeof outcome === 'string') report.verdict(name, issues, outcome);
     else report.skip(name, outcome.skip);
   }
+}
 
-  const recMetadataId = new Issues();
-  const recIntegrity = new Issues();
-  if (props !== undefined) {
+function reportRecommendations(report: EtsReportBuilder, run: Run): void {
+  const recMetadataId = recommendationFindings();
+  const recIntegrity = recommendationFindings();
+  if (run.props !== undefined) {
     try {
-      checkMetadataId(props, recMetadataId);
-      checkIntegrity(props, recIntegrity);
+      checkMetadataId(run.props, recMetadataId);
+      checkIntegrity(run.props, recIntegrity);
     } catch {
       // A member that throws when read already failed the tests above.
     }
@@ -432,6 +316,29 @@ function runSuite(input: unknown, options: WnmSuiteOptions): EtsReport {
   report.warn('integrity', recIntegrity);
   report.warn('content', run.recContent);
   report.warn('links', run.recLinks);
+}
+
+function runSuite(input: unknown, options: WnmSuiteOptions): EtsReport {
+  const nowMs = clockMs(options.now);
+  const report = new EtsReportBuilder();
+  const decoded = decodeInput(input);
+  messageSizeTest(report, decoded);
+  // One collector for every test in turn: most find nothing, and a report keeps what it is handed.
+  const issues = testFindings();
+  if (decoded.problem !== undefined) {
+    issues.add('', `the message ${decoded.problem}`);
+    report.verdict('validation', issues, '');
+    skipTests(report, 'not evaluated: the payload is not a JSON value that can be checked');
+    return report.build(nowMs);
+  }
+  validationTest(report, decoded.value, issues);
+  if (!isRecord(decoded.value)) {
+    skipTests(report, 'not evaluated: the message is not a JSON object');
+    return report.build(nowMs);
+  }
+  const run = startRun(decoded.value, options, nowMs);
+  runTests(report, run, issues);
+  reportRecommendations(report, run);
   return report.build(nowMs);
 }
 
@@ -445,12 +352,12 @@ export function validateWnm(input: unknown, options?: WnmSuiteOptions): EtsRepor
   } catch (err) {
     // Unreachable by design (every test is guarded); kept so that no input can make this throw,
     // and so that even then the report has its usual entries.
-    const report = new ReportBuilder();
-    const issues = new Issues();
+    const report = new EtsReportBuilder();
+    const issues = testFindings();
     report.skip('message_size', 'not evaluated');
     issues.add('', `the suite could not run: ${describe(err)}`);
     report.verdict('validation', issues, '');
-    for (const [name] of TESTS) report.skip(name, 'not evaluated');
+    skipTests(report, 'not evaluated');
     return report.build(Date.now());
   }
 }

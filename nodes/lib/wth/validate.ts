@@ -122,6 +122,8 @@ interface Details {
 
 type Reading = Omit<TopicCheck, 'valid' | 'topic' | 'mode' | 'errors' | 'warnings' | 'suggestedTopic'>;
 
+type ChannelKind = 'origin' | 'cache' | 'monitor' | 'any';
+
 interface Position {
   node: TopicNode;
   /** Levels consumed below an `experimental` node, where any value goes. */
@@ -339,12 +341,29 @@ class Checker {
     }
   }
 
+  /** Reads the levels in order, from the channel down the discipline trees, as far as they can be read. */
   structure(): void {
-    const n = this.levels.length;
-    // Level 1: channel.
+    const kind = this.channelLevel();
+    if (kind === undefined) return;
+    if (!this.versionLevel() || !this.systemLevel() || !this.centreLevel()) return;
+    // Below monitor/a/wis2/<centre-id> the monitoring services choose the levels.
+    if (kind === MONITOR) return;
+    if (!this.notificationTypeLevel() || !this.dataPolicyLevel(kind)) return;
+    // Level 7: earth-system discipline.
+    if (this.levels.length < 7) {
+      this.dataTooShallow();
+      return;
+    }
+    const positions = this.discipline();
+    if (positions === undefined) return;
+    this.tree(positions);
+  }
+
+  /** Level 1; returns the kind of channel to read the rest as, or undefined to stop. */
+  channelLevel(): ChannelKind | undefined {
     const channel = this.at(0);
-    if (channel === '#') return;
-    let kind: 'origin' | 'cache' | 'monitor' | 'any' = 'any';
+    if (channel === '#') return undefined;
+    let kind: ChannelKind = 'any';
     if (channel === 'origin' || channel === 'cache' || channel === MONITOR) {
       kind = channel;
       this.reading.channel = channel;
@@ -360,7 +379,7 @@ class Checker {
         this.error('channel-not-publishable', '"monitor" carries the monitoring events Global Services send about a centre: subscribe to it, do not publish on it', {
           level: 1,
         });
-        return;
+        return undefined;
       }
     } else if (channel !== '+') {
       const choices = this.publication ? (this.allowCache ? ['origin', 'cache'] : ['origin']) : ['origin', 'cache', MONITOR];
@@ -374,14 +393,18 @@ class Checker {
       const best = candidates[0];
       kind = best === 'cache' || best === MONITOR ? best : 'origin';
     }
+    return kind;
+  }
 
-    // Level 2: version.
+  /** Level 2. Each level's method returns false where the topic cannot be read further. */
+  versionLevel(): boolean {
+    const n = this.levels.length;
     if (n < 2) {
       this.tooShort();
-      return;
+      return false;
     }
     const version = this.at(1);
-    if (version === '#') return;
+    if (version === '#') return false;
     if (version !== '+' && version !== 'a') {
       if (version === 'wis2') {
         this.error('version-unknown', 'level 2 must be the WTH version "a"; it is missing (level 2 holds the system "wis2")', {
@@ -389,7 +412,7 @@ class Checker {
           suggestion: 'insert "a" after the channel',
           fix: { kind: 'insert', index: 1, value: 'a' },
         });
-        return;
+        return false;
       }
       this.error('version-unknown', `level 2 ${q(version)} is not a WTH version: expected "a"`, {
         level: 2,
@@ -397,14 +420,18 @@ class Checker {
         fix: { kind: 'replace', index: 1, value: 'a' },
       });
     }
+    return true;
+  }
 
-    // Level 3: system.
+  /** Level 3. */
+  systemLevel(): boolean {
+    const n = this.levels.length;
     if (n < 3) {
       this.tooShort();
-      return;
+      return false;
     }
     const system = this.at(2);
-    if (system === '#') return;
+    if (system === '#') return false;
     if (system !== '+' && system !== 'wis2') {
       if (registeredCentre(system) !== undefined || isTestCentreId(system)) {
         this.error('system-unknown', `level 3 must be the system "wis2"; it is missing (level 3 holds the centre id ${q(system)})`, {
@@ -412,7 +439,7 @@ class Checker {
           suggestion: 'insert "wis2" before the centre id',
           fix: { kind: 'insert', index: 2, value: 'wis2' },
         });
-        return;
+        return false;
       }
       this.error('system-unknown', `level 3 ${q(system)} is not a WIS2 system: expected "wis2"`, {
         level: 3,
@@ -420,57 +447,54 @@ class Checker {
         fix: { kind: 'replace', index: 2, value: 'wis2' },
       });
     }
+    return true;
+  }
 
-    // Level 4: centre id.
+  /** Level 4. */
+  centreLevel(): boolean {
+    const n = this.levels.length;
     if (n < 4) {
       this.tooShort();
-      return;
+      return false;
     }
     const centre = this.at(3);
-    if (centre === '#') return;
+    if (centre === '#') return false;
     if (centre !== '+') {
       if (NOTIFICATION_TYPE_VALUES.includes(centre) || DATA_POLICY_VALUES.includes(centre)) {
         this.error('centre-id-missing', `level 4 must be the centre id; it holds ${q(centre)}`, {
           level: 4,
           suggestion: 'insert the centre id after "wis2": origin/a/wis2/<centre-id>/…',
         });
-        return;
+        return false;
       }
       this.reading.centreId = centre;
       this.centre(centre);
     }
-    // Below monitor/a/wis2/<centre-id> the monitoring services choose the levels.
-    if (kind === MONITOR) return;
+    return true;
+  }
 
-    // Level 5: notification type.
+  /** Level 5, after putting a data policy written before it back in its place. */
+  notificationTypeLevel(): boolean {
+    const n = this.levels.length;
     if (n < 5) {
       this.tooShort();
-      return;
+      return false;
     }
-    if (DATA_POLICY_VALUES.includes(this.at(4)) && NOTIFICATION_TYPE_VALUES.includes(this.at(5))) {
-      const [policy, type] = [this.at(4), this.at(5)];
-      this.error('levels-swapped', `levels 5 and 6 are swapped: the notification type (${q(type)}) comes before the data policy (${q(policy)})`, {
-        level: 5,
-        suggestion: `write ".../${type}/${policy}/..."`,
-        fix: { kind: 'swap', index: 4 },
-      });
-      this.levels[4] = type;
-      this.levels[5] = policy;
-    }
+    this.unswapTypeAndPolicy();
     const type = this.at(4);
-    if (type === '#') return;
+    if (type === '#') return false;
     if (type === '+') {
       // With more levels, only data topics can match.
-      if (n === 5 || this.at(5) === '#') return;
+      if (n === 5 || this.at(5) === '#') return false;
     } else if (type === 'metadata') {
       this.reading.notificationType = 'metadata';
-      if (n === 5 || (!this.publication && n === 6 && this.at(5) === '#')) return;
+      if (n === 5 || (!this.publication && n === 6 && this.at(5) === '#')) return false;
       this.error('metadata-too-deep', `metadata is published on exactly 5 levels, ".../<centre-id>/metadata" (/req/core/publishing C, since WTH 1.1.0): nothing goes after "metadata"`, {
         level: 6,
         suggestion: `use ${q(this.prefix(5))}`,
         fix: { kind: 'truncate', length: 5 },
       });
-      return;
+      return false;
     } else if (type === 'data') {
       this.reading.notificationType = 'data';
     } else {
@@ -481,16 +505,33 @@ class Checker {
         suggestion: didYouMean(candidates),
         fix: replaceWithBest(4, candidates),
       });
-      if (candidates[0] !== 'data') return;
+      if (candidates[0] !== 'data') return false;
     }
+    return true;
+  }
 
-    // Level 6: data policy.
+  /** A data policy written before the notification type: says so, and reads them the right way round. */
+  unswapTypeAndPolicy(): void {
+    if (!DATA_POLICY_VALUES.includes(this.at(4)) || !NOTIFICATION_TYPE_VALUES.includes(this.at(5))) return;
+    const [policy, type] = [this.at(4), this.at(5)];
+    this.error('levels-swapped', `levels 5 and 6 are swapped: the notification type (${q(type)}) comes before the data policy (${q(policy)})`, {
+      level: 5,
+      suggestion: `write ".../${type}/${policy}/..."`,
+      fix: { kind: 'swap', index: 4 },
+    });
+    this.levels[4] = type;
+    this.levels[5] = policy;
+  }
+
+  /** Level 6. */
+  dataPolicyLevel(kind: ChannelKind): boolean {
+    const n = this.levels.length;
     if (n < 6) {
       this.dataTooShallow();
-      return;
+      return false;
     }
     const policy = this.at(5);
-    if (policy === '#') return;
+    if (policy === '#') return false;
     if (policy === 'core' || policy === 'recommended') {
       this.reading.dataPolicy = policy;
       if (kind === 'cache' && policy === 'recommended') {
@@ -505,15 +546,7 @@ class Checker {
         fix: replaceWithBest(5, candidates),
       });
     }
-
-    // Level 7: earth-system discipline.
-    if (n < 7) {
-      this.dataTooShallow();
-      return;
-    }
-    const positions = this.discipline();
-    if (positions === undefined) return;
-    this.tree(positions);
+    return true;
   }
 
   centre(id: string): void {

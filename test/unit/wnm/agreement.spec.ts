@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { validateWnmSchema } from '../../../nodes/lib/wnm/schema';
-import { validateWnm } from '../../../nodes/lib/wnm/suite';
+import { validateWnm, validateWnmSchema } from '../../../nodes/lib/wnm';
 import { DELIBERATE_DIFFERENCES } from './differences';
 import { needReference } from '../../helpers/reference';
 import { NOW, OFFICIAL_SCHEMA, officialAccepts, type Json, type JsonObject } from './fixtures';

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { resolveDataset, type Dataset } from '../../../nodes/lib/dataset';
 import { Wis2Error } from '../../../nodes/lib/core/errors';
 import { readStacItem } from '../../../nodes/lib/stac';
-import { MAX_MESSAGE_BYTES, buildNotification, inlineContent, notificationId, type BuildContext, type BuiltNotification } from '../../../nodes/lib/wnm/build';
+import { MAX_MESSAGE_BYTES, buildNotification, inlineContent, notificationId, type BuildContext, type BuiltNotification } from '../../../nodes/lib/wnm';
 import { OFFICIAL_WNM_SCHEMA, officialWnmErrors, wnmSchemaErrors } from '../../helpers/official';
 import { needReference, reference, readJson } from '../../helpers/reference';
 import { ARGO, SAMPLE_BUFR, SAMPLE_NETCDF } from '../../helpers/fixtures';

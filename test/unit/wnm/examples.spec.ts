@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { validateWnm } from '../../../nodes/lib/wnm/suite';
-import { validateWnmSchema } from '../../../nodes/lib/wnm/schema';
+import { validateWnm, validateWnmSchema } from '../../../nodes/lib/wnm';
 import { hasReference, needReference } from '../../helpers/reference';
 import { NOW, OFFICIAL_EXAMPLES, OFFICIAL_SCHEMA, entry, failed, officialAccepts, officialExamples, warned } from './fixtures';
 

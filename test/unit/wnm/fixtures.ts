@@ -8,7 +8,7 @@ import { listJson, readJson, reference } from '../../helpers/reference';
 /** Where the official schema and examples are in the reference data (see needReference). */
 export const OFFICIAL_SCHEMA = 'wnm/wis2-notification-message-bundled.json';
 export const OFFICIAL_EXAMPLES = 'wnm/examples';
-import { WNM_RECOMMENDATIONS, WNM_TESTS, type EtsCode, type EtsReport, type EtsTest } from '../../../nodes/lib/wnm/suite';
+import { WNM_RECOMMENDATIONS, WNM_TESTS, type EtsCode, type EtsReport, type EtsTest } from '../../../nodes/lib/wnm';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { validateWnm, WNM_TESTS, type EtsReport } from '../../../nodes/lib/wnm/suite';
+import { validateWnm, WNM_TESTS, type EtsReport } from '../../../nodes/lib/wnm';
 import { NOW, entry, failed, props, validWnm, type JsonObject } from './fixtures';
 
 const CONF_IDS = Object.values(WNM_TESTS);

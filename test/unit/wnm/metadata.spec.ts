@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Wis2Error } from '../../../nodes/lib/core/errors';
 import { evaluateKpis, validateWcmp } from '../../../nodes/lib/wcmp';
-import { validateWnm } from '../../../nodes/lib/wnm/suite';
 import {
   MAX_REMEMBERED_RECORDS,
   MetadataMemory,
@@ -15,10 +14,11 @@ import {
   metadataNotification,
   pathSegment,
   readMetadataRecord,
+  validateWnm,
   type AnnouncedRecord,
   type MetadataNotification,
   type MetadataOptions,
-} from '../../../nodes/lib/wnm/metadata';
+} from '../../../nodes/lib/wnm';
 import { wnmSchemaErrors } from '../../helpers/official';
 import { listJson, needReference, reference, repoRoot } from '../../helpers/reference';
 

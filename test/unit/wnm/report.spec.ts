@@ -7,7 +7,7 @@ import {
   failedTests,
   validateWnm,
   type EtsReport,
-} from '../../../nodes/lib/wnm/suite';
+} from '../../../nodes/lib/wnm';
 import { readJson, repoRoot } from '../../helpers/reference';
 import { NOW, props, validWnm } from './fixtures';
 

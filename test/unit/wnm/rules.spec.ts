@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { validateWnm, type EtsReport, type WnmSuiteOptions } from '../../../nodes/lib/wnm/suite';
+import { validateWnm, type EtsReport, type WnmSuiteOptions } from '../../../nodes/lib/wnm';
 import { NOW, digest, entry, failed, link, props, short, tests, validWnm, warned, type Json, type JsonObject } from './fixtures';
 
 interface Expectation {

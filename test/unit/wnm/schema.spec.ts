@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { WNM_SCHEMA_ID, validateWnmSchema, wnmSchema } from '../../../nodes/lib/wnm/schema';
+import { WNM_SCHEMA_ID, validateWnmSchema, wnmSchema } from '../../../nodes/lib/wnm';
 import { repoRoot } from '../../helpers/reference';
 import { DELIBERATE_DIFFERENCES } from './differences';
 import { needReference } from '../../helpers/reference';

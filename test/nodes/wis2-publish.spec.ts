@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import mqtt from 'mqtt';
 import { metricValue } from '../../nodes/common/metrics';
 import { helper, wis2Nodes, onTab, datasetConfig, Recorder, type FlowNode } from '../helpers/nodes';
-import { ARGO } from '../helpers/fixtures';
+import { ARGO, SAMPLE_BUFR as BUFR } from '../helpers/fixtures';
 import { multihashSha512, startFileServer, type FileServer } from '../helpers/file-server';
 import { needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';
+import { startPipeline } from '../helpers/pipeline';
 
 const BYTES = Buffer.from('CDF\u0001 profile of float 6903580, cycle 147\n'.repeat(40));
 
@@ -190,5 +192,52 @@ describe('WIS2 publish: the check before publishing, in the Node-RED runtime', f
       assert.equal(rec.from('out').length, 1, 'replayed from the journal, checked and published');
       assert.match((rec.from('out')[0]?.payload as Buffer).toString('utf8'), /later\.nc/);
     });
+  });
+});
+
+describe('WIS2 publish in a pipeline, refusing into a dead letter', () => {
+  before((done) => {
+    helper.startServer(done);
+  });
+  after((done) => {
+    helper.stopServer(done);
+  });
+  afterEach(() => helper.unload());
+
+  it('hands mqtt out the exact bytes, the topic, QoS 1, no retain and the content type', async () => {
+    const rec = await startPipeline();
+    helper.getNode('conv').receive({ payload: fs.readFileSync(BUFR) });
+    await rec.wait(1);
+    const msg = rec.from('out').at(0);
+    assert.ok(Buffer.isBuffer(msg?.payload));
+    assert.equal(msg.topic, ARGO.topic);
+    assert.equal(msg.qos, 1);
+    assert.equal(msg.retain, false);
+    assert.equal(msg.contentType, 'application/geo+json');
+    const wnm = JSON.parse((msg.payload).toString('utf8')) as { links: { href: string }[] };
+    assert.equal(wnm.links.at(0)?.href, 'https://data-argo.ifremer.fr/etc/bufr/202611/IOPX01_LFVX_091838.BU');
+  });
+
+  it('refuses a message for another centre and turns it into a dead letter with the original payload', async () => {
+    const rec = await startPipeline();
+    const wnm = { type: 'Feature', properties: { data_id: 'x' } };
+    helper.getNode('pub').receive({ payload: wnm, topic: ARGO.topic.replace('fr-ifremer-argo', 'fr-meteofrance') });
+    await rec.wait(1);
+    const letter = rec.from('letters').at(0);
+    assert.equal(letter?.topic, 'wis2/rejected/test');
+    assert.equal(letter.qos, 1);
+    const record = JSON.parse((letter.payload as Buffer).toString('utf8')) as { reason: { code: string; stage: string }; payload: { encoding: string; value: string } };
+    assert.equal(record.reason.code, 'publish.foreign_centre');
+    assert.equal(record.reason.stage, 'publish');
+    assert.deepEqual(JSON.parse(record.payload.value), wnm);
+  });
+
+  it('publishes without a dataset only on valid WIS2 publication topics', async () => {
+    const rec = await startPipeline('');
+    helper.getNode('pub').receive({ payload: { type: 'Feature', properties: {} }, topic: 'origin/a/wis2/fr-ifremer-argo/metadata' });
+    helper.getNode('pub').receive({ payload: { type: 'Feature', properties: {} }, topic: 'origin/a/wis2/fr-ifremer-argo/metadata/core' });
+    await rec.wait(2);
+    assert.equal(rec.from('out').length, 1);
+    assert.equal((JSON.parse((rec.from('letters').at(0)?.payload as Buffer).toString('utf8')) as { reason: { code: string } }).reason.code, 'publish.invalid_topic');
   });
 });

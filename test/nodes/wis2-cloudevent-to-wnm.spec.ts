@@ -6,6 +6,9 @@ import { helper, wis2Nodes, onTab, datasetConfig, Recorder, type FlowNode } from
 import { wnmSchemaErrors } from '../helpers/official';
 import { readJson, repoRoot } from '../helpers/reference';
 import { ARGO, SAMPLE_BUFR as BUFR, SAMPLE_NETCDF as NETCDF } from '../helpers/fixtures';
+import { mutate, randomPayloads, runtimeKeptClean, type Case } from '../helpers/hostile';
+import { brokenEvents, hostileEvents } from '../helpers/hostile-events';
+import { validateWnm } from '../../nodes/lib/wnm';
 
 function flow(dataset: FlowNode, extra: Record<string, unknown> = {}): FlowNode[] {
   return onTab([
@@ -235,5 +238,83 @@ describe('CloudEvent to WNM node: warnings for what it ignores or repairs', () =
     await (helper.getNode('conv') as unknown as { close: (removed: boolean) => Promise<void> }).close(false);
     await Recorder.settle(50);
     assert.equal(warns.length, 4, `a summary per kind on close: ${warns.join(' | ')}`);
+  });
+});
+
+describe('CloudEvent to WNM: random and hostile input through the real runtime', function () {
+  this.timeout(120_000);
+  runtimeKeptClean();
+
+  async function run(cases: Case[]): Promise<{ converted: number; rejected: number; duplicates: number }> {
+    await helper.load(wis2Nodes, onTab([
+      datasetConfig('ds', ARGO),
+      { id: 'conv', type: 'wis2-cloudevent-to-wnm', dataset: 'ds', wires: [['ok'], ['rej'], ['dup']] },
+      { id: 'ok', type: 'helper' },
+      { id: 'rej', type: 'helper' },
+      { id: 'dup', type: 'helper' },
+    ]));
+    const conv = new Recorder(['ok', 'rej', 'dup']);
+    const errors: unknown[] = [];
+    (helper.getNode('conv') as unknown as EventEmitter).on('call:error', (call: { args: unknown[] }) => errors.push(call.args));
+    cases.forEach((c, i) => {
+      helper.getNode('conv').receive({ ...c, caseId: i });
+    });
+    await conv.wait(cases.length, 60_000);
+    await Recorder.settle(100);
+    assert.deepEqual(errors, [], 'no node reported an error to the runtime');
+
+    for (let i = 0; i < cases.length; i++) {
+      const ok = conv.from('ok').filter((m) => m.caseId === i);
+      const rej = conv.from('rej').filter((m) => m.caseId === i);
+      const dup = conv.from('dup').filter((m) => m.caseId === i);
+      // one event, one file: a notification, a reject or a duplicate, exactly one of them
+      assert.equal(Number(ok.length > 0) + Number(rej.length > 0) + Number(dup.length > 0), 1, `case ${i}: one output only (ok ${ok.length}, rejected ${rej.length}, duplicate ${dup.length})`);
+      assert.ok(dup.length <= 1, `case ${i}: one duplicate message`);
+      assert.ok(rej.length <= 1, `case ${i}: one reject`);
+      for (const m of rej) {
+        const err = m.error as { code?: unknown; message?: unknown; path?: unknown; stage?: unknown };
+        assert.equal(typeof err.code, 'string');
+        assert.equal(typeof err.message, 'string');
+        assert.equal(typeof err.path, 'string');
+        assert.equal(typeof err.stage, 'string');
+      }
+      for (const m of ok) {
+        assert.deepEqual(wnmSchemaErrors(m.payload), [], `case ${i}: a published notification is valid`);
+        assert.equal(m.topic, ARGO.topic, `case ${i}: the topic is the dataset's`);
+        assert.equal(validateWnm(m.payload)['ets-report'].summary.FAILED, 0);
+      }
+    }
+    return {
+      duplicates: conv.from('dup').length,
+      converted: conv.from('ok').length,
+      rejected: conv.from('rej').length,
+    };
+  }
+
+  it('the hostile corpus: every case refused with a reason, runtime intact', async () => {
+    const cases = hostileEvents();
+    const counts = await run(cases);
+    assert.equal(counts.converted, 0, "none is announced");
+    assert.equal(counts.rejected, cases.length, "every hostile case is refused");
+    assert.equal(counts.converted, 0);
+  });
+
+  it('wildcards in event attributes never reach the topic, which is configuration', async () => {
+    const ev = mutate(readJson(NETCDF), ['type'], 'fr.ifremer/+/#', false);
+    const counts = await run([{ payload: ev }]);
+    assert.equal(counts.converted, 1);
+  });
+
+  it('random JSON, random values, random bytes and random strings', async () => {
+    const cases = randomPayloads(600);
+    const counts = await run(cases);
+    assert.equal(counts.converted + counts.rejected >= cases.length, true);
+  });
+
+  it('samples with one member broken at random: announced validly or refused', async () => {
+    const cases = brokenEvents();
+    const counts = await run([{ payload: readJson(BUFR) }, ...cases]);
+    assert.ok(counts.converted >= 1, 'untouched events still get through');
+    assert.ok(counts.rejected >= 1);
   });
 });

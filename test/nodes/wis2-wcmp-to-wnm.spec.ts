@@ -4,12 +4,12 @@ import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { recordContentHash } from '../../nodes/lib/feedback/gdc-check';
-import type { WisNotification } from '../../nodes/lib/wnm/build';
-import { MetadataMemory, utcDay } from '../../nodes/lib/wnm/metadata';
-import { validateWnm } from '../../nodes/lib/wnm/suite';
+import { MetadataMemory, utcDay, validateWnm, type WisNotification } from '../../nodes/lib/wnm';
 import { helper, wis2Nodes, onTab, Recorder } from '../helpers/nodes';
 import { wnmSchemaErrors } from '../helpers/official';
 import { repoRoot } from '../helpers/reference';
+import { randomPayloads, runtimeKeptClean, type Case } from '../helpers/hostile';
+import { RECORD_TEXT, brokenRecords, hostileRecords } from '../helpers/hostile-records';
 
 const RECORD = fs.readFileSync(path.join(repoRoot, 'flows', 'metadata', 'fr-ifremer-argo.json'));
 const RECORD_ID = 'urn:wmo:md:fr-ifremer-argo:cor:msg:argo';
@@ -273,5 +273,66 @@ describe('WCMP to WNM node', () => {
     const ops = rec.from('ok').map((m) => (m.wis2 as Info).operation);
     assert.deepEqual(ops, ['canonical', ...Array<string>(versions.length - 1).fill('update')]);
     assert.equal(new Set(rec.from('ok').map((m) => (m.payload as WisNotification).id)).size, versions.length);
+  });
+});
+
+describe('WCMP to WNM: random and hostile records through the real runtime', function () {
+  this.timeout(120_000);
+  runtimeKeptClean();
+
+  async function run(cases: Case[]): Promise<{ announced: number; rejected: number }> {
+    await helper.load(wis2Nodes, onTab([
+      { id: 'conv', type: 'wis2-wcmp-to-wnm', recordUrl: URL_A, wires: [['ok'], ['rej']] },
+      { id: 'ok', type: 'helper' },
+      { id: 'rej', type: 'helper' },
+    ]));
+    const conv = new Recorder(['ok', 'rej']);
+    const errors: unknown[] = [];
+    (helper.getNode('conv') as unknown as EventEmitter).on('call:error', (call: { args: unknown[] }) => errors.push(['conv', call.args]));
+    cases.forEach((c, i) => {
+      const msg: Record<string, unknown> = { payload: c.payload, caseId: i };
+      if ('operation' in c) msg.operation = c.operation;
+      if ('recordUrl' in c) msg.recordUrl = c.recordUrl;
+      helper.getNode('conv').receive(msg);
+    });
+    await conv.wait(cases.length, 90_000);
+    await Recorder.settle(100);
+    assert.deepEqual(errors, [], 'no node reported an error to the runtime');
+    assert.equal(conv.received.length, cases.length, 'the converter sends nothing more');
+
+    for (let i = 0; i < cases.length; i++) {
+      const out = conv.received.filter((r) => r.msg.caseId === i);
+      assert.equal(out.length, 1, `case ${i}: the converter sends exactly one message`);
+      const only = out[0];
+      assert.ok(only);
+      if (only.from === 'rej') {
+        const err = only.msg.error as { code?: unknown; message?: unknown; path?: unknown; stage?: unknown };
+        for (const key of ['code', 'message', 'path', 'stage'] as const) assert.equal(typeof err[key], 'string', `case ${i}: error.${key}`);
+      } else {
+        const wnm = only.msg.payload as WisNotification;
+        assert.deepEqual(wnmSchemaErrors(wnm), [], `case ${i}: an announced record gives a valid notification`);
+        assert.equal(validateWnm(wnm, { topic: String(only.msg.topic) })['ets-report'].summary.FAILED, 0, `case ${i}`);
+        assert.match(String(only.msg.topic), /^origin\/a\/wis2\/[a-z0-9-]+\/metadata$/);
+        assert.equal(wnm.links.length, 1);
+      }
+    }
+    return { announced: conv.from('ok').length, rejected: conv.from('rej').length };
+  }
+
+  it('the hostile corpus: one message each, runtime intact', async () => {
+    const counts = await run(hostileRecords());
+    assert.ok(counts.rejected >= 25, `most are refused (${counts.rejected})`);
+  });
+
+  it('random JSON, random values, random bytes and random strings', async () => {
+    const cases = randomPayloads(400);
+    const counts = await run(cases);
+    assert.equal(counts.announced + counts.rejected, cases.length);
+  });
+
+  it('our record with one member broken at random, with random operations and URLs: announced validly or refused', async () => {
+    const counts = await run([{ payload: Buffer.from(RECORD_TEXT) }, ...brokenRecords()]);
+    assert.ok(counts.announced >= 1, 'untouched records still get through');
+    assert.ok(counts.rejected >= 1);
   });
 });

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { helper, wis2Nodes, onTab, Recorder } from '../helpers/nodes';
 import crypto from 'node:crypto';
-import { reference, listJson, needReference } from '../helpers/reference';
+import { reference, listJson, needReference, readJson } from '../helpers/reference';
+import { SAMPLE_BUFR as BUFR, SAMPLE_NETCDF as NETCDF } from '../helpers/fixtures';
+import { mutate, randomPayloads, runtimeKeptClean, type Case } from '../helpers/hostile';
+import { brokenEvents, hostileEvents } from '../helpers/hostile-events';
 import { validWnm } from '../unit/wnm/fixtures';
 
 interface Report {
@@ -86,5 +90,48 @@ describe('WNM validator node', () => {
         assert.ok(report['ets-report'].tests.some((t) => t.id === CONF + 'validation' && t.code === 'PASSED'));
       }
     });
+  });
+});
+
+describe('WNM validator: random and hostile input through the real runtime', function () {
+  this.timeout(120_000);
+  runtimeKeptClean();
+
+  async function run(cases: Case[]): Promise<void> {
+    await helper.load(wis2Nodes, onTab([
+      { id: 'val', type: 'wis2-wnm-validator', wires: [['valid'], ['invalid']] },
+      { id: 'valid', type: 'helper' },
+      { id: 'invalid', type: 'helper' },
+    ]));
+    const val = new Recorder(['valid', 'invalid']);
+    const errors: unknown[] = [];
+    (helper.getNode('val') as unknown as EventEmitter).on('call:error', (call: { args: unknown[] }) => errors.push(call.args));
+    cases.forEach((c, i) => {
+      helper.getNode('val').receive({ payload: c.payload, caseId: i });
+    });
+    await val.wait(cases.length, 60_000);
+    await Recorder.settle(100);
+    assert.deepEqual(errors, [], 'no node reported an error to the runtime');
+
+    for (let i = 0; i < cases.length; i++) {
+      const v = val.received.filter((r) => r.msg.caseId === i);
+      assert.equal(v.length, 1, `case ${i}: the validator sends exactly one message`);
+    }
+  }
+
+  it('the hostile corpus: one message for each, runtime intact', async () => {
+    await run(hostileEvents());
+  });
+
+  it('an event with wildcards in its attributes: one message', async () => {
+    await run([{ payload: mutate(readJson(NETCDF), ['type'], 'fr.ifremer/+/#', false) }]);
+  });
+
+  it('random JSON, random values, random bytes and random strings', async () => {
+    await run(randomPayloads(600));
+  });
+
+  it('samples with one member broken at random', async () => {
+    await run([{ payload: readJson(BUFR) }, ...brokenEvents()]);
   });
 });

@@ -8,6 +8,8 @@ import { coreNodesDir } from '../../bin/node-red-dir';
 import type { KpiReport, WcmpReport } from '../../nodes/lib/wcmp';
 import { helper, wis2Nodes, onTab, Recorder } from '../helpers/nodes';
 import { listJson, needReference, reference, repoRoot } from '../helpers/reference';
+import { randomPayloads, runtimeKeptClean, type Case } from '../helpers/hostile';
+import { RECORD_TEXT, brokenRecords, hostileRecords } from '../helpers/hostile-records';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Node-RED's core nodes are CommonJS modules found at run time */
 const completeNode = require(path.join(coreNodesDir(), 'core', 'common', '24-complete')) as unknown;
@@ -235,5 +237,49 @@ describe('WCMP validator node', () => {
       assert.equal(rec.received.length, 0);
       assert.deepEqual(errors, []);
     });
+  });
+});
+
+describe('WCMP validator: random and hostile records through the real runtime', function () {
+  this.timeout(120_000);
+  runtimeKeptClean();
+
+  async function run(cases: Case[]): Promise<{ valid: number; invalid: number }> {
+    await helper.load(wis2Nodes, onTab([
+      { id: 'wcmp', type: 'wis2-wcmp-validator', kpi: 'offline', wires: [['valid'], ['invalid']] },
+      { id: 'valid', type: 'helper' },
+      { id: 'invalid', type: 'helper' },
+    ]));
+    const val = new Recorder(['valid', 'invalid']);
+    const errors: unknown[] = [];
+    (helper.getNode('wcmp') as unknown as EventEmitter).on('call:error', (call: { args: unknown[] }) => errors.push(['wcmp', call.args]));
+    cases.forEach((c, i) => {
+      helper.getNode('wcmp').receive({ payload: c.payload, caseId: i });
+    });
+    await val.wait(cases.length, 90_000);
+    await Recorder.settle(100);
+    assert.deepEqual(errors, [], 'no node reported an error to the runtime');
+    assert.equal(val.received.length, cases.length, 'the validator sends nothing more');
+
+    for (let i = 0; i < cases.length; i++) {
+      assert.equal(val.received.filter((r) => r.msg.caseId === i).length, 1, `case ${i}: the validator sends exactly one message`);
+      for (const r of val.received.filter((x) => x.msg.caseId === i)) {
+        assert.equal(typeof (r.msg.report as { summary?: unknown }).summary, 'object', `case ${i}: a report`);
+      }
+    }
+    return { valid: val.from('valid').length, invalid: val.from('invalid').length };
+  }
+
+  it('the hostile corpus: one message each, runtime intact', async () => {
+    await run(hostileRecords());
+  });
+
+  it('random JSON, random values, random bytes and random strings', async () => {
+    await run(randomPayloads(400));
+  });
+
+  it('our record with one member broken at random: valid and invalid ones, each reported', async () => {
+    const counts = await run([{ payload: Buffer.from(RECORD_TEXT) }, ...brokenRecords()]);
+    assert.ok(counts.valid >= 1 && counts.invalid >= 1);
   });
 });
