@@ -7,15 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, errorText } from './command';
 import { EX_DATAERR, EX_NOINPUT, type CommandIo } from './io';
+import { isRecord } from '../../nodes/lib/core/json';
 
 /** The internal topics of the Coriolis diffusion system (`diffusion/files/coriolis/argo/#`). */
 export const DIFFUSION_TOPIC_PREFIX = 'diffusion/files/coriolis/argo/';
 
 export type Json = Record<string, unknown>;
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * How `--vary` makes new files out of a sample: the strings of the sample that name its file

@@ -15,10 +15,11 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { MqttClient } from 'mqtt';
 import { decodeJson } from '../../nodes/lib/intake';
-import { WNM_METHODS, type WnmIntegrityMethod } from '../../nodes/lib/stac/multihash';
+import { WNM_METHODS, type WnmIntegrityMethod } from '../../nodes/lib/core/integrity';
 import { HELP_OPTION, Stopper, UsageError, countOption, errorLine, errorMessage, field, numberOption, runCommand, timeoutOption } from '../cli/command';
 import type { CommandIo } from '../cli/io';
 import { BROKER_OPTIONS, CONNECT_TIMEOUT_OPTION, brokerTarget, connectBroker, connectTimeoutOption, endClient, watchConnection } from '../cli/mqtt';
+import { isRecord } from '../../nodes/lib/core/json';
 
 const USAGE = `usage:
   wis2 cache --url URL --centre-id ID [--cache-id ID] [--port P] [--host H] [--base-url URL]
@@ -80,10 +81,6 @@ export interface Failure {
   code: FailureCode;
   message: string;
   status?: number;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Where to download an href: the first --fetch-from prefix that matches rewrites it. */

@@ -11,6 +11,7 @@ import { validateTopic } from '../../nodes/lib/wth';
 import type { CommandIo } from '../cli/io';
 import { HELP_OPTION, Stopper, UsageError, countOption, errorLine, errorMessage, field, readOptions, rounded, runCommand, timeoutOption, warningLine } from '../cli/command';
 import { BROKER_OPTIONS, CONNECT_TIMEOUT_OPTION, brokerTarget, connectBroker, connectTimeoutOption, endClient, watchConnection, type BrokerTarget } from '../cli/mqtt';
+import { isRecord } from '../../nodes/lib/core/json';
 
 const USAGE = `usage:
   wis2 receive --url URL [--topic T]… [--count N] [--timeout S] [--json] [--quiet]
@@ -93,10 +94,6 @@ export class IdMemory {
     this.seen.set(id, now);
     return false;
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The members printed on a line, read without trusting the message. */

@@ -1,6 +1,6 @@
 /** The metadata records announced in this runtime, shared by the nodes that announce and those that need them. */
 import { AnnouncedMetadata } from '../lib/publish/announced-metadata';
-import { wholeNumber } from './numbers';
+import { wholeNumber } from '../lib/core/numbers';
 
 export const announcedMetadata = new AnnouncedMetadata();
 

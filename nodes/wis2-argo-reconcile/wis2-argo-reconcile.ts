@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { DatasetNode } from '../common/dataset-node';
-import { wholeNumber } from '../common/numbers';
+import { wholeNumber } from '../lib/core/numbers';
 import { stateDir } from '../common/state';
 import { DEFAULT_RATE, reconcile, type ReconcileOptions, type ReconcileReport } from '../lib/argo/reconcile';
 import { migrateConfig } from '../common/migrations';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Node, NodeAPI } from 'node-red';
 import { defaultClientId, type BrokerNode, type BrokerNodeDef } from '../common/broker-node';
-import { wholeNumber } from '../common/numbers';
+import { wholeNumber } from '../lib/core/numbers';
 import { setting, stateDir } from '../common/state';
 import { fallBackWhenRefused, isVersionRefusal, protocolSetting, sessionExpiryFor } from '../lib/publish/mqtt-version';
 import { BrokerController, type BrokerEvents, type Connection } from '../lib/publish/broker-controller';

@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import { datasetLabel, type DatasetNode } from '../common/dataset-node';
 import { counter, histogram } from '../common/metrics';
-import { wholeNumber } from '../common/numbers';
+import { wholeNumber } from '../lib/core/numbers';
 import { registerPublished } from '../common/published';
 import { onOutput, reject, rejectMessage, type RejectPort } from '../common/reject';
 import { stateDir } from '../common/state';

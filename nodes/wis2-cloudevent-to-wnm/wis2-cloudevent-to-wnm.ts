@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { reject, rejectOrFail, type RejectPort } from '../common/reject';
 import { StatusCounter } from '../common/status';
 import { allWarnings, convertEvent, type ConvertOptions } from '../lib/publish/convert';
+import { wholeNumber } from '../lib/core/numbers';
 import { LogLimiter } from '../common/log-limiter';
 import { Wis2Error, describeError, type ErrorDetail } from '../lib/core/errors';
 import type { Operation } from '../lib/wnm';
@@ -25,11 +26,6 @@ interface InputMessage extends NodeMessageInFlow {
   inline?: unknown;
 }
 
-function positiveInt(value: string | number, fallback: number): number {
-  const n = typeof value === 'number' ? value : Number.parseInt(value, 10);
-  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
-}
-
 function inlineOption(value: unknown): ConvertOptions['inline'] {
   if (value instanceof Uint8Array) return value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
@@ -45,7 +41,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, saved);
     const def = migrateConfig(RED, this, saved, migrations);
     const datasetNode = RED.nodes.getNode(def.dataset) as DatasetNode | null;
-    const limits = { maxBytes: positiveInt(def.maxBytes, 256 * 1024), maxDepth: positiveInt(def.maxDepth, 64) };
+    const limits = { maxBytes: wholeNumber(def.maxBytes, 1) ?? 256 * 1024, maxDepth: wholeNumber(def.maxDepth, 1) ?? 64 };
     const forced = ['canonical', 'update', 'deletion'].includes(def.operation) ? (def.operation as Operation) : undefined;
     let eventTypes: RegExp | undefined;
     let setupError: Wis2Error | undefined;

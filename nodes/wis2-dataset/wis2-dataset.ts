@@ -1,7 +1,7 @@
 import type { NodeAPI } from 'node-red';
 import { announcedMetadata, metadataGraceMs } from '../common/announced-metadata';
 import { datasetConfigFrom, type DatasetNode, type DatasetNodeDef } from '../common/dataset-node';
-import { wholeNumber } from '../common/numbers';
+import { wholeNumber } from '../lib/core/numbers';
 import { stateDir } from '../common/state';
 import { Announcements } from '../lib/publish/announce';
 import { resolveDataset } from '../lib/dataset';

@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { gauge } from '../common/metrics';
-import { wholeNumber } from '../common/numbers';
+import { wholeNumber } from '../lib/core/numbers';
 import { rejectOrFail, type RejectPort } from '../common/reject';
 import { StatusCounter } from '../common/status';
 import { Wis2Error } from '../lib/core/errors';

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import { installHooks } from '../common/settle';
-import { wholeNumber } from '../common/numbers';
+import { wholeNumber } from '../lib/core/numbers';
 import { pipelineMetrics } from '../common/pipeline-metrics';
 import { StatusCounter } from '../common/status';
 import { Journal } from '../lib/reliability/journal';

@@ -2,6 +2,7 @@ import { UNKNOWN, countRejected, pipelineMetrics } from '../common/pipeline-metr
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { StatusCounter } from '../common/status';
 import { evaluateKpis, validateWcmp, type Grade, type KpiOptions, type KpiReport, type WcmpReport } from '../lib/wcmp';
+import { wholeNumber } from '../lib/core/numbers';
 import { migrateConfig } from '../common/migrations';
 import { migrations } from './migrations';
 import { asError } from '../common/reject';
@@ -39,11 +40,6 @@ function minimumGrade(value: string): Grade | undefined {
   return GRADES.find((g) => g === value.trim().toUpperCase());
 }
 
-function positiveInt(value: string | number, fallback: number): number {
-  const n = typeof value === 'number' ? value : Number.parseInt(value, 10);
-  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
-}
-
 /**
  * A fetch that gives up when the node closes, so a redeploy never waits on slow links. Not
  * `AbortSignal.any([init.signal, closing])`: on Node.js 20, and 22 before 22.12, each signal it
@@ -76,7 +72,7 @@ export = function register(RED: NodeAPI): void {
     const configured = kpiMode(def.kpi);
     const mode: KpiMode = configured === 'off' && minGrade !== undefined ? 'offline' : configured;
     const closing = new AbortController();
-    const kpiOptions: KpiOptions = { network: mode === 'network', timeoutMs: positiveInt(def.timeout, 10_000), fetch: closableFetch(closing.signal) };
+    const kpiOptions: KpiOptions = { network: mode === 'network', timeoutMs: wholeNumber(def.timeout, 1) ?? 10_000, fetch: closableFetch(closing.signal) };
     const status = new StatusCounter(this, ['valid', 'invalid'] as const, (c, last) => ({
       fill: last === 'valid' ? 'green' : 'red',
       shape: 'dot',

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DEAD_LETTERS, SOURCE_TOPIC, distinctEvents, sleep } from '../reliability/harness';
+import { isRecord } from '../../nodes/lib/core/json';
 
 /**
  * What goes into the runtime and what comes out of it. Every event is known by the file it
@@ -8,12 +9,6 @@ import { DEAD_LETTERS, SOURCE_TOPIC, distinctEvents, sleep } from '../reliabilit
  * pass-through flow's output is the event itself, so an output is matched to its event by
  * content, whatever the order and whatever got lost or repeated on the way.
  */
-
-type Json = Record<string, unknown>;
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function parse(text: string): unknown {
   try {

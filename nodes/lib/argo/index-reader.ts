@@ -4,6 +4,7 @@ import https from 'node:https';
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { isCalendarDay, isClockTime, readFields, utcMs, type DateTimeFields } from '../core/time';
 
 /**
  * The Argo GDAC index files (`ar_index_global_prof.txt`, `ar_index_global_meta.txt`,
@@ -73,35 +74,18 @@ const OCEANS = new Set(['A', 'I', 'P', 'S', 'N']);
 const FILE_PATH = /^[a-z][a-z0-9_-]*(?:\/[A-Za-z0-9_.-]+)+$/;
 const FILL_VALUES = new Set([99999, -99999, 999.999, -999.999, 99.999, -99.999]);
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Digits `text[from, from + n)` as a number; -1 when one is no digit. */
-function digits(text: string, from: number, n: number): number {
-  let v = 0;
-  for (let i = from; i < from + n; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
-}
+const STAMP_FIELDS: Readonly<DateTimeFields> = [0, 4, 6, 8, 10, 12];
 
 /**
  * `YYYYMMDDHHMISS` (UTC) to a Date; undefined when it is no real instant. Read digit by digit:
  * it runs twice per line of an index of millions.
  */
 export function parseIndexStamp(text: string): Date | undefined {
-  if (text.length !== 14) return undefined;
-  const y = digits(text, 0, 4);
-  const mo = digits(text, 4, 2);
-  const d = digits(text, 6, 2);
-  const h = digits(text, 8, 2);
-  const mi = digits(text, 10, 2);
-  const s = digits(text, 12, 2);
-  if (y < 1990 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return undefined;
-  const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  if (d > (DAYS_IN_MONTH[mo - 1] ?? 31) + (leap ? 1 : 0)) return undefined;
-  return new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  const fields = text.length === 14 ? readFields(text, STAMP_FIELDS) : undefined;
+  if (!fields) return undefined;
+  const [y, mo, d, h, mi, s] = fields;
+  if (y < 1990 || s > 59 || !isClockTime(h, mi, s) || !isCalendarDay(y, mo, d)) return undefined;
+  return new Date(utcMs(y, mo, d, h, mi, s));
 }
 
 class LineError extends Error {

@@ -30,11 +30,15 @@ export class Wis2Error extends Error {
   }
 }
 
-/** Appends reference tokens to a JSON Pointer, escaping `~` and `/` as RFC 6901 asks. */
+/**
+ * Appends reference tokens to a JSON Pointer (RFC 6901), escaping `~` and `/` only where they
+ * occur: the suites build many paths and almost none need it.
+ */
 export function pointer(base: string, ...tokens: (string | number)[]): string {
   let out = base;
-  for (const token of tokens) {
-    out += '/' + String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+  for (const t of tokens) {
+    if (typeof t === 'number') out += '/' + String(t);
+    else out += '/' + (t.includes('~') || t.includes('/') ? t.replace(/~/g, '~0').replace(/\//g, '~1') : t);
   }
   return out;
 }

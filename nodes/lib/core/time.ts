@@ -1,10 +1,9 @@
 /**
- * RFC 3339 date-times (section 5.6), checked strictly and converted to UTC without losing the
- * fractional digits: a JS Date keeps milliseconds only, so nanosecond timestamps would be
- * silently truncated by a Date round-trip.
+ * Dates and times as RFC 3339 (section 5.6) and ISO 8601 write them: one reader for every caller,
+ * checked strictly, and the date arithmetic that goes with it. A JS Date keeps milliseconds only,
+ * so the fraction is kept as written: nanosecond timestamps survive a conversion to UTC.
+ * Read by hand, without a regular expression: it runs on every message and every index line.
  */
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 
 export interface DateTimeParts {
   year: number;
@@ -21,43 +20,141 @@ export interface DateTimeParts {
   utc: boolean;
 }
 
-function daysInMonth(year: number, month: number): number {
+/**
+ * Why a text is not an RFC 3339 date-time: not its grammar at all, a space for `T`, no offset,
+ * an offset or a calendar date or a time of day that does not exist.
+ */
+export type DateTimeFault = 'syntax' | 'space' | 'no-offset' | 'offset' | 'date' | 'time';
+
+const HYPHEN = 45;
+const RFC3339_FIELDS: Readonly<DateTimeFields> = [0, 5, 8, 11, 14, 17];
+const COLON = 58;
+const DOT = 46;
+const DAY_MS = 86_400_000;
+const FOUR_CENTURIES_MS = 146097 * DAY_MS;
+
+/** The value of `count` decimal digits at `at`, or -1 when one of them is no digit. */
+export function readDigits(text: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (!(c >= 0 && c <= 9)) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** Year, month, day, hour, minute and second. */
+export type DateTimeFields = [number, number, number, number, number, number];
+
+/**
+ * The six date and time fields of a fixed-width stamp, read at the given offsets (four digits
+ * for the year, two for the others); undefined when one of them is not all digits.
+ */
+export function readFields(text: string, at: Readonly<DateTimeFields>): DateTimeFields | undefined {
+  const fields: DateTimeFields = [readDigits(text, at[0], 4), 0, 0, 0, 0, 0];
+  for (let i = 1; i < 6; i++) fields[i] = readDigits(text, at[i], 2);
+  return fields.some((n) => n < 0) ? undefined : fields;
+}
+
+export function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Whether the Gregorian calendar has this day. */
+export function isCalendarDay(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+/** Whether a clock can show this time; second 60 is a leap second, wherever it falls. */
+export function isClockTime(hour: number, minute: number, second: number): boolean {
+  return hour <= 23 && minute <= 59 && second <= 60;
+}
+
+/** Milliseconds since the epoch of a UTC calendar time (months from 1; overflow carries). */
+export function utcMs(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+  // Date.UTC reads years 0-99 as 1900-1999; shifting by 400 Gregorian years (a whole number of
+  // days) keeps the calendar exact.
+  return year >= 0 && year < 100
+    ? Date.UTC(year + 400, month - 1, day, hour, minute, second) - FOUR_CENTURIES_MS
+    : Date.UTC(year, month - 1, day, hour, minute, second);
+}
+
+/** Reads the offset at `at` to the end of the text: its minutes east of UTC, or why it is none. */
+function readOffset(text: string, at: number): { minutes: number; sign: string } | DateTimeFault {
+  const zone = text.charAt(at);
+  if (zone === 'Z' || zone === 'z') return at + 1 === text.length ? { minutes: 0, sign: 'Z' } : 'syntax';
+  if (zone !== '+' && zone !== '-') return at === text.length ? 'no-offset' : 'syntax';
+  if (at + 6 !== text.length || text.charCodeAt(at + 3) !== COLON) return 'syntax';
+  const hours = readDigits(text, at + 1, 2);
+  const minutes = readDigits(text, at + 4, 2);
+  if (hours < 0 || minutes < 0) return 'syntax';
+  if (hours > 23 || minutes > 59) return 'offset';
+  return { minutes: (zone === '-' ? -1 : 1) * (hours * 60 + minutes), sign: zone };
+}
+
+/**
+ * Reads `date-fullyear "-" date-month "-" date-mday "T" time-hour ":" time-minute ":" time-second
+ * [time-secfrac] time-offset`, `T` and `Z` in either case (ABNF literals are case-insensitive).
+ * The calendar and the clock are checked; where a leap second falls is not (see isLeapSecondPlace).
+ */
+export function scanDateTime(text: string): DateTimeParts | DateTimeFault {
+  if (text.length < 20 || text.charCodeAt(4) !== HYPHEN || text.charCodeAt(7) !== HYPHEN || text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) {
+    return 'syntax';
+  }
+  const fields = readFields(text, RFC3339_FIELDS);
+  if (!fields) return 'syntax';
+  const [year, month, day, hour, minute, second] = fields;
+  const separator = text.charAt(10);
+  if (separator === ' ') return 'space';
+  if (separator !== 'T' && separator !== 't') return 'syntax';
+  let at = 19;
+  if (text.charCodeAt(at) === DOT) {
+    const from = ++at;
+    while (readDigits(text, at, 1) >= 0) at++;
+    if (at === from) return 'syntax';
+  }
+  const offset = readOffset(text, at);
+  if (typeof offset === 'string') return offset;
+  if (!isCalendarDay(year, month, day)) return 'date';
+  if (!isClockTime(hour, minute, second)) return 'time';
+  // -00:00 is "UTC time known, local offset unknown" (section 4.3): no offset at all.
+  const unknown = offset.minutes === 0 && offset.sign === '-';
+  return {
+    year, month, day, hour, minute, second,
+    fraction: text.slice(19, at),
+    offsetMinutes: unknown ? null : offset.minutes,
+    utc: offset.minutes === 0 && !unknown,
+  };
+}
+
+/** A leap second can only be the last second of a UTC day. */
+export function isLeapSecondPlace(p: DateTimeParts): boolean {
+  if (p.second !== 60) return true;
+  return (((p.hour * 60 + p.minute - (p.offsetMinutes ?? 0)) % 1440) + 1440) % 1440 === 1439;
 }
 
 /** Parses an RFC 3339 date-time, or returns undefined when it is not one (calendar checked). */
 export function parseRfc3339(value: string): DateTimeParts | undefined {
-  const match = RFC3339.exec(value);
-  if (!match) return undefined;
-  // optional groups that did not take part in the match are undefined, whatever the type says
-  const m: readonly (string | undefined)[] = match;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 60) return undefined;
-  let offsetMinutes: number | null = 0;
-  let utc = true;
-  if (m[9] !== undefined) {
-    const oh = Number(m[10]);
-    const om = Number(m[11]);
-    if (oh > 23 || om > 59) return undefined;
-    const total = oh * 60 + om;
-    if (total === 0 && m[9] === '-') {
-      offsetMinutes = null;
-      utc = false;
-    } else {
-      offsetMinutes = m[9] === '-' ? -total : total;
-      utc = total === 0;
-    }
-  }
-  // A leap second can only be the last second of a UTC day.
-  if (second === 60 && ((((hour * 60 + minute - (offsetMinutes ?? 0)) % 1440) + 1440) % 1440) !== 23 * 60 + 59) return undefined;
-  return { year, month, day, hour, minute, second, fraction: m[7] ?? '', offsetMinutes, utc };
+  const p = scanDateTime(value);
+  return typeof p === 'string' || !isLeapSecondPlace(p) ? undefined : p;
 }
 
 /** RFC 3339 `date-time`: a real calendar date, an offset, fractional seconds of any length. */
 export function isRfc3339(value: string): boolean {
   return parseRfc3339(value) !== undefined;
+}
+
+/**
+ * The instant in milliseconds since the epoch. The fraction is cut to the millisecond unless
+ * `exact`; the epoch has no leap seconds, so a leap second counts as the second before it.
+ */
+export function epochMs(p: DateTimeParts, exact = false): number {
+  const whole = utcMs(p.year, p.month, p.day, p.hour, p.minute - (p.offsetMinutes ?? 0), Math.min(p.second, 59));
+  if (p.fraction === '') return whole;
+  const fraction = Number(p.fraction) * 1000;
+  return whole + (exact ? fraction : Math.floor(fraction));
 }
 
 function pad(n: number, width = 2): string {
@@ -93,4 +190,40 @@ export function compareUtc(a: string, b: string): number {
   const na = fa.padEnd(width, '0');
   const nb = fb.padEnd(width, '0');
   return na === nb ? 0 : na < nb ? -1 : 1;
+}
+
+/** The first and last millisecond of a stretch of time. */
+export interface Extent {
+  start: number;
+  end: number;
+}
+
+/** ISO 8601 calendar date at reduced precision: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, as the span it covers. */
+export function readCalendarDate(value: string): Extent | undefined {
+  const length = value.length;
+  if (length !== 4 && length !== 7 && length !== 10) return undefined;
+  const year = readDigits(value, 0, 4);
+  if (year < 0) return undefined;
+  if (length === 4) return { start: utcMs(year, 1, 1), end: utcMs(year + 1, 1, 1) - 1 };
+  const month = value.charCodeAt(4) === HYPHEN ? readDigits(value, 5, 2) : -1;
+  if (month < 1 || month > 12) return undefined;
+  if (length === 7) return { start: utcMs(year, month, 1), end: utcMs(year, month + 1, 1) - 1 };
+  const day = value.charCodeAt(7) === HYPHEN ? readDigits(value, 8, 2) : -1;
+  if (day < 0 || !isCalendarDay(year, month, day)) return undefined;
+  const start = utcMs(year, month, day);
+  return { start, end: start + DAY_MS - 1 };
+}
+
+const TIME_OF_DAY = /^T(\d{2})(?::(\d{2}))?(?::(\d{2}))?(\.\d+)?Z$/;
+
+/** ISO 8601 UTC time of day (`Thh[:mm[:ss]][.f]Z`) as milliseconds after midnight; the fraction is not counted. */
+export function readTimeOfDay(value: string): number | undefined {
+  const m = TIME_OF_DAY.exec(value);
+  if (!m) return undefined;
+  // Optional groups that did not take part are undefined.
+  const hour = Number(m[1]);
+  const minute = Number(m.at(2) ?? 0);
+  const second = Number(m.at(3) ?? 0);
+  if (!isClockTime(hour, minute, second)) return undefined;
+  return ((hour * 60 + minute) * 60 + second) * 1000;
 }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { memo } from './memo';
 
 /**
  * Name-based UUIDs (RFC 9562 version 5, SHA-1): the same event delivered twice yields the same
@@ -11,17 +12,10 @@ export const WNM_ID_NAMESPACE = 'b8f2d0a4-6a3e-4c1f-9d57-2e0b91c4a7d3';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The bytes of the namespaces in use: there is one in practice, and every event needs it. */
-const namespaceBytes = new Map<string, Buffer>();
-
-function namespaceOf(namespace: string): Buffer {
-  let bytes = namespaceBytes.get(namespace);
-  if (bytes === undefined) {
-    if (!UUID.test(namespace)) throw new TypeError('namespace is not a canonical UUID');
-    bytes = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-    if (namespaceBytes.size < 16) namespaceBytes.set(namespace, bytes);
-  }
-  return bytes;
-}
+const namespaceOf = memo((namespace: string): Buffer => {
+  if (!UUID.test(namespace)) throw new TypeError('namespace is not a canonical UUID');
+  return Buffer.from(namespace.replace(/-/g, ''), 'hex');
+}, 16);
 
 /** One-shot hashing: no Hash object per name, which every event would otherwise cost. */
 function sha1(namespace: Buffer, name: string): Buffer {

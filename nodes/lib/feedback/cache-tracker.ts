@@ -15,6 +15,7 @@ import { decodeJson } from '../intake';
 import { Wis2Error } from '../core/errors';
 import { toUtcString } from '../core/time';
 import type { PublishedLookup } from './monitor';
+import { isRecord } from '../core/json';
 
 export const DEFAULT_WINDOW_MS = 30 * 60_000;
 
@@ -72,10 +73,6 @@ interface Notification {
   href?: string;
   integrity?: string;
   deletion: boolean;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function refuse(code: string, message: string, path = ''): never {

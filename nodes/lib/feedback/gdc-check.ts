@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { Wis2Error, type Warning } from '../core/errors';
 import { budgetRequest, readBody, RequestFailure, type BudgetOptions } from './http-budget';
 import { decodeJson } from '../intake';
+import { isRecord } from '../core/json';
 
 export type RecordState = 'present' | 'absent' | 'stale';
 export const RECORD_STATES: readonly RecordState[] = ['present', 'absent', 'stale'];
@@ -60,10 +61,6 @@ export interface CatalogueOptions {
 /** Public data: a record is at most 1 MiB (as we read our own), a KPI report as much. */
 const ANSWER_LIMITS = { maxBytes: 1024 * 1024, maxDepth: 64 };
 export const KPI_PROCESS = 'pywcmp-wis2-wcmp2-kpi';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** JSON with the members of every object in code point order, so that equal records hash alike. */
 function canonical(value: unknown): string {

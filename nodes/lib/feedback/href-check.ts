@@ -14,7 +14,9 @@
 import { createHash } from 'node:crypto';
 import { Wis2Error, pointer, type Warning } from '../core/errors';
 import { budgetRequest, RequestFailure, type BudgetResponse } from './http-budget';
-import { WNM_METHODS, type WnmIntegrityMethod } from '../stac/multihash';
+import { WNM_METHODS, type WnmIntegrityMethod } from '../core/integrity';
+import { isRecord } from '../core/json';
+import { wholeNumber } from '../core/numbers';
 
 export const CHECK_MODES = ['off', 'head', 'download'] as const;
 export type CheckMode = (typeof CHECK_MODES)[number];
@@ -33,10 +35,6 @@ export interface AnnouncedFile {
   path: string;
   length?: number;
   integrity?: { method: WnmIntegrityMethod; value: string };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -99,7 +97,7 @@ function lengthVerdict(file: AnnouncedFile, served: number | undefined, warnings
 
 function contentLength(res: BudgetResponse): number | undefined {
   const value = res.headers['content-length'];
-  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+  return wholeNumber(value);
 }
 
 async function download(res: BudgetResponse, file: AnnouncedFile): Promise<Verdict> {

@@ -15,6 +15,7 @@
 import { decodeJson, type IntakeLimits } from '../intake';
 import { Wis2Error } from '../core/errors';
 import { toUtcString } from '../core/time';
+import { isRecord } from '../core/json';
 
 /** WME events are at most 8192 bytes; a little room for emitters that exceed it. */
 export const MONITOR_LIMITS: IntakeLimits = { maxBytes: 64 * 1024, maxDepth: 32 };
@@ -40,7 +41,6 @@ const KNOWN_TYPES: Partial<Record<string, Kind>> = {
 
 /** The relay's validation events carry no severity: they are refusals. */
 const ERROR_KINDS = new Set(['wnm.topic', 'wnm.metadata', 'wnm.schema']);
-
 
 /** What an event says about one of our notifications, when it quotes one. */
 export interface Quoted {
@@ -69,10 +69,6 @@ export interface MonitorEvent {
 
 export const REASON_MAX = 500;
 const TEXT_MAX = 256;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function text(v: unknown, max = TEXT_MAX): string | undefined {
   if (typeof v !== 'string' || v === '') return undefined;

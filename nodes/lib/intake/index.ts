@@ -17,6 +17,7 @@
  * ignores them.
  */
 import { Wis2Error, pointer } from '../core/errors';
+import { jsonStringBytes } from '../core/json';
 
 export interface IntakeLimits {
   /** Largest accepted input in bytes: UTF-8 bytes of the text, or of the compact JSON of an object. */
@@ -263,27 +264,6 @@ function invalidUtf8Offset(bytes: Uint8Array): string {
     i += need + 1;
   }
   return 'malformed sequence';
-}
-
-/** UTF-8 bytes of the JSON string literal JSON.stringify would write for `s`, quotes included. */
-export function jsonStringBytes(s: string): number {
-  let n = 2;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x22 || c === 0x5c || c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d) n += 2;
-    else if (c < 0x20) n += 6;
-    else if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      const next = s.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 6; // a lone surrogate is written as a \uXXXX escape
-    } else if (c >= 0xdc00 && c <= 0xdfff) n += 6;
-    else n += 3;
-  }
-  return n;
 }
 
 interface Frame {

@@ -1,4 +1,5 @@
 import { STRICT_UTF8, safeStringify } from '../intake';
+import { isRecord } from '../core/json';
 
 /**
  * The record a refused message becomes on the dead-letter topic: why it was refused, in a
@@ -26,10 +27,6 @@ export interface RefusedMessage {
   topic?: unknown;
   error?: unknown;
   report?: unknown;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function str(v: unknown): string | undefined {

@@ -1,8 +1,10 @@
 import type { Dataset } from '../dataset';
 import { Wis2Error, type Warning } from '../core/errors';
 import { decodeJson } from '../intake';
-import { MAX_MESSAGE_BYTES } from '../wnm';
+import { oversizeReason } from '../wnm';
 import { validateTopic, type TopicCheck } from '../wth';
+import { isRecord } from '../core/json';
+import { memo } from '../core/memo';
 
 /**
  * The last check before a notification leaves for the WIS2 broker: the topic is a valid
@@ -28,27 +30,11 @@ function refuse(code: string, message: string, path = ''): never {
   throw new Wis2Error('publish', code, message, path);
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /**
  * A dataset publishes on one topic, so checking each message's topic again is wasted work: the
- * verdicts of the last topics seen are kept. Bounded (emptied when full), since a flow may set
- * any msg.topic.
+ * verdicts of the last topics seen are kept. Bounded, since a flow may set any msg.topic.
  */
-const topicChecks = new Map<string, TopicCheck>();
-const TOPIC_CHECKS_KEPT = 256;
-
-function checkTopic(topic: string): TopicCheck {
-  let check = topicChecks.get(topic);
-  if (check === undefined) {
-    check = validateTopic(topic, { mode: 'publication' });
-    if (topicChecks.size >= TOPIC_CHECKS_KEPT) topicChecks.clear();
-    topicChecks.set(topic, check);
-  }
-  return check;
-}
+const checkTopic = memo((topic: string): TopicCheck => validateTopic(topic, { mode: 'publication' }), 256);
 
 /**
  * A notification announcing a file without `integrity` leaves receivers no way to check what they
@@ -87,9 +73,8 @@ export function preparePublication(payload: unknown, topic: unknown, dataset?: D
   }
 
   const given = Buffer.isBuffer(payload) ? payload : payload instanceof Uint8Array ? Buffer.from(payload) : typeof payload === 'string' ? Buffer.from(payload, 'utf8') : undefined;
-  if (given && given.length > MAX_MESSAGE_BYTES) {
-    refuse('publish.too_large', `the notification is ${given.length} bytes; WIS2 allows ${MAX_MESSAGE_BYTES}`);
-  }
+  const givenOversize = given ? oversizeReason(given.length) : undefined;
+  if (givenOversize) refuse('publish.too_large', givenOversize);
   let message: unknown;
   try {
     message = decodeJson(given ?? payload, { maxBytes: 64 * 1024, maxDepth: 64 });
@@ -114,8 +99,7 @@ export function preparePublication(payload: unknown, topic: unknown, dataset?: D
   const integrity = missingIntegrity(message.properties, message.links);
   if (integrity) warnings.push(integrity);
   const bytes = given && !changed ? given : Buffer.from(JSON.stringify(message), 'utf8');
-  if (bytes.length > MAX_MESSAGE_BYTES) {
-    refuse('publish.too_large', `the notification is ${bytes.length} bytes; WIS2 allows ${MAX_MESSAGE_BYTES}`);
-  }
+  const oversize = oversizeReason(bytes.length);
+  if (oversize) refuse('publish.too_large', oversize);
   return { topic, payload: bytes, bytes: bytes.length, qos: 1, retain: false, contentType: WNM_CONTENT_TYPE, message, warnings };
 }

@@ -2,6 +2,7 @@ import { Wis2Error, pointer, type Warning } from '../core/errors';
 import { toWnmGeometry, type WnmGeometry } from '../core/geo';
 import { compareUtc, toUtcString } from '../core/time';
 import { decodeMultihash, type Multihash } from './multihash';
+import { isRecord } from '../core/json';
 
 /**
  * The part of a STAC Item (1.0/1.1, file extension 2.x) a notification needs: its identity,
@@ -29,10 +30,6 @@ export interface StacItem {
   geometry: WnmGeometry | null;
   files: AnnouncedFile[];
   warnings: Warning[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function refuse(code: string, message: string, path: string): never {
@@ -270,4 +267,4 @@ function optionalFileFields(asset: Record<string, unknown>, apath: string): Pick
 }
 
 export { decodeMultihash } from './multihash';
-export type { Multihash, WnmIntegrityMethod } from './multihash';
+export type { Multihash } from './multihash';

@@ -1,12 +1,11 @@
 import { Wis2Error } from '../core/errors';
+import type { WnmIntegrityMethod } from '../core/integrity';
 
 /**
  * STAC `file:checksum` values are multihashes in lowercase hex:
  * `<varint hash code><varint digest length><digest>`. The WNM `integrity` object wants the
  * method name of its own enumeration and the standard base64 of the digest alone.
  */
-export type WnmIntegrityMethod = 'sha256' | 'sha384' | 'sha512' | 'sha3-256' | 'sha3-384' | 'sha3-512';
-
 interface HashInfo {
   /** multicodec name */
   name: string;
@@ -31,18 +30,6 @@ const HASHES = new Map<number, HashInfo>([
   [0xb260, { name: 'blake2s-256', digestBytes: 32 }],
   [0x1e, { name: 'blake3', digestBytes: 32 }],
 ]);
-
-export const WNM_METHODS: readonly WnmIntegrityMethod[] = ['sha256', 'sha384', 'sha512', 'sha3-256', 'sha3-384', 'sha3-512'];
-
-/** Digest length in bytes of each WNM method. */
-export const DIGEST_BYTES: Readonly<Record<WnmIntegrityMethod, number>> = {
-  sha256: 32,
-  sha384: 48,
-  sha512: 64,
-  'sha3-256': 32,
-  'sha3-384': 48,
-  'sha3-512': 64,
-};
 
 export interface Multihash {
   code: number;

@@ -6,7 +6,10 @@
  * cannot exhaust the stack or the clock.
  */
 import type { Findings } from './report';
-import { has, isObject, member, pointer, show } from './json';
+import { has, member, show } from './json';
+import { pointer } from '../core/errors';
+import { GEOMETRY_TYPES, MIN_LINE_POSITIONS, MIN_RING_POSITIONS, dispatchGeometry, isSoundPosition, readPosition, samePlace } from '../core/geo';
+import { isRecord } from '../core/json';
 
 const RULE_A = '/req/core/extent_geospatial A';
 const RULE_B = '/req/core/extent_geospatial B';
@@ -47,13 +50,13 @@ export function collectionNesting(record: unknown, limit: number): { at: string;
     if (top.depth >= limit) return { at: top.path, problem: 'depth' };
     for (let i = 0; i < geometries.length; i++) {
       const g: unknown = geometries[i];
-      if (isObject(g)) stack.push({ g, path: `${top.path}/geometries/${i}`, depth: top.depth + 1 });
+      if (isRecord(g)) stack.push({ g, path: `${top.path}/geometries/${i}`, depth: top.depth + 1 });
     }
   }
   return undefined;
 }
 
-export function checkGeometry(record: unknown, f: Findings): void {
+export function checkRecordGeometry(record: unknown, f: Findings): void {
   const path = '/geometry';
   if (!has(record, 'geometry')) {
     f.fail('missing', path, RULE_A, 'the record has no geometry member (use null when no location can be given, /req/core/extent_geospatial C)');
@@ -61,72 +64,7 @@ export function checkGeometry(record: unknown, f: Findings): void {
   }
   const geometry = member(record, 'geometry');
   if (geometry === null) return;
-  const groups: Polygon[][] = [];
-  const seen = new Set<object>();
-  const stack: { g: unknown; path: string; depth: number }[] = [{ g: geometry, path, depth: 0 }];
-  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
-    const { g, depth } = top;
-    const at = top.path;
-    if (!isObject(g)) {
-      f.fail('not_geometry', at, RULE_A, `a geometry is a GeoJSON geometry object${at === path ? ' or null' : ''}, not ${show(g)}`);
-      continue;
-    }
-    const type = member(g, 'type');
-    const cpath = pointer(at, 'coordinates');
-    const coords = member(g, 'coordinates');
-    switch (type) {
-      case 'Point':
-        readPosition(coords, cpath, undefined, f);
-        break;
-      case 'MultiPoint':
-        if (Array.isArray(coords)) for (let i = 0; i < coords.length; i++) readPosition(coords[i], cpath, i, f);
-        else f.fail('coordinates', cpath, RULE_A, `MultiPoint coordinates is an array, not ${show(coords)}`);
-        break;
-      case 'LineString':
-        readLine(coords, cpath, f);
-        break;
-      case 'MultiLineString':
-        forEachItem(coords, cpath, 'MultiLineString coordinates', f, (l, lp) => { readLine(l, lp, f); });
-        break;
-      case 'Polygon': {
-        const polygon = readPolygon(coords, cpath, f);
-        if (polygon) groups.push([polygon]);
-        break;
-      }
-      case 'MultiPolygon': {
-        if (!Array.isArray(coords)) {
-          f.fail('coordinates', cpath, RULE_A, `MultiPolygon coordinates is an array, not ${show(coords)}`);
-          break;
-        }
-        const parts: Polygon[] = [];
-        for (let i = 0; i < coords.length; i++) {
-          const polygon = readPolygon(coords[i], pointer(cpath, i), f);
-          if (polygon) parts.push(polygon);
-        }
-        // A part that could not be read has been reported; validity is judged on complete shapes only.
-        if (parts.length === coords.length && parts.length > 0) groups.push(parts);
-        break;
-      }
-      case 'GeometryCollection': {
-        if (depth >= MAX_COLLECTION_DEPTH) {
-          f.fail('too_deep', at, RULE_A, `GeometryCollections nested more than ${MAX_COLLECTION_DEPTH} deep are not followed (RFC 7946 section 3.1.8 advises against nesting them at all)`);
-          break;
-        }
-        const gpath = pointer(at, 'geometries');
-        const members = member(g, 'geometries');
-        if (!Array.isArray(members)) {
-          f.fail('geometries', gpath, RULE_A, `a GeometryCollection has a geometries array, not ${show(members)}`);
-          break;
-        }
-        if (seen.has(members)) break;
-        seen.add(members);
-        for (let i = members.length - 1; i >= 0; i--) stack.push({ g: members[i], path: pointer(gpath, i), depth: depth + 1 });
-        break;
-      }
-      default:
-        f.fail('type', pointer(at, 'type'), RULE_A, `${show(type)} is not a GeoJSON geometry type (Point, MultiPoint, LineString, MultiLineString, Polygon, MultiPolygon, GeometryCollection)`);
-    }
-  }
+  const groups = readGeometries(geometry, path, f);
   const budget = { left: VALIDITY_BUDGET };
   for (const group of groups) {
     checkValidity(group, f, budget);
@@ -135,6 +73,93 @@ export function checkGeometry(record: unknown, f: Findings): void {
       break;
     }
   }
+}
+
+interface Pending {
+  g: unknown;
+  path: string;
+  depth: number;
+}
+
+/** The walk over a geometry and the collections in it, without recursion. */
+interface Walk {
+  f: Findings;
+  root: string;
+  stack: Pending[];
+  seen: Set<object>;
+  /** The polygonal shapes read whole, each a Polygon or the parts of a MultiPolygon. */
+  groups: Polygon[][];
+}
+
+/** Reads every geometry, reporting what is wrong; returns the polygonal shapes read whole. */
+function readGeometries(geometry: unknown, root: string, f: Findings): Polygon[][] {
+  const walk: Walk = { f, root, stack: [{ g: geometry, path: root, depth: 0 }], seen: new Set(), groups: [] };
+  for (let top = walk.stack.pop(); top !== undefined; top = walk.stack.pop()) readGeometry(top, walk);
+  return walk.groups;
+}
+
+function readGeometry({ g, path: at, depth }: Pending, walk: Walk): void {
+  const f = walk.f;
+  if (!isRecord(g)) {
+    f.fail('not_geometry', at, RULE_A, `a geometry is a GeoJSON geometry object${at === walk.root ? ' or null' : ''}, not ${show(g)}`);
+    return;
+  }
+  const cpath = pointer(at, 'coordinates');
+  const coords = member(g, 'coordinates');
+  const known = dispatchGeometry(g, {
+    Point: () => { checkPosition(coords, cpath, undefined, f); },
+    MultiPoint: () => { readMultiPoint(coords, cpath, f); },
+    LineString: () => { readLine(coords, cpath, f); },
+    MultiLineString: () => { forEachItem(coords, cpath, 'MultiLineString coordinates', f, (l, lp) => { readLine(l, lp, f); }); },
+    Polygon: () => {
+      const polygon = readPolygon(coords, cpath, f);
+      if (polygon) walk.groups.push([polygon]);
+    },
+    MultiPolygon: () => {
+      const parts = readMultiPolygon(coords, cpath, f);
+      if (parts) walk.groups.push(parts);
+    },
+    GeometryCollection: () => { followCollection(g, at, depth, walk); },
+  });
+  if (!known) {
+    f.fail('type', pointer(at, 'type'), RULE_A, `${show(member(g, 'type'))} is not a GeoJSON geometry type (${GEOMETRY_TYPES.join(', ')})`);
+  }
+}
+
+function readMultiPoint(coords: unknown, path: string, f: Findings): void {
+  if (Array.isArray(coords)) for (let i = 0; i < coords.length; i++) checkPosition(coords[i], path, i, f);
+  else f.fail('coordinates', path, RULE_A, `MultiPoint coordinates is an array, not ${show(coords)}`);
+}
+
+function readMultiPolygon(coords: unknown, path: string, f: Findings): Polygon[] | undefined {
+  if (!Array.isArray(coords)) {
+    f.fail('coordinates', path, RULE_A, `MultiPolygon coordinates is an array, not ${show(coords)}`);
+    return undefined;
+  }
+  const parts: Polygon[] = [];
+  for (let i = 0; i < coords.length; i++) {
+    const polygon = readPolygon(coords[i], pointer(path, i), f);
+    if (polygon) parts.push(polygon);
+  }
+  // A part that could not be read has been reported; validity is judged on complete shapes only.
+  return parts.length === coords.length && parts.length > 0 ? parts : undefined;
+}
+
+/** Puts the members of a GeometryCollection on the walk, in order, unless nested too deep or met before. */
+function followCollection(g: Record<string, unknown>, at: string, depth: number, walk: Walk): void {
+  if (depth >= MAX_COLLECTION_DEPTH) {
+    walk.f.fail('too_deep', at, RULE_A, `GeometryCollections nested more than ${MAX_COLLECTION_DEPTH} deep are not followed (RFC 7946 section 3.1.8 advises against nesting them at all)`);
+    return;
+  }
+  const gpath = pointer(at, 'geometries');
+  const members = member(g, 'geometries');
+  if (!Array.isArray(members)) {
+    walk.f.fail('geometries', gpath, RULE_A, `a GeometryCollection has a geometries array, not ${show(members)}`);
+    return;
+  }
+  if (walk.seen.has(members)) return;
+  walk.seen.add(members);
+  for (let i = members.length - 1; i >= 0; i--) walk.stack.push({ g: members[i], path: pointer(gpath, i), depth: depth + 1 });
 }
 
 function forEachItem(value: unknown, path: string, what: string, f: Findings, each: (item: unknown, path: string) => void): void {
@@ -150,50 +175,27 @@ function forEachItem(value: unknown, path: string, what: string, f: Findings, ea
  * `parent` plus `index`, spelled out only when something is wrong: geometries can hold many
  * thousands of positions.
  */
-function readPosition(value: unknown, parent: string, index: number | undefined, f: Findings): Point | undefined {
-  if (Array.isArray(value) && value.length >= 2 && value.length <= 3) {
-    const lon: unknown = value[0];
-    const lat: unknown = value[1];
-    const h: unknown = value.length === 3 ? value[2] : 0;
-    if (
-      typeof lon === 'number' && typeof lat === 'number' && typeof h === 'number' &&
-      lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90 && Number.isFinite(h)
-    ) {
-      return value as Point;
-    }
-  }
+function checkPosition(value: unknown, parent: string, index: number | undefined, f: Findings): Point | undefined {
+  if (isSoundPosition(value)) return value;
   const path = index === undefined ? parent : pointer(parent, index);
-  if (!Array.isArray(value)) {
+  const read = readPosition(value);
+  if (!read.array) {
     f.fail('position', path, RULE_A, `a position is an array of numbers [longitude, latitude] or [longitude, latitude, height], not ${show(value)}`);
     return undefined;
   }
-  let ok = true;
-  for (let i = 0; i < value.length; i++) {
-    const n: unknown = value[i];
-    if (typeof n !== 'number' || !Number.isFinite(n)) {
-      f.fail('coordinate_type', pointer(path, i), RULE_B, `coordinates are integers or floats, not ${show(n)}`);
-      ok = false;
-    }
-  }
-  if (value.length < 2) {
-    f.fail('position', path, RULE_A, `a position has a longitude and a latitude; this one has ${value.length} number(s)`);
+  const items = value as unknown[];
+  for (const i of read.notNumbers) f.fail('coordinate_type', pointer(path, i), RULE_B, `coordinates are integers or floats, not ${show(items[i])}`);
+  if (read.length < 2) {
+    f.fail('position', path, RULE_A, `a position has a longitude and a latitude; this one has ${read.length} number(s)`);
     return undefined;
   }
-  if (value.length > 3) {
-    f.warn('position_length', path, RULE_A, `a position has 2 or 3 numbers (longitude, latitude, height); RFC 7946 section 3.1.1 advises against ${value.length}`);
+  if (read.length > 3) {
+    f.warn('position_length', path, RULE_A, `a position has 2 or 3 numbers (longitude, latitude, height); RFC 7946 section 3.1.1 advises against ${read.length}`);
   }
-  if (!ok) return undefined;
-  const lon = value[0] as number;
-  const lat = value[1] as number;
-  if (lon < -180 || lon > 180) {
-    f.fail('longitude', pointer(path, 0), RULE_A, `longitude ${lon} is outside [-180, 180] (WGS 84 degrees)`);
-    ok = false;
-  }
-  if (lat < -90 || lat > 90) {
-    f.fail('latitude', pointer(path, 1), RULE_A, `latitude ${lat} is outside [-90, 90] (WGS 84 degrees)`);
-    ok = false;
-  }
-  return ok ? (value as Point) : undefined;
+  if (read.notNumbers.length > 0) return undefined;
+  if (read.longitudeOutOfRange) f.fail('longitude', pointer(path, 0), RULE_A, `longitude ${String(items[0])} is outside [-180, 180] (WGS 84 degrees)`);
+  if (read.latitudeOutOfRange) f.fail('latitude', pointer(path, 1), RULE_A, `latitude ${String(items[1])} is outside [-90, 90] (WGS 84 degrees)`);
+  return read.longitudeOutOfRange || read.latitudeOutOfRange ? undefined : (items as Point);
 }
 
 function readPositions(value: unknown, path: string, what: string, f: Findings): Point[] | undefined {
@@ -203,7 +205,7 @@ function readPositions(value: unknown, path: string, what: string, f: Findings):
   }
   let ok = true;
   for (let i = 0; i < value.length; i++) {
-    if (readPosition(value[i], path, i, f) === undefined) ok = false;
+    if (checkPosition(value[i], path, i, f) === undefined) ok = false;
   }
   // Every item is a checked position: the array itself serves, without a copy.
   return ok ? (value as Point[]) : undefined;
@@ -212,7 +214,7 @@ function readPositions(value: unknown, path: string, what: string, f: Findings):
 function readLine(value: unknown, path: string, f: Findings): void {
   const points = readPositions(value, path, 'a LineString', f);
   if (!points) return;
-  if (points.length < 2) {
+  if (points.length < MIN_LINE_POSITIONS) {
     f.fail('line_too_short', path, RULE_A, `a LineString has two positions or more (RFC 7946 section 3.1.4); this one has ${points.length}`);
   } else if (distinct(points).length < 2) {
     f.fail('line_degenerate', path, RULE_A, 'the LineString has all its positions at the same place (invalid geometry: too few points)');
@@ -229,50 +231,43 @@ function readPolygon(value: unknown, path: string, f: Findings): Polygon | undef
     return undefined;
   }
   const rings: Ring[] = [];
-  let ok = true;
   for (let i = 0; i < value.length; i++) {
-    const rpath = pointer(path, i);
-    const points = readPositions(value[i], rpath, 'a linear ring', f);
-    if (!points) {
-      ok = false;
-      continue;
-    }
-    if (points.length < 4) {
-      f.fail('ring_too_short', rpath, RULE_A, `a linear ring has four positions or more (RFC 7946 section 3.1.6); this one has ${points.length}`);
-      ok = false;
-      continue;
-    }
-    const first = points[0];
-    const last = points[points.length - 1];
-    if (first[0] !== last[0] || first[1] !== last[1]) {
-      f.fail('ring_open', rpath, RULE_A, 'a linear ring is closed: its last position repeats its first (RFC 7946 section 3.1.6)');
-      ok = false;
-      continue;
-    }
-    const unique = distinct(points);
-    if (unique.length < 4) {
-      f.fail('ring_degenerate', rpath, RULE_A, 'the linear ring encloses no area: it has fewer than three distinct corners (invalid geometry: too few points)');
-      ok = false;
-      continue;
-    }
-    rings.push({ points: unique, path: rpath });
+    const ring = readRing(value[i], pointer(path, i), f);
+    if (ring) rings.push(ring);
   }
-  return ok ? { rings, path } : undefined;
+  return rings.length === value.length ? { rings, path } : undefined;
+}
+
+function readRing(value: unknown, path: string, f: Findings): Ring | undefined {
+  const points = readPositions(value, path, 'a linear ring', f);
+  if (!points) return undefined;
+  if (points.length < MIN_RING_POSITIONS) {
+    f.fail('ring_too_short', path, RULE_A, `a linear ring has four positions or more (RFC 7946 section 3.1.6); this one has ${points.length}`);
+    return undefined;
+  }
+  if (!samePlace(points[0], points[points.length - 1])) {
+    f.fail('ring_open', path, RULE_A, 'a linear ring is closed: its last position repeats its first (RFC 7946 section 3.1.6)');
+    return undefined;
+  }
+  const unique = distinct(points);
+  if (unique.length < 4) {
+    f.fail('ring_degenerate', path, RULE_A, 'the linear ring encloses no area: it has fewer than three distinct corners (invalid geometry: too few points)');
+    return undefined;
+  }
+  return { points: unique, path };
 }
 
 /** The points without consecutive repeats (the closing point stays); the same array when none repeats. */
 function distinct(points: readonly Point[]): readonly Point[] {
   let repeats = false;
   for (let i = 1; i < points.length && !repeats; i++) {
-    const a = points[i - 1];
-    const b = points[i];
-    repeats = a[0] === b[0] && a[1] === b[1];
+    repeats = samePlace(points[i - 1], points[i]);
   }
   if (!repeats) return points;
   const out: Point[] = [];
   for (const p of points) {
     const prev = out.at(-1);
-    if (prev === undefined || prev[0] !== p[0] || prev[1] !== p[1]) out.push(p);
+    if (prev === undefined || !samePlace(prev, p)) out.push(p);
   }
   return out;
 }
@@ -373,12 +368,33 @@ function ringInside(inner: readonly Point[], outer: readonly Point[], budget: { 
   return 0;
 }
 
-function checkValidity(group: Polygon[], f: Findings, budget: { left: number }): void {
-  // Most records give one box or a few-cornered outline: settle those without the general sweep.
-  const only = group.length === 1 ? group[0] : undefined;
-  if (only?.rings.length === 1 && (only.rings[0]?.points.length ?? 0) <= 16 && smallRingIsSimple(only.rings[0]?.points ?? [])) return;
-  const rings: { ring: Ring; polygon: number; hole: boolean }[] = [];
+interface GroupRing {
+  ring: Ring;
+  /** Index of its Polygon within the group. */
+  polygon: number;
+  hole: boolean;
+}
+
+type Budget = { left: number };
+
+function checkValidity(group: Polygon[], f: Findings, budget: Budget): void {
+  if (isSmallSimpleShape(group)) return;
+  const rings: GroupRing[] = [];
   group.forEach((polygon, p) => { polygon.rings.forEach((ring, k) => rings.push({ ring, polygon: p, hole: k > 0 })); });
+  if (reportContacts(rings, f, budget) === 'stop') return;
+  // No boundaries cross: containment decides the rest.
+  group.forEach((polygon) => { checkHoles(polygon, f, budget); });
+  checkNestedShells(group, f, budget);
+}
+
+/** Most records give one box or a few-cornered outline: those are settled without the general sweep. */
+function isSmallSimpleShape(group: Polygon[]): boolean {
+  const only = group.length === 1 ? group[0] : undefined;
+  return only?.rings.length === 1 && (only.rings[0]?.points.length ?? 0) <= 16 && smallRingIsSimple(only.rings[0]?.points ?? []);
+}
+
+/** The edges of every ring, sorted by their west end for the sweep. */
+function segmentsOf(rings: GroupRing[]): Segment[] {
   const segments: Segment[] = [];
   rings.forEach(({ ring }, r) => {
     const pts = ring.points;
@@ -398,7 +414,28 @@ function checkValidity(group: Polygon[], f: Findings, budget: { left: number }):
       });
     }
   });
-  segments.sort((s, t) => s.minX - t.minX);
+  return segments.sort((s, t) => s.minX - t.minX);
+}
+
+/** What is wrong when two edges meet, or undefined when their meeting is allowed. */
+function contactProblem(s: Segment, t: Segment, how: Contact, rings: GroupRing[]): string | undefined {
+  const sameRing = s.ring === t.ring;
+  if (sameRing && adjacent(s, t)) {
+    return how === 'overlap' ? 'the ring turns back on itself (a spike: two consecutive edges overlap)' : undefined;
+  }
+  if (sameRing) return 'the ring crosses or touches itself (self-intersection)';
+  if (how !== 'cross' && how !== 'overlap') return undefined;
+  if (rings[s.ring].polygon !== rings[t.ring].polygon) return 'two polygons of the MultiPolygon overlap (their boundaries cross)';
+  return 'a hole crosses its shell or another hole (self-intersection)';
+}
+
+/**
+ * Sweeps the edges from west to east and reports each ring whose boundary crosses, touches or
+ * doubles back where it may not, once per problem. 'stop' when something was found or the
+ * budget ran out during the sweep: containment is then not judged.
+ */
+function reportContacts(rings: GroupRing[], f: Findings, budget: Budget): 'stop' | 'go on' {
+  const segments = segmentsOf(rings);
   const reported = new Set<string>();
   let broken = false;
   for (let i = 0; i < segments.length && budget.left > 0; i++) {
@@ -406,20 +443,11 @@ function checkValidity(group: Polygon[], f: Findings, budget: { left: number }):
     for (let j = i + 1; j < segments.length; j++) {
       const t = segments[j];
       if (t.minX > s.maxX) break;
-      if (--budget.left <= 0) return;
+      if (--budget.left <= 0) return 'stop';
       if (t.minY > s.maxY || t.maxY < s.minY) continue;
       const how = contact(s, t);
       if (how === 'none') continue;
-      const sameRing = s.ring === t.ring;
-      let problem: string | undefined;
-      if (sameRing && adjacent(s, t)) {
-        if (how === 'overlap') problem = 'the ring turns back on itself (a spike: two consecutive edges overlap)';
-      } else if (sameRing) {
-        problem = 'the ring crosses or touches itself (self-intersection)';
-      } else if (how === 'cross' || how === 'overlap') {
-        if (rings[s.ring].polygon !== rings[t.ring].polygon) problem = 'two polygons of the MultiPolygon overlap (their boundaries cross)';
-        else problem = 'a hole crosses its shell or another hole (self-intersection)';
-      }
+      const problem = contactProblem(s, t, how, rings);
       if (problem === undefined) continue;
       const ringPath = rings[s.ring].ring.path;
       const key = `${ringPath}|${problem}`;
@@ -429,23 +457,29 @@ function checkValidity(group: Polygon[], f: Findings, budget: { left: number }):
       f.fail('invalid', ringPath, RULE_A, `invalid geometry: ${problem}, near [${t.a[0]}, ${t.a[1]}]`);
     }
   }
-  if (broken) return;
-  // No boundaries cross: containment decides the rest.
-  group.forEach((polygon) => {
-    const shell = polygon.rings.at(0);
-    if (shell === undefined) return;
-    polygon.rings.slice(1).forEach((hole, h) => {
-      if (ringInside(hole.points, shell.points, budget) < 0) {
-        f.fail('invalid', hole.path, RULE_A, 'invalid geometry: the hole lies outside its shell');
+  return broken ? 'stop' : 'go on';
+}
+
+/** Each hole lies inside its shell and outside the other holes. */
+function checkHoles(polygon: Polygon, f: Findings, budget: Budget): void {
+  const shell = polygon.rings.at(0);
+  if (shell === undefined) return;
+  const holes = polygon.rings.slice(1);
+  holes.forEach((hole, h) => {
+    if (ringInside(hole.points, shell.points, budget) < 0) {
+      f.fail('invalid', hole.path, RULE_A, 'invalid geometry: the hole lies outside its shell');
+    }
+    holes.forEach((other, o) => {
+      if (o === h) return;
+      if (ringInside(hole.points, other.points, budget) > 0) {
+        f.fail('invalid', hole.path, RULE_A, 'invalid geometry: a hole lies inside another hole (nested holes)');
       }
-      polygon.rings.slice(1).forEach((other, o) => {
-        if (o === h) return;
-        if (ringInside(hole.points, other.points, budget) > 0) {
-          f.fail('invalid', hole.path, RULE_A, 'invalid geometry: a hole lies inside another hole (nested holes)');
-        }
-      });
     });
   });
+}
+
+/** No polygon of a MultiPolygon lies inside another one, unless in one of its holes. */
+function checkNestedShells(group: Polygon[], f: Findings, budget: Budget): void {
   for (let a = 0; a < group.length && budget.left > 0; a++) {
     for (let b = 0; b < group.length && budget.left > 0; b++) {
       if (a === b) continue;

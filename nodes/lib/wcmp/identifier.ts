@@ -4,7 +4,7 @@
  * allowed, /rec/core/identifier).
  */
 import { centreIdStatus, validateTopic, WTH_SNAPSHOT } from '../wth';
-import { memo } from './memo';
+import { memo } from '../core/memo';
 import type { Findings } from './report';
 import { has, member, show } from './json';
 
@@ -35,7 +35,7 @@ const URN_UNSAFE = /["<>\\^`{|}#?]|%(?![0-9A-Fa-f]{2})/;
  * Checks the identifier and returns its centre id when the identifier has the WCMP2 notation,
  * for the checks of the link channels.
  */
-export function checkIdentifier(record: unknown, f: Findings, options: IdentifierOptions): string | undefined {
+export function checkRecordIdentifier(record: unknown, f: Findings, options: IdentifierOptions): string | undefined {
   const path = '/id';
   if (!has(record, 'id')) {
     f.fail('missing', path, RULE_A, 'the record has no id');

@@ -2,12 +2,9 @@
  * Reading untrusted input: decoding and safe member access, so that no rule ever throws on a
  * missing or wrongly typed member.
  */
+import { isRecord } from '../core/json';
 
 export type JsonObject = Record<string, unknown>;
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * The member names the suite and the KPIs read. None is a name Object.prototype answers to
@@ -24,11 +21,11 @@ export const MEMBER_NAMES = [
 export type MemberName = (typeof MEMBER_NAMES)[number];
 
 export function member(value: unknown, key: MemberName): unknown {
-  return isObject(value) ? value[key] : undefined;
+  return isRecord(value) ? value[key] : undefined;
 }
 
 export function has(value: unknown, key: MemberName): boolean {
-  return isObject(value) && value[key] !== undefined;
+  return isRecord(value) && value[key] !== undefined;
 }
 
 export function stringMember(value: unknown, key: MemberName): string | undefined {
@@ -61,19 +58,6 @@ export function jsonType(value: unknown): string {
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
   return typeof value;
-}
-
-/**
- * Appends tokens to a JSON Pointer (RFC 6901), escaping `~` and `/` only where they occur: the
- * suite builds many paths and almost none need it.
- */
-export function pointer(base: string, ...tokens: (string | number)[]): string {
-  let out = base;
-  for (const t of tokens) {
-    if (typeof t === 'number') out += '/' + String(t);
-    else out += '/' + (t.includes('~') || t.includes('/') ? t.replace(/~/g, '~0').replace(/\//g, '~1') : t);
-  }
-  return out;
 }
 
 export type Decoded =

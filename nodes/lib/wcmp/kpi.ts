@@ -9,12 +9,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WEB_IMAGE_TYPES } from './codelists';
-import { arrayMember, decode, isObject, member, pointer, show, stringMember } from './json';
+import { arrayMember, decode, member, show, stringMember } from './json';
+import { pointer } from '../core/errors';
 import { isMediaType, relations, uriScheme } from './links';
 import { pool, probeContent, probeLink, resolves, sniffImage, type ProbeOptions } from './probe';
 import { reportTime } from '../core/report';
 import { WCMP_GENERATED_BY, WCMP2_BASE } from './report';
 import { DURATION, beginsAfterEnd, readBound, type Span } from './temporal';
+import { isRecord } from '../core/json';
 
 export const KPI_BASE = `${WCMP2_BASE}/kpi/core`;
 
@@ -386,7 +388,7 @@ async function kpiLinksHealth(record: unknown, net: ProbeOptions | undefined, ma
 
 function kpiContacts(record: unknown): Kpi {
   const k = new Kpi('contacts');
-  const contacts = (arrayMember(member(record, 'properties'), 'contacts') ?? []).filter(isObject);
+  const contacts = (arrayMember(member(record, 'properties'), 'contacts') ?? []).filter(isRecord);
   const hasRole = (c: unknown, role: string): boolean => (arrayMember(c, 'roles') ?? []).includes(role);
   const hosts = contacts.filter((c) => hasRole(c, 'host'));
   k.rule('a contact with the role host', hosts.length > 0);
@@ -449,7 +451,7 @@ export async function evaluateKpis(record: unknown, options?: KpiOptions | null)
   }
   const tests = kpis.map((k) => k.result());
   if (!decoded.ok) tests[0]?.comments.push(`the input is not JSON: ${decoded.message}`);
-  else if (!isObject(value)) tests[0]?.comments.push('the record is not a JSON object');
+  else if (!isRecord(value)) tests[0]?.comments.push('the record is not a JSON object');
   const total = tests.reduce((s, t) => s + t.total, 0);
   const score = tests.reduce((s, t) => s + t.score, 0);
   const percent = percentage(score, total);

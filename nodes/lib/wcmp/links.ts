@@ -5,9 +5,11 @@
  */
 import { validateTopic, type TopicCheck } from '../wth';
 import { DATA_ACCESS_RELATIONS, IANA_LINK_RELATIONS, MEDIA_TOP_LEVEL_TYPES, WIS_LINK_TYPES } from './codelists';
-import { memo } from './memo';
+import { memo } from '../core/memo';
 import type { Findings } from './report';
-import { arrayMember, has, isObject, member, pointer, show, stringMember } from './json';
+import { arrayMember, has, member, show, stringMember } from './json';
+import { pointer } from '../core/errors';
+import { isRecord } from '../core/json';
 
 const RULE_A = '/req/core/links A';
 const RULE_B = '/req/core/links B';
@@ -140,7 +142,7 @@ export interface LinkContext {
   channels: readonly Channel[];
 }
 
-export function checkLinks(record: unknown, f: Findings, ctx: LinkContext): void {
+export function checkRecordLinks(record: unknown, f: Findings, ctx: LinkContext): void {
   const path = '/links';
   if (!has(record, 'links')) {
     f.fail('missing', path, RULE_A, 'the record has no links');
@@ -160,7 +162,7 @@ export function checkLinks(record: unknown, f: Findings, ctx: LinkContext): void
   let dataAccess = false;
   for (let i = 0; i < links.length; i++) {
     const link: unknown = links[i];
-    if (!isObject(link)) {
+    if (!isRecord(link)) {
       f.fail('link_type', pointer(path, i), RULE_A, `a link is an object with href and rel, not ${show(link)}`);
       continue;
     }
@@ -277,7 +279,7 @@ function checkChannel(c: Channel, f: Findings, ctx: LinkContext): void {
 }
 
 function checkSecurity(security: unknown, path: string, f: Findings): void {
-  if (!isObject(security)) {
+  if (!isRecord(security)) {
     f.fail('security_type', path, RULE_D, `security is a map of security schemes, not ${show(security)}`);
     return;
   }

@@ -4,10 +4,11 @@
  * Malformed input never throws: a missing or wrongly typed member is a failed test.
  */
 import { CONTACT_ROLES, PUBLISHER_ROLE, RESOURCE_TYPES } from './codelists';
-import { checkGeometry, collectionNesting } from './geometry';
-import { checkIdentifier } from './identifier';
-import { decode, duplicateRecordPropertyKeys, has, isObject, jsonType, member, pointer, show } from './json';
-import { checkLinks, readChannels, relations } from './links';
+import { checkRecordGeometry, collectionNesting } from './geometry';
+import { checkRecordIdentifier } from './identifier';
+import { decode, duplicateRecordPropertyKeys, has, jsonType, member, show } from './json';
+import { pointer } from '../core/errors';
+import { checkRecordLinks, readChannels, relations } from './links';
 import {
   Findings,
   WCMP2_CONFORMANCE_CLASS,
@@ -19,6 +20,7 @@ import {
 import { schemaErrors } from './schema';
 import { checkTime, readRfc3339 } from './temporal';
 import { checkGlobalService, checkThemes } from './themes';
+import { isRecord } from '../core/json';
 
 export interface WcmpOptions {
   /**
@@ -35,7 +37,7 @@ export const MAX_DEPTH = 64;
 
 function properties(record: unknown, f: Findings, rule: string): Record<string, unknown> | undefined {
   const props = member(record, 'properties');
-  if (isObject(props)) return props;
+  if (isRecord(props)) return props;
   f.fail('properties', '/properties', rule, has(record, 'properties') ? `properties is an object, not ${show(props)}` : 'the record has no properties object');
   return undefined;
 }
@@ -101,7 +103,7 @@ function testContacts(record: unknown, f: Findings): void {
   }
   for (let i = 0; i < contacts.length; i++) {
     const contact: unknown = contacts[i];
-    if (!isObject(contact)) {
+    if (!isRecord(contact)) {
       f.fail('contact_type', pointer(path, i), '/req/core/contacts A', `a contact is an object, not ${show(contact)}`);
       continue;
     }
@@ -191,7 +193,7 @@ function testDataPolicy(record: unknown, f: Findings): void {
 
 function testValidation(record: unknown, f: Findings, shapeOk: boolean): void {
   const rule = '/req/core/validation A';
-  if (!isObject(record)) {
+  if (!isRecord(record)) {
     f.fail('not_object', '', '/req/core/validation B', `a record is a JSON object (a GeoJSON Feature), not ${jsonType(record)}`);
     return;
   }
@@ -222,7 +224,7 @@ function run(input: unknown, options: WcmpOptions): WcmpReport {
     return refusal(v, 'not run: the input is not JSON');
   }
   const record = decoded.value;
-  if (!isObject(record)) {
+  if (!isRecord(record)) {
     const v = new Findings('validation');
     testValidation(record, v, false);
     return refusal(v, 'not run: the record is not a JSON object');
@@ -238,10 +240,10 @@ function run(input: unknown, options: WcmpOptions): WcmpReport {
   }
   testValidation(record, validation, nesting === undefined);
   const relax = options.relaxCentreId === true;
-  const centreId = checkIdentifier(record, get('identifier'), { relaxCentreId: relax });
+  const centreId = checkRecordIdentifier(record, get('identifier'), { relaxCentreId: relax });
   testConformance(record, get('conformance'));
   testType(record, get('type'));
-  checkGeometry(record, get('extent_geospatial'));
+  checkRecordGeometry(record, get('extent_geospatial'));
   checkTime(record, get('extent_temporal'));
   testText(record, get('title'), 'title');
   testText(record, get('description'), 'description');
@@ -256,7 +258,7 @@ function run(input: unknown, options: WcmpOptions): WcmpReport {
   testContacts(record, get('contacts'));
   testCreated(record, get('record_creation_date'), decoded.text);
   testDataPolicy(record, get('data_policy'));
-  checkLinks(record, get('links'), {
+  checkRecordLinks(record, get('links'), {
     relaxCentreId: relax,
     centreId,
     dataPolicy: member(props, 'wmo:dataPolicy'),

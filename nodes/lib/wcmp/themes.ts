@@ -4,9 +4,11 @@
  */
 import { validateTopic } from '../wth';
 import { EARTH_SYSTEM_DISCIPLINES, GLOBAL_SERVICE_TYPES, SCHEMES } from './codelists';
-import { memo } from './memo';
+import { memo } from '../core/memo';
 import type { Findings } from './report';
-import { has, isObject, member, pointer, show, stringMember } from './json';
+import { has, member, show, stringMember } from './json';
+import { pointer } from '../core/errors';
+import { isRecord } from '../core/json';
 
 const RULE_A = '/req/core/themes A';
 const RULE_B = '/req/core/themes B';
@@ -106,7 +108,7 @@ export function checkThemes(record: unknown, f: Findings, channelDisciplines: Re
   }
   for (let t = 0; t < themes.length; t++) {
     const theme: unknown = themes[t];
-    if (!isObject(theme)) {
+    if (!isRecord(theme)) {
       f.fail('theme_type', pointer(path, t), RULE_A, `a theme is an object with concepts and a scheme, not ${show(theme)}`);
       continue;
     }

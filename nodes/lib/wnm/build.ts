@@ -5,9 +5,9 @@ import { Wis2Error, pointer, type Warning } from '../core/errors';
 import { bboxGeometry, bboxOf, type WnmGeometry } from '../core/geo';
 import { STRICT_UTF8 } from '../intake';
 import type { AnnouncedFile, Temporal } from '../stac';
-import type { WnmIntegrityMethod } from '../stac/multihash';
+import type { WnmIntegrityMethod } from '../core/integrity';
 import { uuidV5 } from '../core/uuid';
-import { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, type Operation } from './standard';
+import { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, oversizeReason, type Operation } from './standard';
 
 export { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, type Operation };
 
@@ -72,7 +72,8 @@ export interface DuplicateFile {
   fingerprint: string;
 }
 
-export interface BuiltNotification {
+/** A notification ready to send, whichever way it was made. */
+export interface ReadyNotification {
   message: WisNotification;
   /** the compact JSON of `message`, as measured against the 8192-byte limit */
   json: string;
@@ -80,10 +81,13 @@ export interface BuiltNotification {
   topic: string;
   dataId: string;
   operation: Operation;
+  warnings: Warning[];
+}
+
+export interface BuiltNotification extends ReadyNotification {
   href: string;
   /** what identifies this version of the file: its integrity, else its URL and length */
   fingerprint: string;
-  warnings: Warning[];
 }
 
 /** Media types by file extension, for assets that do not say theirs. */
@@ -221,25 +225,37 @@ export function buildNotification(dataset: Dataset, ctx: BuildContext): BuiltNot
     links: [link],
   };
 
-  let json = JSON.stringify(message);
-  let bytes = Buffer.byteLength(json);
-  if (bytes > MAX_MESSAGE_BYTES && message.geometry?.type === 'Polygon') {
+  const { json, bytes } = fitMessage(message, warnings, 'its polygon');
+  const oversize = oversizeReason(bytes);
+  if (oversize) throw new Wis2Error('wnm', 'wnm.too_large', oversize, file.path);
+  return { message, json, bytes, topic: dataset.topic, dataId, operation, href: file.href, fingerprint, warnings };
+}
+
+/** The compact JSON of a message and its size in UTF-8 bytes. */
+function measure(message: WisNotification): { json: string; bytes: number } {
+  const json = JSON.stringify(message);
+  return { json, bytes: Buffer.byteLength(json) };
+}
+
+/**
+ * Brings a message under MAX_MESSAGE_BYTES as far as it can: a Polygon becomes its bounding box
+ * (`polygon` names it in the warning), then inline content is left out. Whether the result fits
+ * is for the caller to say.
+ */
+export function fitMessage(message: WisNotification, warnings: Warning[], polygon: string): { json: string; bytes: number } {
+  let measured = measure(message);
+  if (measured.bytes > MAX_MESSAGE_BYTES && message.geometry?.type === 'Polygon') {
     const box = bboxOf(message.geometry.coordinates.flat());
     if (box) {
       message.geometry = bboxGeometry(box);
-      warnings.push({ code: 'geometry.reduced', message: `the message was ${bytes} bytes; its polygon was reduced to its bounding box`, path: '/geometry' });
-      json = JSON.stringify(message);
-      bytes = Buffer.byteLength(json);
+      warnings.push({ code: 'geometry.reduced', message: `the message was ${measured.bytes} bytes; ${polygon} was reduced to its bounding box`, path: '/geometry' });
+      measured = measure(message);
     }
   }
-  if (bytes > MAX_MESSAGE_BYTES && properties.content) {
-    delete properties.content;
-    warnings.push({ code: 'content.dropped', message: `the message was ${bytes} bytes; the inline content was left out`, path: '/properties/content' });
-    json = JSON.stringify(message);
-    bytes = Buffer.byteLength(json);
+  if (measured.bytes > MAX_MESSAGE_BYTES && message.properties.content) {
+    delete message.properties.content;
+    warnings.push({ code: 'content.dropped', message: `the message was ${measured.bytes} bytes; the inline content was left out`, path: '/properties/content' });
+    measured = measure(message);
   }
-  if (bytes > MAX_MESSAGE_BYTES) {
-    throw new Wis2Error('wnm', 'wnm.too_large', `the notification is ${bytes} bytes; WIS2 allows ${MAX_MESSAGE_BYTES}`, file.path);
-  }
-  return { message, json, bytes, topic: dataset.topic, dataId, operation, href: file.href, fingerprint, warnings };
+  return measured;
 }

@@ -6,9 +6,9 @@
  * Test ids are the standard's (`http://wis.wmo.int/spec/wnm/1/conf/core/<test>`), and each
  * problem a test reports carries the JSON Pointer of the member at fault.
  */
-export { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, type Operation } from './standard';
+export { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, oversizeReason, type Operation } from './standard';
 export { buildNotification, inlineContent, mediaTypeFor, notificationId } from './build';
-export type { BuildContext, BuiltNotification, DuplicateFile, WisNotification, WnmContent, WnmLink, WnmProperties } from './build';
+export type { BuildContext, BuiltNotification, DuplicateFile, ReadyNotification, WisNotification, WnmContent, WnmLink, WnmProperties } from './build';
 export {
   MAX_REMEMBERED_RECORDS,
   MetadataMemory,

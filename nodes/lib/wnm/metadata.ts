@@ -20,13 +20,14 @@
  */
 import { createHash } from 'node:crypto';
 import { Wis2Error, type Warning } from '../core/errors';
-import { bboxGeometry, bboxOf, toWnmGeometry, type WnmGeometry } from '../core/geo';
+import { toWnmGeometry, type WnmGeometry } from '../core/geo';
 import { decodeJson, type IntakeLimits } from '../intake';
 import { toUtcString } from '../core/time';
 import { uuidV5 } from '../core/uuid';
 import { validateTopic } from '../wth';
-import type { WisNotification, WnmLink } from './build';
-import { MAX_MESSAGE_BYTES, WNM_CONFORMANCE, type Operation } from './standard';
+import { fitMessage, type ReadyNotification, type WisNotification, type WnmLink } from './build';
+import { WNM_CONFORMANCE, oversizeReason, type Operation } from './standard';
+import { isRecord } from '../core/json';
 
 /** The media type of a WCMP2 record (/rec/core/media_type), given on the notification's link. */
 export const WCMP2_MEDIA_TYPE = 'application/geo+json';
@@ -81,23 +82,11 @@ export interface MetadataOptions {
   now?: Date;
 }
 
-export interface MetadataNotification {
-  message: WisNotification;
-  /** the compact JSON of `message`, as measured against the 8192-byte limit */
-  json: string;
-  bytes: number;
-  topic: string;
-  dataId: string;
-  operation: Operation;
+export interface MetadataNotification extends ReadyNotification {
   /** True when this is the same announcement as one already made today (same id). */
   repeat: boolean;
   /** What to remember for the record once the notification is sent. */
   remember: AnnouncedRecord;
-  warnings: Warning[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function refuse(code: string, message: string, path = ''): never {
@@ -317,18 +306,9 @@ export function buildMetadataNotification(record: MetadataRecord, options: Metad
     },
     links: [link],
   };
-  let json = JSON.stringify(message);
-  let bytes = Buffer.byteLength(json);
-  if (bytes > MAX_MESSAGE_BYTES && message.geometry?.type === 'Polygon') {
-    const box = bboxOf(message.geometry.coordinates.flat());
-    if (box) {
-      message.geometry = bboxGeometry(box);
-      warnings.push({ code: 'geometry.reduced', message: `the message was ${bytes} bytes; the record's polygon was reduced to its bounding box`, path: '/geometry' });
-      json = JSON.stringify(message);
-      bytes = Buffer.byteLength(json);
-    }
-  }
-  if (bytes > MAX_MESSAGE_BYTES) refuse('wnm.too_large', `the notification is ${bytes} bytes; WIS2 allows ${MAX_MESSAGE_BYTES}`);
+  const { json, bytes } = fitMessage(message, warnings, "the record's polygon");
+  const oversize = oversizeReason(bytes);
+  if (oversize) refuse('wnm.too_large', oversize);
   return {
     message,
     json,

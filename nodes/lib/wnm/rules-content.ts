@@ -1,6 +1,7 @@
 /**
  * Inline content (/req/core/content, /rec/core/content) and integrity (/rec/core/integrity).
  */
+import { DIGEST_BYTES, isWnmIntegrityMethod } from '../core/integrity';
 import { MAX_INLINE_BYTES } from './standard';
 import { gunzipSync } from 'node:zlib';
 import type { Findings } from '../core/report';
@@ -97,15 +98,6 @@ export function checkContent(props: Record<string, unknown>, issues: Findings, r
   return true;
 }
 
-const DIGEST_BYTES: Readonly<Partial<Record<string, number>>> = {
-  sha256: 32,
-  sha384: 48,
-  sha512: 64,
-  'sha3-256': 32,
-  'sha3-384': 48,
-  'sha3-512': 64,
-};
-
 /** The 6-bit value of each base64 character (RFC 4648 §4), -1 for any other code unit below 128. */
 const SEXTETS: Int8Array = (() => {
   const table = new Int8Array(128).fill(-1);
@@ -142,9 +134,8 @@ export function checkIntegrity(props: Record<string, unknown>, recommendations: 
   }
   if (typeof integrity !== 'object' || integrity === null) return;
   const { method, value } = integrity as Record<string, unknown>;
-  if (typeof method !== 'string' || typeof value !== 'string') return;
+  if (!isWnmIntegrityMethod(method) || typeof value !== 'string') return;
   const bytes = DIGEST_BYTES[method];
-  if (bytes === undefined) return;
   if (isCanonicalBase64Of(value, bytes)) return;
   const hex = value.length === bytes * 2 && /^[0-9a-fA-F]+$/.test(value);
   recommendations.add(

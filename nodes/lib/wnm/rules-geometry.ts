@@ -2,6 +2,7 @@
  * /req/core/geometry and its abstract test: one geometry, Point, Polygon or null, coordinates
  * numbers, longitude in [-180, 180], latitude in [-90, 90], a valid GeoJSON geometry (RFC 7946).
  */
+import { MIN_RING_POSITIONS, isSoundPosition, readPosition, samePosition } from '../core/geo';
 import type { Findings as Issues } from '../core/report';
 import { shown } from './suite-report';
 
@@ -16,32 +17,27 @@ function positionPath(base: string, index: number): string {
  * index is given; it is only spelt out when there is something to report.
  */
 function checkPosition(position: unknown, base: string, index: number, issues: Issues): void {
-  if (!Array.isArray(position)) {
+  if (isSoundPosition(position)) return;
+  const read = readPosition(position);
+  if (!read.array) {
     issues.add(positionPath(base, index), 'must be a position: an array [longitude, latitude] or [longitude, latitude, height]');
     return;
   }
-  const coords = position as unknown[];
-  if (coords.length < 2) {
-    issues.add(positionPath(base, index), `has ${coords.length} coordinate(s); a position needs longitude and latitude`);
-  } else if (coords.length > 3) {
-    issues.add(positionPath(base, index), `has ${coords.length} coordinates; only longitude, latitude and an optional height are allowed (/req/core/geometry A, /per/core/geometry)`);
+  if (read.length < 2) {
+    issues.add(positionPath(base, index), `has ${read.length} coordinate(s); a position needs longitude and latitude`);
+  } else if (read.length > 3) {
+    issues.add(positionPath(base, index), `has ${read.length} coordinates; only longitude, latitude and an optional height are allowed (/req/core/geometry A, /per/core/geometry)`);
   }
-  for (let i = 0; i < coords.length && i < 3; i++) {
-    const c = coords[i];
-    if (typeof c !== 'number' || !Number.isFinite(c)) {
+  const coords = position as unknown[];
+  for (let i = 0; i < read.length && i < 3; i++) {
+    if (read.notNumbers.includes(i)) {
       issues.add(`${positionPath(base, index)}/${i}`, 'must be a number (integer or decimal degrees)');
-    } else if (i === 0 && (c < -180 || c > 180)) {
-      issues.add(`${positionPath(base, index)}/${i}`, `longitude ${c} is outside [-180, 180]`);
-    } else if (i === 1 && (c < -90 || c > 90)) {
-      issues.add(`${positionPath(base, index)}/${i}`, `latitude ${c} is outside [-90, 90]`);
+    } else if (i === 0 && read.longitudeOutOfRange) {
+      issues.add(`${positionPath(base, index)}/${i}`, `longitude ${String(coords[0])} is outside [-180, 180]`);
+    } else if (i === 1 && read.latitudeOutOfRange) {
+      issues.add(`${positionPath(base, index)}/${i}`, `latitude ${String(coords[1])} is outside [-90, 90]`);
     }
   }
-}
-
-function samePosition(a: unknown, b: unknown): boolean {
-  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function checkRing(ring: unknown, path: string, issues: Issues): void {
@@ -50,7 +46,7 @@ function checkRing(ring: unknown, path: string, issues: Issues): void {
     return;
   }
   const positions = ring as unknown[];
-  if (positions.length < 4) {
+  if (positions.length < MIN_RING_POSITIONS) {
     issues.add(path, `has ${positions.length} position(s); a linear ring needs at least 4 (RFC 7946 §3.1.6)`);
   }
   for (let i = 0; i < positions.length; i++) checkPosition(positions[i], path, i, issues);
@@ -60,7 +56,7 @@ function checkRing(ring: unknown, path: string, issues: Issues): void {
 }
 
 /** Returns the kind of geometry found, for the PASSED message. */
-export function checkGeometry(message: Record<string, unknown>, issues: Issues): string {
+export function checkMessageGeometry(message: Record<string, unknown>, issues: Issues): string {
   const geometry = message.geometry;
   if (geometry === undefined) {
     issues.add('/geometry', 'is required (null when no location can be derived)');

@@ -118,7 +118,7 @@ export interface LinksOutcome {
 }
 
 /** Adds requirement problems to `issues` and recommendation warnings to `recommendations`. */
-export function checkLinks(message: Record<string, unknown>, context: LinksContext, issues: Findings, recommendations: Findings): LinksOutcome {
+export function checkMessageLinks(message: Record<string, unknown>, context: LinksContext, issues: Findings, recommendations: Findings): LinksOutcome {
   const links = message.links;
   if (links === undefined) {
     issues.add('/links', 'is required (/req/core/links A)');

@@ -8,3 +8,8 @@ export const MAX_MESSAGE_BYTES = 8192;
 export const MAX_INLINE_BYTES = 4096;
 /** The link relations of which a message carries exactly one (/req/core/links E–G, I). */
 export type Operation = 'canonical' | 'update' | 'deletion';
+
+/** Why a notification of `bytes` bytes cannot be sent (/req/core/message_size A), or undefined when it fits. */
+export function oversizeReason(bytes: number): string | undefined {
+  return bytes > MAX_MESSAGE_BYTES ? `the notification is ${bytes} bytes; WIS2 allows ${MAX_MESSAGE_BYTES}` : undefined;
+}

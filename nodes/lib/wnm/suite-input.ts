@@ -3,6 +3,7 @@
  * without ever throwing and without recursing over the input.
  */
 import { isUtf8 } from 'node:buffer';
+import { jsonStringBytes } from '../core/json';
 
 /**
  * Objects handed over directly are walked to this depth at most. Nothing in a WNM nests deeper
@@ -29,39 +30,6 @@ export interface DecodedInput {
   problem?: string;
   /** Why the size could not be measured (set only when `size` is undefined). */
   sizeProblem?: string;
-}
-
-// Printable ASCII except `"` and `\`: one byte each in JSON. Most strings are only that, and a
-// native regular expression tells so faster than a loop over the characters.
-const NEEDS_CARE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
-
-/** Size in bytes of the UTF-8 of `JSON.stringify(text)`, quotes included. */
-export function jsonStringBytes(text: string): number {
-  if (!NEEDS_CARE.test(text)) return text.length + 2;
-  let bytes = 2;
-  const length = text.length;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) {
-      if (c >= 0x20) bytes += c === 0x22 || c === 0x5c ? 2 : 1;
-      else bytes += c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 2 : 6;
-    } else if (c < 0x800) {
-      bytes += 2;
-    } else if (c >= 0xd800 && c <= 0xdbff) {
-      const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else {
-        bytes += 6; // a lone surrogate is escaped as \udxxx (well-formed JSON.stringify)
-      }
-    } else if (c >= 0xdc00 && c <= 0xdfff) {
-      bytes += 6;
-    } else {
-      bytes += 3;
-    }
-  }
-  return bytes;
 }
 
 export type JsonSize =

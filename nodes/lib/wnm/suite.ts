@@ -15,10 +15,11 @@ import { validateWnmSchema } from './schema';
 import { MAX_MESSAGE_BYTES, WNM_CONFORMANCE } from './standard';
 import { decodeInput, type DecodedInput } from './suite-input';
 import { checkDateTime, notUtcMessage } from './rules-time';
-import { checkGeometry } from './rules-geometry';
-import { checkLinks } from './rules-links';
+import { checkMessageGeometry } from './rules-geometry';
+import { checkMessageLinks } from './rules-links';
 import { checkContent, checkIntegrity } from './rules-content';
 import { EtsReportBuilder, recommendationFindings, testFindings, type EtsReport, type EtsTest, type WnmTestName } from './suite-report';
+import { isRecord } from '../core/json';
 
 /** How far ahead of the checking clock a pubtime may be before it is called "in the future". */
 export const PUBTIME_CLOCK_SKEW_MS = 60_000;
@@ -36,10 +37,6 @@ export interface WnmSuiteOptions {
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message;
   return 'unknown error';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** What the tests after `validation` share about one message. */
@@ -75,7 +72,7 @@ function checkUtcDateTime(value: string, path: string, issues: Findings): number
 
 const CANONICAL_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-function checkIdentifier(message: Record<string, unknown>, issues: Findings): void {
+function checkMessageId(message: Record<string, unknown>, issues: Findings): void {
   const id = message.id;
   if (id === undefined) {
     issues.add('/id', 'is required (/req/core/identifier A)');
@@ -148,7 +145,7 @@ function messageSizeTest(report: EtsReportBuilder, decoded: DecodedInput): void 
 }
 
 function identifierTest(run: Run, issues: Findings): Outcome {
-  checkIdentifier(run.message, issues);
+  checkMessageId(run.message, issues);
   return 'id is a UUID';
 }
 
@@ -173,7 +170,7 @@ function versionTest(run: Run, issues: Findings): Outcome {
 }
 
 function geometryTest(run: Run, issues: Findings): Outcome {
-  const kind = checkGeometry(run.message, issues);
+  const kind = checkMessageGeometry(run.message, issues);
   return kind === 'null' ? 'geometry is null' : `valid ${kind} in longitude/latitude`;
 }
 
@@ -220,7 +217,7 @@ function contentTest(run: Run, issues: Findings): Outcome {
 function linksTest(run: Run, issues: Findings): Outcome {
   const { props } = run;
   const dataId = props?.data_id;
-  const outcome = checkLinks(
+  const outcome = checkMessageLinks(
     run.message,
     { dataId: typeof dataId === 'string' ? dataId : undefined, metadataId: props?.metadata_id, topic: run.topic },
     issues,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import vm from 'node:vm';
 import fc from 'fast-check';
 import { Wis2Error } from '../../../nodes/lib/core/errors';
-import { DEFAULT_LIMITS, decodeJson, inspectValue, jsonStringBytes, printable, resolveLimits, safeStringify } from '../../../nodes/lib/intake';
+import { DEFAULT_LIMITS, decodeJson, inspectValue, printable, resolveLimits, safeStringify } from '../../../nodes/lib/intake';
+import { jsonStringBytes } from '../../../nodes/lib/core/json';
 import { assertPrototypeUntouched, deepArray, deepObject, prototypeSnapshot, refused } from './refusal';
 
 const MILLION = 1_000_000;

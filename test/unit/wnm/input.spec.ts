@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MAX_DEPTH, decodeInput, jsonStringBytes, measureJson } from '../../../nodes/lib/wnm/suite-input';
+import { MAX_DEPTH, decodeInput, measureJson } from '../../../nodes/lib/wnm/suite-input';
+import { jsonStringBytes } from '../../../nodes/lib/core/json';
 
 describe('wnm suite: measuring input', () => {
   it('counts the UTF-8 bytes of a JSON string exactly as JSON.stringify writes it', () => {

@@ -1,9 +1,0 @@
-/**
- * A whole number of at least `min` from a config node's field: the editor stores text, a
- * hand-written flow may hold a number, and `${NAME}` may expand to anything. Anything else
- * (empty, a fraction, words) is undefined, so that the caller's default applies.
- */
-export function wholeNumber(value: string | number | undefined, min = 0): number | undefined {
-  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value ?? '') ? Number(value) : NaN;
-  return Number.isSafeInteger(n) && n >= min ? n : undefined;
-}
