@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeMessage } from 'node-red';
-import { ACK_PROPERTY, settleRegistry } from '../../nodes/common/settle';
-import { helper, wis2Nodes, onTab, datasetConfig, runtimeHooks, type FlowNode } from '../helpers/nodes';
-import { repoRoot } from '../helpers/reference';
-import { ARGO, ARGO_TOPIC, SAMPLE_BUFR } from '../helpers/fixtures';
+import { ACK_PROPERTY, settleRegistry } from '../../../nodes/common/settle';
+import { helper, wis2Nodes, onTab, datasetConfig, runtimeHooks, type FlowNode } from '../../helpers/nodes';
+import { repoRoot } from '../../helpers/reference';
+import { ARGO, ARGO_TOPIC, SAMPLE_BUFR } from '../../helpers/fixtures';
 
 const EVENT = fs.readFileSync(SAMPLE_BUFR, 'utf8');
 const RECORD = fs.readFileSync(path.join(repoRoot, 'flows', 'metadata', 'fr-ifremer-argo.json'), 'utf8');
