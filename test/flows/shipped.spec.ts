@@ -141,6 +141,29 @@ describe('shipped flows', () => {
     });
   }
 
+  it('print a refusal as its one-line summary, and a status only when a connection changes', () => {
+    for (const name of names) {
+      const nodes = readFlow(name) as FlowNode[];
+      const byId = new Map(nodes.map((n) => [n.id, n]));
+      for (const n of nodes.filter((x) => x.type === 'debug' && x.name === 'why refused')) {
+        assert.equal(n.complete, 'summary', `${name}: ${n.id} prints the dead letter's one-line summary`);
+      }
+      // a status node reaches a debug only through the filter that lets a changed shape through
+      for (const status of nodes.filter((x) => x.type === 'status')) {
+        const seen = new Set<string>();
+        const walk = (id: string, filtered: boolean): void => {
+          const n = byId.get(id);
+          if (!n || seen.has(id)) return;
+          seen.add(id);
+          if (n.type === 'debug') assert.ok(filtered, `${name}: ${status.id} reaches ${n.id} without a report-by-exception filter`);
+          const next = filtered || (n.type === 'rbe' && n.property === 'status.shape');
+          for (const w of (n.wires ?? []).flat()) walk(w, next);
+        };
+        for (const w of (status.wires ?? []).flat()) walk(w, false);
+      }
+    }
+  });
+
   it('share identical broker config nodes, so importing a second flow reuses them', () => {
     assert.doesNotThrow(() => assembleFlows(names));
   });
