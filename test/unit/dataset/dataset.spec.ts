@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
 import { ARGO_PATH_PATTERN, checkHref, expandDataId, resolveDataset, type DatasetConfig } from '../../../nodes/lib/dataset';
-import { Wis2Error } from '../../../nodes/lib/core/errors';
 import { ARGO, ARGO_TOPIC } from '../../helpers/fixtures';
+import { refusal } from '../../helpers/refusal';
 
 
-function refusal(fn: () => unknown): Wis2Error {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof Wis2Error, `expected a Wis2Error, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a refusal');
-}
 
 describe('WIS2 dataset configuration', () => {
   it('resolves the Argo dataset', () => {

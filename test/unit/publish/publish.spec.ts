@@ -3,23 +3,14 @@ import fs from 'node:fs';
 import { convertEvent } from '../../../nodes/lib/publish/convert';
 import { resolveDataset } from '../../../nodes/lib/dataset';
 import { deadLetter, deadLetterSummary, encodePayload } from '../../../nodes/lib/publish/dead-letter';
-import { Wis2Error } from '../../../nodes/lib/core/errors';
 import { preparePublication } from '../../../nodes/lib/publish/publish';
 import { ARGO, ARGO_TOPIC, SAMPLE_BUFR } from '../../helpers/fixtures';
+import { refusal } from '../../helpers/refusal';
 
 const dataset = resolveDataset(ARGO);
 const event = fs.readFileSync(SAMPLE_BUFR);
 const built = convertEvent({ payload: event }, dataset).notifications[0];
 
-function refusal(fn: () => unknown): Wis2Error {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof Wis2Error, String(err));
-    return err;
-  }
-  assert.fail('expected a refusal');
-}
 
 describe('preparing a publication', () => {
   it('serialises an object once and sets topic, QoS 1, no retain and the content type', () => {

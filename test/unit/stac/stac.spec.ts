@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { Wis2Error } from '../../../nodes/lib/core/errors';
 import { toWnmGeometry } from '../../../nodes/lib/core/geo';
 import { decodeMultihash, readStacItem } from '../../../nodes/lib/stac';
 import { readJson } from '../../helpers/reference';
 import { SAMPLE_BUFR, SAMPLE_NETCDF } from '../../helpers/fixtures';
+import { refusal } from '../../helpers/refusal';
 
-function refusal(fn: () => unknown): Wis2Error {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof Wis2Error, `expected a Wis2Error, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a refusal');
-}
 
 interface Sample {
   data: Record<string, unknown> & { assets: Record<string, Record<string, unknown>>; properties: Record<string, unknown> };

@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { resolveDataset, type Dataset } from '../../../nodes/lib/dataset';
-import { Wis2Error } from '../../../nodes/lib/core/errors';
 import { readStacItem } from '../../../nodes/lib/stac';
 import { MAX_MESSAGE_BYTES, buildNotification, inlineContent, notificationId, type BuildContext, type BuiltNotification } from '../../../nodes/lib/wnm';
 import { OFFICIAL_WNM_SCHEMA, officialWnmErrors, wnmSchemaErrors } from '../../helpers/official';
 import { needReference, reference, readJson } from '../../helpers/reference';
 import { ARGO, SAMPLE_BUFR, SAMPLE_NETCDF } from '../../helpers/fixtures';
+import { refusal } from '../../helpers/refusal';
 
 interface Sample {
   id: string;
@@ -42,15 +42,6 @@ function announce(ds: Dataset, ctx: BuildContext): BuiltNotification {
   return r;
 }
 
-function refusal(fn: () => unknown): Wis2Error {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof Wis2Error, `expected a Wis2Error, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a refusal');
-}
 
 describe('building a notification', () => {
   const ds = resolveDataset(ARGO);

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Wis2Error } from '../../../nodes/lib/core/errors';
 import { evaluateKpis, validateWcmp } from '../../../nodes/lib/wcmp';
 import {
   MAX_REMEMBERED_RECORDS,
@@ -21,6 +20,7 @@ import {
 } from '../../../nodes/lib/wnm';
 import { wnmSchemaErrors } from '../../helpers/official';
 import { listJson, needReference, reference, repoRoot } from '../../helpers/reference';
+import { refusal } from '../../helpers/refusal';
 
 const RECORD_FILE = path.join(repoRoot, 'flows', 'metadata', 'fr-ifremer-argo.json');
 const RECORD = fs.readFileSync(RECORD_FILE);
@@ -50,15 +50,6 @@ function assertValidWnm(n: MetadataNotification): void {
   assert.deepEqual(wnmSchemaErrors(n.message), []);
 }
 
-function refusal(fn: () => unknown): Wis2Error {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof Wis2Error) return err;
-    throw err;
-  }
-  assert.fail('expected a refusal');
-}
 
 describe('our Argo WCMP2 record (flows/metadata/fr-ifremer-argo.json)', () => {
   it('passes every WCMP2 test: 0 FAILED, 0 WARNING', () => {
