@@ -24,7 +24,7 @@ export const FOLDERS: readonly FolderDescription[] = [
   },
   {
     folder: 'nodes/lib/core',
-    about: 'What every other folder of the library builds on: the `Wis2Error` shape, RFC 3339 times, GeoJSON geometries, name-based UUIDs.',
+    about: 'What every other folder of the library builds on, each concept once: the `Wis2Error` shape, the RFC 3339 reader, the GeoJSON reader the WNM and WCMP checks specialise, the findings collector behind both test suites, integrity methods and digest sizes, name-based UUIDs, and the small helpers (`isRecord`, JSON byte length, whole numbers, a bounded memo).',
     mayImport: LIB_RULE,
   },
   {
