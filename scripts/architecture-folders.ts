@@ -44,7 +44,7 @@ export const FOLDERS: readonly FolderDescription[] = [
   },
   {
     folder: 'nodes/lib/publish',
-    about: 'From a file event to a notification ready to send: the conversion, what to announce again, the last check before publishing, the dead-letter record, MQTT topics and versions, the discovery metadata records a runtime announces.',
+    about: 'From a file event to a notification ready to send: the conversion, what to announce again, the last check before publishing, the publisher that queues each notification until the broker answers, the dead-letter record, MQTT topics and versions, the discovery metadata records a runtime announces.',
     mayImport: LIB_RULE,
   },
   {
