@@ -3,16 +3,16 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { announcedMetadata } from '../common/announced-metadata';
 import { rejectOrFail, type RejectPort } from '../common/reject';
 import { StatusCounter } from '../common/status';
-import { Wis2Error, type Warning } from '../lib/core/errors';
+import { Wis2Error } from '../lib/core/errors';
 import { ourRecordFromBytes } from '../lib/feedback/gdc-check';
 import {
   MetadataMemory,
   buildMetadataNotification,
   checkRecordUrl,
   readMetadataRecord,
-  type Operation,
   type Requested,
 } from '../lib/wnm';
+import type { MetadataMessageInfo } from '../common/messages';
 import { migrateConfig } from '../common/migrations';
 import { migrations } from './migrations';
 
@@ -27,27 +27,6 @@ interface InputMessage extends NodeMessageInFlow {
 }
 
 /** What the node adds to each notification, for the nodes downstream and for logs. */
-interface MetadataMessageInfo {
-  centreId: string;
-  topic: string;
-  dataId: string;
-  metadataId: string;
-  operation: Operation;
-  href: string;
-  /** size of the serialised notification */
-  bytes: number;
-  /** size of the record, the link's length */
-  recordBytes: number;
-  /** sha512 of the record, base64: the integrity value */
-  digest: string;
-  /** the same announcement as one already made today, with the same id */
-  repeat: boolean;
-  /** the record's properties.updated, which a catalogue's copy is compared by */
-  updated?: string;
-  /** digest of the record without its links, which a catalogue rewrites */
-  contentHash: string;
-  warnings: Warning[];
-}
 
 /** The context key of the memory of announced records. */
 const MEMORY_KEY = 'wis2-announced-records';

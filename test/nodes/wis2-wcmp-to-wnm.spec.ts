@@ -10,6 +10,7 @@ import { wnmSchemaErrors } from '../helpers/official';
 import { repoRoot } from '../helpers/reference';
 import { randomPayloads, runtimeKeptClean, type Case } from '../helpers/hostile';
 import { RECORD_TEXT, brokenRecords, hostileRecords } from '../helpers/hostile-records';
+import type { MetadataMessageInfo } from '../../nodes/common/messages';
 
 const RECORD = fs.readFileSync(path.join(repoRoot, 'flows', 'metadata', 'fr-ifremer-argo.json'));
 const RECORD_ID = 'urn:wmo:md:fr-ifremer-argo:cor:msg:argo';
@@ -17,21 +18,6 @@ const URL_A = 'https://data-argo.ifremer.fr/etc/wis2/fr-ifremer-argo-core-metada
 const TOPIC = 'origin/a/wis2/fr-ifremer-argo/metadata';
 const MEMORY_KEY = 'wis2-announced-records';
 
-interface Info {
-  centreId: string;
-  topic: string;
-  dataId: string;
-  metadataId: string;
-  operation: string;
-  href: string;
-  bytes: number;
-  recordBytes: number;
-  digest: string;
-  repeat: boolean;
-  updated?: string;
-  contentHash: string;
-  warnings: { code: string }[];
-}
 
 function changed(): Buffer {
   const r = JSON.parse(RECORD.toString('utf8')) as { properties: Record<string, unknown> };
@@ -95,7 +81,7 @@ describe('WCMP to WNM node', () => {
     assert.deepEqual(wnm.properties.integrity, { method: 'sha512', value: sha512(RECORD) });
     assert.equal(wnm.properties.metadata_id, RECORD_ID);
     assert.equal(wnm.properties.data_id, `fr-ifremer-argo/metadata/${RECORD_ID}`);
-    const info = msg.wis2 as Info;
+    const info = msg.wis2 as MetadataMessageInfo;
     assert.deepEqual(
       { ...info, warnings: info.warnings.length },
       {
@@ -125,7 +111,7 @@ describe('WCMP to WNM node', () => {
     send({ payload: RECORD });
     await rec.wait(4);
     const out = rec.from('ok');
-    assert.deepEqual(out.map((m) => (m.wis2 as Info).operation), ['canonical', 'update', 'deletion', 'canonical']);
+    assert.deepEqual(out.map((m) => (m.wis2 as MetadataMessageInfo).operation), ['canonical', 'update', 'deletion', 'canonical']);
     const wnms = out.map(assertValid);
     assert.equal(new Set(wnms.map((w) => w.id)).size, 4);
     assert.equal(wnms[1]?.properties.integrity?.value, sha512(changed()));
@@ -141,7 +127,7 @@ describe('WCMP to WNM node', () => {
     send({ payload: RECORD });
     send({ payload: RECORD });
     await rec.wait(2);
-    const [first, again] = rec.from('ok').map((m) => ({ wnm: assertValid(m), info: m.wis2 as Info }));
+    const [first, again] = rec.from('ok').map((m) => ({ wnm: assertValid(m), info: m.wis2 as MetadataMessageInfo }));
     assert.equal(again.wnm.id, first.wnm.id, 'Global Brokers drop the repeat');
     assert.deepEqual([again.info.operation, again.info.repeat], ['canonical', true]);
     assert.notEqual(again.wnm.properties.pubtime, undefined);
@@ -158,8 +144,8 @@ describe('WCMP to WNM node', () => {
     const msg = rec.from('ok').at(0);
     assert.ok(msg);
     const wnm = assertValid(msg);
-    assert.equal((msg.wis2 as Info).operation, 'canonical');
-    assert.equal((msg.wis2 as Info).repeat, false);
+    assert.equal((msg.wis2 as MetadataMessageInfo).operation, 'canonical');
+    assert.equal((msg.wis2 as MetadataMessageInfo).repeat, false);
     assert.notEqual(wnm.id, '11111111-1111-5111-8111-111111111111');
   });
 
@@ -240,7 +226,7 @@ describe('WCMP to WNM node', () => {
     assert.ok(msg);
     const wnm = assertValid(msg);
     assert.equal(wnm.properties.integrity?.value, sha512(Buffer.from(JSON.stringify(obj))));
-    assert.deepEqual((msg.wis2 as Info).warnings.map((w) => w.code), ['metadata.integrity_of_object']);
+    assert.deepEqual((msg.wis2 as MetadataMessageInfo).warnings.map((w) => w.code), ['metadata.integrity_of_object']);
   });
 
   it('keeps the memory in the context store it is given', async () => {
@@ -270,7 +256,7 @@ describe('WCMP to WNM node', () => {
     });
     for (const payload of versions) send({ payload });
     await rec.wait(versions.length);
-    const ops = rec.from('ok').map((m) => (m.wis2 as Info).operation);
+    const ops = rec.from('ok').map((m) => (m.wis2 as MetadataMessageInfo).operation);
     assert.deepEqual(ops, ['canonical', ...Array<string>(versions.length - 1).fill('update')]);
     assert.equal(new Set(rec.from('ok').map((m) => (m.payload as WisNotification).id)).size, versions.length);
   });
