@@ -204,7 +204,8 @@ export class CacheTracker implements PublishedLookup {
     const t: Tracked = { id: n.id, dataId: n.dataId, topic, pubtime: n.pubtime, publishedAt: this.now(), arrivals: {} };
     if (n.href !== undefined) t.href = n.href;
     if (n.integrity !== undefined) t.integrity = n.integrity;
-    this.save(t);
+    // an object given in place of text may hold strings cut from a larger one
+    this.save(t, typeof payload === 'string' || payload instanceof Uint8Array);
     this.byNotificationId.set(n.id, n.dataId);
     // the store forgets on its own (bounds, age): the index follows it now and then
     if (this.byNotificationId.size > 2 * this.store.size() + 1024) {
@@ -296,8 +297,9 @@ export class CacheTracker implements PublishedLookup {
     this.store.close();
   }
 
-  private save(t: Tracked): void {
-    this.store.set(t.dataId, JSON.stringify(t));
+  /** `parsed`: t.dataId comes from parsing text, so it is a fresh flat string the store can keep. */
+  private save(t: Tracked, parsed = true): void {
+    this.store.set(t.dataId, JSON.stringify(t), parsed);
     this.markOpen(t.dataId, waits(t) && this.store.has(t.dataId));
   }
 

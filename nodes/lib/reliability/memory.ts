@@ -72,15 +72,6 @@ function writeFully(fd: number, buf: Buffer, position: number): void {
   while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done, position + done);
 }
 
-/**
- * A copy of `s` that keeps no larger string alive: a slice of a caller's whole message would
- * otherwise pin that message for as long as the entry lives. The concatenation is flattened into
- * a fresh string by the slice; short strings are copied flat anyway.
- */
-function ownCopy(s: string): string {
-  return (' ' + s).slice(1);
-}
-
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`announcement memory: ${name} must be a positive number, got ${String(value)}`);
@@ -142,12 +133,25 @@ export class AnnouncementMemory {
     return { fingerprint: entry.fingerprint, at: entry.at };
   }
 
-  set(dataId: string, fingerprint: string): void {
+  /**
+   * `owned`: both strings are the caller's own and flat (fresh from JSON.parse or JSON.stringify,
+   * not cut from a larger string), so they are kept as they are. Otherwise the line is parsed back
+   * for fresh flat strings: a slice of a caller's whole message would pin that message for as long
+   * as the entry lives, and the cheaper copies (a slice of a concatenation) make strings that are
+   * slower to read and bigger.
+   */
+  set(dataId: string, fingerprint: string, owned = false): void {
     this.checkOpen();
     if (typeof dataId !== 'string' || typeof fingerprint !== 'string') throw new TypeError('announcement memory: data_id and fingerprint are strings');
     const at = this.now();
-    const bytes = this.writeLine(`["s",${JSON.stringify(dataId)},${JSON.stringify(fingerprint)},${Number.isFinite(at) ? at : 'null'}]`);
-    this.remember(ownCopy(dataId), ownCopy(fingerprint), at, bytes);
+    const line = `["s",${JSON.stringify(dataId)},${JSON.stringify(fingerprint)},${Number.isFinite(at) ? at : 'null'}]`;
+    const bytes = this.writeLine(line);
+    if (owned) {
+      this.remember(dataId, fingerprint, at, bytes);
+    } else {
+      const own = JSON.parse(line) as [string, string, string, number];
+      this.remember(own[1], own[2], at, bytes);
+    }
     this.purgeExpired();
     this.maybeCompact();
   }
