@@ -59,6 +59,22 @@ function primitiveBytes(value: unknown): number {
   }
 }
 
+/**
+ * Member names repeat from one message to the next: their JSON size is looked up rather than
+ * scanned again. Bounded, since hostile messages may bring any number of new names.
+ */
+const KEY_BYTES = new Map<string, number>();
+const MAX_KEYS_KEPT = 4096;
+
+function keyBytes(key: string): number {
+  let bytes = KEY_BYTES.get(key);
+  if (bytes === undefined) {
+    bytes = jsonStringBytes(key);
+    if (KEY_BYTES.size < MAX_KEYS_KEPT && key.length <= 64) KEY_BYTES.set(key, bytes);
+  }
+  return bytes;
+}
+
 function isPlainContainer(node: object): boolean {
   const proto: unknown = Object.getPrototypeOf(node);
   if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) return false;
@@ -123,7 +139,7 @@ export function measureJson(root: unknown, maxDepth = MAX_DEPTH, maxValues = MAX
           if (bytes < 0) continue;
           total += bytes;
         }
-        total += jsonStringBytes(key) + 1;
+        total += keyBytes(key) + 1;
         members++;
       }
       total += members > 0 ? members + 1 : 2; // braces and commas
