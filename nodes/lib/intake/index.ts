@@ -474,6 +474,89 @@ class Inspection {
   }
 }
 
+/** The longest `String(n)` of a finite number: "-0.00000" and 17 digits. */
+const MAX_NUMBER_CHARS = 25;
+
+/** An upper bound of `jsonStringBytes`: every UTF-16 unit takes at most six bytes (`\uXXXX`). */
+function stringBound(text: string): number {
+  return 6 * text.length + 2;
+}
+
+/**
+ * Whether `inspectValue` would accept the value, told by a cheaper walk that only says yes when
+ * sure: no frames or ancestor set (past the depth limit a cycle is no longer told apart from deep
+ * nesting, so it says no), and a size bound instead of the exact size (no number formatting or
+ * string scanning). On any doubt the exact walk runs and says what is wrong, with the same error
+ * it always gave. Accessors are found by their descriptors, as there, so no getter runs.
+ */
+function plainlyClean(root: unknown, limits: IntakeLimits): boolean {
+  if (typeof root !== 'object' || root === null) return false;
+  const { maxBytes, maxDepth } = limits;
+  const pending: object[] = [root];
+  const depths: number[] = [1];
+  let bound = 0;
+  while (pending.length > 0) {
+    const node = pending.pop() as object;
+    const depth = depths.pop() as number;
+    if (depth > maxDepth) return false;
+    if (Array.isArray(node)) {
+      const items = node as unknown[];
+      const n = items.length;
+      bound += n + 2;
+      // a huge array or object is refused before its members are looked at, as the exact walk does
+      if (bound > maxBytes) return false;
+      for (let i = 0; i < n; i++) {
+        if (!(i in items)) return false;
+        const child = items[i];
+        const size = leafBound(child);
+        if (size < 0) return false;
+        if (size === 0) {
+          pending.push(child as object);
+          depths.push(depth + 1);
+        }
+        bound += size;
+      }
+    } else {
+      if (!isPlainObject(node)) return false;
+      const keys = Object.keys(node);
+      bound += keys.length + 2;
+      if (bound > maxBytes) return false;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
+        if ((key.length === 9 || key.length === 11) && FORBIDDEN_KEYS.has(key)) return false;
+        const desc = Object.getOwnPropertyDescriptor(node, key);
+        if (desc === undefined || !('value' in desc)) return false;
+        const child: unknown = desc.value;
+        const size = leafBound(child);
+        if (size < 0) return false;
+        if (size === 0) {
+          pending.push(child as object);
+          depths.push(depth + 1);
+        }
+        bound += size + stringBound(key) + 1;
+      }
+    }
+    if (bound > maxBytes) return false;
+  }
+  return true;
+}
+
+/** A bound of a leaf's JSON bytes; 0 for a container (to be walked), -1 for what is refused. */
+function leafBound(v: unknown): number {
+  switch (typeof v) {
+    case 'string':
+      return stringBound(v);
+    case 'boolean':
+      return 5;
+    case 'number':
+      return Number.isFinite(v) ? MAX_NUMBER_CHARS : -1;
+    case 'object':
+      return v === null ? 4 : 0;
+    default:
+      return -1;
+  }
+}
+
 /**
  * One iterative pass over an already-parsed value (see the module comment for what is accepted).
  * Refuses excessive depth, prototype-polluting keys, non-JSON values, cycles and a compact
@@ -481,6 +564,7 @@ class Inspection {
  * each one adds at least a byte to the size it keeps, so even a shared-reference bomb is cheap.
  */
 export function inspectValue(value: unknown, limits: IntakeLimits, path = ''): void {
+  if (plainlyClean(value, limits)) return;
   const walk = new Inspection(limits, path);
   walk.visit(value, undefined, '');
   while (walk.stack.length > 0) walk.step();
