@@ -109,11 +109,78 @@ export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path 
     const reason = printable(err instanceof Error ? err.message : String(err), 200);
     throw new Wis2Error('intake', 'intake.invalid_json', `${where(path)} is not JSON: ${reason}`, path);
   }
-  const members = inspectParsed(value, lim.maxDepth, path);
+  const tally = tallyParsed(value, lim.maxDepth);
+  // the walk that says what is wrong runs only when something is
+  const members = tally ? tally.members : inspectParsed(value, lim.maxDepth, path);
   // a member name repeated in one object leaves fewer members than the text writes: only then
   // is the text walked again to say which
-  if (duplicates && membersWritten(text) !== members) duplicates.push(...duplicateMembers(text, path));
+  if (duplicates && mayRepeatMembers(text, tally) && membersWritten(text) !== members) duplicates.push(...duplicateMembers(text, path));
   return value;
+}
+
+/** Deeper limits than this are walked without recursion. */
+const RECURSIVE_DEPTH = 256;
+
+/** What a parsed value holds: its object members, and the colons in its names and strings. */
+interface Tally {
+  members: number;
+  colons: number;
+}
+
+function colonsIn(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf(':'); i !== -1; i = s.indexOf(':', i + 1)) n++;
+  return n;
+}
+
+/**
+ * The depth and key checks of `inspectParsed`, done by recursion without building frames, and
+ * the tally `mayRepeatMembers` needs; undefined when a check fails (or the limit is too deep
+ * to recurse), for `inspectParsed` to say what is wrong.
+ */
+function tallyParsed(value: unknown, maxDepth: number): Tally | undefined {
+  const tally: Tally = { members: 0, colons: 0 };
+  if (typeof value === 'string') tally.colons = colonsIn(value);
+  else if (value !== null && typeof value === 'object') {
+    if (maxDepth > RECURSIVE_DEPTH || !tallyContainer(value, 1, maxDepth, tally)) return undefined;
+  }
+  return tally;
+}
+
+function tallyChild(child: unknown, depth: number, maxDepth: number, tally: Tally): boolean {
+  if (typeof child === 'string') tally.colons += colonsIn(child);
+  else if (child !== null && typeof child === 'object') return depth < maxDepth && tallyContainer(child, depth + 1, maxDepth, tally);
+  return true;
+}
+
+function tallyContainer(value: object, depth: number, maxDepth: number, tally: Tally): boolean {
+  if (Array.isArray(value)) {
+    const arr = value as unknown[];
+    for (let i = 0; i < arr.length; i++) if (!tallyChild(arr[i], depth, maxDepth, tally)) return false;
+    return true;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  tally.members += keys.length;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (FORBIDDEN_KEYS.has(key)) return false;
+    tally.colons += colonsIn(key);
+    if (!tallyChild(record[key], depth, maxDepth, tally)) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether valid JSON text may write more members than its parsed value has. The text's colons
+ * are the members it writes plus the colons inside its strings; without a `\u` escape, which
+ * could write a colon as something else, every string of the text survives parsing with the
+ * same colons unless a repeated name dropped a member. So when the text's colons are the
+ * value's members plus its strings' colons, no name was repeated.
+ */
+function mayRepeatMembers(text: string, tally: Tally | undefined): boolean {
+  if (tally === undefined || text.includes('\\u')) return true;
+  return colonsIn(text) !== tally.members + tally.colons;
 }
 
 /** Index of the quote that closes the JSON string opening at `open`. */
