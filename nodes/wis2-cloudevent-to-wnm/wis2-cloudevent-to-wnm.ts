@@ -92,6 +92,14 @@ export = function register(RED: NodeAPI): void {
       countRejected(label, error);
       status.count('rejected');
     };
+    // the same for every message but the inline bytes
+    const baseOptions: ConvertOptions = { limits };
+    if (eventTypes) baseOptions.eventTypes = eventTypes;
+    if (forced) baseOptions.operation = forced;
+    if (remembered) {
+      baseOptions.decide = remembered.decide;
+      baseOptions.release = remembered.release;
+    }
     this.on('input', (msg: InputMessage, send, done) => {
       const receivedAt = Date.now();
       pipelineMetrics.received.inc({ dataset: label });
@@ -101,15 +109,8 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       try {
-        const options: ConvertOptions = { limits };
-        if (eventTypes) options.eventTypes = eventTypes;
-        if (forced) options.operation = forced;
         const inline = inlineOption(msg.inline);
-        if (inline) options.inline = inline;
-        if (remembered) {
-          options.decide = remembered.decide;
-          options.release = remembered.release;
-        }
+        const options = inline ? { ...baseOptions, inline } : baseOptions;
         const result = convertEvent(
           { payload: msg.payload, contentType: msg.contentType, userProperties: msg.userProperties },
           dataset,

@@ -1,6 +1,6 @@
 import type { Broker } from '../helpers/mosquitto';
 import { DEAD_LETTERS, sleep } from '../reliability/harness';
-import { procCpuMicros } from '../helpers/proc';
+import { procCpuMicros, procMainThreadCpuMicros } from '../helpers/proc';
 import { PASS_THROUGH_TOPIC, launch, type BenchRuntime, type FlowKind } from './runtime';
 import { percentiles, type Percentiles } from './stats';
 import { Pool, Publisher, Tap, settle, type Oddities, type Span } from './traffic';
@@ -25,7 +25,7 @@ export interface Session {
   publisher: Publisher;
 }
 
-/** The events are made before the runtime starts, so making them takes no CPU from it. */
+/** A phase's events are made when it takes them, before it starts (see Pool.take). */
 export async function openSession(kind: FlowKind, broker: Broker, events: number, env: NodeJS.ProcessEnv = {}): Promise<Session> {
   const pool = new Pool(events + MAX_PROBES);
   const runtime = await launch(kind, broker, env);
@@ -71,6 +71,8 @@ export async function ready(s: Session): Promise<void> {
  */
 export interface CpuPerEvent {
   runtime: number;
+  /** the runtime's main thread alone, where its JavaScript runs */
+  runtimeMain: number;
   broker: number;
   clients: number;
 }
@@ -87,18 +89,21 @@ export interface Throughput {
 
 interface CpuMark {
   runtime: number | undefined;
+  runtimeMain: number | undefined;
   broker: number | undefined;
   clients: number;
 }
 
 function cpuMark(s: Session): CpuMark {
   const own = process.cpuUsage();
-  return { runtime: procCpuMicros(s.runtime.runtime.child.pid), broker: procCpuMicros(s.broker.pid()), clients: own.user + own.system };
+  const pid = s.runtime.runtime.child.pid;
+  return { runtime: procCpuMicros(pid), runtimeMain: procMainThreadCpuMicros(pid), broker: procCpuMicros(s.broker.pid()), clients: own.user + own.system };
 }
 
 function cpuPerEvent(a: CpuMark, b: CpuMark, events: number): CpuPerEvent | undefined {
   if (a.runtime === undefined || b.runtime === undefined || a.broker === undefined || b.broker === undefined || events <= 0) return undefined;
-  return { runtime: (b.runtime - a.runtime) / events, broker: (b.broker - a.broker) / events, clients: (b.clients - a.clients) / events };
+  if (a.runtimeMain === undefined || b.runtimeMain === undefined) return undefined;
+  return { runtime: (b.runtime - a.runtime) / events, runtimeMain: (b.runtimeMain - a.runtimeMain) / events, broker: (b.broker - a.broker) / events, clients: (b.clients - a.clients) / events };
 }
 
 /**
@@ -187,7 +192,7 @@ export async function benchFlow(kind: FlowKind, broker: Broker, o: E2eOptions, e
     const t = [...rounds].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rounds.length / 2)];
     await sleep(2000);
     const l = await latency(s, o.latencyEvents, o.rate);
-    const all: Span = { from: 0, to: s.pool.events.length };
+    const all: Span = { from: 0, to: s.pool.size };
     return {
       kind,
       throughput: t,

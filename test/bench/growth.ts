@@ -5,8 +5,9 @@ import { envCount, percentiles, type Percentiles } from './stats';
 import { settle, type Span } from './traffic';
 
 /**
- * Growth: a long steady stream through the shipped Argo flow, to see whether latency and
- * memory stay flat as the runtime's state (announcement memory, journals) fills up.
+ * Growth: a long steady stream through the shipped Argo flow (a million events by default, the
+ * announcement memory full after the first tenth), to see whether latency and memory stay flat
+ * as the runtime's state (announcement memory, journals, cache tracker) fills up and turns over.
  */
 
 
@@ -25,7 +26,7 @@ export interface MemoryBound {
 export function memoryBound(): MemoryBound {
   const dataset = readFlow('argo-data').find((n) => n.type === 'wis2-dataset');
   if (dataset?.memorySize !== '${WIS2_MEMORY_FILES}') throw new Error('the shipped Argo dataset no longer reads WIS2_MEMORY_FILES');
-  const entries = envCount('WIS2_BENCH_MEMORY_FILES', 10_000);
+  const entries = envCount('WIS2_BENCH_MEMORY_FILES', 100_000);
   return { entries, source: `WIS2_MEMORY_FILES=${entries} for this run (WIS2_BENCH_MEMORY_FILES); the shipped default is 1,000,000` };
 }
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
-import { DEAD_LETTERS, SOURCE_TOPIC, distinctEvents, sleep } from '../reliability/harness';
+import { DEAD_LETTERS, SOURCE_TOPIC, distinctEventMaker, sleep } from '../reliability/harness';
 import { isRecord } from '../../nodes/lib/core/json';
 
 /**
@@ -36,37 +36,58 @@ export interface Span {
   to: number;
 }
 
+/** Spans up to this long are made when taken (see Pool.take). */
+const EAGER = 100_000;
+
 /**
- * Distinct, valid Argo file events (test/reliability/harness.ts distinctEvents), each with the
+ * Distinct, valid Argo file events (test/reliability/harness.ts distinctEventMaker), each with the
  * times it was published and its output arrived: a runtime remembers what it announced, so
  * the phases of one runtime each take fresh events from here.
  */
 export class Pool {
-  readonly events: Buffer[];
+  readonly size: number;
   readonly publishedAt: Float64Array;
   /** when its output (notification, or copy) arrived; NaN while none */
   readonly arrivedAt: Float64Array;
   /** when it came back as a dead letter instead; NaN while not */
   readonly refusedAt: Float64Array;
+  /** made and not yet published */
+  private readonly made = new Map<number, Buffer>();
   private readonly byHref = new Map<string, number>();
+  private readonly make = distinctEventMaker();
   private next = 0;
 
   constructor(size: number) {
-    this.events = distinctEvents(size);
-    this.events.forEach((e, i) => {
-      for (const href of assetHrefs(JSON.parse(e.toString('utf8')))) this.byHref.set(href, i);
-    });
+    this.size = size;
     this.publishedAt = new Float64Array(size).fill(NaN);
     this.arrivedAt = new Float64Array(size).fill(NaN);
     this.refusedAt = new Float64Array(size).fill(NaN);
   }
 
-  /** The next `n` unused events. */
+  /**
+   * The next `n` unused events. Up to EAGER of them are made now, so that making them costs
+   * the phase that sends them nothing; a longer span (a soak of a million events would hold
+   * gigabytes) has each event made as it is sent, and forgotten once sent.
+   */
   take(n: number): Span {
-    if (this.next + n > this.events.length) throw new Error(`the event pool (${this.events.length}) is too small`);
+    if (this.next + n > this.size) throw new Error(`the event pool (${this.size}) is too small`);
     const span = { from: this.next, to: this.next + n };
     this.next += n;
+    if (n <= EAGER) for (let i = span.from; i < span.to; i++) this.made.set(i, this.makeEvent(i));
     return span;
+  }
+
+  /** The bytes of event `i`, handed over once: the pool keeps only its href and times. */
+  publish(i: number): Buffer {
+    const made = this.made.get(i);
+    this.made.delete(i);
+    return made ?? this.makeEvent(i);
+  }
+
+  private makeEvent(i: number): Buffer {
+    const event = this.make(i);
+    for (const href of assetHrefs(JSON.parse(event.toString('utf8')))) this.byHref.set(href, i);
+    return event;
   }
 
   /** The event one of these hrefs names, if any. */
@@ -219,9 +240,11 @@ export class Publisher {
   }
 
   private send(i: number): void {
+    // made (when it was not yet) before the clock starts: its latency is the runtime's alone
+    const event = this.pool.publish(i);
     this.inflight++;
     this.pool.publishedAt[i] = performance.now();
-    this.client.publish(SOURCE_TOPIC, this.pool.events[i] ?? Buffer.alloc(0), { qos: 1 }, () => {
+    this.client.publish(SOURCE_TOPIC, event, { qos: 1 }, () => {
       this.inflight--;
       this.drained?.();
     });

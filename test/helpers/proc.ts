@@ -42,3 +42,18 @@ export function procCpuMicros(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * CPU time of a process's main thread alone (its thread id is its pid), in microseconds: the
+ * JavaScript of a Node.js process runs there, while the garbage collector's helpers and libuv's
+ * pool run beside it. Undefined elsewhere or once it exited.
+ */
+export function procMainThreadCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const ns = Number(fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]);
+    return Number.isFinite(ns) ? ns / 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -39,18 +39,21 @@ export function persistentBroker(): Promise<Broker> {
   });
 }
 
+/**
+ * The k-th (0-based) of an endless series of file events, each announcing a file no other one
+ * announces: the samples in turn, each time renamed to a new file. For runs too long to hold
+ * every event in memory at once.
+ */
+export function distinctEventMaker(): (k: number) => Buffer {
+  const samples = loadSamples(SAMPLES_DIR, memoryIo()).filter((s) => s.renamer !== undefined);
+  const now = new Date();
+  return (k) => Buffer.from(JSON.stringify(variant(samples[k % samples.length], Math.floor(k / samples.length) + 1, now).event));
+}
+
 /** `count` file events, each announcing a file no other one announces. */
 export function distinctEvents(count: number): Buffer[] {
-  const samples = loadSamples(SAMPLES_DIR, memoryIo()).filter((s) => s.renamer !== undefined);
-  const out: Buffer[] = [];
-  const now = new Date();
-  for (let n = 1; out.length < count; n++) {
-    for (const s of samples) {
-      if (out.length >= count) break;
-      out.push(Buffer.from(JSON.stringify(variant(s, n, now).event)));
-    }
-  }
-  return out;
+  const make = distinctEventMaker();
+  return Array.from({ length: count }, (_, k) => make(k));
 }
 
 export interface Pipeline {

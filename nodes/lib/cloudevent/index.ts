@@ -12,6 +12,7 @@
  * payload. Problems with the MQTT content type of a structured message have the empty path.
  */
 import { Wis2Error, pointer, type Warning } from '../core/errors';
+import { memo } from '../core/memo';
 import { decodeJson, printable, resolveLimits, type IntakeLimits } from '../intake';
 import {
   decodeStrictBase64,
@@ -21,6 +22,7 @@ import {
   parseMediaType,
   parseUriReference,
   type MediaType,
+  type UriParts,
 } from './syntax';
 
 export type ExtensionValue = string | number | boolean;
@@ -67,6 +69,21 @@ const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 /** RFC 8259 JSON text is UTF-8; these are the charset labels that agree with it. */
 const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+// A producer writes the same source, content type and schema URL in every event: each is parsed
+// once. The answers are shared, so they are frozen; long values are parsed every time.
+const MEMO_ENTRIES = 64;
+const MEMO_KEY_LENGTH = 512;
+const mediaTypeOf = memo((value: string): MediaType | undefined => freeze(parseMediaType(value)), MEMO_ENTRIES, MEMO_KEY_LENGTH);
+const uriReferenceOf = memo((value: string): UriParts | string => freeze(parseUriReference(value)), MEMO_ENTRIES, MEMO_KEY_LENGTH);
+
+function freeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) Object.freeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 function refuse(code: string, message: string, path = ''): Wis2Error {
   return new Wis2Error('cloudevent', code, message, path);
@@ -119,7 +136,7 @@ function parseStructured(msg: MqttMessageLike, lim: IntakeLimits, warnings: Warn
   if (ct !== undefined && ct !== null) {
     if (typeof ct !== 'string') throw refuse('ce.invalid_content_type', `the MQTT content type is ${describe(ct)}, not a string`);
     if (/^\s*application\/cloudevents/i.test(ct)) {
-      const mt = parseMediaType(ct.trim());
+      const mt = mediaTypeOf(ct.trim());
       if (mt === undefined) throw refuse('ce.invalid_content_type', `the MQTT content type ${quote(ct)} is not a valid media type`);
       if (mt.essence === 'application/cloudevents-batch+json') {
         throw refuse('ce.batch_unsupported', 'the MQTT binding of CloudEvents has no batch mode: send one event per message');
@@ -302,7 +319,7 @@ function checkAttributes(attrs: Map<string, unknown>, origin: string, warnings: 
     extensions: {},
   };
   const checked: { event: CloudEvent; mediaType?: MediaType } = { event };
-  const sourceProblem = parseUriReference(event.source);
+  const sourceProblem = uriReferenceOf(event.source);
   if (typeof sourceProblem === 'string') {
     throw refuse('ce.invalid_source', `source ${quote(event.source)} is not a URI-reference: ${sourceProblem}`, '/source');
   }
@@ -352,7 +369,7 @@ function checkTime(time: string): string {
 
 /** datacontenttype: an RFC 2046 media type, and a JSON one, since data must be a STAC Item. */
 function checkContentType(dct: string): MediaType {
-  const mediaType = parseMediaType(dct);
+  const mediaType = mediaTypeOf(dct);
   if (mediaType === undefined) {
     throw refuse('ce.invalid_content_type', `datacontenttype ${quote(dct)} is not an RFC 2046 media type`, '/datacontenttype');
   }
@@ -363,7 +380,7 @@ function checkContentType(dct: string): MediaType {
 }
 
 function checkDataschema(schema: string, warnings: Warning[]): string {
-  const parts = parseUriReference(schema);
+  const parts = uriReferenceOf(schema);
   if (typeof parts === 'string') {
     throw refuse('ce.invalid_dataschema', `dataschema ${quote(schema)} is not a URI: ${parts}`, '/dataschema');
   }

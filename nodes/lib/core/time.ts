@@ -168,6 +168,9 @@ function pad(n: number, width = 2): string {
 export function toUtcString(value: string): string | undefined {
   const p = parseRfc3339(value);
   if (!p || p.offsetMinutes === null) return undefined;
+  // Already in UTC: the fields stay as written (four-digit year, two-digit others), so only the
+  // separator and the zone letter can change, and no calendar arithmetic is needed.
+  if (p.offsetMinutes === 0) return `${value.slice(0, 10)}T${value.slice(11, 19)}${p.fraction}Z`;
   // A leap second exists only as written; shift 59 and put the 60 back.
   const leap = p.second === 60;
   const d = new Date(0);

@@ -26,10 +26,18 @@ function sha1(namespace: Buffer, name: string): Buffer {
   return crypto.hash('sha1', data, 'buffer');
 }
 
+/** Two lowercase hex digits per byte value. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+function hexOf(bytes: Buffer, from: number, to: number): string {
+  let out = '';
+  for (let i = from; i < to; i++) out += HEX[bytes[i]];
+  return out;
+}
+
 export function uuidV5(name: string, namespace: string = WNM_ID_NAMESPACE): string {
   const hash = sha1(namespaceOf(namespace), name);
   hash[6] = (hash[6] & 0x0f) | 0x50;
   hash[8] = (hash[8] & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return `${hexOf(hash, 0, 4)}-${hexOf(hash, 4, 6)}-${hexOf(hash, 6, 8)}-${hexOf(hash, 8, 10)}-${hexOf(hash, 10, 16)}`;
 }

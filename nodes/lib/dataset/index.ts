@@ -228,8 +228,62 @@ export interface CheckedHref {
   filename: string;
 }
 
+/** A checked href whose URL object is only made when someone reads it. */
+class Checked implements CheckedHref {
+  constructor(
+    private readonly href: string,
+    readonly path: string,
+    readonly filename: string,
+    private parsed?: URL,
+  ) {}
+
+  get url(): URL {
+    return (this.parsed ??= new URL(this.href));
+  }
+}
+
 function hrefError(code: string, message: string, path: string): never {
   throw new Wis2Error('dataset', code, message, path);
+}
+
+/**
+ * Path characters the WHATWG URL parser keeps exactly as written (in none of its percent-encode
+ * sets, no backslash, no `?` or `#`): a path of only these parses to itself.
+ */
+const VERBATIM_PATH = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
+/** Schemes whose URL parsing is the "special" one the reasoning of `belowBase` assumes. */
+const SPECIAL_PROTOCOLS = new Set(['http:', 'https:', 'ftp:']);
+/** Per base URL object: its href, and the prefix below which files are found without parsing. */
+const basePrefixes = new WeakMap<URL, { href: string; prefix: string | undefined }>();
+
+function basePrefix(base: URL): string | undefined {
+  const href = base.href;
+  const known = basePrefixes.get(base);
+  if (known?.href === href) return known.prefix;
+  const plain = `${base.protocol}//${base.host}${base.pathname}`;
+  const prefix = SPECIAL_PROTOCOLS.has(base.protocol) && base.hostname !== '' && plain === href ? href : undefined;
+  basePrefixes.set(base, { href, prefix });
+  return prefix;
+}
+
+/**
+ * The path below the base URL of an href that passed the raw checks, when it can be told
+ * without the URL parser: the href is the serialised base URL followed by a path the parser
+ * keeps verbatim, so parsing it would give the base's protocol and host and the base's path
+ * followed by that same text. Undefined when the parser must decide.
+ */
+function belowBase(base: URL, href: string): string | undefined {
+  const prefix = basePrefix(base);
+  if (prefix === undefined || !href.startsWith(prefix)) return undefined;
+  const rest = href.slice(prefix.length);
+  return VERBATIM_PATH.test(rest) ? rest : undefined;
+}
+
+/** Whether a raw path segment is `.` or `..`, written plainly or with `%2e`. */
+function isDotSegment(seg: string): boolean {
+  if (seg.length > 6) return false;
+  const decoded = seg.replace(/%2e/gi, '.');
+  return decoded === '.' || decoded === '..';
 }
 
 /**
@@ -259,30 +313,18 @@ export function checkHref(dataset: Dataset, href: unknown, path: string): Checke
   const rawPath = slash === -1 ? '' : afterScheme.slice(slash + 1);
   const segments = rawPath.split('/');
   for (const seg of segments) {
-    const decoded = seg.replace(/%2e/gi, '.');
-    if (decoded === '.' || decoded === '..') hrefError('href.dot_segment', 'the href may not contain . or .. segments', path);
+    if (isDotSegment(seg)) hrefError('href.dot_segment', 'the href may not contain . or .. segments', path);
   }
   if (rawPath === '' || segments.some((s) => s === '')) {
     hrefError('href.empty_segment', 'the href must name a file: no empty path segment, no trailing slash', path);
   }
   if (/%(?![0-9A-Fa-f]{2})/.test(rawPath)) hrefError('href.invalid', 'the href has a malformed percent-escape', path);
-  let url: URL;
-  try {
-    url = new URL(href);
-  } catch {
-    hrefError('href.invalid', 'the href is not a valid URL', path);
-  }
-  if (url.hostname === '') hrefError('href.invalid', 'the href has no host', path);
-
-  let below: string;
-  if (dataset.baseUrl) {
-    const base = dataset.baseUrl;
-    if (url.protocol !== base.protocol || url.host !== base.host || !url.pathname.startsWith(base.pathname)) {
-      hrefError('href.outside_base', `the file is not below the dataset base URL ${base.href}`, path);
-    }
-    below = url.pathname.slice(base.pathname.length);
-  } else {
-    below = url.pathname.slice(1);
+  const base = dataset.baseUrl;
+  let url: URL | undefined;
+  let below = base ? belowBase(base, href) : undefined;
+  if (below === undefined) {
+    url = parseHref(href, path);
+    below = pathBelow(dataset, url, path);
   }
   if (dataset.pathPattern && !dataset.pathPattern.test(below)) {
     hrefError(
@@ -292,7 +334,27 @@ export function checkHref(dataset: Dataset, href: unknown, path: string): Checke
     );
   }
   const filename = below.slice(below.lastIndexOf('/') + 1);
-  return { url, path: below, filename };
+  return new Checked(href, below, filename, url);
+}
+
+function parseHref(href: string, path: string): URL {
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    hrefError('href.invalid', 'the href is not a valid URL', path);
+  }
+  if (url.hostname === '') hrefError('href.invalid', 'the href has no host', path);
+  return url;
+}
+
+function pathBelow(dataset: Dataset, url: URL, path: string): string {
+  if (!dataset.baseUrl) return url.pathname.slice(1);
+  const base = dataset.baseUrl;
+  if (url.protocol !== base.protocol || url.host !== base.host || !url.pathname.startsWith(base.pathname)) {
+    hrefError('href.outside_base', `the file is not below the dataset base URL ${base.href}`, path);
+  }
+  return url.pathname.slice(base.pathname.length);
 }
 
 export interface DataIdContext {
@@ -304,24 +366,99 @@ export interface DataIdContext {
 
 const DATA_ID_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]+$/;
 
+type Placeholder = 'topic' | 'path' | 'filename' | 'centre_id' | 'asset' | 'item_id';
+
+/**
+ * A data_id template taken apart once: literal text at the even indexes, placeholder names at
+ * the odd ones, and what depends on the dataset alone worked out already. `parts` is undefined
+ * for a template naming something else (only a Dataset not made by resolveDataset can have one),
+ * which is then expanded the general way.
+ */
+interface CompiledTemplate {
+  template: string;
+  topic: string;
+  centreId: string;
+  parts: string[] | undefined;
+  /** the topic without its channel and version, as {topic} gives it */
+  topicValue: string;
+}
+
+const TEMPLATE_PLACEHOLDER = /\{([a-z_]+)\}/g;
+const compiledTemplates = new WeakMap<Dataset, CompiledTemplate>();
+
+function compiledTemplate(dataset: Dataset): CompiledTemplate {
+  const known = compiledTemplates.get(dataset);
+  if (known?.template === dataset.dataIdTemplate && known.topic === dataset.topic && known.centreId === dataset.centreId) return known;
+  const template = dataset.dataIdTemplate;
+  let parts: string[] | undefined = [];
+  let last = 0;
+  for (const m of template.matchAll(TEMPLATE_PLACEHOLDER)) {
+    const name = m[1];
+    if (!PLACEHOLDERS.has(name)) {
+      parts = undefined;
+      break;
+    }
+    parts.push(template.slice(last, m.index), name);
+    last = m.index + m[0].length;
+  }
+  parts?.push(template.slice(last));
+  const compiled = { template, topic: dataset.topic, centreId: dataset.centreId, parts, topicValue: dataset.topic.replace(/^origin\/a\//, '') };
+  compiledTemplates.set(dataset, compiled);
+  return compiled;
+}
+
+function placeholderValue(name: Placeholder, compiled: CompiledTemplate, ctx: DataIdContext): string {
+  switch (name) {
+    case 'topic':
+      return compiled.topicValue;
+    case 'path':
+      return ctx.path;
+    case 'filename':
+      return ctx.filename;
+    case 'centre_id':
+      return compiled.centreId;
+    case 'asset':
+      return encodeURIComponent(ctx.asset);
+    case 'item_id':
+      return encodeURIComponent(ctx.itemId);
+  }
+}
+
+function expandTemplate(compiled: CompiledTemplate, ctx: DataIdContext): string {
+  const { parts } = compiled;
+  if (parts === undefined) {
+    const values: Record<string, string> = {
+      topic: compiled.topicValue,
+      path: ctx.path,
+      filename: ctx.filename,
+      centre_id: compiled.centreId,
+      asset: encodeURIComponent(ctx.asset),
+      item_id: encodeURIComponent(ctx.itemId),
+    };
+    return compiled.template.replace(TEMPLATE_PLACEHOLDER, (_m, name: string) => values[name] ?? '');
+  }
+  let out = parts[0];
+  for (let i = 1; i < parts.length; i += 2) out += placeholderValue(parts[i] as Placeholder, compiled, ctx) + parts[i + 1];
+  return out;
+}
+
+/** Whether a path has a `.` or `..` segment. */
+function hasDotSegment(p: string): boolean {
+  return (
+    p === '.' || p === '..' || p.startsWith('./') || p.startsWith('../') || p.endsWith('/.') || p.endsWith('/..') || p.includes('/./') || p.includes('/../')
+  );
+}
+
 /**
  * Expands the data_id template. data_id is a URL path component for Global Caches (they serve
  * the copy at `<cache URL>/<data_id>`), so the result must be path-safe.
  */
 export function expandDataId(dataset: Dataset, ctx: DataIdContext, path: string): string {
-  const values: Record<string, string> = {
-    topic: dataset.topic.replace(/^origin\/a\//, ''),
-    path: ctx.path,
-    filename: ctx.filename,
-    centre_id: dataset.centreId,
-    asset: encodeURIComponent(ctx.asset),
-    item_id: encodeURIComponent(ctx.itemId),
-  };
-  const dataId = dataset.dataIdTemplate.replace(/\{([a-z_]+)\}/g, (_m, name: string) => values[name] ?? '');
+  const dataId = expandTemplate(compiledTemplate(dataset), ctx);
   if (dataId === '' || dataId.startsWith('/') || dataId.includes('//') || !DATA_ID_CHARS.test(dataId)) {
     hrefError('data_id.invalid', `the data_id "${dataId}" is not a safe URL path (no leading slash, no empty segment)`, path);
   }
-  if (dataId.split('/').some((s) => s === '.' || s === '..')) {
+  if (hasDotSegment(dataId)) {
     hrefError('data_id.invalid', 'the data_id may not contain . or .. segments', path);
   }
   if (dataId.startsWith('origin/a/') || dataId.startsWith('cache/a/')) {

@@ -109,11 +109,78 @@ export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path 
     const reason = printable(err instanceof Error ? err.message : String(err), 200);
     throw new Wis2Error('intake', 'intake.invalid_json', `${where(path)} is not JSON: ${reason}`, path);
   }
-  const members = inspectParsed(value, lim.maxDepth, path);
+  const tally = tallyParsed(value, lim.maxDepth);
+  // the walk that says what is wrong runs only when something is
+  const members = tally ? tally.members : inspectParsed(value, lim.maxDepth, path);
   // a member name repeated in one object leaves fewer members than the text writes: only then
   // is the text walked again to say which
-  if (duplicates && membersWritten(text) !== members) duplicates.push(...duplicateMembers(text, path));
+  if (duplicates && mayRepeatMembers(text, tally) && membersWritten(text) !== members) duplicates.push(...duplicateMembers(text, path));
   return value;
+}
+
+/** Deeper limits than this are walked without recursion. */
+const RECURSIVE_DEPTH = 256;
+
+/** What a parsed value holds: its object members, and the colons in its names and strings. */
+interface Tally {
+  members: number;
+  colons: number;
+}
+
+function colonsIn(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf(':'); i !== -1; i = s.indexOf(':', i + 1)) n++;
+  return n;
+}
+
+/**
+ * The depth and key checks of `inspectParsed`, done by recursion without building frames, and
+ * the tally `mayRepeatMembers` needs; undefined when a check fails (or the limit is too deep
+ * to recurse), for `inspectParsed` to say what is wrong.
+ */
+function tallyParsed(value: unknown, maxDepth: number): Tally | undefined {
+  const tally: Tally = { members: 0, colons: 0 };
+  if (typeof value === 'string') tally.colons = colonsIn(value);
+  else if (value !== null && typeof value === 'object') {
+    if (maxDepth > RECURSIVE_DEPTH || !tallyContainer(value, 1, maxDepth, tally)) return undefined;
+  }
+  return tally;
+}
+
+function tallyChild(child: unknown, depth: number, maxDepth: number, tally: Tally): boolean {
+  if (typeof child === 'string') tally.colons += colonsIn(child);
+  else if (child !== null && typeof child === 'object') return depth < maxDepth && tallyContainer(child, depth + 1, maxDepth, tally);
+  return true;
+}
+
+function tallyContainer(value: object, depth: number, maxDepth: number, tally: Tally): boolean {
+  if (Array.isArray(value)) {
+    const arr = value as unknown[];
+    for (let i = 0; i < arr.length; i++) if (!tallyChild(arr[i], depth, maxDepth, tally)) return false;
+    return true;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  tally.members += keys.length;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (FORBIDDEN_KEYS.has(key)) return false;
+    tally.colons += colonsIn(key);
+    if (!tallyChild(record[key], depth, maxDepth, tally)) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether valid JSON text may write more members than its parsed value has. The text's colons
+ * are the members it writes plus the colons inside its strings; without a `\u` escape, which
+ * could write a colon as something else, every string of the text survives parsing with the
+ * same colons unless a repeated name dropped a member. So when the text's colons are the
+ * value's members plus its strings' colons, no name was repeated.
+ */
+function mayRepeatMembers(text: string, tally: Tally | undefined): boolean {
+  if (tally === undefined || text.includes('\\u')) return true;
+  return colonsIn(text) !== tally.members + tally.colons;
 }
 
 /** Index of the quote that closes the JSON string opening at `open`. */
@@ -407,6 +474,89 @@ class Inspection {
   }
 }
 
+/** The longest `String(n)` of a finite number: "-0.00000" and 17 digits. */
+const MAX_NUMBER_CHARS = 25;
+
+/** An upper bound of `jsonStringBytes`: every UTF-16 unit takes at most six bytes (`\uXXXX`). */
+function stringBound(text: string): number {
+  return 6 * text.length + 2;
+}
+
+/**
+ * Whether `inspectValue` would accept the value, told by a cheaper walk that only says yes when
+ * sure: no frames or ancestor set (past the depth limit a cycle is no longer told apart from deep
+ * nesting, so it says no), and a size bound instead of the exact size (no number formatting or
+ * string scanning). On any doubt the exact walk runs and says what is wrong, with the same error
+ * it always gave. Accessors are found by their descriptors, as there, so no getter runs.
+ */
+function plainlyClean(root: unknown, limits: IntakeLimits): boolean {
+  if (typeof root !== 'object' || root === null) return false;
+  const { maxBytes, maxDepth } = limits;
+  const pending: object[] = [root];
+  const depths: number[] = [1];
+  let bound = 0;
+  while (pending.length > 0) {
+    const node = pending.pop() as object;
+    const depth = depths.pop() as number;
+    if (depth > maxDepth) return false;
+    if (Array.isArray(node)) {
+      const items = node as unknown[];
+      const n = items.length;
+      bound += n + 2;
+      // a huge array or object is refused before its members are looked at, as the exact walk does
+      if (bound > maxBytes) return false;
+      for (let i = 0; i < n; i++) {
+        if (!(i in items)) return false;
+        const child = items[i];
+        const size = leafBound(child);
+        if (size < 0) return false;
+        if (size === 0) {
+          pending.push(child as object);
+          depths.push(depth + 1);
+        }
+        bound += size;
+      }
+    } else {
+      if (!isPlainObject(node)) return false;
+      const keys = Object.keys(node);
+      bound += keys.length + 2;
+      if (bound > maxBytes) return false;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
+        if ((key.length === 9 || key.length === 11) && FORBIDDEN_KEYS.has(key)) return false;
+        const desc = Object.getOwnPropertyDescriptor(node, key);
+        if (desc === undefined || !('value' in desc)) return false;
+        const child: unknown = desc.value;
+        const size = leafBound(child);
+        if (size < 0) return false;
+        if (size === 0) {
+          pending.push(child as object);
+          depths.push(depth + 1);
+        }
+        bound += size + stringBound(key) + 1;
+      }
+    }
+    if (bound > maxBytes) return false;
+  }
+  return true;
+}
+
+/** A bound of a leaf's JSON bytes; 0 for a container (to be walked), -1 for what is refused. */
+function leafBound(v: unknown): number {
+  switch (typeof v) {
+    case 'string':
+      return stringBound(v);
+    case 'boolean':
+      return 5;
+    case 'number':
+      return Number.isFinite(v) ? MAX_NUMBER_CHARS : -1;
+    case 'object':
+      return v === null ? 4 : 0;
+    default:
+      return -1;
+  }
+}
+
 /**
  * One iterative pass over an already-parsed value (see the module comment for what is accepted).
  * Refuses excessive depth, prototype-polluting keys, non-JSON values, cycles and a compact
@@ -414,6 +564,7 @@ class Inspection {
  * each one adds at least a byte to the size it keeps, so even a shared-reference bomb is cheap.
  */
 export function inspectValue(value: unknown, limits: IntakeLimits, path = ''): void {
+  if (plainlyClean(value, limits)) return;
   const walk = new Inspection(limits, path);
   walk.visit(value, undefined, '');
   while (walk.stack.length > 0) walk.step();

@@ -1,6 +1,7 @@
 import { parseCloudEvent, type CloudEvent, type MqttMessageLike } from '../cloudevent';
 import type { Dataset } from '../dataset';
 import { Wis2Error, type Warning } from '../core/errors';
+import { memo } from '../core/memo';
 import type { IntakeLimits } from '../intake';
 import { readStacItem } from '../stac';
 import { buildNotification, type BuildContext, type BuiltNotification, type DuplicateFile, type Operation } from '../wnm';
@@ -34,16 +35,21 @@ export interface ConvertResult {
   warnings: Warning[];
 }
 
+// a producer sends a handful of event types, over and over
+const operationOf = memo((type: string): Operation => {
+  const last = (type.split(/[.:/]/).pop() ?? '').toLowerCase();
+  if (/(?:delete|deleted|deletion|remove|removed)$/.test(last)) return 'deletion';
+  if (/(?:update|updated|replace|replaced|modify|modified)$/.test(last)) return 'update';
+  return 'canonical';
+}, 64, 256);
+
 /**
  * The link relation an event type implies. Producers name their types freely
  * (`fr.ifremer.file.diffusion`, `org.ogc.api.collection.item.delete`, `ObjectRemoved:Delete`),
  * so only the last token's verb is read; anything else announces new data.
  */
 export function operationForEventType(type: string): Operation {
-  const last = (type.split(/[.:/]/).pop() ?? '').toLowerCase();
-  if (/(?:delete|deleted|deletion|remove|removed)$/.test(last)) return 'deletion';
-  if (/(?:update|updated|replace|replaced|modify|modified)$/.test(last)) return 'update';
-  return 'canonical';
+  return operationOf(type);
 }
 
 function inlineFor(options: ConvertOptions, key: string, single: boolean): Uint8Array | undefined {
@@ -107,6 +113,7 @@ export function convertEvent(msg: MqttMessageLike, dataset: Dataset, options: Co
 
 /** Every warning of a conversion once: the event's and each notification's own. */
 export function allWarnings(result: Pick<ConvertResult, 'warnings' | 'notifications'>): Warning[] {
+  if (result.warnings.length === 0 && result.notifications.every((n) => n.warnings.length === 0)) return [];
   const seen = new Set<string>();
   const out: Warning[] = [];
   for (const w of [result.warnings, ...result.notifications.map((n) => n.warnings)].flat()) {

@@ -63,6 +63,9 @@ export const MULTIHASH_HINT =
 /** Bare digest lengths in hex digits: md5, sha1, sha256, sha384, sha512. */
 const BARE_DIGEST_DIGITS = new Set([32, 40, 64, 96, 128]);
 
+const LOWER_HEX = /^(?:[0-9a-f]{2})+$/;
+const ALGORITHM_PREFIXED = /^([A-Za-z][A-Za-z0-9-]*):([0-9A-Fa-f]+)$/;
+
 function invalid(message: string, path: string): never {
   throw new Wis2Error('stac', 'checksum.invalid', `${message}; ${MULTIHASH_HINT}`, path);
 }
@@ -70,9 +73,12 @@ function invalid(message: string, path: string): never {
 /** Decodes and checks a hex multihash; refuses malformed values, never guesses. */
 export function decodeMultihash(hex: unknown, path: string): Multihash {
   if (typeof hex !== 'string' || hex.length === 0) invalid('file:checksum must be a non-empty string', path);
-  const prefixed = /^([A-Za-z][A-Za-z0-9-]*):([0-9A-Fa-f]+)$/.exec(hex);
-  if (prefixed) invalid(`file:checksum "${prefixed[1]}:…" is an algorithm name and a digest, not a multihash`, path);
-  if (!/^(?:[0-9a-f]{2})+$/.test(hex)) invalid('file:checksum must be lowercase hexadecimal with an even number of digits', path);
+  // lowercase hex has no ':', so an algorithm-prefixed value is only looked for once hex fails
+  if (!LOWER_HEX.test(hex)) {
+    const prefixed = ALGORITHM_PREFIXED.exec(hex);
+    if (prefixed) invalid(`file:checksum "${prefixed[1]}:…" is an algorithm name and a digest, not a multihash`, path);
+    invalid('file:checksum must be lowercase hexadecimal with an even number of digits', path);
+  }
   try {
     return decodeChecked(hex, path);
   } catch (err) {

@@ -4,7 +4,7 @@ import { checkHref, expandDataId, type Dataset } from '../dataset';
 import { Wis2Error, pointer, type Warning } from '../core/errors';
 import { bboxGeometry, bboxOf, type WnmGeometry } from '../core/geo';
 import { STRICT_UTF8 } from '../intake';
-import type { AnnouncedFile, Temporal } from '../stac';
+import type { AnnouncedFile } from '../stac';
 import type { WnmIntegrityMethod } from '../core/integrity';
 import { uuidV5 } from '../core/uuid';
 import { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, oversizeReason, type Operation } from './standard';
@@ -125,7 +125,8 @@ export function mediaTypeFor(filename: string): string | undefined {
  * same id while two datasets announcing the same event still yield different ones.
  */
 export function notificationId(eventSource: string, eventId: string, href: string, topic: string): string {
-  return uuidV5(JSON.stringify([eventSource, eventId, href, topic]));
+  // the same text as JSON.stringify([eventSource, eventId, href, topic]), without the array
+  return uuidV5(`[${JSON.stringify(eventSource)},${JSON.stringify(eventId)},${JSON.stringify(href)},${JSON.stringify(topic)}]`);
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern detects
@@ -164,8 +165,13 @@ function checkInline(file: AnnouncedFile, bytes: Uint8Array): void {
   }
 }
 
-function temporalProperties(t: Temporal): Pick<WnmProperties, 'datetime' | 'start_datetime' | 'end_datetime'> {
-  return 'datetime' in t ? { datetime: t.datetime } : { start_datetime: t.start_datetime, end_datetime: t.end_datetime };
+/** The last publication time written: the events of one millisecond share it. */
+let lastPubtime = { ms: NaN, text: '' };
+
+function isoString(now: Date): string {
+  const ms = now.getTime();
+  if (ms !== lastPubtime.ms) lastPubtime = { ms, text: now.toISOString() };
+  return lastPubtime.text;
 }
 
 /** Builds the notification of one announced file, ready to publish on the dataset's topic. */
@@ -176,12 +182,13 @@ export function buildNotification(dataset: Dataset, ctx: BuildContext): BuiltNot
   const checked = checkHref(dataset, file.href, hrefPath);
   const dataId = expandDataId(dataset, { path: checked.path, filename: checked.filename, asset: file.key, itemId: ctx.itemId }, hrefPath);
 
-  const properties: WnmProperties = {
-    data_id: dataId,
-    metadata_id: dataset.metadataId,
-    pubtime: ctx.now.toISOString(),
-    ...temporalProperties(file.temporal),
-  };
+  const properties: WnmProperties = { data_id: dataId, metadata_id: dataset.metadataId, pubtime: isoString(ctx.now) };
+  const t = file.temporal;
+  if ('datetime' in t) properties.datetime = t.datetime;
+  else {
+    properties.start_datetime = t.start_datetime;
+    properties.end_datetime = t.end_datetime;
+  }
 
   if (file.checksum?.method) {
     properties.integrity = { method: file.checksum.method, value: file.checksum.digest.toString('base64') };

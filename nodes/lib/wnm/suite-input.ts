@@ -43,11 +43,25 @@ const LARGE: JsonSize = { kind: 'large' };
 const NONE: JsonSize = { kind: 'none' };
 const CUSTOM: JsonSize = { kind: 'custom' };
 
+/** Strings up to this length are scanned in a loop, which costs less than a regular expression call. */
+const SHORT_STRING = 32;
+
+/** Size in bytes of the UTF-8 of `JSON.stringify(text)`. */
+function stringBytes(text: string): number {
+  const n = text.length;
+  if (n > SHORT_STRING) return jsonStringBytes(text);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return jsonStringBytes(text);
+  }
+  return n + 2;
+}
+
 /** Bytes of a primitive in JSON; -1 when JSON.stringify omits it (or throws, for bigint). */
 function primitiveBytes(value: unknown): number {
   switch (typeof value) {
     case 'string':
-      return jsonStringBytes(value);
+      return stringBytes(value);
     case 'number':
       return Number.isFinite(value) ? String(value).length : 4;
     case 'boolean':
@@ -57,6 +71,22 @@ function primitiveBytes(value: unknown): number {
     default:
       return value === null ? 4 : -1;
   }
+}
+
+/**
+ * Member names repeat from one message to the next: their JSON size is looked up rather than
+ * scanned again. Bounded, since hostile messages may bring any number of new names.
+ */
+const KEY_BYTES = new Map<string, number>();
+const MAX_KEYS_KEPT = 4096;
+
+function keyBytes(key: string): number {
+  let bytes = KEY_BYTES.get(key);
+  if (bytes === undefined) {
+    bytes = stringBytes(key);
+    if (KEY_BYTES.size < MAX_KEYS_KEPT && key.length <= 64) KEY_BYTES.set(key, bytes);
+  }
+  return bytes;
 }
 
 function isPlainContainer(node: object): boolean {
@@ -123,7 +153,7 @@ export function measureJson(root: unknown, maxDepth = MAX_DEPTH, maxValues = MAX
           if (bytes < 0) continue;
           total += bytes;
         }
-        total += jsonStringBytes(key) + 1;
+        total += keyBytes(key) + 1;
         members++;
       }
       total += members > 0 ? members + 1 : 2; // braces and commas

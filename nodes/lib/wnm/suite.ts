@@ -11,7 +11,7 @@
  * - nothing throws, whatever the input.
  */
 import type { Findings } from '../core/report';
-import { validateWnmSchema } from './schema';
+import { isCanonicalUuid, validateWnmSchema } from './schema';
 import { MAX_MESSAGE_BYTES, WNM_CONFORMANCE } from './standard';
 import { decodeInput, type DecodedInput } from './suite-input';
 import { checkDateTime, notUtcMessage } from './rules-time';
@@ -70,15 +70,13 @@ function checkUtcDateTime(value: string, path: string, issues: Findings): number
   return parsed.epochMs;
 }
 
-const CANONICAL_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 function checkMessageId(message: Record<string, unknown>, issues: Findings): void {
   const id = message.id;
   if (id === undefined) {
     issues.add('/id', 'is required (/req/core/identifier A)');
   } else if (typeof id !== 'string') {
     issues.add('/id', 'must be a string holding a UUID');
-  } else if (!CANONICAL_UUID.test(id)) {
+  } else if (!isCanonicalUuid(id)) {
     let hint = 'is not a UUID in its canonical 8-4-4-4-12 hexadecimal form (RFC 4122 §3)';
     if (/^urn:uuid:/i.test(id)) hint = 'carries the urn:uuid: prefix; the id is the bare UUID (8-4-4-4-12)';
     else if (id.startsWith('{')) hint = 'is wrapped in braces; the id is the bare UUID (8-4-4-4-12)';
