@@ -17,27 +17,36 @@ const namespaceOf = memo((namespace: string): Buffer => {
   return Buffer.from(namespace.replace(/-/g, ''), 'hex');
 }, 16);
 
-/** One-shot hashing: no Hash object per name, which every event would otherwise cost. */
-function sha1(namespace: Buffer, name: string): Buffer {
-  const length = Buffer.byteLength(name, 'utf8');
-  const data = Buffer.allocUnsafe(16 + length);
-  namespace.copy(data, 0);
-  data.write(name, 16, length, 'utf8');
-  return crypto.hash('sha1', data, 'buffer');
+const DEFAULT_NAMESPACE = namespaceOf(WNM_ID_NAMESPACE);
+
+/**
+ * Where names are laid out after their namespace for hashing: one-shot hashing of a view of it
+ * needs no Hash object and no Buffer per name, which every event would otherwise cost. Hashing
+ * is synchronous, so one buffer serves every call; a name too long for it gets its own.
+ */
+const scratch = Buffer.allocUnsafe(4096);
+
+/** The SHA-1 of the namespace bytes followed by the UTF-8 of the name, in hex. */
+function sha1Hex(namespace: Buffer, name: string): string {
+  // a UTF-16 code unit never takes more than 3 bytes of UTF-8
+  if (16 + name.length * 3 > scratch.length) {
+    const length = Buffer.byteLength(name, 'utf8');
+    const data = Buffer.allocUnsafe(16 + length);
+    namespace.copy(data, 0);
+    data.write(name, 16, length, 'utf8');
+    return crypto.hash('sha1', data, 'hex');
+  }
+  namespace.copy(scratch, 0);
+  const length = scratch.write(name, 16, 'utf8');
+  return crypto.hash('sha1', new DataView(scratch.buffer, scratch.byteOffset, 16 + length), 'hex');
 }
 
-/** Two lowercase hex digits per byte value. */
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-
-function hexOf(bytes: Buffer, from: number, to: number): string {
-  let out = '';
-  for (let i = from; i < to; i++) out += HEX[bytes[i]];
-  return out;
-}
+/** The variant digit of RFC 9562 (binary 10xx) for each value of the hex digit it replaces. */
+const VARIANT = '89ab';
 
 export function uuidV5(name: string, namespace: string = WNM_ID_NAMESPACE): string {
-  const hash = sha1(namespaceOf(namespace), name);
-  hash[6] = (hash[6] & 0x0f) | 0x50;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
-  return `${hexOf(hash, 0, 4)}-${hexOf(hash, 4, 6)}-${hexOf(hash, 6, 8)}-${hexOf(hash, 8, 10)}-${hexOf(hash, 10, 16)}`;
+  const hex = sha1Hex(namespace === WNM_ID_NAMESPACE ? DEFAULT_NAMESPACE : namespaceOf(namespace), name);
+  // the version nibble becomes 5 and the variant's two top bits 10; the other digits stay
+  const variant = VARIANT.charAt(parseInt(hex.charAt(16), 16) & 3);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -281,7 +281,10 @@ function belowBase(base: URL, href: string): string | undefined {
 
 /** Whether a raw path segment is `.` or `..`, written plainly or with `%2e`. */
 function isDotSegment(seg: string): boolean {
-  if (seg.length > 6) return false;
+  // only `.` and `%2e` spell a dot, and at most two of them make a dot segment
+  if (seg.length > 6 || seg === '') return false;
+  const first = seg.charCodeAt(0);
+  if (first !== 0x2e && first !== 0x25) return false;
   const decoded = seg.replace(/%2e/gi, '.');
   return decoded === '.' || decoded === '..';
 }
@@ -311,11 +314,12 @@ export function checkHref(dataset: Dataset, href: unknown, path: string): Checke
   const authority = slash === -1 ? afterScheme : afterScheme.slice(0, slash);
   if (authority.includes('@')) hrefError('href.credentials', 'the href may not carry credentials', path);
   const rawPath = slash === -1 ? '' : afterScheme.slice(slash + 1);
-  const segments = rawPath.split('/');
-  for (const seg of segments) {
+  let emptySegment = rawPath === '';
+  for (const seg of rawPath.split('/')) {
     if (isDotSegment(seg)) hrefError('href.dot_segment', 'the href may not contain . or .. segments', path);
+    if (seg === '') emptySegment = true;
   }
-  if (rawPath === '' || segments.some((s) => s === '')) {
+  if (emptySegment) {
     hrefError('href.empty_segment', 'the href must name a file: no empty path segment, no trailing slash', path);
   }
   if (/%(?![0-9A-Fa-f]{2})/.test(rawPath)) hrefError('href.invalid', 'the href has a malformed percent-escape', path);

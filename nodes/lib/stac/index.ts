@@ -80,17 +80,18 @@ function temporalOf(holder: Record<string, unknown>, path: string, warnings: War
   return { datetime: utc(holder.datetime, pointer(path, 'datetime'), 'datetime') };
 }
 
-function fileSize(v: unknown, path: string): number | undefined {
+// the pointers of these two are made only when they refuse: `apath` is the asset's
+function fileSize(v: unknown, apath: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    refuse('stac.invalid_file_size', 'file:size must be a non-negative integer below 2^53', path);
+    refuse('stac.invalid_file_size', 'file:size must be a non-negative integer below 2^53', pointer(apath, 'file:size'));
   }
   return v;
 }
 
-function roles(v: unknown, path: string): string[] {
+function roles(v: unknown, apath: string): string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || v.some((r) => typeof r !== 'string')) refuse('stac.invalid_roles', 'roles must be an array of strings', path);
+  if (!Array.isArray(v) || v.some((r) => typeof r !== 'string')) refuse('stac.invalid_roles', 'roles must be an array of strings', pointer(apath, 'roles'));
   return v as string[];
 }
 
@@ -222,7 +223,7 @@ function readAsset(key: string, asset: unknown, apath: string, itemTemporal: Tem
     key,
     path: apath,
     href: typeof asset.href === 'string' ? asset.href : refuse('stac.invalid_asset', 'an asset needs an href string', pointer(apath, 'href')),
-    roles: roles(asset.roles, pointer(apath, 'roles')),
+    roles: roles(asset.roles, apath),
     temporal: temporalOf(asset, apath, warnings) ?? itemTemporal,
     ...optionalFileFields(asset, apath),
   };
@@ -258,7 +259,7 @@ function optionalFileFields(asset: Record<string, unknown>, apath: string): Pick
     }
     out.mediaType = asset.type;
   }
-  const size = fileSize(asset['file:size'], pointer(apath, 'file:size'));
+  const size = fileSize(asset['file:size'], apath);
   if (size !== undefined) out.size = size;
   if (asset['file:checksum'] !== undefined && asset['file:checksum'] !== null) {
     out.checksum = decodeMultihash(asset['file:checksum'], pointer(apath, 'file:checksum'));

@@ -30,12 +30,15 @@ const FAULTS: Record<DateTimeFault, string> = {
   time: 'is not an RFC 3339 date-time: no such time of day',
 };
 
-/** Returns the parsed instant, or the reason the text is not an RFC 3339 date-time. */
-export function checkDateTime(text: string): DateTimeCheck | string {
+/**
+ * Returns the parsed instant, or the reason the text is not an RFC 3339 date-time. Without
+ * `instant`, `epochMs` is NaN: most callers only need to know whether the text is valid and UTC.
+ */
+export function checkDateTime(text: string, instant = true): DateTimeCheck | string {
   const parts = scanDateTime(text);
   if (typeof parts === 'string') return FAULTS[parts];
   if (!isLeapSecondPlace(parts)) return 'is not an RFC 3339 date-time: a leap second can only be 23:59:60 UTC';
-  return { epochMs: epochMs(parts), utc: parts.utc };
+  return { epochMs: instant ? epochMs(parts) : Number.NaN, utc: parts.utc };
 }
 
 /** Explains why a valid RFC 3339 date-time is not UTC. */

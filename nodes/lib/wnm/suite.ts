@@ -56,9 +56,9 @@ interface Run {
 type Outcome = string | { readonly skip: string };
 type TestFn = (run: Run, issues: Findings) => Outcome;
 
-/** Checks one RFC 3339 UTC date-time member; returns its instant when valid. */
-function checkUtcDateTime(value: string, path: string, issues: Findings): number | undefined {
-  const parsed = checkDateTime(value);
+/** Checks one RFC 3339 UTC date-time member; returns its instant when valid (NaN unless `instant`). */
+function checkUtcDateTime(value: string, path: string, issues: Findings, instant = false): number | undefined {
+  const parsed = checkDateTime(value, instant);
   if (typeof parsed === 'string') {
     issues.add(path, parsed);
     return undefined;
@@ -85,6 +85,13 @@ function checkMessageId(message: Record<string, unknown>, issues: Findings): voi
   }
 }
 
+// The PASSED messages, written once rather than for every message.
+const TEMPORAL_INSTANT = 'datetime in RFC 3339 UTC';
+const TEMPORAL_NULL = 'datetime null (no temporal description) in RFC 3339 UTC';
+const TEMPORAL_RANGE = 'start_datetime/end_datetime in RFC 3339 UTC';
+const CONFORMANCE_PASSED = `conformsTo lists ${WNM_CONFORMANCE}`;
+
+/** Checks the temporal members and returns the PASSED message of the temporal test. */
 function checkTemporal(props: Record<string, unknown>, issues: Findings): string {
   const { datetime, start_datetime: start, end_datetime: end } = props;
   const hasInstant = datetime !== undefined;
@@ -101,14 +108,16 @@ function checkTemporal(props: Record<string, unknown>, issues: Findings): string
     if (typeof datetime === 'string') checkUtcDateTime(datetime, '/properties/datetime', issues);
     else issues.add('/properties/datetime', 'must be an RFC 3339 date-time string or null');
   }
-  for (const [value, present, name] of [[start, hasStart, 'start_datetime'], [end, hasEnd, 'end_datetime']] as const) {
-    if (!present) continue;
-    if (typeof value === 'string') checkUtcDateTime(value, `/properties/${name}`, issues);
-    else if (value === null) issues.add(`/properties/${name}`, 'must not be null: only datetime may be null (/req/core/temporal D)');
-    else issues.add(`/properties/${name}`, 'must be an RFC 3339 date-time string');
-  }
-  if (hasInstant) return datetime === null ? 'datetime null (no temporal description)' : 'datetime';
-  return 'start_datetime/end_datetime';
+  if (hasStart) checkBound(start, 'start_datetime', issues);
+  if (hasEnd) checkBound(end, 'end_datetime', issues);
+  if (hasInstant) return datetime === null ? TEMPORAL_NULL : TEMPORAL_INSTANT;
+  return TEMPORAL_RANGE;
+}
+
+function checkBound(value: unknown, name: 'start_datetime' | 'end_datetime', issues: Findings): void {
+  if (typeof value === 'string') checkUtcDateTime(value, `/properties/${name}`, issues);
+  else if (value === null) issues.add(`/properties/${name}`, 'must not be null: only datetime may be null (/req/core/temporal D)');
+  else issues.add(`/properties/${name}`, 'must be an RFC 3339 date-time string');
 }
 
 function checkMetadataId(props: Record<string, unknown>, recommendations: Findings): void {
@@ -155,7 +164,7 @@ function conformanceTest(run: Run, issues: Findings): Outcome {
   if (!run.hasConformsTo) issues.add('/conformsTo', 'is required (/req/core/conformance A)');
   else if (!Array.isArray(conformsTo)) issues.add('/conformsTo', 'must be an array of conformance class URIs (/req/core/conformance A)');
   else if (!(conformsTo as unknown[]).includes(WNM_CONFORMANCE)) issues.add('/conformsTo', `must list ${WNM_CONFORMANCE} (/req/core/conformance B)`);
-  return `conformsTo lists ${WNM_CONFORMANCE}`;
+  return CONFORMANCE_PASSED;
 }
 
 const NO_VERSION = { skip: 'not applicable: no deprecated version member' };
@@ -179,7 +188,7 @@ function pubtimeTest(run: Run, issues: Findings): Outcome {
   else if (pubtime === undefined) issues.add('/properties/pubtime', 'is required (/req/core/pubtime A)');
   else if (typeof pubtime !== 'string') issues.add('/properties/pubtime', 'must be an RFC 3339 date-time string (/req/core/pubtime B)');
   else {
-    const at = checkUtcDateTime(pubtime, '/properties/pubtime', issues);
+    const at = checkUtcDateTime(pubtime, '/properties/pubtime', issues, true);
     if (at !== undefined && at > nowMs + PUBTIME_CLOCK_SKEW_MS) {
       run.recPubtime.add('/properties/pubtime', `is ${Math.round((at - nowMs) / 1000)} s in the future; pubtime is the time of publication (/req/core/pubtime D)`);
     }
@@ -202,7 +211,7 @@ function temporalTest(run: Run, issues: Findings): Outcome {
     issues.add('/properties', 'is required and must be an object holding datetime or start_datetime/end_datetime');
     return '';
   }
-  return `${checkTemporal(run.props, issues)} in RFC 3339 UTC`;
+  return checkTemporal(run.props, issues);
 }
 
 const NO_CONTENT = { skip: 'no inline content' };
