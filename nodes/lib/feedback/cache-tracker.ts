@@ -75,6 +75,9 @@ interface Notification {
   deletion: boolean;
 }
 
+/** the link that names the file: the first with one of these relations */
+const MAIN_RELS: ReadonlySet<string> = new Set(['canonical', 'update', 'deletion']);
+
 function refuse(code: string, message: string, path = ''): never {
   throw new Wis2Error('cache', code, message, path);
 }
@@ -91,8 +94,15 @@ export function readNotification(payload: unknown): Notification {
   const pubtime = typeof props.pubtime === 'string' ? toUtcString(props.pubtime) : undefined;
   const pubtimeMs = pubtime === undefined ? NaN : Date.parse(pubtime);
   if (pubtime === undefined || !Number.isFinite(pubtimeMs)) refuse('cache.pubtime', 'properties.pubtime is an RFC 3339 date-time with an offset', '/properties/pubtime');
-  const links = Array.isArray(wnm.links) ? wnm.links.filter(isRecord) : [];
-  const main = links.find((l) => ['canonical', 'update', 'deletion'].includes(String(l.rel)));
+  let main: Record<string, unknown> | undefined;
+  if (Array.isArray(wnm.links)) {
+    for (const l of wnm.links as unknown[]) {
+      if (isRecord(l) && MAIN_RELS.has(String(l.rel))) {
+        main = l;
+        break;
+      }
+    }
+  }
   const out: Notification = { id: wnm.id, dataId, pubtime, pubtimeMs, cache: props.cache !== false, deletion: main?.rel === 'deletion' };
   const gc = props['global-cache'];
   if (gc !== undefined) {
@@ -223,8 +233,9 @@ export class CacheTracker implements PublishedLookup {
     if (n.globalCache === undefined) refuse('cache.no_global_cache', 'a Global Cache republication has properties.global-cache', '/properties/global-cache');
     const cache = n.globalCache;
     const t = this.get(n.dataId);
+    const ourPubtimeMs = t === undefined ? NaN : Date.parse(t.pubtime);
     // another version of the file than the one we wait for: an older copy, or not ours at all
-    if (!t || (t.integrity !== undefined && n.integrity !== undefined && t.integrity !== n.integrity) || n.pubtimeMs < Date.parse(t.pubtime)) {
+    if (!t || (t.integrity !== undefined && n.integrity !== undefined && t.integrity !== n.integrity) || n.pubtimeMs < ourPubtimeMs) {
       this.unmatched++;
       return { kind: 'unmatched', cache, dataId: n.dataId };
     }
@@ -232,7 +243,7 @@ export class CacheTracker implements PublishedLookup {
       this.repeated++;
       return { kind: 'repeated', cache, dataId: n.dataId };
     }
-    const delay = Math.round(n.pubtimeMs - Date.parse(t.pubtime)) / 1000;
+    const delay = Math.round(n.pubtimeMs - ourPubtimeMs) / 1000;
     t.arrivals[cache] = delay;
     // a file announced after the window still counts as cached; it stays counted as missed too
     this.save(t);
