@@ -105,6 +105,12 @@ export function readNotification(payload: unknown): Notification {
   return out;
 }
 
+function waits(t: Tracked): boolean {
+  if (t.missed) return false;
+  for (const cache in t.arrivals) if (Object.hasOwn(t.arrivals, cache)) return false;
+  return true;
+}
+
 export class CacheTracker implements PublishedLookup {
   readonly windowMs: number;
   /** arrivals per cache */
@@ -118,21 +124,37 @@ export class CacheTracker implements PublishedLookup {
 
   private readonly store: AnnouncementMemory;
   private readonly now: () => number;
-  /** data_ids waiting for a first cache, oldest published first */
+  /** data_ids waiting for a first cache, oldest published first (a file published again is in twice) */
   private waiting: string[] = [];
+  /**
+   * Per data_id in `waiting` or with a stored record still waiting for a first cache: twice its
+   * occurrences in `waiting`, plus one while its record waits. One Map, so that keeping it costs
+   * a lookup or two per notification.
+   */
+  private readonly state = new Map<string, number>();
+  /**
+   * `pending()`: the occurrences in `waiting` of the data_ids whose record waits, kept up to date
+   * as records change so that the node's status, drawn several times a second, does not walk
+   * every waiting file.
+   */
+  private openCount = 0;
   private readonly byNotificationId = new Map<string, string>();
 
   private constructor(store: AnnouncementMemory, windowMs: number, now: () => number) {
     this.store = store;
     this.windowMs = windowMs;
     this.now = now;
-    const open: [string, Tracked][] = [];
+    const open: Tracked[] = [];
     for (const [dataId, r] of store.live()) {
       const t = JSON.parse(r.fingerprint) as Tracked;
       this.byNotificationId.set(t.id, dataId);
-      if (!t.missed && Object.keys(t.arrivals).length === 0) open.push([dataId, t]);
+      if (waits(t)) open.push(t);
     }
-    this.waiting = open.sort((a, b) => a[1].publishedAt - b[1].publishedAt).map(([k]) => k);
+    open.sort((a, b) => a.publishedAt - b.publishedAt);
+    for (const t of open) {
+      this.markOpen(t.dataId, true);
+      this.enqueue(t.dataId);
+    }
   }
 
   static open(options: TrackerOptions): CacheTracker {
@@ -145,9 +167,12 @@ export class CacheTracker implements PublishedLookup {
     };
     if (options.maxEntries !== undefined) memory.maxEntries = options.maxEntries;
     if (options.now) memory.now = options.now;
+    let tracker: CacheTracker | undefined;
+    memory.onForget = (dataId) => tracker?.forgotten(dataId);
     const store = AnnouncementMemory.open(memory);
     try {
-      return new CacheTracker(store, windowMs, options.now ?? Date.now);
+      tracker = new CacheTracker(store, windowMs, options.now ?? Date.now);
+      return tracker;
     } catch (err) {
       store.close();
       throw err;
@@ -179,14 +204,15 @@ export class CacheTracker implements PublishedLookup {
     const t: Tracked = { id: n.id, dataId: n.dataId, topic, pubtime: n.pubtime, publishedAt: this.now(), arrivals: {} };
     if (n.href !== undefined) t.href = n.href;
     if (n.integrity !== undefined) t.integrity = n.integrity;
-    this.save(t);
+    // an object given in place of text may hold strings cut from a larger one
+    this.save(t, typeof payload === 'string' || payload instanceof Uint8Array);
     this.byNotificationId.set(n.id, n.dataId);
     // the store forgets on its own (bounds, age): the index follows it now and then
     if (this.byNotificationId.size > 2 * this.store.size() + 1024) {
       this.byNotificationId.clear();
       for (const [dataId, r] of this.store.live()) this.byNotificationId.set((JSON.parse(r.fingerprint) as Tracked).id, dataId);
     }
-    this.waiting.push(n.dataId);
+    this.enqueue(n.dataId);
     this.published++;
     return true;
   }
@@ -226,14 +252,17 @@ export class CacheTracker implements PublishedLookup {
     for (; i < this.waiting.length; i++) {
       const dataId = this.waiting[i] ?? '';
       const t = this.get(dataId);
-      if (!t || t.missed || Object.keys(t.arrivals).length > 0) continue;
+      if (!t || !waits(t)) continue;
       if (now - t.publishedAt < this.windowMs) break;
       t.missed = true;
       this.save(t);
       this.missed++;
       out.push(t);
     }
-    this.waiting = this.waiting.slice(i);
+    if (i > 0) {
+      for (let j = 0; j < i; j++) this.dequeue(this.waiting[j] ?? '');
+      this.waiting = this.waiting.slice(i);
+    }
     return out;
   }
 
@@ -244,10 +273,12 @@ export class CacheTracker implements PublishedLookup {
 
   /** files waiting for a first cache */
   pending(): number {
-    let n = 0;
-    for (const dataId of this.waiting) {
-      const t = this.get(dataId);
-      if (t && !t.missed && Object.keys(t.arrivals).length === 0) n++;
+    let n = this.openCount;
+    if (this.waiting.length === 0) return n;
+    // the store forgets expired entries only when next written to: until then they wait no more
+    for (const dataId of this.store.expiredKeys()) {
+      const s = this.state.get(dataId) ?? 0;
+      if ((s & 1) === 1) n -= s >> 1;
     }
     return n;
   }
@@ -266,7 +297,42 @@ export class CacheTracker implements PublishedLookup {
     this.store.close();
   }
 
-  private save(t: Tracked): void {
-    this.store.set(t.dataId, JSON.stringify(t));
+  /** `parsed`: t.dataId comes from parsing text, so it is a fresh flat string the store can keep. */
+  private save(t: Tracked, parsed = true): void {
+    this.store.set(t.dataId, JSON.stringify(t), parsed);
+    this.markOpen(t.dataId, waits(t) && this.store.has(t.dataId));
+  }
+
+  /** The store forgot it (deleted, evicted, expired). */
+  private forgotten(dataId: string): void {
+    this.markOpen(dataId, false);
+  }
+
+  private markOpen(dataId: string, open: boolean): void {
+    const s = this.state.get(dataId) ?? 0;
+    if (open === ((s & 1) === 1)) return;
+    const n = s >> 1;
+    if (open) {
+      this.state.set(dataId, s + 1);
+      this.openCount += n;
+    } else {
+      if (s === 1) this.state.delete(dataId);
+      else this.state.set(dataId, s - 1);
+      this.openCount -= n;
+    }
+  }
+
+  private enqueue(dataId: string): void {
+    this.waiting.push(dataId);
+    const s = this.state.get(dataId) ?? 0;
+    this.state.set(dataId, s + 2);
+    if ((s & 1) === 1) this.openCount++;
+  }
+
+  private dequeue(dataId: string): void {
+    const s = this.state.get(dataId) ?? 0;
+    if ((s & 1) === 1) this.openCount--;
+    if (s <= 3 && (s & 1) === 0) this.state.delete(dataId);
+    else this.state.set(dataId, s - 2);
   }
 }

@@ -90,7 +90,6 @@ const TYPE_ENTRY = 1;
 const TYPE_ACK = 2;
 const TYPE_SEGMENT = 3;
 const SEGMENT_MAGIC = Buffer.from('wis2-journal/1', 'ascii');
-const EMPTY = Buffer.alloc(0);
 const SEGMENT_HEADER_BYTES = RECORD_OVERHEAD + SEGMENT_MAGIC.length;
 const SEGMENT_NAME = /^(\d{8,})\.log$/;
 const HWM = 'hwm';
@@ -123,16 +122,24 @@ function segmentName(id: number): string {
   return `${String(id).padStart(8, '0')}.log`;
 }
 
+/** Everything of a record but its CRC and payload, at `at`. */
+function writeRecordHeader(buf: Buffer, at: number, type: number, seq: number, length: number): void {
+  buf.writeUInt32LE(length, at + 4);
+  buf[at + 8] = type;
+  buf.writeUInt32LE(seq % TWO_32, at + 9);
+  buf.writeUInt32LE(Math.floor(seq / TWO_32), at + 13);
+}
+
 function encode(type: number, seq: number, payload: Uint8Array): Buffer {
   const buf = Buffer.allocUnsafe(RECORD_OVERHEAD + payload.length);
-  buf.writeUInt32LE(payload.length, 4);
-  buf[8] = type;
-  buf.writeUInt32LE(seq % TWO_32, 9);
-  buf.writeUInt32LE(Math.floor(seq / TWO_32), 13);
+  writeRecordHeader(buf, 0, type, seq, payload.length);
   buf.set(payload, RECORD_OVERHEAD);
   buf.writeUInt32LE(crc32(buf, 4), 0);
   return buf;
 }
+
+/** Bytes of the header length that starts a framed entry (see `appendFramed`). */
+export const FRAME_PREFIX = 4;
 
 function readSeq(buf: Buffer, at: number): number {
   return buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * TWO_32;
@@ -320,8 +327,37 @@ export class Journal {
   append(entry: Uint8Array): number {
     this.checkOpen();
     if (!(entry instanceof Uint8Array)) throw new TypeError('journal: append takes a Buffer');
-    if (entry.length > MAX_PAYLOAD) throw new RangeError(`journal: an entry is at most ${MAX_PAYLOAD} bytes`);
-    const size = RECORD_OVERHEAD + entry.length;
+    const seq = this.reserve(entry.length);
+    this.commit(seq, encode(TYPE_ENTRY, seq, entry), entry.length);
+    return seq;
+  }
+
+  /**
+   * Like `append`, for an entry framed `[header length u32be][header][payload]` (how the inbox
+   * and the outbox keep a message): the record is built in one buffer, so the entry is never
+   * assembled apart and copied again. Returns its sequence number and a view of the payload as
+   * written, which the journal never reuses.
+   */
+  appendFramed(header: Uint8Array, payload: Uint8Array): { seq: number; payload: Buffer } {
+    this.checkOpen();
+    if (!(header instanceof Uint8Array) || !(payload instanceof Uint8Array)) throw new TypeError('journal: append takes a Buffer');
+    const length = FRAME_PREFIX + header.length + payload.length;
+    const seq = this.reserve(length);
+    const buf = Buffer.allocUnsafe(RECORD_OVERHEAD + length);
+    writeRecordHeader(buf, 0, TYPE_ENTRY, seq, length);
+    buf.writeUInt32BE(header.length, RECORD_OVERHEAD);
+    buf.set(header, RECORD_OVERHEAD + FRAME_PREFIX);
+    const at = RECORD_OVERHEAD + FRAME_PREFIX + header.length;
+    buf.set(payload, at);
+    buf.writeUInt32LE(crc32(buf, 4), 0);
+    this.commit(seq, buf, length);
+    return { seq, payload: buf.subarray(at) };
+  }
+
+  /** Checks there is room for an entry of `length` bytes and takes its sequence number. */
+  private reserve(length: number): number {
+    if (length > MAX_PAYLOAD) throw new RangeError(`journal: an entry is at most ${MAX_PAYLOAD} bytes`);
+    const size = RECORD_OVERHEAD + length;
     if (this.locations.size + 1 > this.maxEntries) {
       throw new JournalFullError(`journal full: ${this.locations.size} entries wait (maxEntries ${this.maxEntries})`, this.locations.size, this.bytesPending);
     }
@@ -333,14 +369,16 @@ export class Journal {
       );
     }
     // taken before the write: a failed write leaves a gap, never a number given out twice
-    const seq = this.nextSeq++;
-    const { seg, off } = this.writeRecord(encode(TYPE_ENTRY, seq, entry), true);
-    this.locations.set(seq, { seg: seg.id, off, len: entry.length });
+    return this.nextSeq++;
+  }
+
+  private commit(seq: number, record: Buffer, length: number): void {
+    const { seg, off } = this.writeRecord(record, true);
+    this.locations.set(seq, { seg: seg.id, off, len: length });
     this.order.push(seq);
     seg.live++;
-    this.bytesPending += size;
+    this.bytesPending += record.length;
     this.tidy();
-    return seq;
   }
 
   /** Marks `seq` done, durably; acknowledging twice, or a number never given, does nothing. */
@@ -364,7 +402,8 @@ export class Journal {
     const records = Buffer.allocUnsafe(done.size * RECORD_OVERHEAD);
     let at = 0;
     for (const seq of done.keys()) {
-      encode(TYPE_ACK, seq, EMPTY).copy(records, at);
+      writeRecordHeader(records, at, TYPE_ACK, seq, 0);
+      records.writeUInt32LE(crc32(records, at + 4, at + RECORD_OVERHEAD), at);
       at += RECORD_OVERHEAD;
     }
     this.writeRecord(records, true);

@@ -42,6 +42,11 @@ export interface MemoryOptions {
   maxAgeMs?: number;
   /** milliseconds since the epoch; Date.now by default (tests inject a clock) */
   now?: () => number;
+  /**
+   * Told of each entry forgotten after `open` returned (deleted, evicted by the bounds, or
+   * expired), so that an owner keeping a view of the entries can follow without polling.
+   */
+  onForget?: (dataId: string) => void;
 }
 
 export interface Remembered {
@@ -81,6 +86,7 @@ export class AnnouncementMemory {
   private readonly maxEntries: number;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
+  private readonly onForget: ((dataId: string) => void) | undefined;
   private readonly entries = new Map<string, Entry>();
   /**
    * Announcement order, oldest first, with replaced and forgotten entries left in place and
@@ -95,6 +101,7 @@ export class AnnouncementMemory {
   /** after a failed compaction, wait for this much file before trying again */
   private compactAfter = 0;
   private fd = -1;
+  private recovered = false;
   private closed = false;
 
   private constructor(file: string, options: MemoryOptions) {
@@ -102,6 +109,7 @@ export class AnnouncementMemory {
     this.maxEntries = Math.floor(positive(options.maxEntries, 1_000_000, 'maxEntries'));
     this.maxAgeMs = positive(options.maxAgeMs, 30 * 24 * 3600 * 1000, 'maxAgeMs');
     this.now = options.now ?? Date.now;
+    this.onForget = options.onForget;
   }
 
   static open(options: MemoryOptions): AnnouncementMemory {
@@ -125,15 +133,25 @@ export class AnnouncementMemory {
     return { fingerprint: entry.fingerprint, at: entry.at };
   }
 
-  set(dataId: string, fingerprint: string): void {
+  /**
+   * `owned`: both strings are the caller's own and flat (fresh from JSON.parse or JSON.stringify,
+   * not cut from a larger string), so they are kept as they are. Otherwise the line is parsed back
+   * for fresh flat strings: a slice of a caller's whole message would pin that message for as long
+   * as the entry lives, and the cheaper copies (a slice of a concatenation) make strings that are
+   * slower to read and bigger.
+   */
+  set(dataId: string, fingerprint: string, owned = false): void {
     this.checkOpen();
     if (typeof dataId !== 'string' || typeof fingerprint !== 'string') throw new TypeError('announcement memory: data_id and fingerprint are strings');
     const at = this.now();
-    const line = JSON.stringify(['s', dataId, fingerprint, at]);
+    const line = `["s",${JSON.stringify(dataId)},${JSON.stringify(fingerprint)},${Number.isFinite(at) ? at : 'null'}]`;
     const bytes = this.writeLine(line);
-    // parsed back so the Map holds fresh flat strings, not slices of a caller's whole message
-    const own = JSON.parse(line) as [string, string, string, number];
-    this.remember(own[1], own[2], at, bytes);
+    if (owned) {
+      this.remember(dataId, fingerprint, at, bytes);
+    } else {
+      const own = JSON.parse(line) as [string, string, string, number];
+      this.remember(own[1], own[2], at, bytes);
+    }
     this.purgeExpired();
     this.maybeCompact();
   }
@@ -144,6 +162,28 @@ export class AnnouncementMemory {
     this.writeLine(JSON.stringify(['d', dataId, this.now()]));
     this.forget(dataId);
     this.maybeCompact();
+  }
+
+  /** Whether `get` would find `dataId`, without building its answer. */
+  has(dataId: string): boolean {
+    this.checkOpen();
+    const entry = this.entries.get(dataId);
+    return entry !== undefined && !this.expired(entry, this.now());
+  }
+
+  /**
+   * Entries expired by now that are still held (they go at the next write), oldest first: lets
+   * an owner keeping a view discount them without a purge, which would change what is written.
+   */
+  *expiredKeys(): Generator<string> {
+    this.checkOpen();
+    const now = this.now();
+    for (let i = this.head; i < this.queue.length; i++) {
+      const entry = this.queue[i];
+      if (entry.bytes < 0) continue;
+      if (!this.expired(entry, now)) return;
+      yield entry.key;
+    }
   }
 
   /** Live entries, oldest set first. */
@@ -220,6 +260,8 @@ export class AnnouncementMemory {
     if (entry === undefined) return;
     this.entries.delete(dataId);
     this.retire(entry);
+    // not during recovery: the owner builds its view from `live()` once `open` returns
+    if (this.onForget !== undefined && this.recovered) this.onForget(dataId);
   }
 
   private purgeExpired(): void {
@@ -343,6 +385,7 @@ export class AnnouncementMemory {
     }
     this.purgeExpired();
     this.maybeCompact();
+    this.recovered = true;
   }
 
   private replay(line: Buffer, lineNo: number, bytes: number): void {

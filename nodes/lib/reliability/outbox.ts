@@ -30,21 +30,35 @@ export interface PublishTarget {
 
 const HEADER = 4;
 
-/** [4-byte header length][header JSON][payload bytes]: the payload stays byte-exact. */
-export function encodeRecord(r: OutboxRecord): Buffer {
-  return encodeWithPayload(r).bytes;
+/**
+ * Headers by what they hold: a publisher sends on a few topics with the same options, so each
+ * header is encoded once. Bounded: cleared when full.
+ */
+const headers = new Map<string, Buffer>();
+const MAX_HEADERS = 1024;
+
+function encodeHeader(r: OutboxRecord): Buffer {
+  // cached only for the types the key tells apart, which an untyped caller could break
+  const cacheable = typeof r.topic === 'string' && typeof r.qos === 'number' && typeof r.retain === 'boolean' && (r.contentType === undefined || typeof r.contentType === 'string');
+  if (!cacheable) return Buffer.from(JSON.stringify({ t: r.topic, q: r.qos, r: r.retain, c: r.contentType }), 'utf8');
+  const key = `${r.qos}${r.retain ? 'r' : 'n'}${r.contentType === undefined ? '-' : `${r.contentType.length}:${r.contentType}`}|${r.topic}`;
+  let header = headers.get(key);
+  if (header === undefined) {
+    header = Buffer.from(JSON.stringify({ t: r.topic, q: r.qos, r: r.retain, c: r.contentType }), 'utf8');
+    if (headers.size >= MAX_HEADERS) headers.clear();
+    headers.set(key, header);
+  }
+  return header;
 }
 
-/** The encoded record, and a record whose payload is a view of those bytes. */
-function encodeWithPayload(r: OutboxRecord): { bytes: Buffer; record: OutboxRecord } {
-  const header = Buffer.from(JSON.stringify({ t: r.topic, q: r.qos, r: r.retain, c: r.contentType }), 'utf8');
+/** [4-byte header length][header JSON][payload bytes]: the payload stays byte-exact. */
+export function encodeRecord(r: OutboxRecord): Buffer {
+  const header = encodeHeader(r);
   const out = Buffer.allocUnsafe(HEADER + header.length + r.payload.length);
   out.writeUInt32BE(header.length, 0);
   header.copy(out, HEADER);
   r.payload.copy(out, HEADER + header.length);
-  const record: OutboxRecord = { topic: r.topic, qos: r.qos, retain: r.retain, payload: out.subarray(HEADER + header.length) };
-  if (r.contentType !== undefined) record.contentType = r.contentType;
-  return { bytes: out, record };
+  return out;
 }
 
 export function decodeRecord(b: Buffer): OutboxRecord {
@@ -108,10 +122,14 @@ export class Outbox extends EventEmitter {
 
   /** Writes the record to disk and sends it when its turn comes; throws when the journal is full. */
   enqueue(record: OutboxRecord): number {
-    // the copy in `encoded` is this outbox's own: the caller may reuse or change its buffer
-    const encoded = encodeWithPayload(record);
-    const seq = this.journal.append(encoded.bytes);
-    if (this.fresh.size < this.freshMax) this.fresh.set(seq, encoded.record);
+    // the payload kept is a view of the journal's record, this outbox's own: the caller may reuse
+    // or change its buffer
+    const { seq, payload } = this.journal.appendFramed(encodeHeader(record), record.payload);
+    if (this.fresh.size < this.freshMax) {
+      const own: OutboxRecord = { topic: record.topic, qos: record.qos, retain: record.retain, payload };
+      if (record.contentType !== undefined) own.contentType = record.contentType;
+      this.fresh.set(seq, own);
+    }
     this.pump();
     this.emit('stats', this.stats());
     return seq;

@@ -1,4 +1,4 @@
-import { decode, encode, type Received } from './inbox-record';
+import { decode, encodeHeader, type Received } from './inbox-record';
 import { ACK_PROPERTY, type InFlight, type Place } from './inflight';
 import type { Journal } from './journal';
 
@@ -174,7 +174,7 @@ export class ReliableInput {
     if (props?.userProperties !== undefined) r.userProperties = props.userProperties;
     let seq: number;
     try {
-      seq = this.inbox.append(encode(r));
+      seq = this.inbox.appendFramed(encodeHeader(r), payload).seq;
     } catch (err) {
       // A full journal: the message is still processed, but a crash now could lose it.
       this.events.journalError(err as Error);

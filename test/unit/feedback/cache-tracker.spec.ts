@@ -69,4 +69,58 @@ describe('cache tracker memory', () => {
     assert.equal(t.get('c/g2.nc')?.missed, true);
     assert.deepEqual(t.byDataId('c/g1.nc'), { id: ours[1]?.id });
   });
+
+  it('counts what is waiting without decoding a stored record: the status asks several times a second', () => {
+    const file = path.join(tempDir(), 'tracker.jsonl');
+    const t = openTracker(file);
+    const ours = Array.from({ length: 50 }, (_, i) => ourNotification(`c/p${i}.nc`, '2026-12-03T01:00:00Z'));
+    for (const n of ours) t.publishedNotification(n, TOPIC);
+    const parse = JSON.parse;
+    let parses = 0;
+    JSON.parse = ((text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => {
+      parses++;
+      return parse(text, reviver) as unknown;
+    }) as typeof JSON.parse;
+    let counted: number[];
+    try {
+      counted = [0, 1, 2, 3].map(() => t.pending());
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.deepEqual(counted, [50, 50, 50, 50]);
+    assert.equal(parses, 0, 'no stored record decoded to count');
+  });
+
+  it('keeps the count through arrivals, deletions, evictions, misses, expiry and a reopen', () => {
+    const file = path.join(tempDir(), 'tracker.jsonl');
+    let t = CacheTracker.open({ file, windowMs: 60_000, now, maxEntries: 6, maxAgeMs: 120_000 });
+    open.push(t);
+    const ours = [0, 1, 2, 3, 4, 5].map((i) => ourNotification(`c/k${i}.nc`, `2026-12-03T01:00:0${i}Z`));
+    for (const n of ours.slice(0, 4)) t.publishedNotification(n, TOPIC);
+    assert.equal(t.pending(), 4);
+    assert.equal(t.cacheNotification(cached(ours[0] ?? {}, 'gc-one', 1)).kind, 'arrival');
+    assert.equal(t.pending(), 3, 'an arrival ends the wait');
+    assert.equal(t.cacheNotification(cached(ours[0] ?? {}, 'gc-two', 2)).kind, 'arrival');
+    assert.equal(t.pending(), 3, 'a second cache changes nothing');
+    const deletion = { ...ours[1], links: [{ rel: 'deletion', href: 'https://data-argo.ifremer.fr/k1.nc' }] };
+    assert.equal(t.publishedNotification(deletion, TOPIC), false);
+    assert.equal(t.pending(), 2, 'a deletion ends the wait');
+    for (const n of ours.slice(4)) t.publishedNotification(n, TOPIC);
+    assert.equal(t.pending(), 4);
+    for (const i of [6, 7, 8]) t.publishedNotification(ourNotification(`c/k${i}.nc`, '2026-12-03T01:00:09Z'), TOPIC);
+    // six entries at most: k2 and k3, set longest ago, are forgotten
+    assert.equal(t.pending(), 5, 'an evicted file is not waited for');
+    clock += 60_000;
+    assert.equal(t.sweep().length, 5);
+    assert.equal(t.pending(), 0, 'missed files wait no more');
+    t.publishedNotification(ourNotification('c/k9.nc', '2026-12-03T01:00:09Z'), TOPIC);
+    t.close();
+    open = open.filter((x) => x !== t);
+    t = CacheTracker.open({ file, windowMs: 600_000, now, maxEntries: 6, maxAgeMs: 120_000 });
+    open.push(t);
+    assert.equal(t.pending(), 1, 'after a reopen');
+    clock += 120_000;
+    assert.equal(t.pending(), 0, 'an expired file is not waited for');
+    assert.equal(t.get('c/k9.nc'), undefined);
+  });
 });
