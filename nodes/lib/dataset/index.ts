@@ -253,17 +253,61 @@ function hrefError(code: string, message: string, path: string): never {
 const VERBATIM_PATH = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
 /** Schemes whose URL parsing is the "special" one the reasoning of `belowBase` assumes. */
 const SPECIAL_PROTOCOLS = new Set(['http:', 'https:', 'ftp:']);
-/** Per base URL object: its href, and the prefix below which files are found without parsing. */
-const basePrefixes = new WeakMap<URL, { href: string; prefix: string | undefined }>();
+interface BaseInfo {
+  href: string;
+  /** below this, files are found without the URL parser */
+  prefix: string | undefined;
+  /**
+   * The prefix passes every raw check of `checkHref` on its own and ends its last path segment:
+   * an href made of it and a plain path then passes them all too (see `cleanBelowBase`).
+   */
+  clean: boolean;
+  /** the prefix's scheme, as the raw checks read it */
+  scheme: string;
+}
 
-function basePrefix(base: URL): string | undefined {
+/** Per base URL object, recomputed when its href changes. */
+const baseInfos = new WeakMap<URL, BaseInfo>();
+
+function baseInfo(base: URL): BaseInfo {
   const href = base.href;
-  const known = basePrefixes.get(base);
-  if (known?.href === href) return known.prefix;
+  const known = baseInfos.get(base);
+  if (known?.href === href) return known;
   const plain = `${base.protocol}//${base.host}${base.pathname}`;
   const prefix = SPECIAL_PROTOCOLS.has(base.protocol) && base.hostname !== '' && plain === href ? href : undefined;
-  basePrefixes.set(base, { href, prefix });
-  return prefix;
+  const clean = prefix !== undefined && isCleanPrefix(base);
+  const info = { href, prefix, clean, scheme: base.protocol.slice(0, -1) };
+  baseInfos.set(base, info);
+  return info;
+}
+
+/** What the raw checks of `checkHref` ask of the part of an href the base URL gives. */
+function isCleanPrefix(base: URL): boolean {
+  const { href, host, pathname } = base;
+  if (!/^[\x21-\x7e]+$/.test(href) || /[\\?#]/.test(href) || host.includes('@') || !pathname.endsWith('/')) return false;
+  if (pathname === '/') return true;
+  const segments = pathname.slice(1, -1).split('/');
+  return segments.every((seg) => seg !== '' && !isDotSegment(seg)) && !/%(?![0-9A-Fa-f]{2})/.test(pathname);
+}
+
+function basePrefix(base: URL): string | undefined {
+  return baseInfo(base).prefix;
+}
+
+/** A path of plain segments: no `%`, nothing the URL parser rewrites, nothing empty. */
+const PLAIN_PATH = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]+(?:\/[A-Za-z0-9\-._~!$&'()*+,;=:@]+)*$/;
+
+/**
+ * The path below the base URL of an href every raw check of `checkHref` would pass, found
+ * without running them: the href is a clean base prefix of an accepted scheme followed by a
+ * plain path without dot segments, and each check holds for both parts. Undefined otherwise,
+ * for the checks to say what is wrong.
+ */
+function cleanBelowBase(dataset: Dataset, base: URL, href: string): string | undefined {
+  const info = baseInfo(base);
+  if (!info.clean || info.prefix === undefined || !href.startsWith(info.prefix) || !dataset.schemes.has(info.scheme)) return undefined;
+  const rest = href.slice(info.prefix.length);
+  return PLAIN_PATH.test(rest) && !hasDotSegment(rest) ? rest : undefined;
 }
 
 /**
@@ -295,6 +339,8 @@ function isDotSegment(seg: string): boolean {
  * resolves `..`).
  */
 export function checkHref(dataset: Dataset, href: unknown, path: string): CheckedHref {
+  const clean = typeof href === 'string' && dataset.baseUrl ? cleanBelowBase(dataset, dataset.baseUrl, href) : undefined;
+  if (clean !== undefined) return checkedBelow(dataset, href as string, clean, undefined, path);
   if (typeof href !== 'string' || href === '') hrefError('href.invalid', 'the asset href must be a non-empty string', path);
   if (!/^[\x21-\x7e]+$/.test(href)) {
     hrefError('href.invalid', 'the href must be printable ASCII with no spaces (percent-encode anything else)', path);
@@ -330,6 +376,11 @@ export function checkHref(dataset: Dataset, href: unknown, path: string): Checke
     url = parseHref(href, path);
     below = pathBelow(dataset, url, path);
   }
+  return checkedBelow(dataset, href, below, url, path);
+}
+
+/** The dataset's path pattern, then the result. */
+function checkedBelow(dataset: Dataset, href: string, below: string, url: URL | undefined, path: string): CheckedHref {
   if (dataset.pathPattern && !dataset.pathPattern.test(below)) {
     hrefError(
       'href.path_pattern',

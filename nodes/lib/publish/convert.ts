@@ -72,9 +72,11 @@ export function convertEvent(msg: MqttMessageLike, dataset: Dataset, options: Co
   const operation = options.operation ?? operationForEventType(event.type);
   const now = options.now ?? new Date();
   const single = item.files.length === 1;
+  const eventWarnings = item.warnings.length === 0 ? warnings : [...warnings, ...item.warnings];
   const notifications: BuiltNotification[] = [];
   const duplicates: DuplicateFile[] = [];
-  const dataIds = new Set<string>();
+  // two files can only collide when there are two
+  const dataIds = single ? undefined : new Set<string>();
   // A decision counts the file as on its way: if a later file refuses the event, nothing of it
   // is announced and a corrected copy must not be taken for a duplicate.
   const decided: [string, string][] = [];
@@ -93,22 +95,24 @@ export function convertEvent(msg: MqttMessageLike, dataset: Dataset, options: Co
       if (inline) ctx.inline = inline;
       if (tracked) ctx.decide = tracked;
       const built = buildNotification(dataset, ctx);
-      if (dataIds.has(built.dataId)) {
-        throw new Wis2Error('dataset', 'data_id.duplicate', 'two announced files of the event map to the same data_id; check the data_id template', '/data/assets');
+      if (dataIds) {
+        if (dataIds.has(built.dataId)) {
+          throw new Wis2Error('dataset', 'data_id.duplicate', 'two announced files of the event map to the same data_id; check the data_id template', '/data/assets');
+        }
+        dataIds.add(built.dataId);
       }
-      dataIds.add(built.dataId);
       if ('duplicate' in built) {
         duplicates.push(built);
         continue;
       }
-      built.warnings.unshift(...warnings, ...item.warnings);
+      if (eventWarnings.length > 0) built.warnings.unshift(...eventWarnings);
       notifications.push(built);
     }
   } catch (err) {
     if (release) for (const [dataId, fingerprint] of decided) release(dataId, fingerprint);
     throw err;
   }
-  return { event, notifications, duplicates, warnings: [...warnings, ...item.warnings] };
+  return { event, notifications, duplicates, warnings: [...eventWarnings] };
 }
 
 /** Every warning of a conversion once: the event's and each notification's own. */
