@@ -228,9 +228,10 @@ export function bboxGeometry([w, s, e, n]: BBox): WnmGeometry {
 export function toWnmGeometry(value: unknown, path: string): GeometryResult {
   if (value === null) return { geometry: null, warnings: [] };
   if (!isRecord(value)) fail('geometry.invalid', 'a geometry must be a GeoJSON object or null', path);
+  // the usual case, checked as `collect` checks it without the walk over every geometry type
+  if (value.type === 'Point') return { geometry: { type: 'Point', coordinates: position(value.coordinates, pointer(path, 'coordinates')) }, warnings: [] };
   const points: Position[] = [];
   collect(value, path, points, 0);
-  if (value.type === 'Point') return { geometry: { type: 'Point', coordinates: points[0] ?? [] }, warnings: [] };
   if (value.type === 'Polygon') {
     return { geometry: { type: 'Polygon', coordinates: rings(value.coordinates, pointer(path, 'coordinates')) }, warnings: [] };
   }
