@@ -54,6 +54,12 @@ export interface GrowthResult {
   fullSlopeMiBPer10k: number | undefined;
   /** what stays after collections once the memory is full: see `floorSlope` */
   fullFloor: FloorSlope | undefined;
+  /**
+   * The same from the point where the memory has been full once over (twice its size in events):
+   * what it bounds (its queue, the cache tracker's index by notification id) reaches its largest
+   * size only then, so growth before it is the memory's own size, not a leak.
+   */
+  turnedOverFloor: FloorSlope | undefined;
 }
 
 export interface FloorSlope {
@@ -137,6 +143,7 @@ export async function growthBench(broker: Broker, events: number, rate: number, 
       lateSlopeMiBPer10k: slope(rss, events / 2),
       fullSlopeMiBPer10k: bound.entries < events ? slope(rss, bound.entries) : undefined,
       fullFloor: bound.entries < events ? floorSlope(rss, bound.entries) : undefined,
+      turnedOverFloor: 2 * bound.entries < events ? floorSlope(rss, 2 * bound.entries) : undefined,
     };
   } finally {
     await closeSession(s);
