@@ -1,6 +1,6 @@
 /**
- * How a reliable input keeps a received MQTT message in its journal:
- * [4-byte header length][header JSON][payload], the payload byte-exact.
+ * How a reliable input keeps a received MQTT message in its journal, and the outbox a message
+ * to send: [4-byte header length][header JSON][payload], the payload byte-exact.
  */
 export interface Received {
   topic: string;
@@ -13,7 +13,8 @@ export interface Received {
 
 /**
  * Headers of messages without user properties, by what they hold: most messages come on a few
- * topics, so their header is encoded once. Bounded: cleared when full.
+ * topics with the same options (and a publisher sends on a few), so each header is encoded
+ * once. Bounded: cleared when full.
  */
 const headers = new Map<string, Buffer>();
 const MAX_HEADERS = 1024;

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Journal } from './journal';
+import { encodeHeader } from './inbox-record';
 
 /**
  * Notifications on their way to a broker. A record counts as sent only when the broker has
@@ -29,27 +30,6 @@ export interface PublishTarget {
 }
 
 const HEADER = 4;
-
-/**
- * Headers by what they hold: a publisher sends on a few topics with the same options, so each
- * header is encoded once. Bounded: cleared when full.
- */
-const headers = new Map<string, Buffer>();
-const MAX_HEADERS = 1024;
-
-function encodeHeader(r: OutboxRecord): Buffer {
-  // cached only for the types the key tells apart, which an untyped caller could break
-  const cacheable = typeof r.topic === 'string' && typeof r.qos === 'number' && typeof r.retain === 'boolean' && (r.contentType === undefined || typeof r.contentType === 'string');
-  if (!cacheable) return Buffer.from(JSON.stringify({ t: r.topic, q: r.qos, r: r.retain, c: r.contentType }), 'utf8');
-  const key = `${r.qos}${r.retain ? 'r' : 'n'}${r.contentType === undefined ? '-' : `${r.contentType.length}:${r.contentType}`}|${r.topic}`;
-  let header = headers.get(key);
-  if (header === undefined) {
-    header = Buffer.from(JSON.stringify({ t: r.topic, q: r.qos, r: r.retain, c: r.contentType }), 'utf8');
-    if (headers.size >= MAX_HEADERS) headers.clear();
-    headers.set(key, header);
-  }
-  return header;
-}
 
 /** [4-byte header length][header JSON][payload bytes]: the payload stays byte-exact. */
 export function encodeRecord(r: OutboxRecord): Buffer {
