@@ -31,6 +31,11 @@ export const DEFAULT_LIMITS: IntakeLimits = { maxBytes: 256 * 1024, maxDepth: 64
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** A key of FORBIDDEN_KEYS; the length is looked at first, since they are 9 or 11 characters long. */
+function isForbiddenKey(key: string): boolean {
+  return (key.length === 9 || key.length === 11) && FORBIDDEN_KEYS.has(key);
+}
+
 /** Merges caller limits over the defaults, refusing values that would disable a check. */
 export function resolveLimits(limits?: Partial<IntakeLimits>): IntakeLimits {
   const out: IntakeLimits = { ...DEFAULT_LIMITS };
@@ -164,8 +169,7 @@ function tallyContainer(value: object, depth: number, maxDepth: number, tally: T
   tally.members += keys.length;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
-    // the forbidden keys are 9 or 11 characters long
-    if ((key.length === 9 || key.length === 11) && FORBIDDEN_KEYS.has(key)) return false;
+    if (isForbiddenKey(key)) return false;
     tally.colons += colonsIn(key);
     if (!tallyChild(record[key], depth, maxDepth, tally)) return false;
   }
@@ -460,7 +464,7 @@ class Inspection {
     const keys = Object.keys(obj);
     this.addSize(2 + Math.max(0, keys.length - 1));
     for (const key of keys) {
-      if (FORBIDDEN_KEYS.has(key)) {
+      if (isForbiddenKey(key)) {
         const at = framePath(this.path, frame, key);
         throw this.refuse('intake.forbidden_key', `the key "${key}" at ${loc(at)} is refused: it can rewrite object prototypes`, at);
       }
@@ -524,7 +528,7 @@ function plainlyClean(root: unknown, limits: IntakeLimits): boolean {
       if (bound > maxBytes) return false;
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i];
-        if ((key.length === 9 || key.length === 11) && FORBIDDEN_KEYS.has(key)) return false;
+        if (isForbiddenKey(key)) return false;
         const desc = Object.getOwnPropertyDescriptor(node, key);
         if (desc === undefined || !('value' in desc)) return false;
         const child: unknown = desc.value;
@@ -602,7 +606,7 @@ function inspectParsed(value: unknown, maxDepth: number, path: string): number {
       const keys = Object.keys(record);
       members += keys.length;
       for (const key of keys) {
-        if (FORBIDDEN_KEYS.has(key)) {
+        if (isForbiddenKey(key)) {
           const at = framePath(path, frame, key);
           throw new Wis2Error('intake', 'intake.forbidden_key', `the key "${key}" at ${loc(at)} is refused: it can rewrite object prototypes`, at);
         }

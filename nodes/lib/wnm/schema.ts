@@ -10,6 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import schema from '../../../schemas/wis2-notification-message.schema.json';
+import { isCalendarDay, isClockTime, readDigits } from '../core/time';
 
 export interface SchemaIssue {
   /** JSON Pointer (RFC 6901) of the member at fault; '' is the whole message. */
@@ -32,18 +33,6 @@ interface Validators {
 
 let compiled: Validators | undefined;
 
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
-function twoDigits(s: string, at: number): number {
-  const a = s.charCodeAt(at);
-  const b = s.charCodeAt(at + 1);
-  return isDigit(a) && isDigit(b) ? (a - 0x30) * 10 + (b - 0x30) : -1;
-}
-
-const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 /**
  * True only for a UTC date-time in the form notifications carry (`YYYY-MM-DDTHH:MM:SS[.f]Z`)
  * with every field in range, which the format's own check (a split and two regular expressions
@@ -53,21 +42,15 @@ function plainUtcDateTime(s: string): boolean {
   const n = s.length;
   if (n < 20 || s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d || s.charCodeAt(10) !== 0x54) return false;
   if (s.charCodeAt(13) !== 0x3a || s.charCodeAt(16) !== 0x3a || s.charCodeAt(n - 1) !== 0x5a) return false;
-  const century = twoDigits(s, 0);
-  const yy = twoDigits(s, 2);
-  const month = twoDigits(s, 5);
-  const day = twoDigits(s, 8);
-  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1) return false;
-  const year = century * 100 + yy;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month])) return false;
-  const hour = twoDigits(s, 11);
-  const minute = twoDigits(s, 14);
-  const second = twoDigits(s, 17);
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  const year = readDigits(s, 0, 4);
+  if (year < 0 || !isCalendarDay(year, readDigits(s, 5, 2), readDigits(s, 8, 2))) return false;
+  const hour = readDigits(s, 11, 2);
+  const minute = readDigits(s, 14, 2);
+  const second = readDigits(s, 17, 2);
+  if (hour < 0 || minute < 0 || second < 0 || second > 59 || !isClockTime(hour, minute, second)) return false;
   if (n === 20) return true;
   if (s.charCodeAt(19) !== 0x2e || n === 21) return false;
-  for (let i = 20; i < n - 1; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  for (let i = 20; i < n - 1; i++) if (readDigits(s, i, 1) < 0) return false;
   return true;
 }
 
