@@ -115,6 +115,22 @@ export function readNotification(payload: unknown): Notification {
   return out;
 }
 
+const ID_PREFIX = '{"id":"';
+
+/**
+ * The notification id of a stored record. `save` writes the id first, so it is read off the
+ * front unless it holds an escape; decoding the whole record (some 600 bytes) for each file the
+ * store forgets would cost as much as the rest of its bookkeeping.
+ */
+function trackedId(record: string): string {
+  if (record.startsWith(ID_PREFIX)) {
+    const end = record.indexOf('"', ID_PREFIX.length);
+    const id = record.slice(ID_PREFIX.length, end);
+    if (end > 0 && !id.includes('\\')) return id;
+  }
+  return (JSON.parse(record) as Tracked).id;
+}
+
 function waits(t: Tracked): boolean {
   if (t.missed) return false;
   for (const cache in t.arrivals) if (Object.hasOwn(t.arrivals, cache)) return false;
@@ -178,7 +194,7 @@ export class CacheTracker implements PublishedLookup {
     if (options.maxEntries !== undefined) memory.maxEntries = options.maxEntries;
     if (options.now) memory.now = options.now;
     let tracker: CacheTracker | undefined;
-    memory.onForget = (dataId) => tracker?.forgotten(dataId);
+    memory.onForget = (dataId, record) => tracker?.forgotten(dataId, record);
     const store = AnnouncementMemory.open(memory);
     try {
       tracker = new CacheTracker(store, windowMs, options.now ?? Date.now);
@@ -217,11 +233,6 @@ export class CacheTracker implements PublishedLookup {
     // an object given in place of text may hold strings cut from a larger one
     this.save(t, typeof payload === 'string' || payload instanceof Uint8Array);
     this.byNotificationId.set(n.id, n.dataId);
-    // the store forgets on its own (bounds, age): the index follows it now and then
-    if (this.byNotificationId.size > 2 * this.store.size() + 1024) {
-      this.byNotificationId.clear();
-      for (const [dataId, r] of this.store.live()) this.byNotificationId.set((JSON.parse(r.fingerprint) as Tracked).id, dataId);
-    }
     this.enqueue(n.dataId);
     this.published++;
     return true;
@@ -314,9 +325,11 @@ export class CacheTracker implements PublishedLookup {
     this.markOpen(t.dataId, waits(t) && this.store.has(t.dataId));
   }
 
-  /** The store forgot it (deleted, evicted, expired). */
-  private forgotten(dataId: string): void {
+  /** The store forgot it (deleted, evicted, expired): `record` is what it held. */
+  private forgotten(dataId: string, record: string): void {
     this.markOpen(dataId, false);
+    const id = trackedId(record);
+    if (this.byNotificationId.get(id) === dataId) this.byNotificationId.delete(id);
   }
 
   private markOpen(dataId: string, open: boolean): void {

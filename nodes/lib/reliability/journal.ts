@@ -145,12 +145,13 @@ function readSeq(buf: Buffer, at: number): number {
   return buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * TWO_32;
 }
 
-function writeFully(fd: number, buf: Buffer, position: number): void {
+export function writeFully(fd: number, buf: Buffer, position: number): void {
   let done = 0;
   while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done, position + done);
 }
 
-function readFully(fd: number, buf: Buffer, position: number): number {
+/** Reads up to `buf.length` bytes; returns fewer only at the end of the file. */
+export function readFully(fd: number, buf: Buffer, position: number): number {
   let done = 0;
   while (done < buf.length) {
     const n = fs.readSync(fd, buf, done, buf.length - done, position + done);

@@ -41,6 +41,41 @@ describe('cache tracker memory', () => {
     assert.equal(outcome.kind, 'unmatched', 'a forgotten file is not ours any more');
   });
 
+  it('follows the files its store forgets one by one, decoding no stored record, whatever their ids', () => {
+    const file = path.join(tempDir(), 'tracker.jsonl');
+    const t = openTracker(file, 10);
+    const ours = Array.from({ length: 3000 }, (_, i) => {
+      const n = ourNotification(`c/h${i}.nc`, '2026-12-03T01:00:00Z');
+      // an id that needs escaping in the stored record now and then
+      if (i % 7 === 0) n.id = `id "${i}" \\ é`;
+      return n;
+    });
+    const parse = JSON.parse;
+    let decoded = 0;
+    JSON.parse = ((text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => {
+      if (typeof text === 'string' && text.startsWith('{"id":"') && !text.startsWith('{"id":"id \\"')) decoded++;
+      return parse(text, reviver) as unknown;
+    }) as typeof JSON.parse;
+    try {
+      for (const n of ours) t.publishedNotification(n, TOPIC);
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.equal(decoded, 0, 'a stored record with a plain id was decoded');
+    for (const [i, n] of ours.entries()) {
+      assert.deepEqual(t.byId(String(n.id)), i < 2990 ? undefined : { dataId: `c/h${i}.nc` }, String(n.id));
+    }
+    // a file forgotten then published again: its old notification is no longer ours
+    const again = ourNotification('c/h0.nc', '2026-12-03T02:00:00Z');
+    t.publishedNotification(again, TOPIC);
+    assert.deepEqual(t.byId(String(again.id)), { dataId: 'c/h0.nc' });
+    assert.equal(t.byId(String(ours[1]?.id)), undefined);
+    const plain = ourNotification('c/h1.nc', '2026-12-03T02:00:00Z');
+    t.publishedNotification(plain, TOPIC);
+    assert.equal(t.byId(String(ours[1]?.id)), undefined, 'an id forgotten with its file still points to it');
+    assert.equal(t.byId(String(ours[0]?.id)), undefined, 'an escaped id forgotten with its file still points to it');
+  });
+
   it('resumes after a reopen, even after a torn last line: waits, arrivals, missed once', () => {
     const file = path.join(tempDir(), 'tracker.jsonl');
     let t = openTracker(file);

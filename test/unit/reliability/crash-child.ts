@@ -59,7 +59,8 @@ if (mode === 'journal') {
     }
   }
 } else if (mode === 'memory') {
-  const memory = AnnouncementMemory.open({ file: target });
+  // small steps: the file is often being rewritten when the kill comes
+  const memory = AnnouncementMemory.open({ file: target, rewriteStepBytes: 256 });
   ready();
   for (let i = 1; ; i++) {
     const key = `k${random(300)}${AWKWARD[random(AWKWARD.length)]}`;

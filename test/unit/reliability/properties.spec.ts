@@ -143,11 +143,12 @@ describe('announcement memory against a model (fast-check)', function () {
   this.timeout(120_000);
   afterEach(cleanup);
 
-  it('set / delete / time passing / reopen agree with a plain Map, with both bounds', () => {
+  it('set / delete / time passing / reopen agree with a plain Map, with both bounds, while the file is rewritten', () => {
     fc.assert(
-      fc.property(fc.array(memoryOpArb, { maxLength: 120 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1000 }), (ops, maxEntries, maxAgeMs) => {
+      // small steps make the file be rewritten often, in steps that span later calls
+      fc.property(fc.array(memoryOpArb, { maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1000 }), fc.constantFrom(8, 100, 65536), (ops, maxEntries, maxAgeMs, rewriteStepBytes) => {
         let clock = 1_000_000;
-        const options = { file: path.join(tempDir(), 'memory.jsonl'), maxEntries, maxAgeMs, now: () => clock };
+        const options = { file: path.join(tempDir(), 'memory.jsonl'), maxEntries, maxAgeMs, now: () => clock, rewriteStepBytes };
         const key = (k: number): string => `k${k}${AWKWARD[k % AWKWARD.length]}`;
         // insertion order is announcement order, as in the memory
         const model = new Map<string, { fingerprint: string; at: number }>();
