@@ -188,6 +188,8 @@ export class CacheTracker implements PublishedLookup {
     if (!(windowMs > 0)) throw new RangeError(`cache tracker: windowMs must be positive, got ${String(windowMs)}`);
     const memory: MemoryOptions = {
       file: options.file,
+      // records are read back only when a cache, a sweep or an update asks for one
+      keepOnDisk: true,
       // kept beyond the window so that late monitoring events still find what they are about
       maxAgeMs: options.maxAgeMs ?? Math.max(7 * 24 * 3600_000, 2 * windowMs),
     };
@@ -307,7 +309,7 @@ export class CacheTracker implements PublishedLookup {
 
   byId(id: string): { dataId: string } | undefined {
     const dataId = this.byNotificationId.get(id);
-    return dataId !== undefined && this.store.get(dataId) !== undefined ? { dataId } : undefined;
+    return dataId !== undefined && this.store.has(dataId) ? { dataId } : undefined;
   }
 
   byDataId(dataId: string): { id?: string } | undefined {

@@ -59,6 +59,12 @@ export interface MemoryOptions {
    * file is not rewritten, and a sixteenth of the live lines a rewrite copies at once.
    */
   rewriteStepBytes?: number;
+  /**
+   * Keep the fingerprints in the file only: `get` and `live` read each line back (one pread and
+   * a JSON.parse), and the heap holds the data_ids alone. For large fingerprints read seldom,
+   * such as the cache tracker's records of some 600 bytes: 60 MB less heap per 100 000 files.
+   */
+  keepOnDisk?: boolean;
 }
 
 export interface Remembered {
@@ -151,6 +157,7 @@ export class AnnouncementMemory {
   private compactAfter = 0;
   private rewrite: Rewrite | undefined;
   private readonly stepBytes: number;
+  private readonly onDisk: boolean;
   private fd = -1;
   private recovered = false;
   private closed = false;
@@ -162,6 +169,7 @@ export class AnnouncementMemory {
     this.now = options.now ?? Date.now;
     this.onForget = options.onForget;
     this.stepBytes = Math.floor(positive(options.rewriteStepBytes, 64 * 1024, 'rewriteStepBytes'));
+    this.onDisk = options.keepOnDisk === true;
   }
 
   static open(options: MemoryOptions): AnnouncementMemory {
@@ -182,7 +190,7 @@ export class AnnouncementMemory {
     this.checkOpen();
     const entry = this.entries.get(dataId);
     if (entry === undefined || this.expired(entry, this.now())) return undefined;
-    return { fingerprint: entry.fingerprint, at: entry.at };
+    return { fingerprint: this.fingerprintOf(entry), at: entry.at };
   }
 
   /**
@@ -245,7 +253,7 @@ export class AnnouncementMemory {
     this.purgeExpired();
     for (let i = this.head; i < this.queue.length; i++) {
       const entry = this.queue[i];
-      if (entry.bytes >= 0) yield [entry.key, { fingerprint: entry.fingerprint, at: entry.at }];
+      if (entry.bytes >= 0) yield [entry.key, { fingerprint: this.fingerprintOf(entry), at: entry.at }];
     }
   }
 
@@ -278,7 +286,7 @@ export class AnnouncementMemory {
   private remember(dataId: string, fingerprint: string, at: number, pos: number, bytes: number): void {
     const before = this.entries.get(dataId);
     if (before !== undefined) this.retire(before);
-    const entry: Entry = { key: dataId, fingerprint, at, bytes, pos };
+    const entry: Entry = { key: dataId, fingerprint: this.onDisk ? '' : fingerprint, at, bytes, pos };
     this.entries.set(dataId, entry);
     this.queue.push(entry);
     this.liveBytes += bytes;
@@ -313,10 +321,10 @@ export class AnnouncementMemory {
     const entry = this.entries.get(dataId);
     if (entry === undefined) return;
     this.entries.delete(dataId);
-    const fingerprint = entry.fingerprint;
-    this.retire(entry);
     // not during recovery: the owner builds its view from `live()` once `open` returns
-    if (this.onForget !== undefined && this.recovered) this.onForget(dataId, fingerprint);
+    const fingerprint = this.onForget !== undefined && this.recovered ? this.fingerprintOf(entry) : undefined;
+    this.retire(entry);
+    if (fingerprint !== undefined) this.onForget?.(dataId, fingerprint);
   }
 
   private purgeExpired(): void {
@@ -324,6 +332,16 @@ export class AnnouncementMemory {
     for (let oldest = this.oldest(); oldest !== undefined && this.expired(oldest, now); oldest = this.oldest()) {
       this.forget(oldest.key);
     }
+  }
+
+  private fingerprintOf(entry: Entry): string {
+    if (!this.onDisk) return entry.fingerprint;
+    const buf = Buffer.allocUnsafe(entry.bytes);
+    const line = readFully(this.fd, buf, entry.pos) === entry.bytes ? (JSON.parse(buf.toString('utf8', 0, entry.bytes - 1)) as unknown) : undefined;
+    if (!Array.isArray(line) || line[0] !== 's' || line[1] !== entry.key || typeof line[2] !== 'string') {
+      throw new Error(`announcement memory: the line of ${JSON.stringify(entry.key)} is not where it was written in ${path.basename(this.file)}`);
+    }
+    return line[2];
   }
 
   /** Appends one line; returns its length. A partial write is cut off before the error goes up. */

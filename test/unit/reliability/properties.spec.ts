@@ -143,12 +143,12 @@ describe('announcement memory against a model (fast-check)', function () {
   this.timeout(120_000);
   afterEach(cleanup);
 
-  it('set / delete / time passing / reopen agree with a plain Map, with both bounds, while the file is rewritten', () => {
+  it('set / delete / time passing / reopen agree with a plain Map, with both bounds, while the file is rewritten, fingerprints in memory or on disk', () => {
     fc.assert(
       // small steps make the file be rewritten often, in steps that span later calls
-      fc.property(fc.array(memoryOpArb, { maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1000 }), fc.constantFrom(8, 100, 65536), (ops, maxEntries, maxAgeMs, rewriteStepBytes) => {
+      fc.property(fc.array(memoryOpArb, { maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1000 }), fc.constantFrom(8, 100, 65536), fc.boolean(), (ops, maxEntries, maxAgeMs, rewriteStepBytes, keepOnDisk) => {
         let clock = 1_000_000;
-        const options = { file: path.join(tempDir(), 'memory.jsonl'), maxEntries, maxAgeMs, now: () => clock, rewriteStepBytes };
+        const options = { file: path.join(tempDir(), 'memory.jsonl'), maxEntries, maxAgeMs, now: () => clock, rewriteStepBytes, keepOnDisk };
         const key = (k: number): string => `k${k}${AWKWARD[k % AWKWARD.length]}`;
         // insertion order is announcement order, as in the memory
         const model = new Map<string, { fingerprint: string; at: number }>();
@@ -174,6 +174,7 @@ describe('announcement memory against a model (fast-check)', function () {
             for (const [k, v] of model) if (clock - v.at >= maxAgeMs) model.delete(k);
             assert.equal(memory.size(), model.size);
             for (let k = 0; k <= 30; k++) assert.deepEqual(memory.get(key(k)), model.get(key(k)), key(k));
+            assert.deepEqual([...memory.live()], [...model], 'live entries, oldest set first');
           }
         } finally {
           memory.close();
