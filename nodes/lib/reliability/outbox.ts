@@ -62,8 +62,9 @@ export interface OutboxStats {
 
 /**
  * Emits 'sent' (seq, record) once a record is acknowledged, 'refused' (seq, record, error)
- * when the broker refuses it for good, 'stats' after each change, and 'warning' (error) when
- * acknowledgements could not be written down.
+ * when the broker refuses it for good, 'stats' after each change, 'flushing' just before the
+ * acknowledgements gathered in a turn of the event loop are written down (what records them
+ * elsewhere writes first), and 'warning' (error) when they could not be written down.
  */
 export class Outbox extends EventEmitter {
   private readonly inflight = new Set<number>();
@@ -183,6 +184,7 @@ export class Outbox extends EventEmitter {
     if (this.acked.size === 0) return;
     const seqs = [...this.acked];
     this.acked.clear();
+    this.emit('flushing');
     try {
       this.journal.ackMany(seqs);
     } catch (error) {

@@ -7,6 +7,10 @@ import { readJsonLines } from './json-lines';
  * Broker that missed it, a cache that lost it). One file per UTC day, `YYYY-MM-DD.jsonl`, one
  * JSON line per notification: `{"at","topic","payload"}` with the payload's exact text. Files
  * older than `maxDays` are deleted when a new day starts.
+ *
+ * `deferred`: lines wait in memory for `flush` (or 1 MiB of them, a new day, `close`), so that
+ * an owner acknowledging many records in one turn of the event loop writes them in one call;
+ * otherwise each `append` writes its line.
  */
 export interface PublishedRecord {
   at: Date;
@@ -17,11 +21,14 @@ export interface PublishedRecord {
 export class PublishedLog {
   private day = '';
   private fd = -1;
+  private pending: string[] = [];
+  private pendingChars = 0;
 
   constructor(
     private readonly dir: string,
     private readonly maxDays = 30,
     private readonly now: () => Date = () => new Date(),
+    private readonly deferred = false,
   ) {}
 
   append(topic: string, payload: Buffer): void {
@@ -32,13 +39,34 @@ export class PublishedLog {
     // the line JSON.stringify({ at, topic, payload }) gives, without building the object (an ISO
     // date needs no escaping); an untyped caller's topic that is no string goes the long way
     const line = typeof topic === 'string' ? `{"at":"${iso}","topic":${JSON.stringify(topic)},"payload":${JSON.stringify(text)}}` : JSON.stringify({ at: iso, topic, payload: text });
-    fs.writeSync(this.fd, line + '\n');
+    if (!this.deferred) {
+      fs.writeSync(this.fd, line + '\n');
+      return;
+    }
+    this.pending.push(line);
+    this.pendingChars += line.length;
+    if (this.pendingChars >= 1 << 20) this.flush();
+  }
+
+  /** Writes the lines held back, in one call. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('\n') + '\n';
+    this.pending = [];
+    this.pendingChars = 0;
+    fs.writeSync(this.fd, text);
   }
 
   close(): void {
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = -1;
-    this.day = '';
+    try {
+      if (this.fd >= 0) this.flush();
+    } finally {
+      if (this.fd >= 0) fs.closeSync(this.fd);
+      this.fd = -1;
+      this.day = '';
+      this.pending = [];
+      this.pendingChars = 0;
+    }
   }
 
   private rotate(day: string): void {

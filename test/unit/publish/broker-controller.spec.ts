@@ -154,6 +154,34 @@ describe('broker controller', () => {
     assert.ok(h.names('outboxBytes').length > 0);
   });
 
+  it('logs the notifications acknowledged in a turn in one write, before it writes down their acknowledgements', async function () {
+    // which file a write went to is read from /proc
+    if (!fs.existsSync('/proc/self/fd')) this.skip();
+    const h = new Harness(settings({ keepDays: 7, window: 8 }));
+    const outbox = h.controller.outbox();
+    const client = h.clients[0];
+    assert.ok(client);
+    client.up();
+    for (const n of [1, 2, 3]) outbox.enqueue(record(`origin/a/wis2/x/data/${n}`));
+    const written: string[] = [];
+    const write = fs.writeSync;
+    fs.writeSync = ((fd: number, ...rest: unknown[]) => {
+      written.push(path.relative(h.settings.publishedDir, fs.readlinkSync(`/proc/self/fd/${fd}`)).startsWith('..') ? 'outbox' : 'published');
+      return (write as (...a: unknown[]) => number)(fd, ...rest);
+    });
+    try {
+      for (const p of client.published) p.cb();
+      assert.deepEqual(written, [], 'nothing written within the turn');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      fs.writeSync = write;
+    }
+    assert.deepEqual(written, ['published', 'outbox'], 'the log first, then the acknowledgements, one write each');
+    await h.controller.closeAll();
+    const logged = fs.readdirSync(h.settings.publishedDir).map((f) => fs.readFileSync(path.join(h.settings.publishedDir, f), 'utf8')).join('');
+    assert.deepEqual([...logged.matchAll(/"topic":"origin\/a\/wis2\/x\/data\/(\d)"/g)].map((m) => m[1]), ['1', '2', '3']);
+  });
+
   it('reports a refusal and keeps the notifications it sends to origin/ for replay', async () => {
     const h = new Harness(settings({ keepDays: 7 }));
     const outbox = h.controller.outbox();

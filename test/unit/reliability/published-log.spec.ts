@@ -28,4 +28,42 @@ describe('notifications kept for replay', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('deferred: holds lines until flush, a new day or close, and writes each in its day, in order', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-published-'));
+    try {
+      let now = new Date('2026-11-20T23:59:00Z');
+      const log = new PublishedLog(dir, 7, () => now, true);
+      const writes: number[] = [];
+      const write = fs.writeSync;
+      const ids = async (day: string): Promise<string[]> => {
+        const got: string[] = [];
+        for await (const r of readPublished(dir, new Date(`${day}T00:00:00Z`), new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000))) got.push((JSON.parse(r.payload) as { id: string }).id);
+        return got;
+      };
+      fs.writeSync = ((fd: number, ...rest: unknown[]) => {
+        writes.push(fd);
+        return (write as (...a: unknown[]) => number)(fd, ...rest);
+      });
+      try {
+        for (const id of ['a', 'b', 'c']) log.append('origin/a/wis2/x', Buffer.from(`{"id":"${id}"}`));
+        assert.deepEqual(await ids('2026-11-20'), [], 'nothing written before flush');
+        log.flush();
+        assert.equal(writes.length, 1, 'three lines in one write');
+        assert.deepEqual(await ids('2026-11-20'), ['a', 'b', 'c']);
+        log.flush();
+        assert.equal(writes.length, 1, 'nothing held, nothing written');
+        log.append('origin/a/wis2/x', Buffer.from('{"id":"d"}'));
+        now = new Date('2026-11-21T00:00:01Z');
+        log.append('origin/a/wis2/x', Buffer.from('{"id":"e"}'));
+        assert.deepEqual(await ids('2026-11-20'), ['a', 'b', 'c', 'd'], 'a new day writes what the old one held');
+        log.close();
+        assert.deepEqual(await ids('2026-11-21'), ['e'], 'close writes what is held');
+      } finally {
+        fs.writeSync = write;
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
