@@ -150,8 +150,15 @@ export class CacheTracker implements PublishedLookup {
 
   private readonly store: AnnouncementMemory;
   private readonly now: () => number;
-  /** data_ids waiting for a first cache, oldest published first (a file published again is in twice) */
+  /**
+   * data_ids waiting for a first cache, oldest published first (a file published again is in
+   * twice), from `head` on. The front is let go as soon as it waits no more (cached, deleted,
+   * or forgotten by the store), not only when the window has passed: otherwise every file
+   * published within the window would be held here, beyond the store's bound (1.8 million
+   * data_ids for a 30-minute window at 1,000 files a second).
+   */
   private waiting: string[] = [];
+  private head = 0;
   /**
    * Per data_id in `waiting` or with a stored record still waiting for a first cache: twice its
    * occurrences in `waiting`, plus one while its record waits. One Map, so that keeping it costs
@@ -237,6 +244,7 @@ export class CacheTracker implements PublishedLookup {
     this.byNotificationId.set(n.id, n.dataId);
     this.enqueue(n.dataId);
     this.published++;
+    this.letGo();
     return true;
   }
 
@@ -272,9 +280,11 @@ export class CacheTracker implements PublishedLookup {
   sweep(): Tracked[] {
     const now = this.now();
     const out: Tracked[] = [];
-    let i = 0;
+    let i = this.head;
     for (; i < this.waiting.length; i++) {
       const dataId = this.waiting[i] ?? '';
+      // waits no more: no need to read its record back
+      if (((this.state.get(dataId) ?? 0) & 1) === 0) continue;
       const t = this.get(dataId);
       if (!t || !waits(t)) continue;
       if (now - t.publishedAt < this.windowMs) break;
@@ -283,10 +293,9 @@ export class CacheTracker implements PublishedLookup {
       this.missed++;
       out.push(t);
     }
-    if (i > 0) {
-      for (let j = 0; j < i; j++) this.dequeue(this.waiting[j] ?? '');
-      this.waiting = this.waiting.slice(i);
-    }
+    for (let j = this.head; j < i; j++) this.dequeue(this.waiting[j] ?? '');
+    this.head = i;
+    this.letGo();
     return out;
   }
 
@@ -298,7 +307,7 @@ export class CacheTracker implements PublishedLookup {
   /** files waiting for a first cache */
   pending(): number {
     let n = this.openCount;
-    if (this.waiting.length === 0) return n;
+    if (this.head === this.waiting.length) return n;
     // the store forgets expired entries only when next written to: until then they wait no more
     for (const dataId of this.store.expiredKeys()) {
       const s = this.state.get(dataId) ?? 0;
@@ -345,6 +354,23 @@ export class CacheTracker implements PublishedLookup {
       if (s === 1) this.state.delete(dataId);
       else this.state.set(dataId, s - 1);
       this.openCount -= n;
+    }
+  }
+
+  /** Drops the front of `waiting` while it waits no more; keeps the array from growing on. */
+  private letGo(): void {
+    while (this.head < this.waiting.length) {
+      const dataId = this.waiting[this.head] ?? '';
+      if (((this.state.get(dataId) ?? 0) & 1) === 1) break;
+      this.dequeue(dataId);
+      this.head++;
+    }
+    if (this.head === this.waiting.length) {
+      this.waiting = [];
+      this.head = 0;
+    } else if (this.head > 1024 && 2 * this.head > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
     }
   }
 

@@ -62,6 +62,13 @@ describe('cache tracker memory', () => {
       JSON.parse = parse;
     }
     assert.equal(decoded, 0, 'a stored record with a plain id was decoded');
+    assert.equal(t.pending(), 10);
+    // what it holds for the files waiting follows the store's bound, not the files published
+    // within the window (read from its private fields: no public figure shows it)
+    const held = t as unknown as { waiting: string[]; head: number; state: Map<string, number> };
+    assert.equal(held.waiting.length - held.head, 10);
+    assert.ok(held.waiting.length <= 2 * 1024 + 10, `${held.waiting.length} slots`);
+    assert.equal(held.state.size, 10);
     for (const [i, n] of ours.entries()) {
       assert.deepEqual(t.byId(String(n.id)), i < 2990 ? undefined : { dataId: `c/h${i}.nc` }, String(n.id));
     }
