@@ -119,8 +119,8 @@ const ID_PREFIX = '{"id":"';
 
 /**
  * The notification id of a stored record. `save` writes the id first, so it is read off the
- * front unless it holds an escape; decoding the whole record (some 600 bytes) for each file the
- * store forgets would cost as much as the rest of its bookkeeping.
+ * front unless it holds an escape, which spares decoding the record (some 600 bytes) a second
+ * time for each file the store forgets.
  */
 function trackedId(record: string): string {
   if (record.startsWith(ID_PREFIX)) {
