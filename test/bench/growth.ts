@@ -56,8 +56,8 @@ export interface GrowthResult {
   fullFloor: FloorSlope | undefined;
   /**
    * The same from the point where the memory has been full once over (twice its size in events):
-   * what it bounds (its queue, the cache tracker's index by notification id) reaches its largest
-   * size only then, so growth before it is the memory's own size, not a leak.
+   * what it bounds (its queue of replaced entries, the cache tracker's queue of files waiting)
+   * reaches its largest size only then, so growth before it is the memory's own size, not a leak.
    */
   turnedOverFloor: FloorSlope | undefined;
 }
