@@ -246,3 +246,100 @@ describe('notifications kept for replay', function () {
     });
   });
 });
+
+describe('WIS2 broker node: the packets of a turn leave together', function () {
+  this.timeout(30_000);
+  let broker: Broker;
+  let publisher: MqttClient;
+
+  before(async function () {
+    needMosquitto(this);
+    broker = await startMosquitto();
+    publisher = await mqtt.connectAsync(broker.url, { clientId: `broker-spec-burst-${process.pid}`, protocolVersion: 5 });
+    await new Promise<void>((resolve) => { helper.startServer(() => { resolve(); }); });
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => { helper.stopServer(() => { resolve(); }); });
+    await publisher.endAsync(true);
+    await broker.stop();
+    fs.rmSync(broker.dir, { recursive: true, force: true });
+  });
+  afterEach(() => helper.unload());
+
+  /** Counts the writes (system calls) on the connection's socket, and its reads, from now on. */
+  function watchSocket(client: MqttClient): { writes: number; reads: number } {
+    type Write = (this: unknown, ...args: unknown[]) => unknown;
+    const stream = client.stream as unknown as { _write: Write; _writev: Write; on(event: 'data', listener: () => void): unknown };
+    const counts = { writes: 0, reads: 0 };
+    const write = stream._write;
+    const writev = stream._writev;
+    stream._write = function (...args) { counts.writes++; return write.apply(this, args); };
+    stream._writev = function (...args) { counts.writes++; return writev.apply(this, args); };
+    stream.on('data', () => { counts.reads++; });
+    return counts;
+  }
+
+  function brokerConfig(window: number): FlowNode {
+    return { id: 'b', type: 'wis2-broker', url: broker.url, clientId: '', cleanSession: true, protocolVersion: '5', keepalive: 60, window, maxQueueMB: 4 };
+  }
+
+  it('acknowledges the messages of a turn in one write, not one write each', async () => {
+    await helper.load(wis2Nodes, [
+      ...onTab([{ id: 'in', type: 'wis2-mqtt-in', broker: 'b', topic: 'burst-in/#', qos: '1', datatype: 'utf8', wires: [['out']] }, { id: 'out', type: 'helper' }]),
+      brokerConfig(8),
+    ]);
+    helper.getNode('out').on('input', (_msg: unknown, _send: unknown, done: () => void) => { done(); });
+    const rec = new Recorder(['out']);
+    // the input subscribes a moment after it connects
+    const deadline = Date.now() + 10_000;
+    while (rec.received.length === 0 && Date.now() < deadline) {
+      await publisher.publishAsync('burst-in/warm', 'warm', { qos: 1 });
+      await Recorder.settle(200);
+    }
+    await Recorder.settle(200);
+    const before = rec.received.length;
+    const client = (helper.getNode('b') as unknown as BrokerNode).use(helper.getNode('out'), () => undefined);
+    const socket = watchSocket(client);
+    const count = 200;
+    await Promise.all(Array.from({ length: count }, (_, i) => publisher.publishAsync(`burst-in/${String(i)}`, String(i), { qos: 1 })));
+    await rec.wait(before + count, 10_000);
+    // every PUBACK is out: the publisher's QoS 1 publishes all came back acknowledged by Mosquitto,
+    // and Mosquitto holds nothing unacknowledged for the input once it is quiet again
+    await Recorder.settle(300);
+    console.log(`      ${String(count)} messages arrived in ${String(socket.reads)} reads; their PUBACKs left in ${String(socket.writes)} writes`);
+    assert.ok(socket.writes <= socket.reads, `${String(socket.writes)} writes for ${String(socket.reads)} reads`);
+    assert.ok(socket.reads < count / 4, `the messages came in ${String(socket.reads)} reads: too many to tell`);
+  });
+
+  it('sends what a turn publishes in one write, however many callbacks it took', async () => {
+    await helper.load(wis2Nodes, [
+      ...onTab([datasetConfig('ds', ARGO), { id: 'pub', type: 'wis2-publish', dataset: 'ds', broker: 'b', wires: [['out'], ['rej']] }, { id: 'out', type: 'helper' }, { id: 'rej', type: 'helper' }]),
+      brokerConfig(64),
+    ]);
+    const received: string[] = [];
+    const watcher = await mqtt.connectAsync(broker.url, { clientId: `broker-spec-burst-watch-${process.pid}`, protocolVersion: 5 });
+    try {
+      watcher.on('message', (topic) => { received.push(topic); });
+      await watcher.subscribeAsync(ARGO.topic, { qos: 1 });
+      const client = (helper.getNode('b') as unknown as BrokerNode).use(helper.getNode('pub'), () => undefined);
+      const deadline = Date.now() + 10_000;
+      while (!client.connected && Date.now() < deadline) await Recorder.settle(50);
+      const socket = watchSocket(client);
+      const rec = new Recorder(['out', 'rej']);
+      const count = 40;
+      // one message per callback, as Node-RED hands them from node to node
+      for (let i = 0; i < count; i++) {
+        const id = `0b0f1b2e-5f5e-4e4e-9a9a-${String(i).padStart(12, '0')}`;
+        setImmediate(() => { helper.getNode('pub').receive({ payload: { type: 'Feature', id, geometry: null, properties: { data_id: `burst/${id}` }, links: [] }, topic: ARGO.topic }); });
+      }
+      await rec.wait(count, 10_000);
+      assert.equal(rec.from('out').length, count, JSON.stringify(rec.from('rej').map((m) => m.payload)));
+      while (received.length < count && Date.now() < deadline + 10_000) await Recorder.settle(50);
+      assert.equal(received.length, count);
+      console.log(`      ${String(count)} notifications published from ${String(count)} callbacks in ${String(socket.writes)} writes`);
+      assert.ok(socket.writes <= 3, `${String(socket.writes)} writes`);
+    } finally {
+      await watcher.endAsync(true);
+    }
+  });
+});

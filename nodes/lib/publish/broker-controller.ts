@@ -100,6 +100,8 @@ export class BrokerController<C extends BrokerClient> {
   private sessions: SessionMemory | undefined;
   private lastError: string | undefined;
   private lostAt: string | undefined;
+  /** the connection's stream is corked until the end of this turn */
+  private holding = false;
 
   constructor(
     private readonly settings: BrokerSettings,
@@ -121,7 +123,18 @@ export class BrokerController<C extends BrokerClient> {
     if (this.box) return this.box;
     const client = this.client();
     const journal = Journal.open({ dir: this.settings.outboxDir, maxBytes: this.settings.maxQueueBytes });
-    const outbox = new Outbox(journal, client, this.settings.window);
+    const target: PublishTarget = {
+      get connected() {
+        return client.connected;
+      },
+      publish: (topic, payload, options, callback) => {
+        this.holdWrites();
+        return client.publish(topic, payload, options, callback);
+      },
+      on: (event, listener) => client.on(event, listener),
+      removeListener: (event, listener) => client.removeListener(event, listener),
+    };
+    const outbox = new Outbox(journal, target, this.settings.window);
     this.journal = journal;
     this.box = outbox;
     let bytesDue: { cancel(): void } | undefined;
@@ -167,6 +180,7 @@ export class BrokerController<C extends BrokerClient> {
     if (this.waiting.length === 0 || this.busy()) return;
     const ready = this.waiting;
     this.waiting = [];
+    this.holdWrites();
     for (const callback of ready) callback();
   }
 
@@ -194,6 +208,23 @@ export class BrokerController<C extends BrokerClient> {
     return this.connection.client;
   }
 
+  /**
+   * Holds back what the connection writes until the current turn of the event loop is over:
+   * mqtt.js writes each packet on its own (a system call and a wake-up of the broker each),
+   * and a busy turn acknowledges and publishes dozens. Corked, they leave in one write.
+   */
+  private holdWrites(): void {
+    if (this.holding) return;
+    const stream = this.connection?.client.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
+    stream.cork();
+    this.holding = true;
+    this.clock.defer(() => {
+      this.holding = false;
+      stream.uncork?.();
+    });
+  }
+
   private broadcast(): void {
     const state: BrokerConnectionState = { connected: this.connection?.client.connected ?? false };
     if (this.lastError !== undefined && !state.connected) state.error = this.lastError;
@@ -206,6 +237,9 @@ export class BrokerController<C extends BrokerClient> {
     const connection = this.connect();
     const { client: c, clientId, clean } = connection;
     c.handleMessage = (_packet, callback) => {
+      // the PUBACK that follows goes out with the others of this turn; what the input writes
+      // down before it is already on disk, so holding it back a moment risks nothing
+      this.holdWrites();
       if (this.busy()) this.waiting.push(callback);
       else callback();
     };
