@@ -88,6 +88,7 @@ export = function register(RED: NodeAPI): void {
       },
       outboxQueued: (queued) => { pipelineMetrics.outboxMessages.set(labels, queued); },
       outboxBytes: (bytes) => { pipelineMetrics.outboxBytes.set(labels, bytes); },
+      outboxWriteFailed: (err) => { node.warn(RED._('wis2-broker.log.outboxWrite', { url, message: err.message })); },
       ackWriteFailed: (err) => { node.warn(RED._('wis2-broker.log.ackWrite', { url, message: err.message })); },
       publishedWriteFailed: (err) => { node.warn(RED._('wis2-broker.log.publishedWrite', { message: err.message })); },
       refused: (record, err) => {

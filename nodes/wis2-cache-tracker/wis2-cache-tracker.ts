@@ -8,6 +8,7 @@ import { onOutput, reject, rejectMessage, type RejectPort } from '../common/reje
 import { stateDir } from '../common/state';
 import { StatusCounter } from '../common/status';
 import { CacheTracker, DEFAULT_WINDOW_MS } from '../lib/feedback/cache-tracker';
+import { runtimeTurn } from '../lib/reliability/turn-writes';
 import { describeError } from '../lib/core/errors';
 import { topicMatches } from '../lib/publish/mqtt-topic';
 import { migrateConfig } from '../common/migrations';
@@ -59,7 +60,12 @@ export = function register(RED: NodeAPI): void {
     const size = wholeNumber(def.memorySize, 1);
     let tracker: CacheTracker;
     try {
-      tracker = CacheTracker.open({ file: stateDir(RED, 'cache-tracker', `${node.id}.jsonl`), windowMs, ...(size === undefined ? {} : { maxEntries: size }) });
+      tracker = CacheTracker.open({
+        file: stateDir(RED, 'cache-tracker', `${node.id}.jsonl`),
+        windowMs,
+        ...(size === undefined ? {} : { maxEntries: size }),
+        turn: { writes: runtimeTurn, onError: (err) => { node.warn(RED._('wis2-cache-tracker.error.memory', { message: err.message })); } },
+      });
     } catch (err) {
       status.show({ fill: 'red', shape: 'ring', text: 'wis2-cache-tracker.status.configError' });
       node.error(RED._('wis2-cache-tracker.error.memory', { message: (err as Error).message }));

@@ -8,6 +8,7 @@ import { resolveDataset } from '../lib/dataset';
 import { describeError } from '../lib/core/errors';
 import { checkModeOf } from '../lib/feedback/href-check';
 import { AnnouncementMemory } from '../lib/reliability/memory';
+import { RANK, runtimeTurn } from '../lib/reliability/turn-writes';
 import { migrations } from './migrations';
 import { migrateConfig } from '../common/migrations';
 
@@ -42,6 +43,9 @@ export = function register(RED: NodeAPI): void {
           const days = wholeNumber(def.memoryDays, 1);
           memory = AnnouncementMemory.open({
             file: stateDir(RED, 'memory', `${node.id}.jsonl`),
+            turn: runtimeTurn,
+            rank: RANK.memory,
+            onDeferredError: (err) => { node.warn(RED._('wis2-dataset.error.memory', { message: err.message })); },
             ...(size === undefined ? {} : { maxEntries: size }),
             ...(days === undefined ? {} : { maxAgeMs: days * 24 * 3600 * 1000 }),
           });

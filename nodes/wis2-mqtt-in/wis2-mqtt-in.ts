@@ -5,6 +5,7 @@ import { wholeNumber } from '../lib/core/numbers';
 import { pipelineMetrics } from '../common/pipeline-metrics';
 import { StatusCounter } from '../common/status';
 import { Journal } from '../lib/reliability/journal';
+import { RANK, runtimeTurn } from '../lib/reliability/turn-writes';
 import { ReliableInput, type InputEvents } from '../lib/reliability/reliable-input';
 import { topicMatches } from '../lib/publish/mqtt-topic';
 import { migrateConfig } from '../common/migrations';
@@ -66,7 +67,12 @@ export = function register(RED: NodeAPI): void {
 
     let inbox: Journal;
     try {
-      inbox = Journal.open({ dir: broker.stateDir('inbox', node.id) });
+      inbox = Journal.open({
+        dir: broker.stateDir('inbox', node.id),
+        turn: runtimeTurn,
+        rank: RANK.inbox,
+        onDeferredError: (err) => { node.warn(RED._('wis2-mqtt-in.error.journal', { message: err.message })); },
+      });
     } catch (err) {
       status.show({ fill: 'red', shape: 'ring', text: 'wis2-mqtt-in.status.journalError' });
       node.error(RED._('wis2-mqtt-in.error.journal', { message: (err as Error).message }));

@@ -9,6 +9,7 @@ import { resolveDataset, type Dataset } from '../../nodes/lib/dataset';
 import { Journal } from '../../nodes/lib/reliability/journal';
 import { AnnouncementMemory } from '../../nodes/lib/reliability/memory';
 import { Outbox, encodeRecord, type PublishTarget } from '../../nodes/lib/reliability/outbox';
+import { RANK, TurnWrites } from '../../nodes/lib/reliability/turn-writes';
 import { preparePublication } from '../../nodes/lib/publish/publish';
 import { validateWcmp } from '../../nodes/lib/wcmp';
 import { validateWnm } from '../../nodes/lib/wnm';
@@ -118,23 +119,26 @@ const instantBroker: PublishTarget = {
   removeListener: () => undefined,
 };
 
-/** Events between two writes of the gathered acknowledgements, as in a turn of a busy event loop. */
+/** Events in a turn of a busy event loop: its writes are flushed together, then its acknowledgements. */
 const ACKS_PER_TURN = 100;
 
 /**
  * One pass of the Argo flow's work over `events` in this process, in the order the nodes do it:
  * the input's journal, CloudEvent to WNM with the announcement memory deciding, the WNM suite,
  * the publication checks, the outbox (its journal, and its send to an instant broker), the
- * memory line, then the acknowledgements. What is left out is Node-RED and MQTT, so the rate
- * is what the flow could reach with them free. Fresh journals and memory each round, in a
+ * memory line, then the acknowledgements. The journals and the memory write at the end of
+ * each turn, as the runtime's do (TurnWrites). What is left out is Node-RED and MQTT, so the
+ * rate is what the flow could reach with them free. Fresh journals and memory each round, in a
  * temporary directory; events per second of the loop alone.
  */
 function argoPathOnce(events: readonly Buffer[], dataset: Dataset): number {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-bench-path-'));
-  const inbox = Journal.open({ dir: path.join(dir, 'inbox') });
-  const journal = Journal.open({ dir: path.join(dir, 'outbox') });
+  // flushed at the end of each turn below, as the runtime's is by the event loop
+  const turn = new TurnWrites(() => undefined);
+  const inbox = Journal.open({ dir: path.join(dir, 'inbox'), turn, rank: RANK.inbox });
+  const journal = Journal.open({ dir: path.join(dir, 'outbox'), turn, rank: RANK.outbox });
   const outbox = new Outbox(journal, instantBroker);
-  const memory = AnnouncementMemory.open({ file: path.join(dir, 'memory') });
+  const memory = AnnouncementMemory.open({ file: path.join(dir, 'memory'), turn, rank: RANK.memory });
   const announcements = new Announcements(memory);
   const options = {
     decide: announcements.decide.bind(announcements),
@@ -156,11 +160,13 @@ function argoPathOnce(events: readonly Buffer[], dataset: Dataset): number {
       }
       finished.push(seq);
       if ((i + 1) % ACKS_PER_TURN === 0) {
+        if (!turn.flush()) throw new Error('a write failed');
         inbox.ackMany(finished);
         finished = [];
         outbox.flush();
       }
     });
+    if (!turn.flush()) throw new Error('a write failed');
     inbox.ackMany(finished);
     outbox.flush();
     return events.length / (Number(process.hrtime.bigint() - start) / 1e9);

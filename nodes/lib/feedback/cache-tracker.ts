@@ -11,6 +11,7 @@
  * in the middle resumes every wait where it was.
  */
 import { AnnouncementMemory, type MemoryOptions } from '../reliability/memory';
+import { RANK, type TurnWrites } from '../reliability/turn-writes';
 import { decodeJson } from '../intake';
 import { Wis2Error } from '../core/errors';
 import { toUtcString } from '../core/time';
@@ -28,6 +29,8 @@ export interface TrackerOptions {
   /** how long a file stays known (for linking monitoring events); default 7 days */
   maxAgeMs?: number;
   now?: () => number;
+  /** the memory's lines wait for the end of the turn (see TurnWrites), reported when they cannot be written */
+  turn?: { writes: TurnWrites; onError: (err: Error) => void };
 }
 
 /** What we published, as remembered. */
@@ -202,6 +205,11 @@ export class CacheTracker implements PublishedLookup {
     };
     if (options.maxEntries !== undefined) memory.maxEntries = options.maxEntries;
     if (options.now) memory.now = options.now;
+    if (options.turn) {
+      memory.turn = options.turn.writes;
+      memory.rank = RANK.memory;
+      memory.onDeferredError = options.turn.onError;
+    }
     let tracker: CacheTracker | undefined;
     memory.onForget = (dataId, record) => tracker?.forgotten(dataId, record);
     const store = AnnouncementMemory.open(memory);

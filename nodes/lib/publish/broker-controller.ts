@@ -2,6 +2,7 @@ import { Journal } from '../reliability/journal';
 import { Outbox, type OutboxRecord, type PublishTarget } from '../reliability/outbox';
 import { PublishedLog } from '../reliability/published-log';
 import { SessionMemory } from '../reliability/session-memory';
+import { RANK, runtimeTurn, type TurnWrites } from '../reliability/turn-writes';
 
 /** What the controller needs of an MQTT client (mqtt.js's MqttClient has it). */
 export interface BrokerClient extends PublishTarget {
@@ -64,6 +65,8 @@ export interface BrokerEvents {
   sessionLost(time: string, clientId: string): void;
   outboxQueued(queued: number): void;
   outboxBytes(bytes: number): void;
+  /** notifications enqueued could not be written down (they wait in memory for the next try) */
+  outboxWriteFailed(err: Error): void;
   ackWriteFailed(err: Error): void;
   publishedWriteFailed(err: Error): void;
   refused(record: OutboxRecord, err: Error & { code?: number }): void;
@@ -108,6 +111,8 @@ export class BrokerController<C extends BrokerClient> {
     private readonly connect: () => Connection<C>,
     private readonly events: BrokerEvents,
     private readonly clock: BrokerClock = realClock,
+    /** the turn whose writes must be on disk before the packets of the turn leave */
+    private readonly turn: TurnWrites = runtimeTurn,
   ) {}
 
   /** The shared connection, opened on first use. */
@@ -122,7 +127,13 @@ export class BrokerController<C extends BrokerClient> {
   outbox(): Outbox {
     if (this.box) return this.box;
     const client = this.client();
-    const journal = Journal.open({ dir: this.settings.outboxDir, maxBytes: this.settings.maxQueueBytes });
+    const journal = Journal.open({
+      dir: this.settings.outboxDir,
+      maxBytes: this.settings.maxQueueBytes,
+      turn: this.turn,
+      rank: RANK.outbox,
+      onDeferredError: (err) => { this.events.outboxWriteFailed(err); },
+    });
     const target: PublishTarget = {
       get connected() {
         return client.connected;
@@ -211,7 +222,9 @@ export class BrokerController<C extends BrokerClient> {
   /**
    * Holds back what the connection writes until the current turn of the event loop is over:
    * mqtt.js writes each packet on its own (a system call and a wake-up of the broker each),
-   * and a busy turn acknowledges and publishes dozens. Corked, they leave in one write.
+   * and a busy turn acknowledges and publishes dozens. Corked, they leave in one write, once
+   * the files the turn wrote to are on disk: no PUBACK or notification leaves before what it
+   * depends on (the inbox entry, the outbox record) is written.
    */
   private holdWrites(): void {
     if (this.holding) return;
@@ -221,6 +234,7 @@ export class BrokerController<C extends BrokerClient> {
     this.holding = true;
     this.clock.defer(() => {
       this.holding = false;
+      this.turn.flush();
       stream.uncork?.();
     });
   }
@@ -237,8 +251,7 @@ export class BrokerController<C extends BrokerClient> {
     const connection = this.connect();
     const { client: c, clientId, clean } = connection;
     c.handleMessage = (_packet, callback) => {
-      // the PUBACK that follows goes out with the others of this turn; what the input writes
-      // down before it is already on disk, so holding it back a moment risks nothing
+      // the PUBACK that follows goes out with the others of this turn, after the inbox entry
       this.holdWrites();
       if (this.busy()) this.waiting.push(callback);
       else callback();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { acquireLock, JournalLockedError, releaseLock } from './journal-lock';
+import type { DeferredWriter, TurnWrites } from './turn-writes';
 
 export { JournalLockedError };
 
@@ -58,6 +59,16 @@ export interface JournalOptions {
    * kernel's); 'always': fdatasync after every append and ack, which power loss survives.
    */
   sync?: 'none' | 'always';
+  /**
+   * With a turn, `append` writes at the end of the turn (or before the next acknowledgement),
+   * together with every other append of the turn: see TurnWrites for why that is safe.
+   * Without one, `append` writes before it returns.
+   */
+  turn?: TurnWrites;
+  /** where this journal's files come in a flush of the turn (RANK) */
+  rank?: number;
+  /** a deferred write failed: its records stay in memory and are tried again at the next flush */
+  onDeferredError?: (err: Error) => void;
 }
 
 /** Bytes a record takes on disk beyond its payload. */
@@ -113,9 +124,19 @@ interface Segment {
 
 /** Where an unacknowledged entry's record is. Mutable: copying it forward moves it. */
 interface Location {
+  /** UNWRITTEN while the entry waits for the end of the turn */
   seg: number;
   off: number;
   len: number;
+}
+
+/** Segment ids start at 1. */
+const UNWRITTEN = 0;
+
+interface Deferred {
+  seq: number;
+  record: Buffer;
+  loc: Location;
 }
 
 function segmentName(id: number): string {
@@ -270,7 +291,7 @@ class SegmentScan {
   }
 }
 
-export class Journal {
+export class Journal implements DeferredWriter {
   /** what recovery skipped, and why (a torn last record after a kill is the usual one) */
   readonly recoveryWarnings: string[] = [];
 
@@ -280,6 +301,11 @@ export class Journal {
   private readonly maxEntries: number;
   private readonly segmentBytes: number;
   private readonly syncAlways: boolean;
+  private readonly turn: TurnWrites | undefined;
+  readonly rank: number;
+  private readonly onDeferredError: ((err: Error) => void) | undefined;
+  /** appended, not yet written, in the order of their sequence numbers */
+  private deferred: Deferred[] = [];
 
   private readonly segments: Segment[] = [];
   private readonly segById = new Map<number, Segment>();
@@ -307,6 +333,9 @@ export class Journal {
     const sync: string = options.sync ?? 'none';
     if (sync !== 'none' && sync !== 'always') throw new RangeError(`journal: sync must be 'none' or 'always', got ${sync}`);
     this.syncAlways = sync === 'always';
+    this.turn = options.turn;
+    this.rank = options.rank ?? 0;
+    this.onDeferredError = options.onDeferredError;
   }
 
   static open(options: JournalOptions): Journal {
@@ -324,7 +353,10 @@ export class Journal {
     }
   }
 
-  /** Writes `entry` down and returns its sequence number, greater than every one before it. */
+  /**
+   * Writes `entry` down (at the end of the turn when the journal has one) and returns its
+   * sequence number, greater than every one before it.
+   */
   append(entry: Uint8Array): number {
     this.checkOpen();
     if (!(entry instanceof Uint8Array)) throw new TypeError('journal: append takes a Buffer');
@@ -374,6 +406,15 @@ export class Journal {
   }
 
   private commit(seq: number, record: Buffer, length: number): void {
+    if (this.turn !== undefined) {
+      const loc: Location = { seg: UNWRITTEN, off: 0, len: length };
+      this.locations.set(seq, loc);
+      this.order.push(seq);
+      this.bytesPending += record.length;
+      this.deferred.push({ seq, record, loc });
+      this.turn.defer(this);
+      return;
+    }
     const { seg, off } = this.writeRecord(record, true);
     this.locations.set(seq, { seg: seg.id, off, len: length });
     this.order.push(seq);
@@ -393,13 +434,29 @@ export class Journal {
    */
   ackMany(seqs: Iterable<number>): void {
     this.checkOpen();
+    // an acknowledgement must follow on disk whatever was written before it, here or elsewhere
+    const flushed = this.turn?.flush() ?? true;
     // a Map keeps each number once, in the order given
     const done = new Map<number, Location>();
+    let unwritten = 0;
     for (const seq of seqs) {
       const loc = this.locations.get(seq);
-      if (loc !== undefined) done.set(seq, loc);
+      if (loc === undefined) continue;
+      done.set(seq, loc);
+      if (loc.seg === UNWRITTEN) unwritten++;
     }
     if (done.size === 0) return;
+    if (!flushed && unwritten < done.size) throw new Error('journal: earlier writes are not on disk, so no acknowledgement is written');
+    if (unwritten > 0) {
+      // entries a failed flush left in memory: done before they reached the disk, they need neither
+      this.deferred = this.deferred.filter((d) => !done.has(d.seq));
+      for (const [seq, loc] of done) {
+        if (loc.seg !== UNWRITTEN) continue;
+        this.forget(seq, loc);
+        done.delete(seq);
+      }
+      if (done.size === 0) return;
+    }
     const records = Buffer.allocUnsafe(done.size * RECORD_OVERHEAD);
     let at = 0;
     for (const seq of done.keys()) {
@@ -425,6 +482,10 @@ export class Journal {
     this.checkOpen();
     const loc = this.locations.get(seq);
     if (loc === undefined) throw new RangeError(`journal: ${seq} is not waiting (acknowledged, or never appended)`);
+    if (loc.seg === UNWRITTEN) {
+      const d = this.deferred.find((x) => x.seq === seq);
+      if (d !== undefined) return d.record.subarray(RECORD_OVERHEAD);
+    }
     return this.readRecord(seq, loc).subarray(RECORD_OVERHEAD);
   }
 
@@ -448,9 +509,52 @@ export class Journal {
     return out;
   }
 
+  /**
+   * Writes the appends deferred to the end of the turn: one write for each segment they land
+   * in. On a failed write the rest stay in memory, are reported and tried again at the next
+   * flush; false then.
+   */
+  writeDeferred(): boolean {
+    const batch = this.deferred;
+    if (batch.length === 0 || this.closed) return true;
+    let i = 0;
+    try {
+      while (i < batch.length) {
+        const { seg, fd } = this.activeFor(batch[i].record.length);
+        let bytes = batch[i].record.length;
+        let j = i + 1;
+        while (j < batch.length && seg.size + bytes + batch[j].record.length <= this.segmentBytes) bytes += batch[j++].record.length;
+        const off = seg.size;
+        const run = j - i === 1 ? batch[i].record : Buffer.concat(batch.slice(i, j).map((d) => d.record), bytes);
+        this.writeRun(fd, run, off);
+        let at = off;
+        for (let k = i; k < j; k++) {
+          const d = batch[k];
+          d.loc.seg = seg.id;
+          d.loc.off = at;
+          seg.live++;
+          at += d.record.length;
+        }
+        seg.size += bytes;
+        this.diskBytes += bytes;
+        i = j;
+      }
+    } catch (error) {
+      this.deferred = batch.slice(i);
+      this.onDeferredError?.(error as Error);
+      return false;
+    }
+    this.deferred = [];
+    this.tidy();
+    return true;
+  }
+
   /** Closes the files; a journal with nothing waiting leaves only its `hwm` behind. */
   close(): void {
     if (this.closed) return;
+    // what waits for the end of the turn is written now, after what it depends on in other
+    // files; what cannot be was reported
+    if (this.turn !== undefined) this.turn.flush();
     this.closed = true;
     try {
       if (this.locations.size === 0 && this.segments.length > 0) this.deleteLeading(this.segments.length, true);
@@ -488,8 +592,16 @@ export class Journal {
     const active = this.activeFor(record.length);
     const { seg, fd } = active;
     const off = seg.size;
+    this.writeRun(fd, record, off, sync);
+    seg.size += record.length;
+    this.diskBytes += record.length;
+    return { seg, off };
+  }
+
+  /** Writes records at `off` of the active segment; a failed write leaves the segment as it was, and retired. */
+  private writeRun(fd: number, records: Buffer, off: number, sync = true): void {
     try {
-      writeFully(fd, record, off);
+      writeFully(fd, records, off);
       if (sync && this.syncAlways) fs.fdatasyncSync(fd);
     } catch (error) {
       // a partial record must never be followed by good ones (recovery stops at it): cut it off
@@ -502,9 +614,6 @@ export class Journal {
       this.retireActive();
       throw error;
     }
-    seg.size += record.length;
-    this.diskBytes += record.length;
-    return { seg, off };
   }
 
   private activeFor(recordBytes: number): { seg: Segment; fd: number } {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fsyncDirectory, readFully, writeFully } from './journal';
 import { acquireLock, JournalLockedError, releaseLock } from './journal-lock';
 import { readJsonLines } from './json-lines';
+import type { DeferredWriter, TurnWrites } from './turn-writes';
 
 export { JournalLockedError };
 
@@ -18,7 +19,8 @@ export { JournalLockedError };
  *     ["s",dataId,fingerprint,atMs]          announced
  *     ["d",dataId,atMs]                      deleted
  *
- * Each call writes its line (one write(2)) before it returns, so a killed process keeps it.
+ * Each call writes its line (one write(2)) before it returns, so a killed process keeps it;
+ * with a `turn`, the lines of a turn are written together at its end (see TurnWrites).
  * Bytes after the last newline are a line torn by a kill: recovery cuts them off, which also
  * keeps the next line from being glued to them. Evictions (too many entries, too old) are not
  * written: replaying the lines in order with the same bounds evicts the same entries. When the
@@ -65,6 +67,12 @@ export interface MemoryOptions {
    * such as the cache tracker's records of some 600 bytes: 60 MB less heap per 100 000 files.
    */
   keepOnDisk?: boolean;
+  /** lines wait for the end of the turn and go out with the others in one write (see TurnWrites) */
+  turn?: TurnWrites;
+  /** where this memory's file comes in a flush of the turn (RANK) */
+  rank?: number;
+  /** a deferred write failed: its lines stay in memory and are tried again at the next flush */
+  onDeferredError?: (err: Error) => void;
 }
 
 export interface Remembered {
@@ -133,7 +141,7 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
-export class AnnouncementMemory {
+export class AnnouncementMemory implements DeferredWriter {
   /** lines recovery skipped, and why */
   readonly recoveryWarnings: string[] = [];
 
@@ -159,6 +167,12 @@ export class AnnouncementMemory {
   private readonly stepBytes: number;
   private readonly onDisk: boolean;
   private fd = -1;
+  private readonly turn: TurnWrites | undefined;
+  readonly rank: number;
+  private readonly onDeferredError: ((err: Error) => void) | undefined;
+  /** lines counted in `fileBytes` that wait for the end of the turn */
+  private deferred: Buffer[] = [];
+  private deferredBytes = 0;
   private recovered = false;
   private closed = false;
 
@@ -170,6 +184,9 @@ export class AnnouncementMemory {
     this.onForget = options.onForget;
     this.stepBytes = Math.floor(positive(options.rewriteStepBytes, 64 * 1024, 'rewriteStepBytes'));
     this.onDisk = options.keepOnDisk === true;
+    this.turn = options.turn;
+    this.rank = options.rank ?? 0;
+    this.onDeferredError = options.onDeferredError;
   }
 
   static open(options: MemoryOptions): AnnouncementMemory {
@@ -264,8 +281,31 @@ export class AnnouncementMemory {
     return this.entries.size;
   }
 
+  /** Writes the lines deferred to the end of the turn, in one write; false (and reported) when it failed. */
+  writeDeferred(): boolean {
+    if (this.deferredBytes === 0 || this.closed) return true;
+    const at = this.fileBytes - this.deferredBytes;
+    const run = this.deferred.length === 1 ? this.deferred[0] : Buffer.concat(this.deferred, this.deferredBytes);
+    try {
+      writeFully(this.fd, run, at);
+    } catch (error) {
+      try {
+        fs.ftruncateSync(this.fd, at);
+      } catch {
+        // recovery drops a torn last line anyway; the lines are tried again at the next flush
+      }
+      this.onDeferredError?.(error as Error);
+      return false;
+    }
+    this.deferred = [];
+    this.deferredBytes = 0;
+    return true;
+  }
+
   close(): void {
     if (this.closed) return;
+    // after what they depend on in other files; what cannot be written was reported
+    this.turn?.flush();
     this.closed = true;
     try {
       this.abandonRewrite();
@@ -336,6 +376,7 @@ export class AnnouncementMemory {
 
   private fingerprintOf(entry: Entry): string {
     if (!this.onDisk) return entry.fingerprint;
+    if (entry.pos >= this.fileBytes - this.deferredBytes) this.settle();
     const buf = Buffer.allocUnsafe(entry.bytes);
     const line = readFully(this.fd, buf, entry.pos) === entry.bytes ? (JSON.parse(buf.toString('utf8', 0, entry.bytes - 1)) as unknown) : undefined;
     if (!Array.isArray(line) || line[0] !== 's' || line[1] !== entry.key || typeof line[2] !== 'string') {
@@ -344,9 +385,23 @@ export class AnnouncementMemory {
     return line[2];
   }
 
+  /** The file holds every line counted: what waits for the end of the turn is written now. */
+  private settle(): void {
+    if (this.deferredBytes === 0) return;
+    this.turn?.flush();
+    if (this.deferredBytes > 0) throw new Error(`announcement memory: lines of ${path.basename(this.file)} are not on disk yet`);
+  }
+
   /** Appends one line; returns its length. A partial write is cut off before the error goes up. */
   private writeLine(line: string): number {
     const buf = Buffer.from(line + '\n', 'utf8');
+    if (this.turn !== undefined) {
+      this.deferred.push(buf);
+      this.deferredBytes += buf.length;
+      this.fileBytes += buf.length;
+      this.turn.defer(this);
+      return buf.length;
+    }
     try {
       writeFully(this.fd, buf, this.fileBytes);
     } catch (error) {
@@ -367,11 +422,15 @@ export class AnnouncementMemory {
       const r = this.rewrite;
       if (r !== undefined) {
         r.credit += REWRITE_PACE * written;
-        if (r.credit >= this.stepBytes) this.stepRewrite(r);
+        if (r.credit < this.stepBytes) return;
+        // a step reads the file up to its end
+        this.settle();
+        this.stepRewrite(r);
         return;
       }
       const threshold = 2 * (this.liveBytes + HEADER.length) + this.stepBytes;
       if (this.fileBytes <= threshold || this.fileBytes <= this.compactAfter) return;
+      this.settle();
       this.beginRewrite(atOnce);
     } catch {
       // the line that triggered this is already written: its caller must not see a failure.

@@ -51,7 +51,7 @@ class Harness {
     const record = (name: string) => (...args: unknown[]): void => { this.said.push([name, ...args]); };
     this.events = {
       state: record('state'), connected: record('connected'), error: record('error'), sessionLost: record('sessionLost'),
-      outboxQueued: record('outboxQueued'), outboxBytes: record('outboxBytes'), ackWriteFailed: record('ackWriteFailed'),
+      outboxQueued: record('outboxQueued'), outboxBytes: record('outboxBytes'), ackWriteFailed: record('ackWriteFailed'), outboxWriteFailed: record('outboxWriteFailed'),
       publishedWriteFailed: record('publishedWriteFailed'), refused: record('refused'), closing: record('closing'),
     };
     this.controller = this.make();
@@ -161,6 +161,8 @@ describe('broker controller', () => {
     assert.ok(client);
     client.up();
     for (const n of [1, 2, 3]) outbox.enqueue(record(`origin/a/wis2/x/data/${n}`));
+    // the records themselves are written at the end of the turn that enqueued them
+    await new Promise((resolve) => setImmediate(resolve));
     const written: string[] = [];
     const write = fs.writeSync;
     // told apart by what is written: the log's JSON lines as text, the outbox's binary records

@@ -5,11 +5,13 @@
  * kill, and the parent knows exactly which operations returned and which one was cut short.
  *
  *   node crash-child.js journal <dir> <log> <round>
+ *   node crash-child.js journal-turn <dir> <log> <round>
  *   node crash-child.js memory <file> <log> <round>
  */
 import fs from 'node:fs';
 import { Journal } from '../../../nodes/lib/reliability/journal';
 import { AnnouncementMemory } from '../../../nodes/lib/reliability/memory';
+import { TurnWrites } from '../../../nodes/lib/reliability/turn-writes';
 import { AWKWARD, crashPayload } from './helpers';
 
 const [mode, target, logFile, roundText] = process.argv.slice(2);
@@ -53,6 +55,32 @@ if (mode === 'journal') {
     if (random(10) === 0 && waiting.length > 3) {
       // several at once, as the nodes acknowledge what finished in one turn of the event loop
       const victims = [0, 1, 2].map(() => waiting.splice(random(waiting.length), 1)[0]);
+      say(`M ${victims.join(' ')}`);
+      journal.ackMany(victims);
+      say(`m ${victims.join(' ')}`);
+    }
+  }
+} else if (mode === 'journal-turn') {
+  // appends gathered into turns, as the runtime's are: the kill often lands in a write of many
+  const turn = new TurnWrites(() => undefined);
+  const journal = Journal.open({ dir: target, segmentBytes: 64 * 1024, turn });
+  const waiting = journal.unacked();
+  ready();
+  for (let i = 1; ; ) {
+    const n = 1 + random(40);
+    const first = journal.append(crashPayload(round, i));
+    for (let k = 1; k < n; k++) journal.append(crashPayload(round, i + k));
+    // returned, not yet written: numbered first, first + 1, … for entries i, i + 1, …
+    say(`B ${round} ${i} ${n} ${first}`);
+    say('F');
+    turn.flush();
+    say('f');
+    for (let k = 0; k < n; k++) waiting.push(first + k);
+    i += n;
+    if (waiting.length > 3) {
+      // about as many as were appended, once enough wait: the journal stays within its bounds
+      const count = Math.min(waiting.length, waiting.length > 50 ? n + random(3) : 1 + random(n));
+      const victims = Array.from({ length: count }, () => waiting.splice(random(waiting.length), 1)[0]);
       say(`M ${victims.join(' ')}`);
       journal.ackMany(victims);
       say(`m ${victims.join(' ')}`);

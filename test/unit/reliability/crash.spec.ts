@@ -14,7 +14,7 @@ const ROUNDS = 10;
  * while and SIGKILLs it. Returns the complete lines of its log (a line cut by the kill is
  * dropped: the operation it announced is the one in flight either way).
  */
-async function runAndKill(mode: 'journal' | 'memory', target: string, logFile: string, round: number): Promise<string[]> {
+async function runAndKill(mode: 'journal' | 'journal-turn' | 'memory', target: string, logFile: string, round: number): Promise<string[]> {
   fs.writeFileSync(logFile, '');
   const child = fork(CHILD, [mode, target, logFile, String(round)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
@@ -114,6 +114,73 @@ describe('journal and memory under SIGKILL', function () {
     }
     // the kills must have landed in real work, not in the child's start-up
     assert.ok(appendsSeen > 100 && acksSeen > 100, `appends ${appendsSeen}, acks ${acksSeen}`);
+  });
+
+  it('a writer killed with a turn of appends unwritten, or in the middle of writing them, loses nothing it wrote and invents nothing', async () => {
+    const work = tempDir();
+    const dir = path.join(work, 'journal');
+    const logFile = path.join(work, 'child.log');
+    /** seq -> [round, i] of every entry written and not acknowledged */
+    const expected = new Map<number, [number, number]>();
+    const acked = new Set<number>();
+    let written = 0;
+    let midWrite = 0;
+    let partly = 0;
+    for (let round = 1; round <= ROUNDS; round++) {
+      const lines = await runAndKill('journal-turn', dir, logFile, round);
+      /** the last turn's entries, in order, while they are not known to be written */
+      let turn: [number, [number, number]][] = [];
+      let inflightAcks = new Set<number>();
+      for (const line of lines) {
+        const [op, ...rest] = line.split(' ');
+        const n = rest.map(Number);
+        if (op === 'B') turn = Array.from({ length: n[2] }, (_, k) => [n[3] + k, [n[0], n[1] + k]]);
+        else if (op === 'f') {
+          for (const [seq, entry] of turn) expected.set(seq, entry);
+          written += turn.length;
+          turn = [];
+        } else if (op === 'M') inflightAcks = new Set(n);
+        else if (op === 'm') {
+          for (const seq of n) {
+            assert.ok(expected.delete(seq), `acknowledged ${seq}, which was not waiting`);
+            acked.add(seq);
+          }
+          inflightAcks = new Set();
+        }
+      }
+      if (lines.at(-1) === 'F') midWrite++;
+      const journal = Journal.open({ dir, segmentBytes: 64 * 1024 });
+      try {
+        for (const w of journal.recoveryWarnings) assert.match(w, /torn record/, `only a torn write can come from a kill: ${w}`);
+        const found = new Set(journal.unacked());
+        for (const [seq, [r, i]] of expected) {
+          if (inflightAcks.has(seq) && !found.has(seq)) {
+            expected.delete(seq);
+            continue;
+          }
+          assert.ok(found.has(seq), `round ${round}: entry ${seq} (${r}/${i}) was written and never acknowledged, but is gone`);
+          assert.deepEqual(journal.read(seq), crashPayload(r, i), `entry ${seq} changed`);
+        }
+        // of the turn the kill cut short, the entries before some point are there, intact, and none after it
+        const present = turn.map(([seq]) => found.has(seq));
+        const cut = present.indexOf(false) === -1 ? present.length : present.indexOf(false);
+        assert.ok(present.slice(cut).every((p) => !p), `round ${round}: the unwritten turn came back with holes: ${present.map((p) => (p ? 1 : 0)).join('')}`);
+        if (cut > 0 && cut < turn.length) partly++;
+        for (const [seq, [r, i]] of turn.slice(0, cut)) {
+          assert.deepEqual(journal.read(seq), crashPayload(r, i), `entry ${seq} changed`);
+          expected.set(seq, [r, i]);
+        }
+        for (const seq of found) {
+          assert.ok(!acked.has(seq), `entry ${seq} was acknowledged but came back`);
+          assert.ok(expected.has(seq), `entry ${seq} was never appended`);
+        }
+        assert.equal(journal.pending(), expected.size);
+      } finally {
+        journal.close();
+      }
+    }
+    console.log(`      ${String(written)} entries written in turns; ${String(midWrite)} of ${String(ROUNDS)} kills came while a turn was being written, ${String(partly)} leaving part of it`);
+    assert.ok(written > 1000, `entries written ${String(written)}`);
   });
 
   it('a killed writer keeps every announcement memory change that returned', async () => {

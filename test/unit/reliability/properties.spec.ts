@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import path from 'node:path';
 import { Journal, JournalFullError, RECORD_OVERHEAD } from '../../../nodes/lib/reliability/journal';
 import { AnnouncementMemory } from '../../../nodes/lib/reliability/memory';
+import { TurnWrites } from '../../../nodes/lib/reliability/turn-writes';
 import { AWKWARD, cleanup, tempDir } from './helpers';
 
 type Op =
@@ -11,7 +12,8 @@ type Op =
   | { kind: 'ackUnknown'; seq: number }
   | { kind: 'ackMany'; picks: number[] }
   | { kind: 'reopen' }
-  | { kind: 'list'; from: number; limit: number };
+  | { kind: 'list'; from: number; limit: number }
+  | { kind: 'flush' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('append' as const), size: fc.nat({ max: 400 }), fill: fc.nat({ max: 255 }) }) },
@@ -20,6 +22,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('ackMany' as const), picks: fc.array(fc.nat(), { maxLength: 6 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('list' as const), from: fc.nat({ max: 200 }), limit: fc.integer({ min: 0, max: 10 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('flush' as const) }) },
 );
 
 function bytesOf(size: number, fill: number, seqHint: number): Buffer {
@@ -33,16 +36,18 @@ describe('journal against a model (fast-check)', function () {
   this.timeout(120_000);
   afterEach(cleanup);
 
-  it('append / ack / reopen / list agree with a plain Map, whatever the order', () => {
+  it('append / ack / reopen / list agree with a plain Map, whatever the order, appends written at once or at the end of a turn', () => {
     fc.assert(
       fc.property(
         fc.array(opArb, { maxLength: 80 }),
         fc.integer({ min: 100, max: 2000 }),
         fc.integer({ min: 1, max: 25 }),
         fc.integer({ min: 200, max: 6000 }),
-        (ops, segmentBytes, maxEntries, maxBytes) => {
+        fc.boolean(),
+        (ops, segmentBytes, maxEntries, maxBytes, deferred) => {
           const dir = tempDir();
-          const options = { dir, segmentBytes, maxEntries, maxBytes };
+          const turn = new TurnWrites(() => undefined);
+          const options = { dir, segmentBytes, maxEntries, maxBytes, ...(deferred ? { turn } : {}) };
           const model = new Map<number, Buffer>();
           let modelBytes = 0;
           let lastSeq = 0;
@@ -100,6 +105,9 @@ describe('journal against a model (fast-check)', function () {
                   assert.deepEqual(journal.unacked(op.from, op.limit), want);
                   break;
                 }
+                case 'flush':
+                  assert.equal(turn.flush(), true);
+                  break;
               }
               assert.equal(journal.pending(), model.size);
               assert.equal(journal.pendingBytes(), modelBytes);
@@ -130,12 +138,14 @@ type MemoryOp =
   | { kind: 'set'; key: number; fingerprint: number }
   | { kind: 'delete'; key: number }
   | { kind: 'wait'; ms: number }
+  | { kind: 'flush' }
   | { kind: 'reopen' };
 
 const memoryOpArb: fc.Arbitrary<MemoryOp> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('set' as const), key: fc.nat({ max: 30 }), fingerprint: fc.nat({ max: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), key: fc.nat({ max: 30 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.nat({ max: 400 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('flush' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const) }) },
 );
 
@@ -143,12 +153,13 @@ describe('announcement memory against a model (fast-check)', function () {
   this.timeout(120_000);
   afterEach(cleanup);
 
-  it('set / delete / time passing / reopen agree with a plain Map, with both bounds, while the file is rewritten, fingerprints in memory or on disk', () => {
+  it('set / delete / time passing / reopen agree with a plain Map, with both bounds, while the file is rewritten, fingerprints in memory or on disk, lines written at once or at the end of a turn', () => {
     fc.assert(
       // small steps make the file be rewritten often, in steps that span later calls
-      fc.property(fc.array(memoryOpArb, { maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1000 }), fc.constantFrom(8, 100, 65536), fc.boolean(), (ops, maxEntries, maxAgeMs, rewriteStepBytes, keepOnDisk) => {
+      fc.property(fc.array(memoryOpArb, { maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1000 }), fc.constantFrom(8, 100, 65536), fc.boolean(), fc.boolean(), (ops, maxEntries, maxAgeMs, rewriteStepBytes, keepOnDisk, deferred) => {
         let clock = 1_000_000;
-        const options = { file: path.join(tempDir(), 'memory.jsonl'), maxEntries, maxAgeMs, now: () => clock, rewriteStepBytes, keepOnDisk };
+        const turn = new TurnWrites(() => undefined);
+        const options = { file: path.join(tempDir(), 'memory.jsonl'), maxEntries, maxAgeMs, now: () => clock, rewriteStepBytes, keepOnDisk, ...(deferred ? { turn } : {}) };
         const key = (k: number): string => `k${k}${AWKWARD[k % AWKWARD.length]}`;
         // insertion order is announcement order, as in the memory
         const model = new Map<string, { fingerprint: string; at: number }>();
@@ -166,6 +177,8 @@ describe('announcement memory against a model (fast-check)', function () {
               model.delete(key(op.key));
             } else if (op.kind === 'wait') {
               clock += op.ms;
+            } else if (op.kind === 'flush') {
+              assert.equal(turn.flush(), true);
             } else {
               memory.close();
               memory = AnnouncementMemory.open(options);
