@@ -43,7 +43,8 @@ export function crc32(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0)
  * segment after `open`, so nothing valid ever follows a torn record.
  *
  * In memory, per unacknowledged entry: its location (segment id, offset, length) in a Map and
- * its sequence number in an ordered array, about 100 bytes; never the payload.
+ * its sequence number in an ordered array, about 100 bytes; the payload only while its record
+ * waits for the end of the turn (with a `turn`, see TurnWrites).
  */
 export interface JournalOptions {
   /** created if missing; one journal per directory */
@@ -56,7 +57,8 @@ export interface JournalOptions {
   segmentBytes?: number;
   /**
    * 'none' (default): write(2) only, which a killed process survives (the page cache is the
-   * kernel's); 'always': fdatasync after every append and ack, which power loss survives.
+   * kernel's); 'always': fdatasync after every write (each append and ack, or each turn's
+   * appends with a `turn`), which power loss survives.
    */
   sync?: 'none' | 'always';
   /**
