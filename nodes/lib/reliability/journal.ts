@@ -173,6 +173,25 @@ export function writeFully(fd: number, buf: Buffer, position: number): void {
   while (done < buf.length) done += fs.writeSync(fd, buf, done, buf.length - done, position + done);
 }
 
+/** At most this many buffers go to one writev(2) (IOV_MAX is 1024 on Linux). */
+const WRITEV_MAX = 1024;
+
+/**
+ * Writes `bufs` one after the other from `position`, without copying them into one buffer
+ * first: one writev(2) for up to 1,024 of them.
+ */
+export function writevFully(fd: number, bufs: readonly Buffer[], position: number): void {
+  let at = position;
+  for (let i = 0; i < bufs.length; i += WRITEV_MAX) {
+    const group = bufs.slice(i, i + WRITEV_MAX);
+    const bytes = group.reduce((sum, b) => sum + b.length, 0);
+    const n = fs.writevSync(fd, group, at);
+    // a short write (rare on a regular file) goes on with the rest, copied together
+    if (n < bytes) writeFully(fd, Buffer.concat(group).subarray(n), at + n);
+    at += bytes;
+  }
+}
+
 /** Reads up to `buf.length` bytes; returns fewer only at the end of the file. */
 export function readFully(fd: number, buf: Buffer, position: number): number {
   let done = 0;
@@ -527,8 +546,7 @@ export class Journal implements DeferredWriter {
         let j = i + 1;
         while (j < batch.length && seg.size + bytes + batch[j].record.length <= this.segmentBytes) bytes += batch[j++].record.length;
         const off = seg.size;
-        const run = j - i === 1 ? batch[i].record : Buffer.concat(batch.slice(i, j).map((d) => d.record), bytes);
-        this.writeRun(fd, run, off);
+        this.writeRun(fd, batch.slice(i, j).map((d) => d.record), off);
         let at = off;
         for (let k = i; k < j; k++) {
           const d = batch[k];
@@ -601,9 +619,10 @@ export class Journal implements DeferredWriter {
   }
 
   /** Writes records at `off` of the active segment; a failed write leaves the segment as it was, and retired. */
-  private writeRun(fd: number, records: Buffer, off: number, sync = true): void {
+  private writeRun(fd: number, records: Buffer | Buffer[], off: number, sync = true): void {
     try {
-      writeFully(fd, records, off);
+      if (Array.isArray(records)) writevFully(fd, records, off);
+      else writeFully(fd, records, off);
       if (sync && this.syncAlways) fs.fdatasyncSync(fd);
     } catch (error) {
       // a partial record must never be followed by good ones (recovery stops at it): cut it off

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fsyncDirectory, readFully, writeFully } from './journal';
+import { fsyncDirectory, readFully, writeFully, writevFully } from './journal';
 import { acquireLock, JournalLockedError, releaseLock } from './journal-lock';
 import { readJsonLines } from './json-lines';
 import type { DeferredWriter, TurnWrites } from './turn-writes';
@@ -285,9 +285,8 @@ export class AnnouncementMemory implements DeferredWriter {
   writeDeferred(): boolean {
     if (this.deferredBytes === 0 || this.closed) return true;
     const at = this.fileBytes - this.deferredBytes;
-    const run = this.deferred.length === 1 ? this.deferred[0] : Buffer.concat(this.deferred, this.deferredBytes);
     try {
-      writeFully(this.fd, run, at);
+      writevFully(this.fd, this.deferred, at);
     } catch (error) {
       try {
         fs.ftruncateSync(this.fd, at);

@@ -14,34 +14,45 @@ function payload(n: number, size = 100): Buffer {
   return b;
 }
 
-/** What fs.writeSync is asked to write while `fn` runs, by file (the name of its descriptor). */
+type Write = (fd: number, ...rest: unknown[]) => number;
+
+/** Puts `spy` before every fs.writeSync and fs.writevSync (write(2) and writev(2)); returns what undoes it. */
+function spyWrites(spy: (file: string) => void): () => void {
+  const write = fs.writeSync;
+  const writev = fs.writevSync;
+  const wrap = (real: Write): Write => (fd, ...rest) => {
+    spy(path.basename(fs.readlinkSync(`/proc/self/fd/${String(fd)}`)));
+    return real(fd, ...rest);
+  };
+  fs.writeSync = wrap(write as Write);
+  fs.writevSync = wrap(writev as Write);
+  return () => {
+    fs.writeSync = write;
+    fs.writevSync = writev;
+  };
+}
+
+/** The system calls that write while `fn` runs, each named by the file it writes to. */
 function writesDuring(fn: () => void): string[] {
   const seen: string[] = [];
-  const write = fs.writeSync;
-  fs.writeSync = ((fd: number, ...rest: unknown[]) => {
-    seen.push(path.basename(fs.readlinkSync(`/proc/self/fd/${String(fd)}`)));
-    return (write as (...a: unknown[]) => number)(fd, ...rest);
-  });
+  const restore = spyWrites((file) => seen.push(file));
   try {
     fn();
   } finally {
-    fs.writeSync = write;
+    restore();
   }
   return seen;
 }
 
 /** Makes the next `n` writes to files named like `file` fail with ENOSPC. */
 function failWrites(file: RegExp, n: number): () => void {
-  const write = fs.writeSync;
   let left = n;
-  fs.writeSync = ((fd: number, ...rest: unknown[]) => {
-    if (left > 0 && file.test(path.basename(fs.readlinkSync(`/proc/self/fd/${String(fd)}`)))) {
+  return spyWrites((name) => {
+    if (left > 0 && file.test(name)) {
       left--;
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     }
-    return (write as (...a: unknown[]) => number)(fd, ...rest);
   });
-  return () => { fs.writeSync = write; };
 }
 
 describe('writes gathered per turn', function () {
