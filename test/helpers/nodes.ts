@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import helper from 'node-red-node-test-helper';
+import mqtt, { type MqttClient } from 'mqtt';
+import { needMosquitto, startMosquitto, type Broker } from './mosquitto';
 import type { NodeAPI, NodeMessage } from 'node-red';
 import datasetNode from '../../nodes/wis2-dataset/wis2-dataset';
 import converterNode from '../../nodes/wis2-cloudevent-to-wnm/wis2-cloudevent-to-wnm';
@@ -104,4 +106,33 @@ export class Recorder {
   static settle(ms = 50): Promise<void> {
     return new Promise((r) => setTimeout(r, ms));
   }
+}
+
+/**
+ * For a describe block of node specs against Mosquitto: before its tests, a Mosquitto of the
+ * project's configuration, a client publishing to it (MQTT 5) and the helper's runtime; after
+ * them, all stopped; after each test, the flow unloaded. Without Mosquitto the block is skipped
+ * (and fails under CI). Call inside the describe block.
+ */
+export function mosquittoRuntime(publisherId: string): { broker: () => Broker; publisher: () => MqttClient } {
+  let broker: Broker | undefined;
+  let publisher: MqttClient | undefined;
+  before(async function () {
+    needMosquitto(this);
+    broker = await startMosquitto();
+    publisher = await mqtt.connectAsync(broker.url, { clientId: `${publisherId}-${String(process.pid)}`, protocolVersion: 5 });
+    await new Promise<void>((resolve) => { helper.startServer(() => { resolve(); }); });
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => { helper.stopServer(() => { resolve(); }); });
+    await publisher?.endAsync(true);
+    await broker?.stop();
+    if (broker) fs.rmSync(broker.dir, { recursive: true, force: true });
+  });
+  afterEach(() => helper.unload());
+  const need = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('Mosquitto is not running');
+    return value;
+  };
+  return { broker: () => need(broker), publisher: () => need(publisher) };
 }

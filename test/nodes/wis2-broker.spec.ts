@@ -9,7 +9,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../../bin/launch';
 import type { BrokerNode } from '../../nodes/common/broker-node';
 import { metricValue } from '../../nodes/common/metrics';
 import { readPublished } from '../../nodes/lib/reliability/published-log';
-import { helper, wis2Nodes, onTab, datasetConfig, Recorder, type FlowNode } from '../helpers/nodes';
+import { helper, mosquittoRuntime, wis2Nodes, onTab, datasetConfig, Recorder, type FlowNode } from '../helpers/nodes';
 import { ARGO } from '../helpers/fixtures';
 import { needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';
 
@@ -249,22 +249,7 @@ describe('notifications kept for replay', function () {
 
 describe('WIS2 broker node: the packets of a turn leave together', function () {
   this.timeout(30_000);
-  let broker: Broker;
-  let publisher: MqttClient;
-
-  before(async function () {
-    needMosquitto(this);
-    broker = await startMosquitto();
-    publisher = await mqtt.connectAsync(broker.url, { clientId: `broker-spec-burst-${process.pid}`, protocolVersion: 5 });
-    await new Promise<void>((resolve) => { helper.startServer(() => { resolve(); }); });
-  });
-  after(async () => {
-    await new Promise<void>((resolve) => { helper.stopServer(() => { resolve(); }); });
-    await publisher.endAsync(true);
-    await broker.stop();
-    fs.rmSync(broker.dir, { recursive: true, force: true });
-  });
-  afterEach(() => helper.unload());
+  const { broker, publisher } = mosquittoRuntime('broker-spec-burst');
 
   /** Counts the writes (system calls) on the connection's socket, and its reads, from now on. */
   function watchSocket(client: MqttClient): { writes: number; reads: number } {
@@ -280,7 +265,7 @@ describe('WIS2 broker node: the packets of a turn leave together', function () {
   }
 
   function brokerConfig(window: number): FlowNode {
-    return { id: 'b', type: 'wis2-broker', url: broker.url, clientId: '', cleanSession: true, protocolVersion: '5', keepalive: 60, window, maxQueueMB: 4 };
+    return { id: 'b', type: 'wis2-broker', url: broker().url, clientId: '', cleanSession: true, protocolVersion: '5', keepalive: 60, window, maxQueueMB: 4 };
   }
 
   it('acknowledges the messages of a turn in one write, not one write each', async () => {
@@ -293,7 +278,7 @@ describe('WIS2 broker node: the packets of a turn leave together', function () {
     // the input subscribes a moment after it connects
     const deadline = Date.now() + 10_000;
     while (rec.received.length === 0 && Date.now() < deadline) {
-      await publisher.publishAsync('burst-in/warm', 'warm', { qos: 1 });
+      await publisher().publishAsync('burst-in/warm', 'warm', { qos: 1 });
       await Recorder.settle(200);
     }
     await Recorder.settle(200);
@@ -301,7 +286,7 @@ describe('WIS2 broker node: the packets of a turn leave together', function () {
     const client = (helper.getNode('b') as unknown as BrokerNode).use(helper.getNode('out'), () => undefined);
     const socket = watchSocket(client);
     const count = 200;
-    await Promise.all(Array.from({ length: count }, (_, i) => publisher.publishAsync(`burst-in/${String(i)}`, String(i), { qos: 1 })));
+    await Promise.all(Array.from({ length: count }, (_, i) => publisher().publishAsync(`burst-in/${String(i)}`, String(i), { qos: 1 })));
     await rec.wait(before + count, 10_000);
     // every PUBACK is out: the publisher's QoS 1 publishes all came back acknowledged by Mosquitto,
     // and Mosquitto holds nothing unacknowledged for the input once it is quiet again
@@ -317,7 +302,7 @@ describe('WIS2 broker node: the packets of a turn leave together', function () {
       brokerConfig(64),
     ]);
     const received: string[] = [];
-    const watcher = await mqtt.connectAsync(broker.url, { clientId: `broker-spec-burst-watch-${process.pid}`, protocolVersion: 5 });
+    const watcher = await mqtt.connectAsync(broker().url, { clientId: `broker-spec-burst-watch-${process.pid}`, protocolVersion: 5 });
     try {
       watcher.on('message', (topic) => { received.push(topic); });
       await watcher.subscribeAsync(ARGO.topic, { qos: 1 });

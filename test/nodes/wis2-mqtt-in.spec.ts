@@ -1,42 +1,24 @@
 import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
-import fs from 'node:fs';
-import mqtt, { type MqttClient } from 'mqtt';
 import type { NodeMessage, NodeStatus } from 'node-red';
 import { ACK_PROPERTY, settleRegistry } from '../../nodes/common/settle';
-import { needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';
-import { helper, wis2Nodes, onTab, Recorder, runtimeHooks, type FlowNode } from '../helpers/nodes';
+import { helper, mosquittoRuntime, wis2Nodes, onTab, Recorder, runtimeHooks, type FlowNode } from '../helpers/nodes';
 
 /** The reliable MQTT input in the runtime, against Mosquitto. */
 describe('WIS2 MQTT in node', function () {
   this.timeout(30_000);
-  let broker: Broker;
-  let publisher: MqttClient;
+  const { broker, publisher } = mosquittoRuntime('mqtt-in-spec-pub');
   const registry = settleRegistry(runtimeHooks);
 
-  before(async function () {
-    needMosquitto(this);
-    broker = await startMosquitto();
-    publisher = await mqtt.connectAsync(broker.url, { clientId: `mqtt-in-spec-pub-${process.pid}`, protocolVersion: 5 });
-    await new Promise<void>((resolve) => { helper.startServer(() => { resolve(); }); });
-  });
-  after(async () => {
-    await new Promise<void>((resolve) => { helper.stopServer(() => { resolve(); }); });
-    await publisher.endAsync(true);
-    await broker.stop();
-    fs.rmSync(broker.dir, { recursive: true, force: true });
-  });
-  afterEach(() => helper.unload());
-
   function brokerNode(extra: Record<string, unknown> = {}): FlowNode {
-    return { id: 'b', type: 'wis2-broker', url: broker.url, clientId: '', cleanSession: true, protocolVersion: '5', keepalive: 60, window: 8, maxQueueMB: 1, ...extra };
+    return { id: 'b', type: 'wis2-broker', url: broker().url, clientId: '', cleanSession: true, protocolVersion: '5', keepalive: 60, window: 8, maxQueueMB: 1, ...extra };
   }
 
   /** publishes until the input, subscribing a moment after it connects, has received `count` */
   async function publishUntil(rec: Recorder, topic: string, text: string, count: number): Promise<void> {
     const deadline = Date.now() + 20_000;
     while (rec.received.length < count && Date.now() < deadline) {
-      await publisher.publishAsync(topic, text, { qos: 1, properties: { contentType: 'application/json' } });
+      await publisher().publishAsync(topic, text, { qos: 1, properties: { contentType: 'application/json' } });
       await Recorder.settle(200);
     }
     assert.ok(rec.received.length >= count, `${text} not received`);

@@ -43,6 +43,33 @@ async function runAndKill(mode: 'journal' | 'journal-turn' | 'memory', target: s
   return lines;
 }
 
+/**
+ * Opens the journal a killed child left and checks what recovery may and must give: only torn
+ * writes skipped, and every entry of `expected` (written, not acknowledged) there and intact.
+ * An acknowledgement the kill interrupted may have reached the file: its entries may be gone,
+ * and are then dropped from `expected`. The caller closes the journal.
+ */
+function reopenAfterKill(dir: string, round: number, expected: Map<number, [number, number]>, inflightAcks: Set<number>): { journal: Journal; found: Set<number> } {
+  const journal = Journal.open({ dir, segmentBytes: 64 * 1024 });
+  try {
+    for (const w of journal.recoveryWarnings) assert.match(w, /torn record/, `only a torn write can come from a kill: ${w}`);
+    const found = new Set(journal.unacked());
+    for (const [seq, [r, i]] of expected) {
+      if (inflightAcks.has(seq) && !found.has(seq)) {
+        // the kill came after the ack reached the file: that is allowed
+        expected.delete(seq);
+        continue;
+      }
+      assert.ok(found.has(seq), `round ${round}: entry ${seq} (${r}/${i}) returned from append and was never acknowledged, but is gone`);
+      assert.deepEqual(journal.read(seq), crashPayload(r, i), `entry ${seq} changed`);
+    }
+    return { journal, found };
+  } catch (error) {
+    journal.close();
+    throw error;
+  }
+}
+
 describe('journal and memory under SIGKILL', function () {
   this.timeout(120_000);
   afterEach(cleanup);
@@ -83,19 +110,8 @@ describe('journal and memory under SIGKILL', function () {
           inflightAcks = new Set();
         }
       }
-      const journal = Journal.open({ dir, segmentBytes: 64 * 1024 });
+      const { journal, found } = reopenAfterKill(dir, round, expected, inflightAcks);
       try {
-        for (const w of journal.recoveryWarnings) assert.match(w, /torn record/, `only a torn write can come from a kill: ${w}`);
-        const found = new Set(journal.unacked());
-        for (const [seq, [r, i]] of expected) {
-          if (inflightAcks.has(seq) && !found.has(seq)) {
-            // the kill came after the ack reached the file: that is allowed
-            expected.delete(seq);
-            continue;
-          }
-          assert.ok(found.has(seq), `round ${round}: entry ${seq} (${r}/${i}) returned from append and was never acknowledged, but is gone`);
-          assert.deepEqual(journal.read(seq), crashPayload(r, i), `entry ${seq} changed`);
-        }
         for (const seq of found) {
           assert.ok(!acked.has(seq), `entry ${seq} was acknowledged but came back`);
           if (expected.has(seq)) continue;
@@ -149,18 +165,8 @@ describe('journal and memory under SIGKILL', function () {
         }
       }
       if (lines.at(-1) === 'F') midWrite++;
-      const journal = Journal.open({ dir, segmentBytes: 64 * 1024 });
+      const { journal, found } = reopenAfterKill(dir, round, expected, inflightAcks);
       try {
-        for (const w of journal.recoveryWarnings) assert.match(w, /torn record/, `only a torn write can come from a kill: ${w}`);
-        const found = new Set(journal.unacked());
-        for (const [seq, [r, i]] of expected) {
-          if (inflightAcks.has(seq) && !found.has(seq)) {
-            expected.delete(seq);
-            continue;
-          }
-          assert.ok(found.has(seq), `round ${round}: entry ${seq} (${r}/${i}) was written and never acknowledged, but is gone`);
-          assert.deepEqual(journal.read(seq), crashPayload(r, i), `entry ${seq} changed`);
-        }
         // of the turn the kill cut short, the entries before some point are there, intact, and none after it
         const present = turn.map(([seq]) => found.has(seq));
         const cut = present.indexOf(false) === -1 ? present.length : present.indexOf(false);
@@ -180,7 +186,8 @@ describe('journal and memory under SIGKILL', function () {
       }
     }
     console.log(`      ${String(written)} entries written in turns; ${String(midWrite)} of ${String(ROUNDS)} kills came while a turn was being written, ${String(partly)} leaving part of it`);
-    assert.ok(written > 1000, `entries written ${String(written)}`);
+    // the kills must have landed in real work, not in the child's start-up
+    assert.ok(written > 100, `entries written ${String(written)}`);
   });
 
   it('a killed writer keeps every announcement memory change that returned', async () => {
