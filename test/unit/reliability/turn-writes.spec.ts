@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Journal, RECORD_OVERHEAD } from '../../../nodes/lib/reliability/journal';
 import { AnnouncementMemory } from '../../../nodes/lib/reliability/memory';
 import { RANK, TurnWrites, type DeferredWriter } from '../../../nodes/lib/reliability/turn-writes';
+import { needProgram } from '../../helpers/programs';
 import { cleanup, tempDir } from './helpers';
 
 const SEGMENT_HEADER = RECORD_OVERHEAD + 'wis2-journal/1'.length;
@@ -56,9 +57,8 @@ function failWrites(file: RegExp, n: number): () => void {
 }
 
 describe('writes gathered per turn', function () {
-  // the tests name files by their descriptors, which only Linux's /proc shows
   before(function () {
-    if (!fs.existsSync('/proc/self/fd')) this.skip();
+    needProgram(this, '/proc/self/fd', fs.existsSync('/proc/self/fd'), 'the tests name the file each write goes to by its descriptor');
   });
   afterEach(cleanup);
 
