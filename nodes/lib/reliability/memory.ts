@@ -284,10 +284,15 @@ export class AnnouncementMemory implements DeferredWriter {
   /** Writes the lines deferred to the end of the turn, in one write; false (and reported) when it failed. */
   writeDeferred(): boolean {
     if (this.deferredBytes === 0 || this.closed) return true;
+    const at = this.fileBytes - this.deferredBytes;
     try {
-      this.writeAt(this.deferred, this.fileBytes - this.deferredBytes);
+      writevFully(this.fd, this.deferred, at);
     } catch (error) {
-      // the lines stay deferred: they are tried again at the next flush
+      try {
+        fs.ftruncateSync(this.fd, at);
+      } catch {
+        // recovery drops a torn last line anyway; the lines are tried again at the next flush
+      }
       this.onDeferredError?.(error as Error);
       return false;
     }
@@ -396,23 +401,18 @@ export class AnnouncementMemory implements DeferredWriter {
       this.turn.defer(this);
       return buf.length;
     }
-    this.writeAt([buf], this.fileBytes);
-    this.fileBytes += buf.length;
-    return buf.length;
-  }
-
-  /** Writes lines at `at`, the end of what is on disk; a partial write is cut off before the error goes up. */
-  private writeAt(lines: Buffer[], at: number): void {
     try {
-      writevFully(this.fd, lines, at);
+      writeFully(this.fd, buf, this.fileBytes);
     } catch (error) {
       try {
-        fs.ftruncateSync(this.fd, at);
+        fs.ftruncateSync(this.fd, this.fileBytes);
       } catch {
         // recovery drops a torn last line anyway; what matters is the caller sees the error
       }
       throw error;
     }
+    this.fileBytes += buf.length;
+    return buf.length;
   }
 
   /** `written`: bytes just appended, which pay for a step of a rewrite under way. */

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RECORD_OVERHEAD } from '../../../nodes/lib/reliability/journal';
 
 /** A fresh directory under the system temp dir; `cleanup` removes every one made so far. */
 const made: string[] = [];
@@ -48,16 +47,6 @@ export function flipByte(file: string, offset: number): void {
  * length and content that only (round, i) decide, so the parent can rebuild what the killed
  * child wrote and compare byte for byte.
  */
-/** Bytes of the record that opens every journal segment. */
-export const SEGMENT_HEADER = RECORD_OVERHEAD + 'wis2-journal/1'.length;
-
-/** An entry of `size` bytes that says which it is: `n` in its first four bytes, and all through. */
-export function payload(n: number, size = 100): Buffer {
-  const b = Buffer.alloc(size, n & 0xff);
-  b.writeUInt32BE(n, 0);
-  return b;
-}
-
 export function crashPayload(round: number, i: number): Buffer {
   let x = (Math.imul(round + 1, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0 || 1;
   const next = (): number => {
