@@ -284,15 +284,10 @@ export class AnnouncementMemory implements DeferredWriter {
   /** Writes the lines deferred to the end of the turn, in one write; false (and reported) when it failed. */
   writeDeferred(): boolean {
     if (this.deferredBytes === 0 || this.closed) return true;
-    const at = this.fileBytes - this.deferredBytes;
     try {
-      writevFully(this.fd, this.deferred, at);
+      this.writeAt(this.deferred, this.fileBytes - this.deferredBytes);
     } catch (error) {
-      try {
-        fs.ftruncateSync(this.fd, at);
-      } catch {
-        // recovery drops a torn last line anyway; the lines are tried again at the next flush
-      }
+      // the lines stay deferred: they are tried again at the next flush
       this.onDeferredError?.(error as Error);
       return false;
     }
@@ -401,18 +396,23 @@ export class AnnouncementMemory implements DeferredWriter {
       this.turn.defer(this);
       return buf.length;
     }
+    this.writeAt([buf], this.fileBytes);
+    this.fileBytes += buf.length;
+    return buf.length;
+  }
+
+  /** Writes lines at `at`, the end of what is on disk; a partial write is cut off before the error goes up. */
+  private writeAt(lines: Buffer[], at: number): void {
     try {
-      writeFully(this.fd, buf, this.fileBytes);
+      writevFully(this.fd, lines, at);
     } catch (error) {
       try {
-        fs.ftruncateSync(this.fd, this.fileBytes);
+        fs.ftruncateSync(this.fd, at);
       } catch {
         // recovery drops a torn last line anyway; what matters is the caller sees the error
       }
       throw error;
     }
-    this.fileBytes += buf.length;
-    return buf.length;
   }
 
   /** `written`: bytes just appended, which pay for a step of a rewrite under way. */

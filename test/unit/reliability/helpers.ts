@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { RECORD_OVERHEAD } from '../../../nodes/lib/reliability/journal';
 
 /** A fresh directory under the system temp dir; `cleanup` removes every one made so far. */
 const made: string[] = [];
@@ -40,6 +41,16 @@ export function flipByte(file: string, offset: number): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Bytes of the record that opens every journal segment. */
+export const SEGMENT_HEADER = RECORD_OVERHEAD + 'wis2-journal/1'.length;
+
+/** An entry of `size` bytes that says which it is: `n` in its first four bytes, and all through. */
+export function payload(n: number, size = 100): Buffer {
+  const b = Buffer.alloc(size, n & 0xff);
+  b.writeUInt32BE(n, 0);
+  return b;
 }
 
 /**

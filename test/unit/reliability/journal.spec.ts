@@ -2,16 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32, Journal, JournalCorruptError, JournalFullError, JournalLockedError, RECORD_OVERHEAD } from '../../../nodes/lib/reliability/journal';
-import { cleanup, dirBytes, flipByte, segments, tempDir } from './helpers';
-
-/** bytes of the record that opens every segment */
-const SEGMENT_HEADER = RECORD_OVERHEAD + 'wis2-journal/1'.length;
-
-function payload(n: number, size = 100): Buffer {
-  const b = Buffer.alloc(size, n & 0xff);
-  b.writeUInt32BE(n, 0);
-  return b;
-}
+import { cleanup, dirBytes, flipByte, payload, SEGMENT_HEADER, segments, tempDir } from './helpers';
 
 describe('journal', () => {
   let open: Journal[] = [];

@@ -5,15 +5,7 @@ import { Journal, RECORD_OVERHEAD } from '../../../nodes/lib/reliability/journal
 import { AnnouncementMemory } from '../../../nodes/lib/reliability/memory';
 import { RANK, TurnWrites, type DeferredWriter } from '../../../nodes/lib/reliability/turn-writes';
 import { needProgram } from '../../helpers/programs';
-import { cleanup, tempDir } from './helpers';
-
-const SEGMENT_HEADER = RECORD_OVERHEAD + 'wis2-journal/1'.length;
-
-function payload(n: number, size = 100): Buffer {
-  const b = Buffer.alloc(size, n & 0xff);
-  b.writeUInt32BE(n, 0);
-  return b;
-}
+import { cleanup, payload, SEGMENT_HEADER, tempDir } from './helpers';
 
 type Write = (fd: number, ...rest: unknown[]) => number;
 
