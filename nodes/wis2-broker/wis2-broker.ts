@@ -22,6 +22,16 @@ function int(value: string | number, fallback: number, min = 0): number {
 
 const persistent = (def: BrokerNodeDef): boolean => def.cleanSession === false || def.cleanSession === 'false';
 
+/**
+ * mqtt.js logs through `debug`, whose functions gather their arguments into an array on every
+ * call, printed or not: several calls per packet, about 3.5 kB allocated per notification of the
+ * Argo flow. Without DEBUG in the environment `debug` prints nothing, so the calls go to a
+ * function that takes no arguments; with it, mqtt.js logs as it always does.
+ */
+function mqttLog(): IClientOptions['log'] {
+  return process.env.DEBUG ? undefined : () => undefined;
+}
+
 /** A new MQTT client for the broker node, with the settings of its dialog. */
 function connectClient(RED: NodeAPI, node: BrokerNode & { credentials: Credentials }, def: BrokerNodeDef, url: string): Connection<MqttClient> {
   const protocol = protocolSetting(def.protocolVersion);
@@ -35,6 +45,8 @@ function connectClient(RED: NodeAPI, node: BrokerNode & { credentials: Credentia
     // unacknowledged publishes wait in the outbox, not in an unbounded client queue
     queueQoSZero: false,
   };
+  const log = mqttLog();
+  if (log) options.log = log;
   const { user, password } = node.credentials;
   if (typeof user === 'string' && user !== '') options.username = user;
   if (typeof password === 'string' && password !== '') options.password = password;

@@ -89,6 +89,30 @@ describe('WIS2 broker node: MQTT version', function () {
     assert.match(ids[1] ?? '', /^wis2-plain-[0-9a-z]{8}$/);
   });
 
+  it('leaves mqtt.js its debug log only when DEBUG is set', async () => {
+    const before = process.env.DEBUG;
+    const logOf = async (debug: string | undefined): Promise<unknown> => {
+      if (debug === undefined) delete process.env.DEBUG;
+      else process.env.DEBUG = debug;
+      await helper.load(wis2Nodes, [{ id: 'b', type: 'wis2-broker', url: broker.url, protocolVersion: '4' }, ...onTab([{ id: 'user', type: 'helper' }])]);
+      const client = (helper.getNode('b') as unknown as BrokerNode).use(helper.getNode('user'), () => undefined);
+      const log = (client as unknown as { log: unknown }).log;
+      await helper.unload();
+      return log;
+    };
+    try {
+      const quiet = await logOf(undefined);
+      assert.equal(typeof quiet, 'function');
+      assert.equal((quiet as { namespace?: string }).namespace, undefined, 'not a debug logger');
+      assert.equal((quiet as (...args: unknown[]) => unknown).length, 0);
+      const debugging = await logOf('mqttjs*');
+      assert.equal((debugging as { namespace?: string }).namespace, 'mqttjs:client');
+    } finally {
+      if (before === undefined) delete process.env.DEBUG;
+      else process.env.DEBUG = before;
+    }
+  });
+
   it('a flow saved with 3.1.1 (or before the option existed) keeps it, without a word', async () => {
     for (const setting of ['4', undefined]) {
       const { warnings, client, received } = await run(setting);

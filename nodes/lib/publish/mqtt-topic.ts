@@ -1,21 +1,57 @@
 /** MQTT topic filters, as a client needs them to tell which subscription a message answers. */
 
+const SHARE_PREFIX = /^\$share\/[^/]+\//;
+const PLUS = 0x2b;
+const HASH = 0x23;
+const DOLLAR = 0x24;
+
 /** The filter without its `$share/<group>/` prefix: the part messages are matched against. */
 export function filterOf(subscription: string): string {
-  const m = /^\$share\/[^/]+\/(.+)$/.exec(subscription);
-  return m?.at(1) ?? subscription;
+  return subscription.slice(filterStart(subscription));
 }
 
-/** MQTT 3.1.1 §4.7 matching: `+` one level, `#` the rest; `$` topics match no leading wildcard. */
+/** Where the part of a subscription that messages are matched against begins. */
+function filterStart(subscription: string): number {
+  if (!subscription.startsWith('$share/')) return 0;
+  const m = SHARE_PREFIX.exec(subscription);
+  // "$share/group/" with nothing after it is not a shared subscription: the whole text is the filter
+  return m !== null && m[0].length < subscription.length ? m[0].length : 0;
+}
+
+/** The end of the level that begins at `from`: the next slash, or the end of the text. */
+function levelEnd(text: string, from: number): number {
+  const slash = text.indexOf('/', from);
+  return slash < 0 ? text.length : slash;
+}
+
+/** Whether `text` holds only `char` from `from` to `end`. */
+function isWildcard(text: string, from: number, end: number, char: number): boolean {
+  return end - from === 1 && text.charCodeAt(from) === char;
+}
+
+/**
+ * MQTT 3.1.1 §4.7 matching: `+` one level, `#` the rest; `$` topics match no leading wildcard.
+ * Level by level in place: it runs for every message a client receives, so it builds nothing.
+ */
 export function topicMatches(filter: string, topic: string): boolean {
-  const f = filterOf(filter).split('/');
-  const t = topic.split('/');
-  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
-  for (let i = 0; i < f.length; i++) {
-    const level = f[i];
-    if (level === '#') return true;
-    if (i >= t.length) return false;
-    if (level !== '+' && level !== t[i]) return false;
+  let f = filterStart(filter);
+  let t = 0;
+  let fEnd = levelEnd(filter, f);
+  if (topic.charCodeAt(0) === DOLLAR && (isWildcard(filter, f, fEnd, PLUS) || isWildcard(filter, f, fEnd, HASH))) return false;
+  for (;;) {
+    if (isWildcard(filter, f, fEnd, HASH)) return true;
+    // the topic has fewer levels than the filter
+    if (t > topic.length) return false;
+    const tEnd = levelEnd(topic, t);
+    if (!isWildcard(filter, f, fEnd, PLUS)) {
+      if (tEnd - t !== fEnd - f) return false;
+      for (let i = 0; i < fEnd - f; i++) if (filter.charCodeAt(f + i) !== topic.charCodeAt(t + i)) return false;
+    }
+    const filterDone = fEnd === filter.length;
+    const topicDone = tEnd === topic.length;
+    if (filterDone) return topicDone;
+    f = fEnd + 1;
+    t = tEnd + 1;
+    fEnd = levelEnd(filter, f);
   }
-  return f.length === t.length;
 }

@@ -8,7 +8,7 @@ import { convertEvent, type ConvertOptions } from '../../../nodes/lib/publish/co
 import { resolveDataset } from '../../../nodes/lib/dataset';
 import { Journal } from '../../../nodes/lib/reliability/journal';
 import { AnnouncementMemory } from '../../../nodes/lib/reliability/memory';
-import { topicMatches } from '../../../nodes/lib/publish/mqtt-topic';
+import { filterOf, topicMatches } from '../../../nodes/lib/publish/mqtt-topic';
 import { Outbox, decodeRecord, encodeRecord, type PublishTarget } from '../../../nodes/lib/reliability/outbox';
 import { ARGO, SAMPLE_NETCDF } from '../../helpers/fixtures';
 
@@ -260,4 +260,44 @@ describe('MQTT topic filters', () => {
       assert.equal(topicMatches(filter, topic), expected);
     });
   }
+
+  it('agrees with matching level lists split on "/", on every filter and topic of a few levels', () => {
+    // the rule as §4.7 words it, on the split levels
+    const bySplit = (subscription: string, topic: string): boolean => {
+      const f = filterOf(subscription).split('/');
+      const t = topic.split('/');
+      if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+      for (let i = 0; i < f.length; i++) {
+        if (f[i] === '#') return true;
+        if (i >= t.length) return false;
+        if (f[i] !== '+' && f[i] !== t[i]) return false;
+      }
+      return f.length === t.length;
+    };
+    const filterLevels = ['a', 'ab', '', '+', '#', '$SYS'];
+    const topicLevels = ['a', 'ab', 'b', '', '$SYS'];
+    const joined = (levels: string[], depth: number): string[] => {
+      let out = [''];
+      for (let d = 0; d < depth; d++) out = out.flatMap((p) => levels.map((l) => (d === 0 ? l : `${p}/${l}`)));
+      return out;
+    };
+    const filters = [1, 2, 3].flatMap((d) => joined(filterLevels, d));
+    const topics = [1, 2, 3, 4].flatMap((d) => joined(topicLevels, d));
+    let matched = 0;
+    for (const filter of [...filters, ...filters.map((f) => `$share/g/${f}`)]) {
+      for (const topic of topics) {
+        const expected = bySplit(filter, topic);
+        assert.equal(topicMatches(filter, topic), expected, `${filter} against ${topic}`);
+        if (expected) matched++;
+      }
+    }
+    assert.ok(matched > 1000, `only ${matched} pairs match: the cases do not exercise the wildcards`);
+  });
+
+  it('takes a subscription apart from its $share/<group>/ prefix', () => {
+    assert.equal(filterOf('$share/g1/origin/a/wis2/#'), 'origin/a/wis2/#');
+    assert.equal(filterOf('origin/a/wis2/#'), 'origin/a/wis2/#');
+    assert.equal(filterOf('$share/g1/'), '$share/g1/');
+    assert.equal(filterOf('$share/g1'), '$share/g1');
+  });
 });
