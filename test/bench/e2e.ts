@@ -136,6 +136,52 @@ export async function latency(s: Session, n: number, rate: number): Promise<Late
   return { rate, achievedRate, missing, ...percentiles(s.pool.latencies(span)) };
 }
 
+/** Garbage collections of one kind: how many, and their pauses added up, in ms. */
+export interface GcPauses {
+  count: number;
+  ms: number;
+}
+
+/** The runtime's collections by kind (minor, major, incremental, weakcb), as its /metrics counts them. */
+export type GcTotals = Partial<Record<string, GcPauses>>;
+
+const GC_LINE = /^nodejs_gc_duration_seconds_(count|sum)\{kind="([a-z]+)"\} ([0-9.e+-]+)$/;
+
+/**
+ * prom-client's nodejs_gc_duration_seconds, read off the runtime's /metrics: undefined when it
+ * does not answer, so a bench of a runtime without the endpoint still runs.
+ */
+async function gcTotals(s: Session): Promise<GcTotals | undefined> {
+  try {
+    const res = await fetch(new URL('metrics', s.runtime.runtime.url));
+    if (!res.ok) return undefined;
+    const totals: GcTotals = {};
+    for (const line of (await res.text()).split('\n')) {
+      const m = GC_LINE.exec(line);
+      if (!m) continue;
+      const [, field, kind, value] = m;
+      const t = (totals[kind] ??= { count: 0, ms: 0 });
+      if (field === 'count') t.count = Number(value);
+      else t.ms = Number(value) * 1000;
+    }
+    return totals;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What was collected between two readings. */
+function gcBetween(before: GcTotals | undefined, after: GcTotals | undefined): GcTotals | undefined {
+  if (!before || !after) return undefined;
+  const out: GcTotals = {};
+  for (const [kind, a] of Object.entries(after)) {
+    if (!a) continue;
+    const b = before[kind] ?? { count: 0, ms: 0 };
+    out[kind] = { count: a.count - b.count, ms: a.ms - b.ms };
+  }
+  return out;
+}
+
 export interface FlowResult {
   kind: FlowKind;
   /** the median round by rate */
@@ -143,6 +189,8 @@ export interface FlowResult {
   /** events per second of every round, in order */
   throughputRounds: number[];
   latency: Latency;
+  /** the runtime's garbage collections during the latency phase, when its /metrics answered */
+  latencyGc: GcTotals | undefined;
   /** events of every phase that came out neither as output nor as dead letter */
   lost: number;
   /** VmHWM of the runtime process at the end, MiB */
@@ -191,13 +239,16 @@ export async function benchFlow(kind: FlowKind, broker: Broker, o: E2eOptions, e
     // throughputRounds >= 1 (envCount refuses 0), so the median round exists
     const t = [...rounds].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rounds.length / 2)];
     await sleep(2000);
+    const gcBefore = await gcTotals(s);
     const l = await latency(s, o.latencyEvents, o.rate);
+    const latencyGc = gcBetween(gcBefore, await gcTotals(s));
     const all: Span = { from: 0, to: s.pool.size };
     return {
       kind,
       throughput: t,
       throughputRounds: rounds.map((r) => r.perSecond),
       latency: l,
+      latencyGc,
       lost: warmLost + rounds.reduce((n, r) => n + r.missing, 0) + l.missing,
       peakRssMiB: s.runtime.memory()?.hwmMiB,
       refused: s.pool.countRefused(all),

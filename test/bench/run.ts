@@ -145,8 +145,28 @@ function printE2e(results: FlowResult[], o: E2eOptions, goals: Goal[], library: 
       console.log(`   ${flowLabel(r)}: ${odd.strangers} unmatched outputs, ${odd.repeats} repeated, dead letters ${JSON.stringify(odd.refusals)}`);
     }
   }
+  printGc(results);
   printCpu(results, library);
   e2eGoals(results, o, goals);
+}
+
+/**
+ * The runtime's collector during the latency phase: a pause holds back every event that arrives
+ * meanwhile, so at a fixed rate the collections are what the tail of the latencies is made of.
+ */
+function printGc(results: FlowResult[]): void {
+  const rows = results.flatMap((r) => {
+    const gc = r.latencyGc;
+    if (!gc) return [];
+    const cell = (kind: string): string => {
+      const k = gc[kind];
+      return k && k.count > 0 ? `${fmt(k.count)} / ${k.ms.toFixed(1)}` : '0';
+    };
+    return [[flowLabel(r), cell('minor'), cell('major'), cell('incremental')]];
+  });
+  if (rows.length === 0) return;
+  console.log('\n   garbage collections of the runtime during the latency phase (its /metrics): count / pause ms added up');
+  console.log(table(['flow', 'minor (scavenge)', 'major (mark-compact)', 'incremental marking'], rows, '  '));
 }
 
 /**
