@@ -56,7 +56,8 @@ export class Announcements {
 
   /** Whether the file was announced and not deleted since (as far as the memory reaches). */
   known(dataId: string): boolean {
-    return this.memory?.get(dataId) !== undefined;
+    // without reading the fingerprint, which a memory may keep on disk only
+    return this.memory?.has(dataId) ?? false;
   }
 
   /** What was announced for a file, or is on its way: its fingerprint. Claims nothing. */

@@ -34,11 +34,12 @@ export { JournalLockedError };
  * mid-rewrite leaves the old file whole; recovery deletes the temp file.
  *
  * In memory, per entry: a Map slot, a small record, a slot in the announcement-order queue and
- * the two strings, which are fresh copies so they keep no larger string of the caller alive.
- * Measured on Node.js 24 (x64, heap after GC): about 130 bytes plus each string's 16-byte
- * header and its characters (one byte each for Latin-1, two otherwise). A typical WIS2 data_id
- * (~80 characters) with a sha512 integrity value (~95) comes to about 340 bytes, so the default
- * million entries take about 340 MB; size `maxEntries` to the announcements of `maxAgeMs`.
+ * the two strings (the data_id alone with `keepOnDisk`), which are fresh copies so they keep no
+ * larger string of the caller alive. Measured on Node.js 24 (x64, heap after GC): about 130
+ * bytes plus each string's 16-byte header and its characters (one byte each for Latin-1, two
+ * otherwise). An Argo data_id (134 characters) with a sha512 integrity value (95) comes to 391
+ * bytes, 279 with `keepOnDisk`, so the default million entries take 280 to 390 MB; size
+ * `maxEntries` to the announcements of `maxAgeMs`.
  * Replacing or forgetting an entry frees its strings at once; its ~50-byte queue slot goes at
  * the next queue rebuild, which happens before dead slots outnumber live ones.
  */
