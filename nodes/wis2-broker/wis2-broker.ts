@@ -28,9 +28,7 @@ const persistent = (def: BrokerNodeDef): boolean => def.cleanSession === false |
  * Argo flow. Without DEBUG in the environment `debug` prints nothing, so the calls go to a
  * function that takes no arguments; with it, mqtt.js logs as it always does.
  */
-function mqttLog(): IClientOptions['log'] {
-  return process.env.DEBUG ? undefined : () => undefined;
-}
+const quietLog = (): void => undefined;
 
 /** A new MQTT client for the broker node, with the settings of its dialog. */
 function connectClient(RED: NodeAPI, node: BrokerNode & { credentials: Credentials }, def: BrokerNodeDef, url: string): Connection<MqttClient> {
@@ -45,8 +43,7 @@ function connectClient(RED: NodeAPI, node: BrokerNode & { credentials: Credentia
     // unacknowledged publishes wait in the outbox, not in an unbounded client queue
     queueQoSZero: false,
   };
-  const log = mqttLog();
-  if (log) options.log = log;
+  if (!process.env.DEBUG) options.log = quietLog;
   const { user, password } = node.credentials;
   if (typeof user === 'string' && user !== '') options.username = user;
   if (typeof password === 'string' && password !== '') options.password = password;

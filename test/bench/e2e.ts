@@ -1,6 +1,7 @@
 import type { Broker } from '../helpers/mosquitto';
 import { DEAD_LETTERS, sleep } from '../reliability/harness';
 import { procCpuMicros, procMainThreadCpuMicros } from '../helpers/proc';
+import { seriesValue } from '../helpers/prometheus';
 import { PASS_THROUGH_TOPIC, launch, type BenchRuntime, type FlowKind } from './runtime';
 import { percentiles, type Percentiles } from './stats';
 import { Pool, Publisher, Tap, settle, type Oddities, type Span } from './traffic';
@@ -142,10 +143,10 @@ export interface GcPauses {
   ms: number;
 }
 
-/** The runtime's collections by kind (minor, major, incremental, weakcb), as its /metrics counts them. */
-export type GcTotals = Partial<Record<string, GcPauses>>;
+type GcKind = 'minor' | 'major' | 'incremental';
 
-const GC_LINE = /^nodejs_gc_duration_seconds_(count|sum)\{kind="([a-z]+)"\} ([0-9.e+-]+)$/;
+/** The runtime's collections by kind, as its /metrics counts them. */
+export type GcTotals = Record<GcKind, GcPauses>;
 
 /**
  * prom-client's nodejs_gc_duration_seconds, read off the runtime's /metrics: undefined when it
@@ -155,16 +156,13 @@ async function gcTotals(s: Session): Promise<GcTotals | undefined> {
   try {
     const res = await fetch(new URL('metrics', s.runtime.runtime.url));
     if (!res.ok) return undefined;
-    const totals: GcTotals = {};
-    for (const line of (await res.text()).split('\n')) {
-      const m = GC_LINE.exec(line);
-      if (!m) continue;
-      const [, field, kind, value] = m;
-      const t = (totals[kind] ??= { count: 0, ms: 0 });
-      if (field === 'count') t.count = Number(value);
-      else t.ms = Number(value) * 1000;
-    }
-    return totals;
+    const text = await res.text();
+    // a kind not collected yet has no series
+    const pauses = (kind: GcKind): GcPauses => ({
+      count: seriesValue(text, `nodejs_gc_duration_seconds_count{kind="${kind}"}`) ?? 0,
+      ms: (seriesValue(text, `nodejs_gc_duration_seconds_sum{kind="${kind}"}`) ?? 0) * 1000,
+    });
+    return { minor: pauses('minor'), major: pauses('major'), incremental: pauses('incremental') };
   } catch {
     return undefined;
   }
@@ -173,13 +171,8 @@ async function gcTotals(s: Session): Promise<GcTotals | undefined> {
 /** What was collected between two readings. */
 function gcBetween(before: GcTotals | undefined, after: GcTotals | undefined): GcTotals | undefined {
   if (!before || !after) return undefined;
-  const out: GcTotals = {};
-  for (const [kind, a] of Object.entries(after)) {
-    if (!a) continue;
-    const b = before[kind] ?? { count: 0, ms: 0 };
-    out[kind] = { count: a.count - b.count, ms: a.ms - b.ms };
-  }
-  return out;
+  const less = (kind: GcKind): GcPauses => ({ count: after[kind].count - before[kind].count, ms: after[kind].ms - before[kind].ms });
+  return { minor: less('minor'), major: less('major'), incremental: less('incremental') };
 }
 
 export interface FlowResult {

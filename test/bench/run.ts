@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { nodeRedVersion } from '../../bin/node-red-dir';
 import { mosquittoBin } from '../helpers/mosquitto';
-import { benchFlow, type E2eOptions, type FlowResult } from './e2e';
+import { benchFlow, type E2eOptions, type FlowResult, type GcPauses } from './e2e';
 import { growthBench, type GrowthResult } from './growth';
 import { indexBench, type IndexBenchResult } from './index';
 import { ARGO_PATH, libraryBench, type Rate } from './library';
@@ -158,11 +158,8 @@ function printGc(results: FlowResult[]): void {
   const rows = results.flatMap((r) => {
     const gc = r.latencyGc;
     if (!gc) return [];
-    const cell = (kind: string): string => {
-      const k = gc[kind];
-      return k && k.count > 0 ? `${fmt(k.count)} / ${k.ms.toFixed(1)}` : '0';
-    };
-    return [[flowLabel(r), cell('minor'), cell('major'), cell('incremental')]];
+    const cell = (k: GcPauses): string => (k.count > 0 ? `${fmt(k.count)} / ${k.ms.toFixed(1)}` : '0');
+    return [[flowLabel(r), cell(gc.minor), cell(gc.major), cell(gc.incremental)]];
   });
   if (rows.length === 0) return;
   console.log('\n   garbage collections of the runtime during the latency phase (its /metrics): count / pause ms added up');

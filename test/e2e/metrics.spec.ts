@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { distinctEvents, Lab, produce, sleep, until, DEAD_LETTERS, type Observer, type Pipeline } from '../reliability/harness';
 import { needMosquitto, type Broker } from '../helpers/mosquitto';
-import { needPrometheus, startPrometheus, type Prometheus, type Sample } from '../helpers/prometheus';
+import { needPrometheus, seriesValue, startPrometheus, type Prometheus, type Sample } from '../helpers/prometheus';
 
 const ADMIN = { user: 'operator', password: 'metrics-spec-password' };
 const TOKEN = 'metrics-spec-token';
@@ -15,12 +15,6 @@ const METADATA = 'urn:wmo:md:fr-ifremer-argo:cor:msg:argo';
 async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; type: string }> {
   const res = await fetch(url, { headers });
   return { status: res.status, body: await res.text(), type: res.headers.get('content-type') ?? '' };
-}
-
-/** the value of one series in the text format, or undefined */
-function value(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 /**
@@ -87,7 +81,7 @@ describe('metrics: /metrics, Prometheus and the dashboard', function () {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const m = await get(`${p.runtime.url}metrics`, { Authorization: `Bearer ${TOKEN}` });
-      if (value(m.body, `wis2_duplicates_total{dataset="${DATASET}"}`) === 1 && value(m.body, 'wis2_input_unfinished{broker="diffusion broker (MQTT_URL)"}') === 0) break;
+      if (seriesValue(m.body, `wis2_duplicates_total{dataset="${DATASET}"}`) === 1 && seriesValue(m.body, 'wis2_input_unfinished{broker="diffusion broker (MQTT_URL)"}') === 0) break;
       if (Date.now() > deadline) throw new Error(m.body);
       await sleep(200);
     }
@@ -131,26 +125,26 @@ describe('metrics: /metrics, Prometheus and the dashboard', function () {
     const lines = t.split('\n').filter((l) => l.startsWith('wis2_') && (l.includes(DATASET) || l.includes(METADATA) || l.includes('broker=') || l.includes('topic=')) && !l.includes('_bucket'));
     // printed for the record: these are the lines an operator's curl shows
     console.log(`      /metrics, dataset ${DATASET}:\n${lines.map((l) => `        ${l}`).join('\n')}`);
-    assert.equal(value(t, `wis2_events_received_total{dataset="${DATASET}"}`), 14);
-    assert.equal(value(t, `wis2_notifications_published_total{dataset="${DATASET}",rel="canonical"}`), 10);
-    assert.equal(value(t, `wis2_notifications_published_total{dataset="${DATASET}",rel="update"}`), 0);
-    assert.equal(value(t, `wis2_duplicates_total{dataset="${DATASET}"}`), 1);
+    assert.equal(seriesValue(t, `wis2_events_received_total{dataset="${DATASET}"}`), 14);
+    assert.equal(seriesValue(t, `wis2_notifications_published_total{dataset="${DATASET}",rel="canonical"}`), 10);
+    assert.equal(seriesValue(t, `wis2_notifications_published_total{dataset="${DATASET}",rel="update"}`), 0);
+    assert.equal(seriesValue(t, `wis2_duplicates_total{dataset="${DATASET}"}`), 1);
     const rejected = t.split('\n').filter((l) => l.startsWith(`wis2_rejected_total{dataset="${DATASET}"`));
     assert.equal(rejected.reduce((s, l) => s + Number(l.split(' ').at(-1)), 0), 3, rejected.join('\n'));
-    assert.equal(value(t, `wis2_rejected_total{dataset="${DATASET}",stage="intake",code="intake.invalid_json"}`), 2);
-    assert.equal(value(t, `wis2_rejected_total{dataset="${DATASET}",stage="cloudevent",code="ce.missing_attribute"}`), 1);
-    assert.equal(value(t, `wis2_dead_letters_total{topic="${DEAD_LETTERS}"}`), 3);
-    assert.equal(value(t, `wis2_outbox_messages{broker="${output}"}`), 0);
-    assert.equal(value(t, `wis2_outbox_bytes{broker="${output}"}`), 0);
-    assert.equal(value(t, `wis2_input_unfinished{broker="${input}"}`), 0);
-    assert.equal(value(t, `wis2_broker_connected{broker="${input}"}`), 1);
-    assert.equal(value(t, `wis2_broker_connected{broker="${output}"}`), 1);
-    assert.equal(value(t, `wis2_input_session_lost_total{broker="${input}"}`), 0);
-    assert.equal(value(t, `wis2_publish_latency_seconds_count{dataset="${DATASET}"}`), 10);
-    assert.equal(value(t, `wis2_event_age_seconds_count{dataset="${DATASET}"}`), 10);
-    const last = value(t, `wis2_last_published_timestamp_seconds{dataset="${DATASET}"}`) ?? 0;
+    assert.equal(seriesValue(t, `wis2_rejected_total{dataset="${DATASET}",stage="intake",code="intake.invalid_json"}`), 2);
+    assert.equal(seriesValue(t, `wis2_rejected_total{dataset="${DATASET}",stage="cloudevent",code="ce.missing_attribute"}`), 1);
+    assert.equal(seriesValue(t, `wis2_dead_letters_total{topic="${DEAD_LETTERS}"}`), 3);
+    assert.equal(seriesValue(t, `wis2_outbox_messages{broker="${output}"}`), 0);
+    assert.equal(seriesValue(t, `wis2_outbox_bytes{broker="${output}"}`), 0);
+    assert.equal(seriesValue(t, `wis2_input_unfinished{broker="${input}"}`), 0);
+    assert.equal(seriesValue(t, `wis2_broker_connected{broker="${input}"}`), 1);
+    assert.equal(seriesValue(t, `wis2_broker_connected{broker="${output}"}`), 1);
+    assert.equal(seriesValue(t, `wis2_input_session_lost_total{broker="${input}"}`), 0);
+    assert.equal(seriesValue(t, `wis2_publish_latency_seconds_count{dataset="${DATASET}"}`), 10);
+    assert.equal(seriesValue(t, `wis2_event_age_seconds_count{dataset="${DATASET}"}`), 10);
+    const last = seriesValue(t, `wis2_last_published_timestamp_seconds{dataset="${DATASET}"}`) ?? 0;
     assert.ok(last >= started && last <= Date.now() / 1000, String(last));
-    assert.equal(value(t, `wis2_metadata_announced_total{metadata_id="${METADATA}",rel="canonical"}`), 1);
+    assert.equal(seriesValue(t, `wis2_metadata_announced_total{metadata_id="${METADATA}",rel="canonical"}`), 1);
     assert.match(t, /^wis2_wcmp_kpi_percentage\{metadata_id="urn:wmo:md:fr-ifremer-argo:cor:msg:argo"\} \d+(\.\d+)?$/m);
     assert.match(t, /^process_resident_memory_bytes \d+/m);
     assert.match(t, /^nodejs_eventloop_lag_seconds /m);

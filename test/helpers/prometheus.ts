@@ -21,6 +21,12 @@ export function promtool(args: string[], cwd: string): { status: number | null; 
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
+/** The value of one series (`name{labels}`, as written) in Prometheus text, or undefined. */
+export function seriesValue(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 export interface Sample {
   metric: Record<string, string>;
   value: number;

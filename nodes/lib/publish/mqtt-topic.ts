@@ -1,6 +1,6 @@
 /** MQTT topic filters, as a client needs them to tell which subscription a message answers. */
 
-const SHARE_PREFIX = /^\$share\/[^/]+\//;
+const SHARE = '$share/';
 const PLUS = 0x2b;
 const HASH = 0x23;
 const DOLLAR = 0x24;
@@ -12,10 +12,10 @@ export function filterOf(subscription: string): string {
 
 /** Where the part of a subscription that messages are matched against begins. */
 function filterStart(subscription: string): number {
-  if (!subscription.startsWith('$share/')) return 0;
-  const m = SHARE_PREFIX.exec(subscription);
-  // "$share/group/" with nothing after it is not a shared subscription: the whole text is the filter
-  return m !== null && m[0].length < subscription.length ? m[0].length : 0;
+  if (!subscription.startsWith(SHARE)) return 0;
+  const slash = subscription.indexOf('/', SHARE.length);
+  // a group of one character or more and a filter after it; else the whole text is the filter
+  return slash > SHARE.length && slash + 1 < subscription.length ? slash + 1 : 0;
 }
 
 /** The end of the level that begins at `from`: the next slash, or the end of the text. */
