@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { floorSlope } from './growth';
 
+const rss = (r: { rssMiB: number }): number => r.rssMiB;
+
 /** RSS read every 1,000 events: a garbage sawtooth (rises 1 MiB per 1,000, drops every `period`) on a floor. */
 function sawtooth(events: number, period: number, floorAt: (n: number) => number): { events: number; rssMiB: number }[] {
   const out: { events: number; rssMiB: number }[] = [];
@@ -11,7 +13,7 @@ function sawtooth(events: number, period: number, floorAt: (n: number) => number
 describe('bench: memory growth read from what stays after collections', () => {
   it('finds no growth in a sawtooth whose lows stay put, whatever its phase', () => {
     for (const period of [23_000, 31_000, 37_000]) {
-      const f = floorSlope(sawtooth(100_000, period, () => 200), 10_000);
+      const f = floorSlope(sawtooth(100_000, period, () => 200), 10_000, rss);
       assert.ok(f);
       assert.ok(Math.abs(f.slopeMiBPer10k) < 0.5, `period ${period}: ${f.slopeMiBPer10k}`);
     }
@@ -19,13 +21,21 @@ describe('bench: memory growth read from what stays after collections', () => {
 
   it('finds a leak that raises the lows', () => {
     // 3 MiB more kept per 10,000 events
-    const f = floorSlope(sawtooth(100_000, 30_000, (n) => 200 + (3 * n) / 10_000), 10_000);
+    const f = floorSlope(sawtooth(100_000, 30_000, (n) => 200 + (3 * n) / 10_000), 10_000, rss);
     assert.ok(f);
     assert.ok(f.slopeMiBPer10k > 2.5 && f.slopeMiBPer10k < 3.5, String(f.slopeMiBPer10k));
     assert.ok(f.floors[0] < f.floors[1] && f.floors[1] < f.floors[2]);
   });
 
   it('says nothing from fewer than three samples', () => {
-    assert.equal(floorSlope([{ events: 1000, rssMiB: 1 }, { events: 2000, rssMiB: 2 }], 0), undefined);
+    assert.equal(floorSlope([{ events: 1000, rssMiB: 1 }, { events: 2000, rssMiB: 2 }], 0, rss), undefined);
+  });
+
+  it('reads the figure it is told to, such as the old generation in use', () => {
+    const old = sawtooth(100_000, 30_000, (n) => 80 + (2 * n) / 10_000).map((r) => ({ events: r.events, usedMiB: r.rssMiB, rssMiB: 0 }));
+    const f = floorSlope(old, 10_000, (o) => o.usedMiB);
+    assert.ok(f);
+    assert.ok(f.slopeMiBPer10k > 1.5 && f.slopeMiBPer10k < 2.5, String(f.slopeMiBPer10k));
+    assert.equal(floorSlope(old, 10_000, rss)?.slopeMiBPer10k, 0);
   });
 });

@@ -1,6 +1,8 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { readFlow } from '../../bin/commands/flows';
 import type { Broker } from '../helpers/mosquitto';
-import { closeSession, openSession, ready } from './e2e';
+import { seriesValue } from '../helpers/prometheus';
+import { closeSession, openSession, ready, type Session } from './e2e';
 import { envCount, percentiles, type Percentiles } from './stats';
 import { settle, type Span } from './traffic';
 
@@ -46,6 +48,11 @@ export interface GrowthResult {
   blocks: Block[];
   /** VmRSS when the n-th output arrived, MiB */
   rss: { events: number; rssMiB: number }[];
+  /**
+   * The runtime's old generation in use (V8's old space, read off its /metrics every
+   * OLD_SPACE_EVERY_MS), with the outputs arrived by then; empty when /metrics did not answer
+   */
+  oldSpace: { events: number; usedMiB: number }[];
   peakRssMiB: number | undefined;
   memory: MemoryBound;
   /** RSS growth per 10,000 events over the second half of the stream, MiB */
@@ -60,6 +67,11 @@ export interface GrowthResult {
    * reaches its largest size only then, so growth before it is the memory's own size, not a leak.
    */
   turnedOverFloor: FloorSlope | undefined;
+  /**
+   * `fullFloor` read on the old generation in use instead of RSS: its lows are what the last
+   * full collection kept, whatever size V8 gives the heap around it (see `oldSpace`)
+   */
+  oldSpaceFloor: FloorSlope | undefined;
 }
 
 export interface FloorSlope {
@@ -101,13 +113,13 @@ function slope(rss: GrowthResult['rss'], from: number): number | undefined {
  * run to the next; the lows are what is left after collecting, so a leak raises them and
  * garbage does not. Undefined with fewer than three samples.
  */
-export function floorSlope(rss: GrowthResult['rss'], from: number): FloorSlope | undefined {
-  const points = rss.filter((r) => r.events >= from);
+export function floorSlope<T extends { events: number }>(samples: T[], from: number, mib: (sample: T) => number): FloorSlope | undefined {
+  const points = samples.filter((r) => r.events >= from);
   const third = Math.floor(points.length / 3);
   if (third < 1) return undefined;
   const parts = [points.slice(0, third), points.slice(third, 2 * third), points.slice(2 * third)];
-  const lows = parts.map((part) => Math.min(...part.map((r) => r.rssMiB))) as [number, number, number];
-  const centre = (part: GrowthResult['rss']): number => ((part[0]?.events ?? 0) + (part.at(-1)?.events ?? 0)) / 2;
+  const lows = parts.map((part) => Math.min(...part.map(mib))) as [number, number, number];
+  const centre = (part: T[]): number => ((part[0]?.events ?? 0) + (part.at(-1)?.events ?? 0)) / 2;
   const span = centre(parts[2]) - centre(parts[0]);
   if (!(span > 0)) return undefined;
   return { floors: lows, slopeMiBPer10k: ((lows[2] - lows[0]) / span) * 10_000 };
@@ -128,8 +140,16 @@ export async function growthBench(broker: Broker, events: number, rate: number, 
       const m = marks.has(n) ? s.runtime.memory() : undefined;
       if (m) rss.push({ events: n, rssMiB: m.rssMiB });
     };
-    const achievedRate = await s.publisher.atRate(span, rate);
-    const missing = await settle(s.pool, span);
+    const oldSpace: GrowthResult['oldSpace'] = [];
+    const sampler = sampleOldSpace(s, () => s.tap.arrived - base, oldSpace);
+    let achievedRate: number;
+    let missing: number;
+    try {
+      achievedRate = await s.publisher.atRate(span, rate);
+      missing = await settle(s.pool, span);
+    } finally {
+      await sampler.stop();
+    }
     const blocks = blocksOf(s.pool.latencies.bind(s.pool), span, block, rss);
     return {
       events,
@@ -142,12 +162,49 @@ export async function growthBench(broker: Broker, events: number, rate: number, 
       memory: bound,
       lateSlopeMiBPer10k: slope(rss, events / 2),
       fullSlopeMiBPer10k: bound.entries < events ? slope(rss, bound.entries) : undefined,
-      fullFloor: bound.entries < events ? floorSlope(rss, bound.entries) : undefined,
-      turnedOverFloor: 2 * bound.entries < events ? floorSlope(rss, 2 * bound.entries) : undefined,
+      fullFloor: bound.entries < events ? floorSlope(rss, bound.entries, rssOf) : undefined,
+      turnedOverFloor: 2 * bound.entries < events ? floorSlope(rss, 2 * bound.entries, rssOf) : undefined,
+      oldSpace,
+      oldSpaceFloor: bound.entries < events ? floorSlope(oldSpace, bound.entries, (o) => o.usedMiB) : undefined,
     };
   } finally {
     await closeSession(s);
   }
+}
+
+const rssOf = (r: GrowthResult['rss'][number]): number => r.rssMiB;
+
+/** Often enough for each third of a 10-minute soak to hold dozens of readings, seldom enough to cost the runtime nothing that shows. */
+const OLD_SPACE_EVERY_MS = 2000;
+
+/**
+ * Reads the runtime's old generation in use (prom-client's nodejs_heap_space_size_used_bytes)
+ * every OLD_SPACE_EVERY_MS until stopped, one request at a time. RSS follows the size V8 gives
+ * its heap, which grows for minutes towards a steady state under a steady load; what the old
+ * generation holds right after a full collection is what the runtime keeps, so its lows show a
+ * leak without that drift.
+ */
+function sampleOldSpace(s: Session, arrived: () => number, into: GrowthResult['oldSpace']): { stop(): Promise<void> } {
+  const stop = new AbortController();
+  const url = new URL('metrics', s.runtime.runtime.url);
+  const loop = (async () => {
+    while (!stop.signal.aborted) {
+      try {
+        await delay(OLD_SPACE_EVERY_MS, undefined, { signal: stop.signal });
+        const res = await fetch(url, { signal: stop.signal });
+        const used = res.ok ? seriesValue(await res.text(), 'nodejs_heap_space_size_used_bytes{space="old"}') : undefined;
+        if (used !== undefined) into.push({ events: arrived(), usedMiB: used / (1024 * 1024) });
+      } catch {
+        // stopped, or a runtime without /metrics: the soak still runs, without this reading
+      }
+    }
+  })();
+  return {
+    stop: async () => {
+      stop.abort();
+      await loop;
+    },
+  };
 }
 
 function blocksOf(latencies: (span: Span) => number[], span: Span, block: number, rss: GrowthResult['rss']): Block[] {

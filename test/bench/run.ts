@@ -223,6 +223,12 @@ function printGrowth(g: GrowthResult): void {
       const f = g.turnedOverFloor;
       console.log(`   the same from ${fmt(2 * g.memory.entries)} events, once the memory has been full once over: ${f.floors.map(fmt).join(' / ')} MiB, ${f.slopeMiBPer10k.toFixed(1)} MiB per 10,000 events`);
     }
+    if (g.oldSpaceFloor) {
+      const f = g.oldSpaceFloor;
+      const sizes = g.oldSpace.filter((o) => o.events >= g.memory.entries).map((o) => o.usedMiB);
+      console.log(`   V8's old generation in use (${fmt(g.oldSpace.length)} readings of /metrics): lowest of each third after the fill ${f.floors.map(fmt).join(' / ')} MiB,`);
+      console.log(`   ${f.slopeMiBPer10k.toFixed(1)} MiB per 10,000 events; highest reading ${fmt(Math.max(...sizes))} MiB (RSS follows the heap V8 sizes around it, not these lows)`);
+    }
   } else {
     const share = ((100 * g.events) / g.memory.entries).toFixed(0);
     console.log(`   this run announces ${fmt(g.events)} files, ${share}% of it: the memory never fills, so no plateau can show here`);
