@@ -225,9 +225,9 @@ function printGrowth(g: GrowthResult): void {
     }
     if (g.oldSpaceFloor) {
       const f = g.oldSpaceFloor;
-      const sizes = g.oldSpace.filter((o) => o.events >= g.memory.entries).map((o) => o.usedMiB);
+      const used = g.oldSpace.filter((o) => o.events >= g.memory.entries).map((o) => o.usedMiB);
       console.log(`   V8's old generation in use (${fmt(g.oldSpace.length)} readings of /metrics): lowest of each third after the fill ${f.floors.map(fmt).join(' / ')} MiB,`);
-      console.log(`   ${f.slopeMiBPer10k.toFixed(1)} MiB per 10,000 events; highest reading ${fmt(Math.max(...sizes))} MiB (RSS follows the heap V8 sizes around it, not these lows)`);
+      console.log(`   ${f.slopeMiBPer10k.toFixed(1)} MiB per 10,000 events; highest reading ${fmt(Math.max(...used))} MiB (RSS follows the heap V8 sizes around it, not these lows)`);
     }
   } else {
     const share = ((100 * g.events) / g.memory.entries).toFixed(0);
