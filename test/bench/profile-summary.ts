@@ -2,6 +2,7 @@
  * `node dist/test/bench/profile-summary.js FILE.cpuprofile [TOP]`: where a runtime's CPU went,
  * by package (or our own file) and by function, self time only, so the lines add up to the
  * total; enough to see whether our nodes, Node-RED, mqtt.js or the garbage collector dominate.
+ * Then what each part of our code costs with everything it calls (see `oursInclusive`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,9 +18,10 @@ interface ProfileNode {
   id: number;
   callFrame: CallFrame;
   hitCount?: number;
+  children?: number[];
 }
 
-interface Profile {
+export interface Profile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;
@@ -51,6 +53,36 @@ export function where(url: string, name: string): string {
   const nodes = url.indexOf('/dist/nodes/');
   if (nodes >= 0) return `ours: nodes/${url.slice(nodes + '/dist/nodes/'.length)}`;
   return path.basename(url);
+}
+
+/**
+ * Microseconds of samples by the outermost of our files on their stack: a node's input handler,
+ * a broker callback, a flush at the end of a turn, with Node-RED, mqtt.js and Node.js below it
+ * counted in. Each sample counts once, so the lines add up to the time our code held the thread.
+ */
+export function oursInclusive(p: Profile): Map<string, number> {
+  const parent = new Map<number, number>();
+  for (const node of p.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const byId = new Map(p.nodes.map((node) => [node.id, node]));
+  // the answer per profile node, as stacks share their roots
+  const outermost = new Map<number, string | null>();
+  const find = (id: number): string | null => {
+    const known = outermost.get(id);
+    if (known !== undefined) return known;
+    const node = byId.get(id);
+    const up = parent.get(id);
+    const above = up === undefined ? null : find(up);
+    const place = node === undefined ? '' : where(node.callFrame.url, node.callFrame.functionName);
+    const answer = above ?? (place.startsWith('ours: ') ? place : null);
+    outermost.set(id, answer);
+    return answer;
+  };
+  const out = new Map<string, number>();
+  for (const [id, us] of selfTimes(p)) {
+    const place = find(id);
+    if (place !== null && us > 0) add(out, place, us);
+  }
+  return out;
 }
 
 function add(map: Map<string, number>, key: string, us: number): void {
@@ -86,6 +118,8 @@ function main(): void {
   console.log(table(['where (self time)', 'ms', 'share'], top(byPlace, total, count)));
   console.log('');
   console.log(table(['function (self time)', 'ms', 'share'], top(byFunction, total, count)));
+  console.log('');
+  console.log(table(['our code, with what it calls (outermost of our files)', 'ms', 'share'], top(oursInclusive(profile), total, count)));
 }
 
-main();
+if (require.main === module) main();
