@@ -149,23 +149,28 @@ type GcKind = 'minor' | 'major' | 'incremental';
 export type GcTotals = Record<GcKind, GcPauses>;
 
 /**
- * prom-client's nodejs_gc_duration_seconds, read off the runtime's /metrics: undefined when it
- * does not answer, so a bench of a runtime without the endpoint still runs.
+ * The text of the runtime's /metrics, or undefined when it does not answer (or `signal` aborts),
+ * so a bench of a runtime without the endpoint still runs, without the readings taken from it.
  */
-async function gcTotals(s: Session): Promise<GcTotals | undefined> {
+export async function runtimeMetrics(s: Session, signal?: AbortSignal): Promise<string | undefined> {
   try {
-    const res = await fetch(new URL('metrics', s.runtime.runtime.url));
-    if (!res.ok) return undefined;
-    const text = await res.text();
-    // a kind not collected yet has no series
-    const pauses = (kind: GcKind): GcPauses => ({
-      count: seriesValue(text, `nodejs_gc_duration_seconds_count{kind="${kind}"}`) ?? 0,
-      ms: (seriesValue(text, `nodejs_gc_duration_seconds_sum{kind="${kind}"}`) ?? 0) * 1000,
-    });
-    return { minor: pauses('minor'), major: pauses('major'), incremental: pauses('incremental') };
+    const res = await fetch(new URL('metrics', s.runtime.runtime.url), { signal });
+    return res.ok ? await res.text() : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** prom-client's nodejs_gc_duration_seconds, read off the runtime's /metrics. */
+async function gcTotals(s: Session): Promise<GcTotals | undefined> {
+  const text = await runtimeMetrics(s);
+  if (text === undefined) return undefined;
+  // a kind not collected yet has no series
+  const pauses = (kind: GcKind): GcPauses => ({
+    count: seriesValue(text, `nodejs_gc_duration_seconds_count{kind="${kind}"}`) ?? 0,
+    ms: (seriesValue(text, `nodejs_gc_duration_seconds_sum{kind="${kind}"}`) ?? 0) * 1000,
+  });
+  return { minor: pauses('minor'), major: pauses('major'), incremental: pauses('incremental') };
 }
 
 /** What was collected between two readings. */

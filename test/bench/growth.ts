@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { readFlow } from '../../bin/commands/flows';
 import type { Broker } from '../helpers/mosquitto';
 import { seriesValue } from '../helpers/prometheus';
-import { closeSession, openSession, ready, type Session } from './e2e';
+import { closeSession, openSession, ready, runtimeMetrics, type Session } from './e2e';
 import { envCount, percentiles, type Percentiles } from './stats';
 import { settle, type Span } from './traffic';
 
@@ -186,17 +186,16 @@ const OLD_SPACE_EVERY_MS = 2000;
  */
 function sampleOldSpace(s: Session, arrived: () => number, into: GrowthResult['oldSpace']): { stop(): Promise<void> } {
   const stop = new AbortController();
-  const url = new URL('metrics', s.runtime.runtime.url);
   const loop = (async () => {
     while (!stop.signal.aborted) {
       try {
         await delay(OLD_SPACE_EVERY_MS, undefined, { signal: stop.signal });
-        const res = await fetch(url, { signal: stop.signal });
-        const used = res.ok ? seriesValue(await res.text(), 'nodejs_heap_space_size_used_bytes{space="old"}') : undefined;
-        if (used !== undefined) into.push({ events: arrived(), usedMiB: used / (1024 * 1024) });
       } catch {
-        // stopped, or a runtime without /metrics: the soak still runs, without this reading
+        return;
       }
+      const text = await runtimeMetrics(s, stop.signal);
+      const used = text === undefined ? undefined : seriesValue(text, 'nodejs_heap_space_size_used_bytes{space="old"}');
+      if (used !== undefined) into.push({ events: arrived(), usedMiB: used / (1024 * 1024) });
     }
   })();
   return {
