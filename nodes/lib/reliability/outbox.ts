@@ -31,6 +31,12 @@ export interface PublishTarget {
 
 const HEADER = 4;
 
+/**
+ * 8 MiB of payloads: some eleven thousand notifications of the Argo flow's size (about 750
+ * bytes each), twice what a burst of 5,000 events leaves waiting for the in-flight window.
+ */
+export const FRESH_MAX_BYTES = 8 * 1024 * 1024;
+
 /** [4-byte header length][header JSON][payload bytes]: the payload stays byte-exact. */
 export function encodeRecord(r: OutboxRecord): Buffer {
   const header = encodeHeader(r);
@@ -70,11 +76,12 @@ export class Outbox extends EventEmitter {
   private readonly inflight = new Set<number>();
   /**
    * Records enqueued by this process and not yet handed to the client, kept so that sending
-   * one does not read back from disk what was written a moment ago. Bounded: while the broker
-   * is away the rest wait on disk only.
+   * one does not read back from disk what was written a moment ago. Bounded in bytes, not in
+   * records: a burst of thousands waits for the window without a read (and a parse) each, and
+   * while the broker is away what passes the bound waits on disk only.
    */
   private readonly fresh = new Map<number, OutboxRecord>();
-  private readonly freshMax: number;
+  private freshBytes = 0;
   /**
    * Acknowledged by the broker, not yet marked in the journal: marked together once per turn
    * of the event loop, one write for a burst of PUBACKs. A process killed before that sends
@@ -95,9 +102,10 @@ export class Outbox extends EventEmitter {
     private readonly journal: Journal,
     private readonly client: PublishTarget,
     private readonly window = 64,
+    /** payload bytes of the records kept in memory until they are sent */
+    private readonly freshMaxBytes = FRESH_MAX_BYTES,
   ) {
     super();
-    this.freshMax = 4 * window;
     client.on('connect', this.onConnect);
   }
 
@@ -106,7 +114,8 @@ export class Outbox extends EventEmitter {
     // the payload kept is a view of the journal's record, this outbox's own: the caller may reuse
     // or change its buffer
     const { seq, payload } = this.journal.appendFramed(encodeHeader(record), record.payload);
-    if (this.fresh.size < this.freshMax) {
+    if (this.freshBytes + payload.length <= this.freshMaxBytes) {
+      this.freshBytes += payload.length;
       const own: OutboxRecord = { topic: record.topic, qos: record.qos, retain: record.retain, payload };
       if (record.contentType !== undefined) own.contentType = record.contentType;
       this.fresh.set(seq, own);
@@ -140,7 +149,10 @@ export class Outbox extends EventEmitter {
 
   private dispatch(seq: number): void {
     const cached = this.fresh.get(seq);
-    if (cached !== undefined) this.fresh.delete(seq);
+    if (cached !== undefined) {
+      this.fresh.delete(seq);
+      this.freshBytes -= cached.payload.length;
+    }
     const record = cached ?? decodeRecord(this.journal.read(seq));
     this.inflight.add(seq);
     const options: { qos: 0 | 1 | 2; retain: boolean; properties?: { contentType?: string } } = { qos: record.qos, retain: record.retain };
@@ -198,6 +210,7 @@ export class Outbox extends EventEmitter {
     this.flush();
     this.closed = true;
     this.fresh.clear();
+    this.freshBytes = 0;
     this.client.removeListener('connect', this.onConnect);
   }
 }

@@ -125,12 +125,12 @@ describe('outbox', () => {
     const journal = Journal.open({ dir: tmp() });
     const client = new FakeClient();
     const window = 2;
-    const outbox = new Outbox(journal, client, window);
-    // more than the records kept in memory (4 windows): the later ones come from disk
-    const count = 4 * window + 5;
+    // payloads of 10 bytes, at most 64 bytes of them kept in memory: the later ones come from disk
+    const outbox = new Outbox(journal, client, window, 64);
+    const count = 13;
     const sent: Buffer[] = [];
     for (let i = 0; i < count; i++) {
-      const payload = Buffer.from(`{"n":${i}}`);
+      const payload = Buffer.from(`{"n":"${String(i).padStart(2, '0')}"}`);
       sent.push(Buffer.from(payload));
       outbox.enqueue({ topic: `t/${i}`, payload, qos: 1, retain: false, contentType: 'application/geo+json' });
       payload.fill(0x21);
