@@ -127,14 +127,18 @@ export interface Latency extends Percentiles {
   rate: number;
   achievedRate: number;
   missing: number;
+  /** over the whole phase, idle moments between events included; undefined where /proc cannot tell */
+  cpu: CpuPerEvent | undefined;
 }
 
 /** `n` events at `rate` per second; each event's time from its publish to its output. */
 export async function latency(s: Session, n: number, rate: number): Promise<Latency> {
   const span = s.pool.take(n);
+  const before = cpuMark(s);
   const achievedRate = await s.publisher.atRate(span, rate);
   const missing = await settle(s.pool, span);
-  return { rate, achievedRate, missing, ...percentiles(s.pool.latencies(span)) };
+  const cpu = cpuPerEvent(before, cpuMark(s), n - missing);
+  return { rate, achievedRate, missing, cpu, ...percentiles(s.pool.latencies(span)) };
 }
 
 /** Garbage collections of one kind: how many, and their pauses added up, in ms. */

@@ -183,6 +183,17 @@ function printCpu(results: FlowResult[], library: Rate[] | undefined): void {
   console.log(`
    CPU per event in the median throughput round, microseconds (this machine: ${os.cpus().length} cores)`);
   console.log(table(['flow', 'runtime', 'its main thread', 'Mosquitto', 'publisher+observer', 'total', 'cores busy'], rows, '  '));
+  // events one by one: nothing shares a turn, a write or a wake-up with the next event
+  const paced = results.flatMap((r) => {
+    const c = r.latency.cpu;
+    const t = r.throughput.cpu;
+    if (!c || !t) return [];
+    return [`${flowLabel(r)} ${c.runtime.toFixed(1)} / ${c.runtimeMain.toFixed(1)} (${(c.runtimeMain / t.runtimeMain).toFixed(1)})`];
+  });
+  if (paced.length > 0) {
+    console.log(`   the runtime at ${fmt(results[0]?.latency.rate ?? 0)}/s (the latency phase), us per event: runtime / its main thread (times its main thread's back to back)`);
+    console.log(`     ${paced.join('; ')}`);
+  }
   const argo = results.find((r) => r.kind === 'argo');
   const pass = results.find((r) => r.kind === 'pass-through');
   if (argo?.throughput.cpu && pass) {
