@@ -128,6 +128,12 @@ describe('outbox', () => {
     // payloads of 10 bytes, at most 64 bytes of them kept in memory: the later ones come from disk
     const outbox = new Outbox(journal, client, window, 64);
     const count = 13;
+    let readBack = 0;
+    const read = journal.read.bind(journal);
+    journal.read = (seq: number): Buffer => {
+      readBack++;
+      return read(seq);
+    };
     const sent: Buffer[] = [];
     for (let i = 0; i < count; i++) {
       const payload = Buffer.from(`{"n":"${String(i).padStart(2, '0')}"}`);
@@ -141,6 +147,7 @@ describe('outbox', () => {
     client.published.forEach((p, i) => {
       assert.deepEqual(p.payload, sent[i], `record ${i}`);
     });
+    assert.equal(readBack, count - 6, 'the 6 records within the bound were sent from memory, the rest read back');
     outbox.flush();
     assert.equal(journal.pending(), 0);
     outbox.close();
