@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { floorSlope } from './growth';
-
-const rss = (r: { rssMiB: number }): number => r.rssMiB;
+import { floorSlope, rssOf as rss } from './growth';
 
 /** RSS read every 1,000 events: a garbage sawtooth (rises 1 MiB per 1,000, drops every `period`) on a floor. */
 function sawtooth(events: number, period: number, floorAt: (n: number) => number): { events: number; rssMiB: number }[] {

@@ -172,7 +172,8 @@ export async function growthBench(broker: Broker, events: number, rate: number, 
   }
 }
 
-const rssOf = (r: GrowthResult['rss'][number]): number => r.rssMiB;
+/** The figure `floorSlope` reads for RSS. */
+export const rssOf = (r: { rssMiB: number }): number => r.rssMiB;
 
 /** Often enough for each third of a 10-minute soak to hold dozens of readings, seldom enough to cost the runtime nothing that shows. */
 const OLD_SPACE_EVERY_MS = 2000;
