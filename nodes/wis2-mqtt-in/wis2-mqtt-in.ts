@@ -114,7 +114,7 @@ export = function register(RED: NodeAPI): void {
     } as const;
     const reliable = new ReliableInput(client, inbox, registry, settings, events, () => { broker.wake(); });
     input = reliable;
-    broker.backpressure(node, () => reliable.full);
+    broker.backpressure(node, () => reliable.busy);
 
     node.on('close', (done: () => void) => {
       status.stop();

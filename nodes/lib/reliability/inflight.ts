@@ -32,6 +32,8 @@ interface Entry {
   /** copies on their way to a node or held by one */
   copies: number;
   finish: () => void;
+  /** runs once, when a node first takes in a copy (or at the finish, when none ever did) */
+  taken: (() => void) | undefined;
   since: number;
   where?: Place;
   reported: boolean;
@@ -84,10 +86,11 @@ export class InFlight {
 
   /**
    * Starts following a received message: `finish` runs once no copy of it is left. A message
-   * sent nowhere finishes at the end of this turn.
+   * sent nowhere finishes at the end of this turn. `taken` runs once a node has received a copy,
+   * or just before `finish` when no node ever did.
    */
-  open(key: string, finish: () => void): void {
-    this.entries.set(key, { copies: 0, finish, since: this.now(), reported: false });
+  open(key: string, finish: () => void, taken?: () => void): void {
+    this.entries.set(key, { copies: 0, finish, taken, since: this.now(), reported: false });
     this.drop(key, 0);
   }
 
@@ -108,6 +111,11 @@ export class InFlight {
   received(key: string, msg: object, place: Place, reportsDone: boolean): void {
     const entry = this.entries.get(key);
     if (!entry) return;
+    if (entry.taken !== undefined) {
+      const taken = entry.taken;
+      entry.taken = undefined;
+      taken();
+    }
     const pending = this.dispatched.get(msg);
     if (pending === undefined) entry.copies++;
     else if (pending > 1) this.dispatched.set(msg, pending - 1);
@@ -205,6 +213,7 @@ export class InFlight {
       const entry = this.entries.get(key);
       if (!entry || entry.copies > 0) continue;
       this.entries.delete(key);
+      entry.taken?.();
       entry.finish();
     }
   }

@@ -81,6 +81,25 @@ describe('in flight: when the flow is done with a received message', () => {
     assert.equal(l.f.size, 0);
   });
 
+  it('says once when a node first takes in a copy, or just before the finish when none did', () => {
+    const l = lab();
+    const said: string[] = [];
+    l.f.open('k', () => said.push('k finished'), () => said.push('k taken'));
+    l.f.open('nowhere', () => said.push('nowhere finished'), () => said.push('nowhere taken'));
+    const m = {};
+    l.f.delivering('k', m, 'in');
+    assert.deepEqual(said, [], 'on its way is not taken in');
+    l.f.received('k', m, node('a'), true);
+    assert.deepEqual(said, ['k taken']);
+    const copy = {};
+    l.f.delivering('k', copy, 'a');
+    l.f.received('k', copy, node('b'), true);
+    l.f.completed('k');
+    l.f.completed('k');
+    l.turn();
+    assert.deepEqual(said, ['k taken', 'k finished', 'nowhere taken', 'nowhere finished']);
+  });
+
   it('waits for the turn to end: done() before the next node has the copy, a Catch after an error', () => {
     const l = lab();
     l.open('k');

@@ -200,6 +200,35 @@ describe('reliable input', () => {
     h.input.close();
   });
 
+  it('reads no further while its read-ahead waits for the flow, and again once a node takes one in', () => {
+    const h = new Harness(undefined, { readAhead: 2 });
+    h.client.message('origin/a/wis2/x', 'one');
+    assert.equal(h.input.busy, false);
+    h.client.message('origin/a/wis2/x', 'two');
+    assert.equal(h.input.busy, true, 'two wait for the first node');
+    assert.equal(h.input.full, false, 'not full: the unfinished limit is far');
+    const first = h.sent[0];
+    assert.ok(first);
+    h.registry.received(String(first[ACK_PROPERTY]), first, { id: 'n1', type: 'function' }, true);
+    assert.equal(h.input.busy, false, 'a node has taken one in: it may read one more');
+    assert.equal(h.wakes, 0, 'the broker is woken once the turn is over, not inside the node');
+    h.clock.endTurn();
+    assert.equal(h.wakes, 1);
+    assert.equal(h.unfinished, 2, 'taken in is not finished');
+    h.client.message('origin/a/wis2/x', 'three');
+    assert.equal(h.input.busy, true);
+    h.client.message('origin/a/wis2/x', 'nowhere');
+    // a message no node ever takes in stops counting when it finishes
+    const last = h.sent[3];
+    assert.ok(last);
+    h.registry.completed(String(last[ACK_PROPERTY]));
+    h.clock.endTurn();
+    assert.equal(h.input.busy, true, 'two still wait');
+    h.settle(h.sent[1]);
+    assert.equal(h.input.busy, false);
+    h.input.close();
+  });
+
   it('replays after a restart, in order, what the last run did not finish, and only that', () => {
     const h = new Harness();
     for (const t of ['one', 'two', 'three']) h.client.message('origin/a/wis2/x', t);
