@@ -4,6 +4,7 @@
  * so the fraction is kept as written: nanosecond timestamps survive a conversion to UTC.
  * Read by hand, without a regular expression: it runs on every message and every index line.
  */
+import { memo } from './memo';
 
 export interface DateTimeParts {
   year: number;
@@ -99,7 +100,21 @@ function readOffset(text: string, at: number): { minutes: number; sign: string }
  * [time-secfrac] time-offset`, `T` and `Z` in either case (ABNF literals are case-insensitive).
  * The calendar and the clock are checked; where a leap second falls is not (see isLeapSecondPlace).
  */
-export function scanDateTime(text: string): DateTimeParts | DateTimeFault {
+export function scanDateTime(text: string): Readonly<DateTimeParts> | DateTimeFault {
+  return scanned(text);
+}
+
+/**
+ * An event's times are read again at every stage (CloudEvent, STAC item, WNM suite, cache
+ * tracker: some ten readings of three strings per file), so the last ones are remembered; the
+ * parts are frozen since every reader shares them. Longer text than any date-time is read afresh.
+ */
+const scanned = memo((text: string): Readonly<DateTimeParts> | DateTimeFault => {
+  const parts = scan(text);
+  return typeof parts === 'string' ? parts : Object.freeze(parts);
+}, 256, 64);
+
+function scan(text: string): DateTimeParts | DateTimeFault {
   if (text.length < 20 || text.charCodeAt(4) !== HYPHEN || text.charCodeAt(7) !== HYPHEN || text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) {
     return 'syntax';
   }
