@@ -200,17 +200,17 @@ describe('reliable input', () => {
     h.input.close();
   });
 
-  it('reads no further while its read-ahead waits for the flow, and again once a node takes one in', () => {
-    const h = new Harness(undefined, { readAhead: 2 });
+  it('reads no further while its read-ahead of payload bytes waits for the flow, and again once a node takes one in', () => {
+    const h = new Harness(undefined, { readAheadBytes: 6 });
     h.client.message('origin/a/wis2/x', 'one');
     assert.equal(h.input.busy, false);
     h.client.message('origin/a/wis2/x', 'two');
-    assert.equal(h.input.busy, true, 'two wait for the first node');
+    assert.equal(h.input.busy, true, 'six bytes wait for the first node');
     assert.equal(h.input.full, false, 'not full: the unfinished limit is far');
     const first = h.sent[0];
     assert.ok(first);
     h.registry.received(String(first[ACK_PROPERTY]), first, { id: 'n1', type: 'function' }, true);
-    assert.equal(h.input.busy, false, 'a node has taken one in: it may read one more');
+    assert.equal(h.input.busy, false, 'a node has taken one in: three bytes wait');
     assert.equal(h.wakes, 0, 'the broker is woken once the turn is over, not inside the node');
     h.clock.endTurn();
     assert.equal(h.wakes, 1);
@@ -223,7 +223,7 @@ describe('reliable input', () => {
     assert.ok(last);
     h.registry.completed(String(last[ACK_PROPERTY]));
     h.clock.endTurn();
-    assert.equal(h.input.busy, true, 'two still wait');
+    assert.equal(h.input.busy, true, 'eight bytes still wait');
     h.settle(h.sent[1]);
     assert.equal(h.input.busy, false);
     h.input.close();
