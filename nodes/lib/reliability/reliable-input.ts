@@ -100,10 +100,10 @@ const realTimers: InputTimers = {
  * messages faster than the flow takes them in; read without this bound, up to `maxOpen` of them
  * waited in the runtime, long enough for V8 to move them to the old generation, which the major
  * collections then mark. Measured over the bench's 25,000 Argo events (2 kB each) through the
- * Argo flow, four runs each, with the bound at 64 messages: V8's helper threads 1,295 ms of CPU
- * instead of 1,553, peak RSS 368 MiB instead of 415. Counted in bytes, two socket reads' worth
- * (Node reads 64 KiB at a time), so that the small messages of one read are all acknowledged
- * in the write of that turn. The broker holds the rest, as it does past `maxOpen`.
+ * Argo flow, three runs each: V8's helper threads 1,267 ms of CPU instead of 1,447, peak RSS
+ * 378 MiB instead of 445. Counted in bytes, two socket reads' worth (Node reads 64 KiB at a
+ * time), so that the small messages of one read are all acknowledged in the write of that
+ * turn. The broker holds the rest, as it does past `maxOpen`.
  */
 export const READ_AHEAD_BYTES = 128 * 1024;
 
@@ -167,7 +167,7 @@ export class ReliableInput {
 
   /** Full, or read far enough ahead of the flow: the connection reads no further message for now. */
   get busy(): boolean {
-    return this.openCount >= this.maxOpen || this.untakenBytes >= this.readAheadBytes;
+    return this.full || this.untakenBytes >= this.readAheadBytes;
   }
 
   get overdue(): number {
