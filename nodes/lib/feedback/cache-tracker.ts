@@ -301,7 +301,10 @@ export class CacheTracker implements PublishedLookup {
       this.missed++;
       out.push(t);
     }
-    for (let j = this.head; j < i; j++) this.dequeue(this.waiting[j] ?? '');
+    for (let j = this.head; j < i; j++) {
+      this.dequeue(this.waiting[j] ?? '');
+      this.waiting[j] = '';
+    }
     this.head = i;
     this.letGo();
     return out;
@@ -371,6 +374,8 @@ export class CacheTracker implements PublishedLookup {
       const dataId = this.waiting[this.head] ?? '';
       if (((this.state.get(dataId) ?? 0) & 1) === 1) break;
       this.dequeue(dataId);
+      // the store may have forgotten it already: the slot must not keep its data_id alive
+      this.waiting[this.head] = '';
       this.head++;
     }
     if (this.head === this.waiting.length) {

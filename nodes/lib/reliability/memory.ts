@@ -40,8 +40,9 @@ export { JournalLockedError };
  * otherwise). An Argo data_id (134 characters) with a sha512 integrity value (95) comes to 391
  * bytes, 279 with `keepOnDisk`, so the default million entries take 280 to 390 MB; size
  * `maxEntries` to the announcements of `maxAgeMs`.
- * Replacing or forgetting an entry frees its strings at once; its ~50-byte queue slot goes at
- * the next queue rebuild, which happens before dead slots outnumber live ones.
+ * Replacing or forgetting an entry frees its strings at once, and the oldest entries' records
+ * as soon as they are forgotten; a replaced entry's ~50-byte record and each 8-byte queue slot
+ * go at the next queue rebuild, which happens before dead slots outnumber live ones.
  */
 export interface MemoryOptions {
   file: string;
@@ -126,6 +127,13 @@ const REWRITE_SYNC_EVERY = 4 << 20;
 /** a rewrite with no more than this many steps of live lines to copy is done at once */
 const REWRITE_AT_ONCE_STEPS = 16;
 const NEWLINE = 0x0a;
+
+/**
+ * What a queue slot before the head holds: once the oldest entries are forgotten, their records
+ * would otherwise stay reachable from the queue until its next rebuild (a full memory that
+ * evicts one entry per announcement holds up to as many dead records as live ones).
+ */
+const GONE: Entry = { key: '', fingerprint: '', at: 0, bytes: -1, pos: 0 };
 
 /**
  * A position read from a Float64Array, as a small integer when it is one: storing V8's boxed
@@ -348,7 +356,11 @@ export class AnnouncementMemory implements DeferredWriter {
   }
 
   private oldest(): Entry | undefined {
-    while (this.head < this.queue.length && this.queue[this.head].bytes < 0) this.head++;
+    while (this.head < this.queue.length && this.queue[this.head].bytes < 0) {
+      // the slot stays until the next rebuild, the record it held need not
+      this.queue[this.head] = GONE;
+      this.head++;
+    }
     return this.queue.at(this.head);
   }
 

@@ -68,6 +68,9 @@ describe('cache tracker memory', () => {
     const held = t as unknown as { waiting: string[]; head: number; state: Map<string, number> };
     assert.equal(held.waiting.length - held.head, 10);
     assert.ok(held.waiting.length <= 2 * 1024 + 10, `${held.waiting.length} slots`);
+    // the slots let go keep no data_id alive until the array is next cut
+    assert.ok(held.head > 0, 'no slot let go since the last cut');
+    assert.deepEqual(new Set(held.waiting.slice(0, held.head)), new Set(['']));
     assert.equal(held.state.size, 10);
     for (const [i, n] of ours.entries()) {
       assert.deepEqual(t.byId(String(n.id)), i < 2990 ? undefined : { dataId: `c/h${i}.nc` }, String(n.id));

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { RECORD_OVERHEAD } from '../../../nodes/lib/reliability/journal';
 
 /** A fresh directory under the system temp dir; `cleanup` removes every one made so far. */
@@ -83,3 +85,16 @@ export function crashPayload(round: number, i: number): Buffer {
 
 /** Strings JSON and line-based files get wrong when escaping is careless. */
 export const AWKWARD = ['', ' ', 'a\nb', 'quote " and \\ backslash', 'tab\tcr\r', '\u2028\u2029', 'émoji 🌊', 'lone \ud800 surrogate', '{"s":1}', '["d","x",1]'];
+
+/**
+ * V8's heap in use right after a full collection, in bytes: what the process keeps, for tests
+ * that bound what a structure holds on to. The collector is reached without --expose-gc on the
+ * command line, so the suite runs under plain `mocha`.
+ */
+export function heapKept(): number {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AnnouncementMemory, JournalLockedError, type MemoryOptions } from '../../../nodes/lib/reliability/memory';
-import { AWKWARD, cleanup, tempDir } from './helpers';
+import { AWKWARD, cleanup, heapKept, tempDir } from './helpers';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -119,6 +119,22 @@ describe('announcement memory', () => {
     check(m);
     m = reopen(m, { file, maxEntries: 1000 });
     check(m);
+  });
+
+  it('holds on to nothing of the entries it forgot beyond maxEntries', () => {
+    const file = path.join(tempDir(), 'memory.jsonl');
+    const size = 50_000;
+    const m = openMemory({ file, maxEntries: size });
+    for (let i = 0; i < size; i++) m.set(`k${i}`, `f${i}`);
+    const full = heapKept();
+    // fewer than `size` evictions: the queue is not rebuilt meanwhile, so its slots are all still there
+    const forgotten = size - 2000;
+    for (let i = size; i < size + forgotten; i++) m.set(`k${i}`, `f${i}`);
+    const perForgotten = (heapKept() - full) / forgotten;
+    assert.equal(m.size(), size);
+    // measured on Node.js 24: 49 bytes (queue slots, the queue's and the Map's tables grown
+    // through the churn), 129 when each forgotten entry's record stayed in its queue slot
+    assert.ok(perForgotten < 85, `${perForgotten.toFixed(1)} bytes kept per entry forgotten`);
   });
 
   it('keeps evicting in announcement order through many replacements', () => {
