@@ -320,6 +320,30 @@ describe('WIS2 broker node: the packets of a turn leave together', function () {
     assert.ok(socket.reads < count / 4, `the messages came in ${String(socket.reads)} reads: too many to tell`);
   });
 
+  it('publishes from a WIS2 publish node with nothing wired to its first output, sending nothing on', async () => {
+    await helper.load(wis2Nodes, [
+      ...onTab([datasetConfig('ds', ARGO), { id: 'pub', type: 'wis2-publish', dataset: 'ds', broker: 'b', wires: [[], ['rej']] }, { id: 'rej', type: 'helper' }]),
+      brokerConfig(64),
+    ]);
+    const received: string[] = [];
+    const watcher = await mqtt.connectAsync(broker().url, { clientId: `broker-spec-unwired-watch-${process.pid}`, protocolVersion: 5 });
+    try {
+      watcher.on('message', (_topic, payload) => { received.push((JSON.parse(payload.toString()) as { id: string }).id); });
+      await watcher.subscribeAsync(ARGO.topic, { qos: 1 });
+      const pub = helper.getNode('pub');
+      const sends: unknown[] = [];
+      (pub as unknown as EventEmitter).on('call:send', (call: unknown) => { sends.push(call); });
+      const ids = [0, 1, 2].map((i) => `0b0f1b2e-5f5e-4e4e-9a9a-${String(100 + i).padStart(12, '0')}`);
+      for (const id of ids) pub.receive({ payload: { type: 'Feature', id, geometry: null, properties: { data_id: `unwired/${id}` }, links: [] }, topic: ARGO.topic });
+      const deadline = Date.now() + 10_000;
+      while (received.length < ids.length && Date.now() < deadline) await Recorder.settle(50);
+      assert.deepEqual(received, ids);
+      assert.deepEqual(sends, [], 'a copy sent to no node');
+    } finally {
+      await watcher.endAsync(true);
+    }
+  });
+
   it('sends what a turn publishes in one write, however many callbacks it took', async () => {
     await helper.load(wis2Nodes, [
       ...onTab([datasetConfig('ds', ARGO), { id: 'pub', type: 'wis2-publish', dataset: 'ds', broker: 'b', wires: [['out'], ['rej']] }, { id: 'out', type: 'helper' }, { id: 'rej', type: 'helper' }]),

@@ -76,6 +76,8 @@ export interface PublishHost<M extends PublishMessage, D extends PublishDataset>
   newId(): string;
   /** the message leaves for the mqtt out node or the outbox's own count; it no longer holds the input */
   detached(msg: M): M;
+  /** whether a node is wired to the first output, to take what an outbox queued */
+  forwards(): boolean;
   /** sends a refusal that came after the message left on the reject output */
   refused(msg: M, error: ErrorDetail): void;
   reject(msg: M, error: ErrorDetail, ends: PublishEnds<M>, counted: (error: ErrorDetail) => void): void;
@@ -251,7 +253,10 @@ export class PublishController<M extends PublishMessage, D extends PublishDatase
       msg.contentType = p.contentType;
       // without an outbox no acknowledgement comes back here: handing it on is publishing it
       if (!this.box) this.host.published(this.counted(msg));
-      ends.send([this.box ? this.host.detached(msg) : msg, null]);
+      // a copy for no node would still cost the runtime a message id and a log event per
+      // notification (Node-RED makes both for a send that reaches no wire)
+      if (!this.box) ends.send([msg, null]);
+      else if (this.host.forwards()) ends.send([this.host.detached(msg), null]);
       this.host.count('ready');
       if (p.warnings.length > 0) this.host.count('warned');
       ends.done();

@@ -41,6 +41,8 @@ class Harness {
   readonly own: PublishDataset;
   readonly controller: PublishController<PublishMessage, PublishDataset>;
   state: ((s: { connected: boolean }) => void) | undefined;
+  /** a node is wired to the first output */
+  forwards = true;
 
   constructor(opts: { broker?: boolean | 'broken' | 'failing'; dataset?: boolean; check?: PublishDataset['check'] } = {}) {
     this.own = opts.dataset === false ? {} : { dataset, announcements: () => memory(this.announced) };
@@ -52,6 +54,7 @@ class Harness {
       datasetLabel: () => 'argo',
       newId: () => 'id1',
       detached: (msg) => ({ ...msg }),
+      forwards: () => this.forwards,
       refused: log('refused'),
       reject: (msg, error, ends, counted) => { ends.send([null, { ...msg, error } as PublishMessage]); counted(error); ends.done(); },
       rejectOrFail: (msg, err, ends, counted) => {
@@ -131,6 +134,19 @@ describe('publish controller', () => {
     assert.deepEqual(h.names('published'), [], 'not published until the broker answers');
     h.box.emit('sent', 1);
     assert.equal(h.controller.queuedCount, 0);
+    assert.deepEqual(h.names('published'), [[{ publication: { dataset: 'argo', rel: 'canonical' } }]]);
+    assert.deepEqual(h.names('count'), [['ready'], ['sent']]);
+  });
+
+  it('with nothing wired to its first output, queues and ends a notification without handing on a copy', () => {
+    const h = new Harness({ broker: true });
+    h.forwards = false;
+    const e = h.input(message());
+    assert.equal(h.box.queued.length, 1);
+    assert.deepEqual(e.sent, [], 'no copy for no node');
+    assert.deepEqual(e.done, [undefined]);
+    assert.deepEqual(h.announced, ['confirm d1']);
+    h.box.emit('sent', 1);
     assert.deepEqual(h.names('published'), [[{ publication: { dataset: 'argo', rel: 'canonical' } }]]);
     assert.deepEqual(h.names('count'), [['ready'], ['sent']]);
   });
