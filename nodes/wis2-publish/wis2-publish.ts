@@ -49,14 +49,15 @@ function host(RED: NodeAPI, node: Node, datasetNode: DatasetNode | null, status:
     'Announced files the check before publishing refused, by dataset and reason code',
     ['dataset', 'code'],
   );
+  // read once: Node-RED keeps a node's wires as it was deployed with them, a rewired flow is a new node
+  const forwarding = ((node as Node & { wires?: unknown[][] }).wires?.[0]?.length ?? 1) > 0;
   return {
     datasetOf: (id) => RED.nodes.getNode(id),
     label: (wis2) => messageDatasetLabel(RED, wis2, datasetNode),
     datasetLabel,
     newId: () => RED.util.generateId(),
     detached,
-    // Node-RED keeps a node's wires as it was deployed with them; a rewired flow is a new node
-    forwards: () => ((node as Node & { wires?: unknown[][] }).wires?.[0]?.length ?? 1) > 0,
+    forwards: () => forwarding,
     refused: (msg, error) => { node.send(onOutput(REJECT, rejectMessage(msg, error))); },
     reject: (msg, error, ends, counted) => { reject(msg, error, REJECT, ends as PublishEnds<NodeMessage>, counted); },
     rejectOrFail: (msg, err, ends, counted) => { rejectOrFail(msg, err, REJECT, ends as PublishEnds<NodeMessage>, counted); },

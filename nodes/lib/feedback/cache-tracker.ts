@@ -301,10 +301,7 @@ export class CacheTracker implements PublishedLookup {
       this.missed++;
       out.push(t);
     }
-    for (let j = this.head; j < i; j++) {
-      this.dequeue(this.waiting[j] ?? '');
-      this.waiting[j] = '';
-    }
+    for (let j = this.head; j < i; j++) this.release(j);
     this.head = i;
     this.letGo();
     return out;
@@ -373,9 +370,7 @@ export class CacheTracker implements PublishedLookup {
     while (this.head < this.waiting.length) {
       const dataId = this.waiting[this.head] ?? '';
       if (((this.state.get(dataId) ?? 0) & 1) === 1) break;
-      this.dequeue(dataId);
-      // the store may have forgotten it already: the slot must not keep its data_id alive
-      this.waiting[this.head] = '';
+      this.release(this.head);
       this.head++;
     }
     if (this.head === this.waiting.length) {
@@ -385,6 +380,13 @@ export class CacheTracker implements PublishedLookup {
       this.waiting = this.waiting.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /** Lets go of slot `j` of `waiting`, before the head moves past it. */
+  private release(j: number): void {
+    this.dequeue(this.waiting[j] ?? '');
+    // the store may have forgotten it already: the slot must not keep its data_id alive
+    this.waiting[j] = '';
   }
 
   private enqueue(dataId: string): void {
