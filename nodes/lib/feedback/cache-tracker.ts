@@ -10,6 +10,7 @@
  * append-only, crash-safe store): one entry per data_id, rewritten on every arrival, so a restart
  * in the middle resumes every wait where it was.
  */
+import { StringMap } from '../core/string-map';
 import { AnnouncementMemory, type MemoryOptions } from '../reliability/memory';
 import { RANK, type TurnWrites } from '../reliability/turn-writes';
 import { decodeJson } from '../intake';
@@ -164,17 +165,18 @@ export class CacheTracker implements PublishedLookup {
   private head = 0;
   /**
    * Per data_id in `waiting` or with a stored record still waiting for a first cache: twice its
-   * occurrences in `waiting`, plus one while its record waits. One Map, so that keeping it costs
-   * a lookup or two per notification.
+   * occurrences in `waiting`, plus one while its record waits. One map, so that keeping it costs
+   * a lookup or two per notification; a StringMap, like the one below, since it holds as many
+   * files as the store while they come and go.
    */
-  private readonly state = new Map<string, number>();
+  private readonly state = new StringMap<number>();
   /**
    * `pending()`: the occurrences in `waiting` of the data_ids whose record waits, kept up to date
    * as records change so that the node's status, drawn several times a second, does not walk
    * every waiting file.
    */
   private openCount = 0;
-  private readonly byNotificationId = new Map<string, string>();
+  private readonly byNotificationId = new StringMap<string>();
 
   private constructor(store: AnnouncementMemory, windowMs: number, now: () => number) {
     this.store = store;

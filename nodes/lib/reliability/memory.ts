@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { StringMap } from '../core/string-map';
 import { fsyncDirectory, readFully, writeFully, writevFully } from './journal';
 import { acquireLock, JournalLockedError, releaseLock } from './journal-lock';
 import { readJsonLines } from './json-lines';
@@ -33,13 +34,15 @@ export { JournalLockedError };
  * the file keeps growing by what is written, about a quarter of its live lines at most. A kill
  * mid-rewrite leaves the old file whole; recovery deletes the temp file.
  *
- * In memory, per entry: a Map slot, a small record, a slot in the announcement-order queue and
- * the two strings (the data_id alone with `keepOnDisk`), which are fresh copies so they keep no
- * larger string of the caller alive. Measured on Node.js 24 (x64, heap after GC): about 130
- * bytes plus each string's 16-byte header and its characters (one byte each for Latin-1, two
- * otherwise). An Argo data_id (134 characters) with a sha512 integrity value (95) comes to 391
- * bytes, 279 with `keepOnDisk`, so the default million entries take 280 to 390 MB; size
- * `maxEntries` to the announcements of `maxAgeMs`.
+ * In memory, per entry: a slot of the index (a StringMap), a small record, a slot in the
+ * announcement-order queue and the two strings (the data_id alone with `keepOnDisk`), which are
+ * fresh copies so they keep no larger string of the caller alive. Measured on Node.js 24 (x64,
+ * heap and ArrayBuffers after GC): about 130 bytes plus each string's 16-byte header and its
+ * characters (one byte each for Latin-1, two otherwise). An Argo data_id (134 characters) with
+ * a sha512 integrity value (95) comes to 391 bytes, 279 with `keepOnDisk`, so the default
+ * million entries take 280 to 390 MB; about 30 bytes more each once the memory is full and
+ * forgets one entry per new one (the queue's dead slots; with a V8 Map as the index, 70 more,
+ * as its table doubles). Size `maxEntries` to the announcements of `maxAgeMs`.
  * Replacing or forgetting an entry frees its strings at once, and the oldest entries' records
  * as soon as they are forgotten; a replaced entry's ~50-byte record and each 8-byte queue slot
  * go at the next queue rebuild, which happens before dead slots outnumber live ones.
@@ -159,12 +162,13 @@ export class AnnouncementMemory implements DeferredWriter {
   private readonly maxAgeMs: number;
   private readonly now: () => number;
   private readonly onForget: ((dataId: string, fingerprint: string) => void) | undefined;
-  private readonly entries = new Map<string, Entry>();
+  /** not a Map: one that forgets an entry per new one doubles its table once full (see StringMap) */
+  private readonly entries = new StringMap<Entry>();
   /**
    * Announcement order, oldest first, with replaced and forgotten entries left in place and
-   * skipped (`bytes` -1). Not the Map's own order: V8 leaves a hole per deleted key at the
-   * front of a Map, so finding its first key after many evictions walks all the holes (measured:
-   * 55 µs per eviction at a million entries).
+   * skipped (`bytes` -1). Kept apart from the index, which has no order (a V8 Map's order would
+   * not do either: it leaves a hole per deleted key at its front, so finding its first key after
+   * many evictions walks all the holes; measured: 55 µs per eviction at a million entries).
    */
   private queue: Entry[] = [];
   private head = 0;
