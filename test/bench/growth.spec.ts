@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { floorSlope, rssOf as rss } from './growth';
+import { floorSlope, heapSample, rssOf as rss } from './growth';
 
 /** RSS read every 1,000 events: a garbage sawtooth (rises 1 MiB per 1,000, drops every `period`) on a floor. */
 function sawtooth(events: number, period: number, floorAt: (n: number) => number): { events: number; rssMiB: number }[] {
@@ -35,5 +35,21 @@ describe('bench: memory growth read from what stays after collections', () => {
     assert.ok(f);
     assert.ok(f.slopeMiBPer10k > 1.5 && f.slopeMiBPer10k < 2.5, String(f.slopeMiBPer10k));
     assert.equal(floorSlope(old, 10_000, rss)?.slopeMiBPer10k, 0);
+  });
+
+  it('reads where RSS sits from one scrape: old space held, large objects, outside the heap', () => {
+    const MiB = 1024 * 1024;
+    const text = [
+      '# HELP nodejs_heap_space_size_total_bytes Process heap space size total from Node.js in bytes.',
+      `nodejs_heap_space_size_total_bytes{space="new"} ${128 * MiB}`,
+      `nodejs_heap_space_size_total_bytes{space="old"} ${150 * MiB}`,
+      `nodejs_heap_space_size_total_bytes{space="code"} ${5 * MiB}`,
+      `nodejs_heap_space_size_total_bytes{space="large_object"} ${17 * MiB}`,
+      `nodejs_heap_space_size_used_bytes{space="old"} ${96 * MiB}`,
+      `process_resident_memory_bytes ${460 * MiB}`,
+    ].join('\n');
+    assert.deepEqual(heapSample(text, 5000, 96 * MiB), { events: 5000, usedMiB: 96, oldHeldMiB: 150, largeObjectsMiB: 17, outsideHeapMiB: 460 - 300 });
+    // a scrape without the process metrics still gives the old space
+    assert.deepEqual(heapSample(text.replace(/process_resident.*$/m, ''), 1, 96 * MiB), { events: 1, usedMiB: 96, oldHeldMiB: 150, largeObjectsMiB: 17 });
   });
 });

@@ -50,9 +50,10 @@ export interface GrowthResult {
   rss: { events: number; rssMiB: number }[];
   /**
    * The runtime's old generation in use (V8's old space, read off its /metrics every
-   * OLD_SPACE_EVERY_MS), with the outputs arrived by then; empty when /metrics did not answer
+   * OLD_SPACE_EVERY_MS), with the outputs arrived by then; empty when /metrics did not answer.
+   * The same scrape gives the sizes V8 holds from the system (`HeapSample`).
    */
-  oldSpace: { events: number; usedMiB: number }[];
+  oldSpace: HeapSample[];
   peakRssMiB: number | undefined;
   memory: MemoryBound;
   /** RSS growth per 10,000 events over the second half of the stream, MiB */
@@ -72,6 +73,26 @@ export interface GrowthResult {
    * full collection kept, whatever size V8 gives the heap around it (see `oldSpace`)
    */
   oldSpaceFloor: FloorSlope | undefined;
+  /**
+   * Where RSS sits once the memory is full, from the same readings: the lows of each third of
+   * the old space V8 holds (in use or not), of its large-object space (the tables of maps and
+   * arrays of many entries live there) and of the rest of RSS, outside V8's heap (code, buffers,
+   * the allocator's own); undefined when /metrics gave none of them
+   */
+  rssParts: { oldHeld: FloorSlope; largeObjects: FloorSlope; outsideHeap: FloorSlope } | undefined;
+}
+
+/** One reading of the runtime's /metrics, MiB. */
+export interface HeapSample {
+  events: number;
+  /** old space in use */
+  usedMiB: number;
+  /** old space V8 holds */
+  oldHeldMiB?: number;
+  /** large-object space V8 holds */
+  largeObjectsMiB?: number;
+  /** RSS less every space of V8's heap */
+  outsideHeapMiB?: number;
 }
 
 export interface FloorSlope {
@@ -166,10 +187,19 @@ export async function growthBench(broker: Broker, events: number, rate: number, 
       turnedOverFloor: 2 * bound.entries < events ? floorSlope(rss, 2 * bound.entries, rssOf) : undefined,
       oldSpace,
       oldSpaceFloor: bound.entries < events ? floorSlope(oldSpace, bound.entries, (o) => o.usedMiB) : undefined,
+      rssParts: bound.entries < events ? rssParts(oldSpace, bound.entries) : undefined,
     };
   } finally {
     await closeSession(s);
   }
+}
+
+function rssParts(samples: HeapSample[], from: number): GrowthResult['rssParts'] {
+  const full = samples.filter((o) => o.oldHeldMiB !== undefined && o.largeObjectsMiB !== undefined && o.outsideHeapMiB !== undefined);
+  const oldHeld = floorSlope(full, from, (o) => o.oldHeldMiB ?? NaN);
+  const largeObjects = floorSlope(full, from, (o) => o.largeObjectsMiB ?? NaN);
+  const outsideHeap = floorSlope(full, from, (o) => o.outsideHeapMiB ?? NaN);
+  return oldHeld && largeObjects && outsideHeap ? { oldHeld, largeObjects, outsideHeap } : undefined;
 }
 
 /** The figure `floorSlope` reads for RSS. */
@@ -196,7 +226,7 @@ function sampleOldSpace(s: Session, arrived: () => number, into: GrowthResult['o
       }
       const text = await runtimeMetrics(s, stop.signal);
       const used = text === undefined ? undefined : seriesValue(text, 'nodejs_heap_space_size_used_bytes{space="old"}');
-      if (used !== undefined) into.push({ events: arrived(), usedMiB: used / (1024 * 1024) });
+      if (text !== undefined && used !== undefined) into.push(heapSample(text, arrived(), used));
     }
   })();
   return {
@@ -205,6 +235,22 @@ function sampleOldSpace(s: Session, arrived: () => number, into: GrowthResult['o
       await loop;
     },
   };
+}
+
+const MIB = 1024 * 1024;
+
+/** What one scrape says of the heap (prom-client's default metrics). */
+export function heapSample(text: string, events: number, oldUsed: number): HeapSample {
+  const sample: HeapSample = { events, usedMiB: oldUsed / MIB };
+  const old = seriesValue(text, 'nodejs_heap_space_size_total_bytes{space="old"}');
+  const large = seriesValue(text, 'nodejs_heap_space_size_total_bytes{space="large_object"}');
+  const rss = seriesValue(text, 'process_resident_memory_bytes');
+  let heap = 0;
+  for (const line of text.split('\n')) if (line.startsWith('nodejs_heap_space_size_total_bytes{')) heap += Number(line.slice(line.lastIndexOf(' ') + 1));
+  if (old !== undefined) sample.oldHeldMiB = old / MIB;
+  if (large !== undefined) sample.largeObjectsMiB = large / MIB;
+  if (rss !== undefined && heap > 0) sample.outsideHeapMiB = (rss - heap) / MIB;
+  return sample;
 }
 
 function blocksOf(latencies: (span: Span) => number[], span: Span, block: number, rss: GrowthResult['rss']): Block[] {

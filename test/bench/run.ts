@@ -240,6 +240,12 @@ function printGrowth(g: GrowthResult): void {
       console.log(`   V8's old generation in use (${fmt(g.oldSpace.length)} readings of /metrics): lowest of each third after the fill ${f.floors.map(fmt).join(' / ')} MiB,`);
       console.log(`   ${f.slopeMiBPer10k.toFixed(1)} MiB per 10,000 events; highest reading ${fmt(Math.max(...used))} MiB (RSS follows the heap V8 sizes around it, not these lows)`);
     }
+    if (g.rssParts) {
+      const { oldHeld, largeObjects, outsideHeap } = g.rssParts;
+      const lows = (f: { floors: number[] }): string => f.floors.map(fmt).join(' / ');
+      console.log(`   where RSS sits, lowest of each third of the same readings: old space V8 holds ${lows(oldHeld)}, its large objects ${lows(largeObjects)},`);
+      console.log(`   outside V8's heap ${lows(outsideHeap)} MiB`);
+    }
   } else {
     const share = ((100 * g.events) / g.memory.entries).toFixed(0);
     console.log(`   this run announces ${fmt(g.events)} files, ${share}% of it: the memory never fills, so no plateau can show here`);
