@@ -44,23 +44,21 @@ export class StringMap<V> {
   }
 
   get(key: string): V | undefined {
-    const i = this.find(key);
-    return i < 0 ? undefined : this.values[i];
+    const e = this.table[this.probe(key, this.hash(key))];
+    return e === 0 ? undefined : this.values[e - 1];
   }
 
   has(key: string): boolean {
-    return this.find(key) >= 0;
+    return this.table[this.probe(key, this.hash(key))] !== 0;
   }
 
   set(key: string, value: V): this {
     const h = this.hash(key);
-    let p = h & this.mask;
-    for (let e = this.table[p]; e !== 0; e = this.table[p]) {
-      if (this.hashes[e - 1] === h && this.keys[e - 1] === key) {
-        this.values[e - 1] = value;
-        return this;
-      }
-      p = (p + 1) & this.mask;
+    let p = this.probe(key, h);
+    const found = this.table[p];
+    if (found !== 0) {
+      this.values[found - 1] = value;
+      return this;
     }
     if (2 * (this.count + 1) > this.table.length) {
       this.grow();
@@ -76,14 +74,9 @@ export class StringMap<V> {
   }
 
   delete(key: string): boolean {
-    const h = this.hash(key);
     const mask = this.mask;
-    let hole = h & mask;
-    let e = this.table[hole];
-    for (; e !== 0; e = this.table[hole]) {
-      if (this.hashes[e - 1] === h && this.keys[e - 1] === key) break;
-      hole = (hole + 1) & mask;
-    }
+    let hole = this.probe(key, this.hash(key));
+    const e = this.table[hole];
     if (e === 0) return false;
     const i = e - 1;
     // the strings and the value go at once; the entry's slot waits for the next key
@@ -111,13 +104,14 @@ export class StringMap<V> {
     return h;
   }
 
-  /** The entry number of `key`, or -1. */
-  private find(key: string): number {
-    const h = this.hash(key);
-    for (let p = h & this.mask, e = this.table[p]; e !== 0; p = (p + 1) & this.mask, e = this.table[p]) {
-      if (this.hashes[e - 1] === h && this.keys[e - 1] === key) return e - 1;
+  /** The table slot that holds `key`, or the empty slot where its probe run ends. */
+  private probe(key: string, h: number): number {
+    let p = h & this.mask;
+    for (let e = this.table[p]; e !== 0; e = this.table[p]) {
+      if (this.hashes[e - 1] === h && this.keys[e - 1] === key) return p;
+      p = (p + 1) & this.mask;
     }
-    return -1;
+    return p;
   }
 
   private emptySlot(h: number): number {
