@@ -74,8 +74,7 @@ export class StringMap<V> {
   }
 
   delete(key: string): boolean {
-    const mask = this.mask;
-    let hole = this.probe(key, this.hash(key));
+    const hole = this.probe(key, this.hash(key));
     const e = this.table[hole];
     if (e === 0) return false;
     const i = e - 1;
@@ -84,15 +83,7 @@ export class StringMap<V> {
     this.values[i] = undefined;
     this.free.push(i);
     this.count--;
-    // the keys after the hole whose probe started at or before it move back into it
-    for (let q = (hole + 1) & mask, f = this.table[q]; f !== 0; q = (q + 1) & mask, f = this.table[q]) {
-      const home = this.hashes[f - 1] & mask;
-      if (((q - home) & mask) >= ((q - hole) & mask)) {
-        this.table[hole] = f;
-        hole = q;
-      }
-    }
-    this.table[hole] = 0;
+    clearSlot(this.table, this.mask, this.hashes, hole);
     return true;
   }
 
@@ -135,6 +126,22 @@ export class StringMap<V> {
       if (e !== 0) this.table[this.emptySlot(this.hashes[e - 1])] = e;
     }
   }
+}
+
+/**
+ * Empties slot `hole` of a table of entry numbers + 1 (0 for an empty slot) probed linearly,
+ * moving back into it each entry after it whose probe started at or before it, so that no probe
+ * run is cut: a deletion that leaves no hole behind. `hashes[e]`: entry e's hash.
+ */
+export function clearSlot(table: Int32Array, mask: number, hashes: Int32Array, hole: number): void {
+  for (let q = (hole + 1) & mask, f = table[q]; f !== 0; q = (q + 1) & mask, f = table[q]) {
+    const home = hashes[f - 1] & mask;
+    if (((q - home) & mask) >= ((q - hole) & mask)) {
+      table[hole] = f;
+      hole = q;
+    }
+  }
+  table[hole] = 0;
 }
 
 const SEED = randomInt(0x7fffffff);

@@ -1,4 +1,4 @@
-import { hashOf as hashString } from '../core/string-map';
+import { clearSlot, hashOf as hashString } from '../core/string-map';
 
 /**
  * The announcement memory's entries, in announcement order, with an index by data_id: no object
@@ -88,17 +88,9 @@ export class EntryTable {
   /** Takes a live entry out of the index; its strings go at once, its slot at the next compaction. */
   remove(i: number): void {
     const mask = this.mask;
-    let hole = this.hashes[i] & mask;
-    while (this.table[hole] !== i + 1) hole = (hole + 1) & mask;
-    // the entries after the hole whose probe started at or before it move back into it
-    for (let q = (hole + 1) & mask, f = this.table[q]; f !== 0; q = (q + 1) & mask, f = this.table[q]) {
-      const home = this.hashes[f - 1] & mask;
-      if (((q - home) & mask) >= ((q - hole) & mask)) {
-        this.table[hole] = f;
-        hole = q;
-      }
-    }
-    this.table[hole] = 0;
+    let slot = this.hashes[i] & mask;
+    while (this.table[slot] !== i + 1) slot = (slot + 1) & mask;
+    clearSlot(this.table, mask, this.hashes, slot);
     this.lens[i] = -1;
     if (this.keys !== undefined && this.fingerprints !== undefined) {
       this.keys[i] = '';
