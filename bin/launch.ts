@@ -114,18 +114,6 @@ function get(url: string): Promise<number> {
   });
 }
 
-/**
- * The Node.js options the runtime starts with, here and in the container (the Dockerfile's
- * NODE_OPTIONS, which test/deploy holds to this). On a machine with a few GB of memory, Node.js
- * 24 gives V8 a young generation of 2 × 64 MiB, where Node.js 20 gave 2 × 16. What the Argo flow
- * allocates per event dies young either way, and the larger space only holds more garbage and
- * the Buffers it keeps alive until the next scavenge. Measured (`npm run bench`'s soak, 400,000
- * events at 3,400/s, 100,000 files remembered): peak RSS 422 MiB instead of 489–516, and in
- * the latency phase scavenges of about 2 ms instead of 6 for the same total pause. A
- * NODE_OPTIONS of the caller's own comes after this one, so its choice wins.
- */
-export const RUNTIME_NODE_OPTIONS = '--max-semi-space-size=16';
-
 function spawnRuntime(options: RuntimeOptions): ChildProcess {
   // the launcher's choice (WIS2_NODE_RED_DIR), whatever environment the runtime itself is given
   const redJs = nodeRedCli();
@@ -133,7 +121,6 @@ function spawnRuntime(options: RuntimeOptions): ChildProcess {
   return spawn(process.execPath, [redJs, '--settings', settings, '--userDir', options.userDir, 'flows.json'], {
     env: {
       ...options.env,
-      NODE_OPTIONS: [RUNTIME_NODE_OPTIONS, options.env.NODE_OPTIONS ?? ''].join(' ').trim(),
       NODE_RED_HOST: options.host,
       NODE_RED_PORT: String(options.port),
       WIS2_NODES_DIR: packageRoot,

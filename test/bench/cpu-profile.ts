@@ -1,7 +1,7 @@
 /**
  * Preloaded into the Node-RED runtime (`node --require`) when WIS2_BENCH_CPU_PROFILE names a
- * directory: Node refuses --cpu-prof in NODE_OPTIONS, and bin/launch.ts passes no command-line
- * flags to the runtime, so the profiler is driven from inside through the inspector instead. The profile is
+ * directory: Node refuses --cpu-prof in NODE_OPTIONS, and bin/launch.ts passes no flags to the
+ * runtime, so the profiler is driven from inside through the inspector instead. The profile is
  * written when the process exits (Node-RED exits on the SIGTERM the benchmark sends it);
  * the in-process inspector answers synchronously, which is what an 'exit' listener needs.
  * Summarise it with `node dist/test/bench/profile-summary.js FILE`.

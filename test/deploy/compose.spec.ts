@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { RUNTIME_NODE_OPTIONS } from '../../bin/launch';
 import { repoRoot } from '../helpers/reference';
 import {
   aclAllows,
@@ -196,13 +195,6 @@ describe('deploy: compose.yml', () => {
     const copiedTo = copies.find((c) => c.includes('docker/node-red/entrypoint.sh'))?.split(/\s+/).at(-1) ?? '';
     assert.ok(copiedTo !== '' && entrypoint.includes(`"${copiedTo}"`), `ENTRYPOINT runs ${copiedTo}`);
     assert.equal(shellDefault(script, 'NODE_RED_USER_DIR'), '/data');
-  });
-
-  it('starts Node.js in the image with the options `npm start` gives the runtime', () => {
-    const env = dockerInstructions(readText(deployFiles.dockerfile)).filter((i) => /^ENV\s/.test(i)).join(' ');
-    assert.equal(/\bNODE_OPTIONS="([^"]*)"/.exec(env)?.[1], RUNTIME_NODE_OPTIONS);
-    // compose setting it, even empty, would replace the image's
-    assert.ok(!('NODE_OPTIONS' in environment(byName.get('node-red')!)));
   });
 
   it('mounts only files that exist, and declares its named volumes', () => {

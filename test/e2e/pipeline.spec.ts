@@ -8,7 +8,6 @@ import { freePort, startRuntime, type Runtime } from '../../bin/launch';
 import { validateWnm } from '../../nodes/lib/wnm';
 import { startProjectBroker, type ProjectBroker } from '../deploy/project-broker';
 import { needMosquitto } from '../helpers/mosquitto';
-import { seriesValue } from '../helpers/prometheus';
 import { wnmSchemaErrors } from '../helpers/official';
 import { ARGO_TOPIC } from '../helpers/fixtures';
 
@@ -165,15 +164,5 @@ describe('the Argo pipeline end to end, against the project\'s Mosquitto', funct
     const pipeline = await connect(users.pipeline, 5);
     await assert.rejects(pipeline.publishAsync(ARGO_TOPIC.replace('fr-ifremer-argo', 'fr-meteofrance'), '{}', { qos: 1 }), /[Nn]ot authorized|135/);
     await pipeline.publishAsync(`${DEAD_LETTERS}/acl-check`, '{}', { qos: 1 });
-  });
-
-  it('runs Node.js with the young generation the launcher sets (RUNTIME_NODE_OPTIONS), 2 × 16 MiB', async () => {
-    assert.ok(runtime);
-    const res = await fetch(new URL('metrics', runtime.url));
-    assert.equal(res.status, 200);
-    // what V8 reserves for the young generation: 64 MiB from the start on Node.js 24 without the option, up to 128
-    const newSpace = seriesValue(await res.text(), 'nodejs_heap_space_size_total_bytes{space="new"}');
-    assert.ok(newSpace !== undefined && newSpace > 0, 'the runtime reports its new space');
-    assert.ok(newSpace <= 32 * 1024 * 1024, `new space ${newSpace} bytes`);
   });
 });
