@@ -35,25 +35,23 @@ export class StringMap<V> {
   private free: number[] = [];
   private unused = 0;
   private count = 0;
-  /** the key hashed last and its hash: a key is often looked up, then set or deleted */
-  private lastKey = '';
-  private lastHash = hashOf('');
+  private readonly hasher = new LastHash();
 
   get size(): number {
     return this.count;
   }
 
   get(key: string): V | undefined {
-    const e = this.table[this.probe(key, this.hash(key))];
+    const e = this.table[this.probe(key, this.hasher.of(key))];
     return e === 0 ? undefined : this.values[e - 1];
   }
 
   has(key: string): boolean {
-    return this.table[this.probe(key, this.hash(key))] !== 0;
+    return this.table[this.probe(key, this.hasher.of(key))] !== 0;
   }
 
   set(key: string, value: V): this {
-    const h = this.hash(key);
+    const h = this.hasher.of(key);
     let p = this.probe(key, h);
     const found = this.table[p];
     if (found !== 0) {
@@ -62,7 +60,7 @@ export class StringMap<V> {
     }
     if (2 * (this.count + 1) > this.table.length) {
       this.grow();
-      p = this.emptySlot(h);
+      p = emptySlot(this.table, this.mask, h);
     }
     const i = this.free.length > 0 ? (this.free.pop() as number) : this.unused++;
     this.keys[i] = key;
@@ -74,7 +72,7 @@ export class StringMap<V> {
   }
 
   delete(key: string): boolean {
-    const hole = this.probe(key, this.hash(key));
+    const hole = this.probe(key, this.hasher.of(key));
     const e = this.table[hole];
     if (e === 0) return false;
     const i = e - 1;
@@ -87,14 +85,6 @@ export class StringMap<V> {
     return true;
   }
 
-  private hash(key: string): number {
-    if (key === this.lastKey) return this.lastHash;
-    const h = hashOf(key);
-    this.lastKey = key;
-    this.lastHash = h;
-    return h;
-  }
-
   /** The table slot that holds `key`, or the empty slot where its probe run ends. */
   private probe(key: string, h: number): number {
     let p = h & this.mask;
@@ -102,12 +92,6 @@ export class StringMap<V> {
       if (this.hashes[e - 1] === h && this.keys[e - 1] === key) return p;
       p = (p + 1) & this.mask;
     }
-    return p;
-  }
-
-  private emptySlot(h: number): number {
-    let p = h & this.mask;
-    while (this.table[p] !== 0) p = (p + 1) & this.mask;
     return p;
   }
 
@@ -123,9 +107,16 @@ export class StringMap<V> {
     this.hashes = hashes;
     for (let p = 0; p < old.length; p++) {
       const e = old[p];
-      if (e !== 0) this.table[this.emptySlot(this.hashes[e - 1])] = e;
+      if (e !== 0) this.table[emptySlot(this.table, this.mask, this.hashes[e - 1])] = e;
     }
   }
+}
+
+/** The empty slot where a probe for hash `h` ends, in a table of entry numbers + 1 probed linearly. */
+export function emptySlot(table: Int32Array, mask: number, h: number): number {
+  let p = h & mask;
+  while (table[p] !== 0) p = (p + 1) & mask;
+  return p;
 }
 
 /**
@@ -142,6 +133,24 @@ export function clearSlot(table: Int32Array, mask: number, hashes: Int32Array, h
     }
   }
   table[hole] = 0;
+}
+
+/** A hash function that remembers its last key: a key is often looked up, then set or deleted. */
+export class LastHash {
+  private key = '';
+  private hash: number;
+
+  constructor(private readonly hashFunction: (key: string) => number = hashOf) {
+    this.hash = hashFunction('');
+  }
+
+  of(key: string): number {
+    if (key !== this.key) {
+      this.hash = this.hashFunction(key);
+      this.key = key;
+    }
+    return this.hash;
+  }
 }
 
 const SEED = randomInt(0x7fffffff);

@@ -1,4 +1,4 @@
-import { clearSlot, hashOf as hashString } from '../core/string-map';
+import { clearSlot, emptySlot, LastHash } from '../core/string-map';
 
 /**
  * The announcement memory's entries, in announcement order, with an index by data_id: no object
@@ -17,6 +17,16 @@ import { clearSlot, hashOf as hashString } from '../core/string-map';
  * they are) and the index is rebuilt. That costs a move per live entry at most once per half as
  * many additions, and bounds the arrays at 1.5 times the live entries plus the additions since.
  */
+/** The data_ids and fingerprints, per entry, when the heap keeps them. */
+interface Strings {
+  keys: string[];
+  fingerprints: string[];
+}
+
+function strings(capacity: number): Strings {
+  return { keys: new Array<string>(capacity).fill(''), fingerprints: new Array<string>(capacity).fill('') };
+}
+
 export class EntryTable {
   head = 0;
   tail = 0;
@@ -27,26 +37,26 @@ export class EntryTable {
   pos = new Float64Array(MIN_CAPACITY);
   lens = new Int32Array(MIN_CAPACITY);
   ats = new Float64Array(MIN_CAPACITY);
-  /** the data_ids and fingerprints, when the heap keeps them */
-  keys: string[] | undefined;
-  fingerprints: string[] | undefined;
+  private strings: Strings | undefined;
   /** entry + 1 per slot, 0 for an empty one; at most half full */
   private table = new Int32Array(4 * MIN_CAPACITY);
   private mask = 4 * MIN_CAPACITY - 1;
-  /** the data_id hashed last and its hash: a data_id is often looked up, then set */
-  private lastKey = '';
-  private lastHash: number;
+  private readonly hasher: LastHash;
 
   /** `hashOf`: for tests, which make data_ids collide */
-  constructor(
-    keepStrings: boolean,
-    private readonly hashOf: (key: string) => number = hashString,
-  ) {
-    this.lastHash = this.hashOf('');
-    if (keepStrings) {
-      this.keys = new Array<string>(MIN_CAPACITY).fill('');
-      this.fingerprints = new Array<string>(MIN_CAPACITY).fill('');
-    }
+  constructor(keepStrings: boolean, hashOf?: (key: string) => number) {
+    this.hasher = new LastHash(hashOf);
+    if (keepStrings) this.strings = strings(MIN_CAPACITY);
+  }
+
+  /** the data_ids, when the heap keeps them */
+  get keys(): string[] | undefined {
+    return this.strings?.keys;
+  }
+
+  /** the fingerprints, when the heap keeps them */
+  get fingerprints(): string[] | undefined {
+    return this.strings?.fingerprints;
   }
 
   /**
@@ -54,8 +64,8 @@ export class EntryTable {
    * whose hash is the key's, holds it.
    */
   find(key: string, holds: (i: number, key: string) => boolean): number {
-    const h = this.hash(key);
-    const keys = this.keys;
+    const h = this.hasher.of(key);
+    const keys = this.strings?.keys;
     let p = h & this.mask;
     for (let e = this.table[p]; e !== 0; e = this.table[p]) {
       const i = e - 1;
@@ -65,24 +75,21 @@ export class EntryTable {
     return -1;
   }
 
-  /** Adds an entry at the end (the caller knows `key` is not held); returns it. */
-  add(key: string, fingerprint: string, at: number, pos: number, len: number): number {
+  /** Adds an entry at the end; the caller knows `key` is not held. */
+  add(key: string, fingerprint: string, at: number, pos: number, len: number): void {
     if (this.tail === this.hashes.length) this.compact();
     const i = this.tail++;
-    const h = this.hash(key);
+    const h = this.hasher.of(key);
     this.hashes[i] = h;
     this.pos[i] = pos;
     this.lens[i] = len;
     this.ats[i] = at;
-    if (this.keys !== undefined && this.fingerprints !== undefined) {
-      this.keys[i] = key;
-      this.fingerprints[i] = fingerprint;
+    if (this.strings !== undefined) {
+      this.strings.keys[i] = key;
+      this.strings.fingerprints[i] = fingerprint;
     }
-    let p = h & this.mask;
-    while (this.table[p] !== 0) p = (p + 1) & this.mask;
-    this.table[p] = i + 1;
+    this.table[emptySlot(this.table, this.mask, h)] = i + 1;
     this.size++;
-    return i;
   }
 
   /** Takes a live entry out of the index; its strings go at once, its slot at the next compaction. */
@@ -92,9 +99,9 @@ export class EntryTable {
     while (this.table[slot] !== i + 1) slot = (slot + 1) & mask;
     clearSlot(this.table, mask, this.hashes, slot);
     this.lens[i] = -1;
-    if (this.keys !== undefined && this.fingerprints !== undefined) {
-      this.keys[i] = '';
-      this.fingerprints[i] = '';
+    if (this.strings !== undefined) {
+      this.strings.keys[i] = '';
+      this.strings.fingerprints[i] = '';
     }
     this.size--;
   }
@@ -105,14 +112,6 @@ export class EntryTable {
     return this.head < this.tail ? this.head : -1;
   }
 
-  private hash(key: string): number {
-    if (key === this.lastKey) return this.lastHash;
-    const h = this.hashOf(key);
-    this.lastKey = key;
-    this.lastHash = h;
-    return h;
-  }
-
   /** Live entries to the front of arrays 1.5 times their number (at least), then the index rebuilt. */
   private compact(): void {
     const capacity = Math.max(MIN_CAPACITY, this.size + (this.size >> 1) + 1);
@@ -121,8 +120,8 @@ export class EntryTable {
     const pos = same ? this.pos : new Float64Array(capacity);
     const lens = same ? this.lens : new Int32Array(capacity);
     const ats = same ? this.ats : new Float64Array(capacity);
-    const keys = this.keys === undefined ? undefined : same ? this.keys : new Array<string>(capacity).fill('');
-    const fingerprints = this.fingerprints === undefined ? undefined : same ? this.fingerprints : new Array<string>(capacity).fill('');
+    const from = this.strings;
+    const to = from === undefined || same ? from : strings(capacity);
     let n = 0;
     for (let i = this.head; i < this.tail; i++) {
       if (this.lens[i] < 0) continue;
@@ -130,23 +129,22 @@ export class EntryTable {
       pos[n] = this.pos[i];
       lens[n] = this.lens[i];
       ats[n] = this.ats[i];
-      if (keys !== undefined && fingerprints !== undefined && this.keys !== undefined && this.fingerprints !== undefined) {
-        keys[n] = this.keys[i];
-        fingerprints[n] = this.fingerprints[i];
+      if (from !== undefined && to !== undefined) {
+        to.keys[n] = from.keys[i];
+        to.fingerprints[n] = from.fingerprints[i];
       }
       n++;
     }
-    if (keys !== undefined && fingerprints !== undefined) {
+    if (to !== undefined) {
       // what moved to the front is still referenced from where it was
-      keys.fill('', n);
-      fingerprints.fill('', n);
+      to.keys.fill('', n);
+      to.fingerprints.fill('', n);
     }
     this.hashes = hashes;
     this.pos = pos;
     this.lens = lens;
     this.ats = ats;
-    this.keys = keys;
-    this.fingerprints = fingerprints;
+    this.strings = to;
     this.head = 0;
     this.tail = n;
     // at most half full even once every slot of the arrays is live
@@ -154,11 +152,7 @@ export class EntryTable {
     while (slots < 2 * capacity) slots *= 2;
     this.table = slots === this.table.length ? this.table.fill(0) : new Int32Array(slots);
     this.mask = slots - 1;
-    for (let i = 0; i < n; i++) {
-      let p = hashes[i] & this.mask;
-      while (this.table[p] !== 0) p = (p + 1) & this.mask;
-      this.table[p] = i + 1;
-    }
+    for (let i = 0; i < n; i++) this.table[emptySlot(this.table, this.mask, hashes[i])] = i + 1;
   }
 }
 

@@ -45,7 +45,7 @@ export { JournalLockedError };
  * (125 characters) and sha512 integrity values: with `keepOnDisk`, 55 bytes per entry for
  * 100,000 entries, 61 once 300,000 more announcements made it forget as many (33 and 52 for a
  * million: the arrays are 1.5 times the entries, the index twice that at least); without it,
- * 333 and 354, the two strings being most of it.
+ * about 340 and 354, the two strings being most of it.
  * Size `maxEntries` to the announcements of `maxAgeMs`.
  */
 export interface MemoryOptions {
@@ -360,8 +360,8 @@ export class AnnouncementMemory implements DeferredWriter {
    */
   private keyAt(i: number): string {
     const t = this.table;
-    const last = this.lastLine;
-    if (last !== undefined && last.pos === t.pos[i] && last.generation === this.generation) return last.key;
+    const cached = this.cachedLine(i);
+    if (cached !== undefined) return cached.key;
     let at = this.fileBytes;
     if (this.deferredBytes === 0 || t.pos[i] < at - this.deferredBytes) return this.lineOf(i).key;
     for (let b = this.deferred.length - 1; b >= 0; b--) {
@@ -378,17 +378,22 @@ export class AnnouncementMemory implements DeferredWriter {
 
   /** Entry `i`'s line, read back from the file (or the one read last, when it is that line). */
   private lineOf(i: number): Line {
-    const t = this.table;
-    const pos = t.pos[i];
-    const bytes = t.lens[i];
-    const last = this.lastLine;
-    // a line is never rewritten in place: the same place in the same file is the same line
-    if (last !== undefined && last.pos === pos && last.generation === this.generation) return last;
+    const cached = this.cachedLine(i);
+    if (cached !== undefined) return cached;
+    const pos = this.table.pos[i];
+    const bytes = this.table.lens[i];
     if (pos >= this.fileBytes - this.deferredBytes) this.settle();
     const buf = Buffer.allocUnsafe(bytes);
     if (readFully(this.fd, buf, pos) !== bytes) throw new Error(`announcement memory: ${path.basename(this.file)} is shorter than its lines`);
     this.lastLine = this.parseLine(buf, i);
     return this.lastLine;
+  }
+
+  /** The line read back or set last, when it is entry `i`'s. */
+  private cachedLine(i: number): Line | undefined {
+    const last = this.lastLine;
+    // a line is never rewritten in place: the same place in the same file is the same line
+    return last !== undefined && last.pos === this.table.pos[i] && last.generation === this.generation ? last : undefined;
   }
 
   /** Entry `i`'s line (with its newline), checked to be an announcement of a data_id of its hash. */
