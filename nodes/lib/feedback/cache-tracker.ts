@@ -122,9 +122,10 @@ export function readNotification(payload: unknown): Notification {
 const ID_PREFIX = '{"id":"';
 
 /**
- * The notification id of a stored record. `save` writes the id first, so it is read off the
- * front unless it holds an escape, which spares decoding the record (some 600 bytes) a second
- * time for each file the store forgets.
+ * The notification id of a stored record: the memory's alias for it, by which `byId` finds the
+ * record. `save` writes the id first, so it is read off the front unless it holds an escape,
+ * which spares decoding the record (some 600 bytes) for each line the memory replays or reads
+ * back. '' for a record that has none (never one the tracker wrote).
  */
 function trackedId(record: string): string {
   if (record.startsWith(ID_PREFIX)) {
@@ -132,7 +133,12 @@ function trackedId(record: string): string {
     const id = record.slice(ID_PREFIX.length, end);
     if (end > 0 && !id.includes('\\')) return id;
   }
-  return (JSON.parse(record) as Tracked).id;
+  try {
+    const id = (JSON.parse(record) as Partial<Tracked> | null)?.id;
+    return typeof id === 'string' ? id : '';
+  } catch {
+    return '';
+  }
 }
 
 function waits(t: Tracked): boolean {
@@ -166,8 +172,9 @@ export class CacheTracker implements PublishedLookup {
   /**
    * Per data_id in `waiting` or with a stored record still waiting for a first cache: twice its
    * occurrences in `waiting`, plus one while its record waits. One map, so that keeping it costs
-   * a lookup or two per notification; a StringMap, like the one below, since it holds as many
-   * files as the store while they come and go.
+   * a lookup or two per notification; a StringMap, since it may hold as many files as the store
+   * while they come and go. Nothing else here holds a file once it waits no more: the store finds
+   * a record by its notification id too (its alias), for `byId`.
    */
   private readonly state = new StringMap<number>();
   /**
@@ -176,16 +183,14 @@ export class CacheTracker implements PublishedLookup {
    * every waiting file.
    */
   private openCount = 0;
-  private readonly byNotificationId = new StringMap<string>();
 
   private constructor(store: AnnouncementMemory, windowMs: number, now: () => number) {
     this.store = store;
     this.windowMs = windowMs;
     this.now = now;
     const open: Tracked[] = [];
-    for (const [dataId, r] of store.live()) {
+    for (const [, r] of store.live()) {
       const t = JSON.parse(r.fingerprint) as Tracked;
-      this.byNotificationId.set(t.id, dataId);
       if (waits(t)) open.push(t);
     }
     open.sort((a, b) => a.publishedAt - b.publishedAt);
@@ -202,6 +207,8 @@ export class CacheTracker implements PublishedLookup {
       file: options.file,
       // records are read back only when a cache, a sweep or an update asks for one
       keepOnDisk: true,
+      // monitoring events quote our notification ids
+      alias: trackedId,
       // kept beyond the window so that late monitoring events still find what they are about
       maxAgeMs: options.maxAgeMs ?? Math.max(7 * 24 * 3600_000, 2 * windowMs),
     };
@@ -213,7 +220,7 @@ export class CacheTracker implements PublishedLookup {
       memory.onDeferredError = options.turn.onError;
     }
     let tracker: CacheTracker | undefined;
-    memory.onForget = (dataId, record) => tracker?.forgotten(dataId, record);
+    memory.onForget = (dataId) => tracker?.forgotten(dataId);
     const store = AnnouncementMemory.open(memory);
     try {
       tracker = new CacheTracker(store, windowMs, options.now ?? Date.now);
@@ -236,8 +243,6 @@ export class CacheTracker implements PublishedLookup {
     const n = readNotification(payload);
     if (n.globalCache !== undefined) refuse('cache.not_ours', 'a notification with properties.global-cache comes from a Global Cache, not from us', '/properties/global-cache');
     if (n.deletion) {
-      const before = this.get(n.dataId);
-      if (before) this.byNotificationId.delete(before.id);
       this.store.delete(n.dataId);
       return false;
     }
@@ -245,13 +250,11 @@ export class CacheTracker implements PublishedLookup {
     const before = this.get(n.dataId);
     // the same notification again (from our side and from a Global Broker, or from two of them)
     if (before?.id === n.id) return false;
-    if (before) this.byNotificationId.delete(before.id);
     const t: Tracked = { id: n.id, dataId: n.dataId, topic, pubtime: n.pubtime, publishedAt: this.now(), arrivals: {} };
     if (n.href !== undefined) t.href = n.href;
     if (n.integrity !== undefined) t.integrity = n.integrity;
     // an object given in place of text may hold strings cut from a larger one
     this.save(t, typeof payload === 'string' || payload instanceof Uint8Array);
-    this.byNotificationId.set(n.id, n.dataId);
     this.enqueue(n.dataId);
     this.published++;
     this.letGo();
@@ -327,8 +330,8 @@ export class CacheTracker implements PublishedLookup {
   }
 
   byId(id: string): { dataId: string } | undefined {
-    const dataId = this.byNotificationId.get(id);
-    return dataId !== undefined && this.store.has(dataId) ? { dataId } : undefined;
+    const hit = this.store.findByAlias(id);
+    return hit === undefined ? undefined : { dataId: hit[0] };
   }
 
   byDataId(dataId: string): { id?: string } | undefined {
@@ -346,11 +349,9 @@ export class CacheTracker implements PublishedLookup {
     this.markOpen(t.dataId, waits(t) && this.store.has(t.dataId));
   }
 
-  /** The store forgot it (deleted, evicted, expired): `record` is what it held. */
-  private forgotten(dataId: string, record: string): void {
+  /** The store forgot it (deleted, evicted, expired). */
+  private forgotten(dataId: string): void {
     this.markOpen(dataId, false);
-    const id = trackedId(record);
-    if (this.byNotificationId.get(id) === dataId) this.byNotificationId.delete(id);
   }
 
   private markOpen(dataId: string, open: boolean): void {

@@ -16,6 +16,10 @@ import { clearSlot, emptySlot, LastHash } from '../core/string-map';
  * at the end of the arrays: the live ones move to the front (or to arrays half as large again as
  * they are) and the index is rebuilt. That costs a move per live entry at most once per half as
  * many additions, and bounds the arrays at 1.5 times the live entries plus the additions since.
+ *
+ * An entry may also be found by an alias (the cache tracker's: the notification id of the record
+ * it keeps), through a second index of the same kind, by the alias's hash; the owner tells
+ * whether an entry whose alias hash matches has that alias, as for the data_id without strings.
  */
 /** The data_ids and fingerprints, per entry, when the heap keeps them. */
 interface Strings {
@@ -42,11 +46,14 @@ export class EntryTable {
   private table = new Int32Array(4 * MIN_CAPACITY);
   private mask = 4 * MIN_CAPACITY - 1;
   private readonly hasher: LastHash;
+  /** with aliases: per entry its alias's hash, and the index by alias (same size as `table`) */
+  private aliases: Aliases | undefined;
 
-  /** `hashOf`: for tests, which make data_ids collide */
-  constructor(keepStrings: boolean, hashOf?: (key: string) => number) {
+  /** `hashOf`: for tests, which make data_ids (and aliases) collide */
+  constructor(keepStrings: boolean, hashOf?: (key: string) => number, withAliases = false) {
     this.hasher = new LastHash(hashOf);
     if (keepStrings) this.strings = strings(MIN_CAPACITY);
+    if (withAliases) this.aliases = { hasher: new LastHash(hashOf), hashes: new Int32Array(MIN_CAPACITY), table: new Int32Array(this.table.length) };
   }
 
   /** the data_ids, when the heap keeps them */
@@ -75,8 +82,22 @@ export class EntryTable {
     return -1;
   }
 
-  /** Adds an entry at the end; the caller knows `key` is not held. */
-  add(key: string, fingerprint: string, at: number, pos: number, len: number): void {
+  /** The live entry `has(i, alias)` says has `alias`, or -1 (and -1 in a table without aliases). */
+  findAlias(alias: string, has: (i: number, alias: string) => boolean): number {
+    const a = this.aliases;
+    if (a === undefined) return -1;
+    const h = a.hasher.of(alias);
+    let p = h & this.mask;
+    for (let e = a.table[p]; e !== 0; e = a.table[p]) {
+      const i = e - 1;
+      if (a.hashes[i] === h && has(i, alias)) return i;
+      p = (p + 1) & this.mask;
+    }
+    return -1;
+  }
+
+  /** Adds an entry at the end; the caller knows `key` is not held. `alias`: in a table with aliases, '' for none. */
+  add(key: string, fingerprint: string, at: number, pos: number, len: number, alias = ''): void {
     if (this.tail === this.hashes.length) this.compact();
     const i = this.tail++;
     const h = this.hasher.of(key);
@@ -89,15 +110,19 @@ export class EntryTable {
       this.strings.fingerprints[i] = fingerprint;
     }
     this.table[emptySlot(this.table, this.mask, h)] = i + 1;
+    const a = this.aliases;
+    if (a !== undefined) {
+      const ah = a.hasher.of(alias);
+      a.hashes[i] = ah;
+      a.table[emptySlot(a.table, this.mask, ah)] = i + 1;
+    }
     this.size++;
   }
 
   /** Takes a live entry out of the index; its strings go at once, its slot at the next compaction. */
   remove(i: number): void {
-    const mask = this.mask;
-    let slot = this.hashes[i] & mask;
-    while (this.table[slot] !== i + 1) slot = (slot + 1) & mask;
-    clearSlot(this.table, mask, this.hashes, slot);
+    unindex(this.table, this.mask, this.hashes, i);
+    if (this.aliases !== undefined) unindex(this.aliases.table, this.mask, this.aliases.hashes, i);
     this.lens[i] = -1;
     if (this.strings !== undefined) {
       this.strings.keys[i] = '';
@@ -122,6 +147,8 @@ export class EntryTable {
     const ats = same ? this.ats : new Float64Array(capacity);
     const from = this.strings;
     const to = from === undefined || same ? from : strings(capacity);
+    const a = this.aliases;
+    const aliasHashes = a === undefined || same ? a?.hashes : new Int32Array(capacity);
     let n = 0;
     for (let i = this.head; i < this.tail; i++) {
       if (this.lens[i] < 0) continue;
@@ -129,6 +156,7 @@ export class EntryTable {
       pos[n] = this.pos[i];
       lens[n] = this.lens[i];
       ats[n] = this.ats[i];
+      if (a !== undefined && aliasHashes !== undefined) aliasHashes[n] = a.hashes[i];
       if (from !== undefined && to !== undefined) {
         to.keys[n] = from.keys[i];
         to.fingerprints[n] = from.fingerprints[i];
@@ -150,10 +178,35 @@ export class EntryTable {
     // at most half full even once every slot of the arrays is live
     let slots = this.table.length;
     while (slots < 2 * capacity) slots *= 2;
-    this.table = slots === this.table.length ? this.table.fill(0) : new Int32Array(slots);
+    this.table = reindex(this.table, slots, hashes, n);
     this.mask = slots - 1;
-    for (let i = 0; i < n; i++) this.table[emptySlot(this.table, this.mask, hashes[i])] = i + 1;
+    if (a !== undefined && aliasHashes !== undefined) {
+      a.hashes = aliasHashes;
+      a.table = reindex(a.table, slots, aliasHashes, n);
+    }
   }
+}
+
+/** The aliases' hashes and index, beside the data_ids'. */
+interface Aliases {
+  readonly hasher: LastHash;
+  hashes: Int32Array<ArrayBuffer>;
+  table: Int32Array<ArrayBuffer>;
+}
+
+/** Takes entry `i` out of an index by `hashes`. */
+function unindex(table: Int32Array, mask: number, hashes: Int32Array, i: number): void {
+  let slot = hashes[i] & mask;
+  while (table[slot] !== i + 1) slot = (slot + 1) & mask;
+  clearSlot(table, mask, hashes, slot);
+}
+
+/** An index of `slots` slots (`table` itself when that is its size) holding entries [0, n) by `hashes`. */
+function reindex(table: Int32Array<ArrayBuffer>, slots: number, hashes: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const out = slots === table.length ? table.fill(0) : new Int32Array(slots);
+  const mask = slots - 1;
+  for (let i = 0; i < n; i++) out[emptySlot(out, mask, hashes[i])] = i + 1;
+  return out;
 }
 
 const MIN_CAPACITY = 16;

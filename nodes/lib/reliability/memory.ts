@@ -75,6 +75,13 @@ export interface MemoryOptions {
    * some 600 bytes.
    */
   keepOnDisk?: boolean;
+  /**
+   * A second key each entry can be found by (`findByAlias`), taken from its fingerprint: the
+   * cache tracker's notification id, so that it needs no map of its own from ids to data_ids.
+   * Indexed by its hash alone (some 20 to 30 bytes per entry); a lookup whose hash matches
+   * reads the fingerprint back, with `keepOnDisk`, to compare.
+   */
+  alias?: (fingerprint: string) => string;
   /** lines wait for the end of the turn and go out with the others in one write (see TurnWrites) */
   turn?: TurnWrites;
   /** where this memory's file comes in a flush of the turn (RANK) */
@@ -147,10 +154,12 @@ export class AnnouncementMemory implements DeferredWriter {
   private readonly maxAgeMs: number;
   private readonly now: () => number;
   private readonly onForget: ((dataId: string, fingerprint: string) => void) | undefined;
+  private readonly aliasOf: ((fingerprint: string) => string) | undefined;
   /** the entries in announcement order, and the index by data_id */
   private readonly table: EntryTable;
   /** whether entry `i` holds a data_id (EntryTable asks, without strings in the heap) */
   private readonly holds = (i: number, key: string): boolean => this.keyAt(i) === key;
+  private readonly hasAlias = (i: number, alias: string): boolean => this.aliasOf?.(this.fingerprintOf(i)) === alias;
   /** the line read back or set last: an entry is often looked up, then its fingerprint asked for */
   private lastLine: Line | undefined;
   /** counts the rewrites, which move every line */
@@ -180,7 +189,8 @@ export class AnnouncementMemory implements DeferredWriter {
     this.onForget = options.onForget;
     this.stepBytes = Math.floor(positive(options.rewriteStepBytes, 64 * 1024, 'rewriteStepBytes'));
     this.onDisk = options.keepOnDisk === true;
-    this.table = new EntryTable(!this.onDisk);
+    this.aliasOf = options.alias;
+    this.table = new EntryTable(!this.onDisk, undefined, this.aliasOf !== undefined);
     this.turn = options.turn;
     this.rank = options.rank ?? 0;
     this.onDeferredError = options.onDeferredError;
@@ -241,6 +251,14 @@ export class AnnouncementMemory implements DeferredWriter {
     const bytes = this.writeLine(JSON.stringify(['d', dataId, this.now()]));
     this.forget(i);
     this.maybeCompact(bytes);
+  }
+
+  /** The data_id and record of the entry whose fingerprint has `alias` (see `MemoryOptions.alias`). */
+  findByAlias(alias: string): [string, Remembered] | undefined {
+    this.checkOpen();
+    const i = this.table.findAlias(alias, this.hasAlias);
+    if (i < 0 || this.expired(i, this.now())) return undefined;
+    return [this.keyOf(i), { fingerprint: this.fingerprintOf(i), at: this.table.ats[i] }];
   }
 
   /** Whether `get` would find `dataId`, without building its answer. */
@@ -325,7 +343,7 @@ export class AnnouncementMemory implements DeferredWriter {
       this.liveBytes -= t.lens[before];
       t.remove(before);
     }
-    t.add(dataId, fingerprint, at, pos, bytes);
+    t.add(dataId, fingerprint, at, pos, bytes, this.aliasOf?.(fingerprint));
     this.liveBytes += bytes;
     while (t.size > this.maxEntries) {
       const oldest = t.oldest();

@@ -113,6 +113,13 @@ describe('cache tracker memory', () => {
     assert.deepEqual(t.sweep(), [], 'still reported once after a reopen');
     assert.equal(t.get('c/g2.nc')?.missed, true);
     assert.deepEqual(t.byDataId('c/g1.nc'), { id: ours[1]?.id });
+    // the notification ids still lead to their files after the reopens, until a file is deleted
+    for (const [i, n] of ours.entries()) assert.deepEqual(t.byId(String(n.id)), { dataId: `c/g${i}.nc` });
+    const deletion = ourNotification('c/g0.nc', '2026-12-03T03:00:00Z');
+    deletion.links = [{ rel: 'deletion', href: 'https://example.org/c/g0.nc', type: 'application/octet-stream' }];
+    assert.equal(t.publishedNotification(deletion, TOPIC), false);
+    assert.equal(t.byId(String(ours[0]?.id)), undefined);
+    assert.equal(t.byId(String(deletion.id)), undefined);
   });
 
   it('counts what is waiting without decoding a stored record: the status asks several times a second', () => {

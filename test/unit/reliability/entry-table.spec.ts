@@ -66,6 +66,61 @@ function run(keepStrings: boolean, hash: ((key: string) => number) | undefined, 
   if (!keepStrings && hash !== undefined) assert.ok(asked > steps, `the owner was asked ${asked} times`);
 }
 
+/**
+ * Aliases (the tracker's notification ids) against a Map from alias to data_id: each addition
+ * brings a new alias, or one already used by an entry replaced or forgotten since; the table finds
+ * an entry by its alias until it is removed, and an alias of an entry gone finds nothing.
+ */
+function runAliases(hash: ((key: string) => number) | undefined, steps: number, seed: number): void {
+  const random = seeded(seed);
+  const table = new EntryTable(false, hash, true);
+  const lines = new Map<number, { key: string; alias: string }>();
+  const holds = (i: number, key: string): boolean => lines.get(table.pos[i])?.key === key;
+  const has = (i: number, alias: string): boolean => lines.get(table.pos[i])?.alias === alias;
+  const byAlias = new Map<string, string>();
+  const aliasOf = new Map<string, string>();
+  const keys = Array.from({ length: 200 }, (_, i) => `fr-ifremer-argo/data/${i}.nc`);
+  const aliases = Array.from({ length: 400 }, (_, i) => `id-${i}`);
+  let pos = 0;
+  const forget = (key: string): void => {
+    const alias = aliasOf.get(key);
+    if (alias !== undefined) byAlias.delete(alias);
+    aliasOf.delete(key);
+  };
+  for (let step = 0; step < steps; step++) {
+    const key = keys[Math.floor(random() * keys.length)];
+    const asked = aliases[Math.floor(random() * aliases.length)];
+    const at = table.findAlias(asked, has);
+    assert.equal(at >= 0 ? lines.get(table.pos[at])?.key : undefined, byAlias.get(asked), `alias ${asked} at ${step}`);
+    const found = table.find(key, holds);
+    const r = random();
+    if (r < 0.6) {
+      // an alias in use elsewhere is not given again: ids are unique among the live entries
+      if (byAlias.has(asked) && byAlias.get(asked) !== key) continue;
+      if (found >= 0) table.remove(found);
+      forget(key);
+      pos += 100;
+      lines.set(pos, { key, alias: asked });
+      table.add(key, '', step, pos, 100, asked);
+      byAlias.set(asked, key);
+      aliasOf.set(key, asked);
+    } else if (r < 0.8 && found >= 0) {
+      table.remove(found);
+      forget(key);
+    } else if (aliasOf.size > 80) {
+      const oldest = table.oldest();
+      const gone = lines.get(table.pos[oldest])?.key ?? '';
+      table.remove(oldest);
+      forget(gone);
+    }
+    assert.equal(table.size, aliasOf.size);
+  }
+  for (const alias of aliases) {
+    const at = table.findAlias(alias, has);
+    assert.equal(at >= 0 ? lines.get(table.pos[at])?.key : undefined, byAlias.get(alias), `alias ${alias} at the end`);
+  }
+}
+
 describe('entry table of the announcement memory', () => {
   it('finds, adds, removes and evicts as a Map in insertion order does, strings in the heap or not', () => {
     run(true, undefined, 100_000, 1);
@@ -77,6 +132,16 @@ describe('entry table of the announcement memory', () => {
     run(true, () => 12345, 20_000, 3);
     run(false, () => 12345, 20_000, 4);
     run(false, (k) => k.length % 5, 50_000, 5);
+  });
+
+  it('finds entries by alias until they are replaced or forgotten, through compactions, whatever the hashes', () => {
+    runAliases(undefined, 60_000, 6);
+    runAliases(() => 777, 20_000, 7);
+    runAliases((k) => k.length % 3, 40_000, 8);
+    // a table without aliases finds none
+    const plain = new EntryTable(false);
+    plain.add('k', '', 0, 0, 10);
+    assert.equal(plain.findAlias('', () => true), -1);
   });
 
   it('keeps its arrays within 1.5 times the most entries held, through 190,000 evictions', () => {

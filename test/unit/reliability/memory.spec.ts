@@ -205,6 +205,47 @@ describe('announcement memory', () => {
     for (let k = 0; k < 100; k++) assert.equal(m.get(`origin-file-${k}`)?.fingerprint, fp(k, 499));
   });
 
+  it('finds an entry by the alias its fingerprint gives, across updates, evictions, rewrites and a restart', () => {
+    for (const keepOnDisk of [false, true]) {
+      const file = path.join(tempDir(), 'memory.jsonl');
+      // the alias is the fingerprint's part before the first space, as the tracker's id is its record's front
+      const options = { file, keepOnDisk, maxEntries: 150, rewriteStepBytes: 4096, alias: (fp: string) => fp.slice(0, fp.indexOf(' ')) };
+      let m = openMemory(options);
+      for (let round = 0; round < 20; round++) {
+        for (let k = 0; k < 100; k++) m.set(`file-${k}-${round < 10 ? 'a' : 'b'}`, `id-${round}-${k} ${'x'.repeat(60)}`);
+      }
+      m.delete('file-3-b');
+      const check = (mem: AnnouncementMemory, when: string): void => {
+        // the last round's ids find their files; earlier ids of the same files, and deleted or evicted ones, find nothing
+        assert.deepEqual(mem.findByAlias('id-19-5')?.[0], 'file-5-b', when);
+        assert.equal(mem.findByAlias('id-19-5')?.[1].fingerprint, `id-19-5 ${'x'.repeat(60)}`, when);
+        assert.equal(mem.findByAlias('id-18-5'), undefined, `${when}: replaced`);
+        assert.equal(mem.findByAlias('id-19-3'), undefined, `${when}: deleted`);
+        assert.equal(mem.findByAlias('id-9-10'), undefined, `${when}: evicted`);
+        assert.equal(mem.findByAlias('id-9-50')?.[0], 'file-50-a', `${when}: not evicted`);
+        assert.equal(mem.findByAlias('id-nothing'), undefined, when);
+        let found = 0;
+        for (let k = 0; k < 100; k++) if (mem.findByAlias(`id-19-${k}`) !== undefined) found++;
+        assert.equal(found, 99, when);
+      };
+      check(m, `keepOnDisk ${String(keepOnDisk)}`);
+      assert.ok(fs.statSync(file).size < 2 * 100 * 120 + 64 * 1024, 'the file was rewritten along the way');
+      m = reopen(m, options);
+      assert.deepEqual(m.recoveryWarnings, []);
+      check(m, `keepOnDisk ${String(keepOnDisk)}, reopened`);
+      // past maxAgeMs, an alias finds nothing, as its entry is absent
+      clock += 31 * 24 * 3600_000;
+      assert.equal(m.findByAlias('id-19-5'), undefined);
+      clock -= 31 * 24 * 3600_000;
+      m.close();
+      open = open.filter((x) => x !== m);
+      // a memory without aliases finds none
+      assert.equal(openMemory({ file }).findByAlias('id-19-5'), undefined);
+      for (const x of open) x.close();
+      open = [];
+    }
+  });
+
   it('cuts off a line torn by a kill, so the next line is not glued to it', () => {
     const file = path.join(tempDir(), 'memory.jsonl');
     let m = openMemory({ file });

@@ -197,4 +197,50 @@ describe('announcement memory against a model (fast-check)', function () {
       { numRuns: 200 },
     );
   });
+
+  it('finds each live entry by its alias, and nothing by the alias of an entry replaced, deleted, evicted or expired, through rewrites and reopens', () => {
+    fc.assert(
+      fc.property(fc.array(memoryOpArb, { maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1000 }), fc.constantFrom(8, 100, 65536), fc.boolean(), fc.boolean(), (ops, maxEntries, maxAgeMs, rewriteStepBytes, keepOnDisk, deferred) => {
+        let clock = 1_000_000;
+        const turn = new TurnWrites(() => undefined);
+        // the alias is what comes before the first '|', as the tracker's id comes first in its record
+        const alias = (fingerprint: string): string => fingerprint.slice(0, fingerprint.indexOf('|'));
+        const options = { file: path.join(tempDir(), 'memory.jsonl'), maxEntries, maxAgeMs, now: () => clock, rewriteStepBytes, keepOnDisk, alias, ...(deferred ? { turn } : {}) };
+        const key = (k: number): string => `k${k}${AWKWARD[k % AWKWARD.length]}`;
+        const model = new Map<string, { fingerprint: string; at: number }>();
+        // every alias given so far: each set gives a new one, unique as notification ids are
+        const given: string[] = [];
+        let memory = AnnouncementMemory.open(options);
+        try {
+          for (const op of ops) {
+            if (op.kind === 'set') {
+              const fingerprint = `id-${given.length}${AWKWARD[op.fingerprint]}|${AWKWARD[op.fingerprint]}`;
+              given.push(alias(fingerprint));
+              memory.set(key(op.key), fingerprint);
+              model.delete(key(op.key));
+              model.set(key(op.key), { fingerprint, at: clock });
+              while (model.size > maxEntries) model.delete(model.keys().next().value as string);
+            } else if (op.kind === 'delete') {
+              memory.delete(key(op.key));
+              model.delete(key(op.key));
+            } else if (op.kind === 'wait') {
+              clock += op.ms;
+            } else if (op.kind === 'flush') {
+              assert.equal(turn.flush(), true);
+            } else {
+              memory.close();
+              memory = AnnouncementMemory.open(options);
+            }
+            for (const [k, v] of model) if (clock - v.at >= maxAgeMs) model.delete(k);
+            const byAlias = new Map([...model].map(([k, v]) => [alias(v.fingerprint), [k, v]]));
+            for (const a of given) assert.deepEqual(memory.findByAlias(a), byAlias.get(a), a);
+          }
+        } finally {
+          memory.close();
+          cleanup();
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
