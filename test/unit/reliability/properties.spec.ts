@@ -149,96 +149,94 @@ const memoryOpArb: fc.Arbitrary<MemoryOp> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen' as const) }) },
 );
 
+interface MemoryRun {
+  maxEntries: number;
+  maxAgeMs: number;
+  rewriteStepBytes: number;
+  keepOnDisk: boolean;
+  deferred: boolean;
+  alias?: (fingerprint: string) => string;
+}
+
+const memoryKey = (k: number): string => `k${k}${AWKWARD[k % AWKWARD.length]}`;
+
+/**
+ * Applies `ops` to a memory and to a Map kept in announcement order (insertion order), then hands
+ * both to `check` after each op. `fingerprint(op, n)`: what the n-th set writes.
+ */
+function memoryAgainstModel(ops: MemoryOp[], run: MemoryRun, fingerprint: (op: { key: number; fingerprint: number }, n: number) => string, check: (memory: AnnouncementMemory, model: Map<string, { fingerprint: string; at: number }>) => void): void {
+  let clock = 1_000_000;
+  const turn = new TurnWrites(() => undefined);
+  const { maxEntries, maxAgeMs, rewriteStepBytes, keepOnDisk, deferred, alias } = run;
+  const options = { file: path.join(tempDir(), 'memory.jsonl'), maxEntries, maxAgeMs, now: () => clock, rewriteStepBytes, keepOnDisk, ...(alias ? { alias } : {}), ...(deferred ? { turn } : {}) };
+  // insertion order is announcement order, as in the memory
+  const model = new Map<string, { fingerprint: string; at: number }>();
+  let sets = 0;
+  let memory = AnnouncementMemory.open(options);
+  try {
+    for (const op of ops) {
+      if (op.kind === 'set') {
+        const fp = fingerprint(op, sets++);
+        memory.set(memoryKey(op.key), fp);
+        model.delete(memoryKey(op.key));
+        model.set(memoryKey(op.key), { fingerprint: fp, at: clock });
+        while (model.size > maxEntries) model.delete(model.keys().next().value as string);
+      } else if (op.kind === 'delete') {
+        memory.delete(memoryKey(op.key));
+        model.delete(memoryKey(op.key));
+      } else if (op.kind === 'wait') {
+        clock += op.ms;
+      } else if (op.kind === 'flush') {
+        assert.equal(turn.flush(), true);
+      } else {
+        memory.close();
+        memory = AnnouncementMemory.open(options);
+        assert.deepEqual(memory.recoveryWarnings, []);
+      }
+      for (const [k, v] of model) if (clock - v.at >= maxAgeMs) model.delete(k);
+      check(memory, model);
+    }
+  } finally {
+    memory.close();
+    cleanup();
+  }
+}
+
+// small steps make the file be rewritten often, in steps that span later calls
+const memoryRunArb = fc.record({ maxEntries: fc.integer({ min: 1, max: 12 }), maxAgeMs: fc.integer({ min: 1, max: 1000 }), rewriteStepBytes: fc.constantFrom(8, 100, 65536), keepOnDisk: fc.boolean(), deferred: fc.boolean() });
+
 describe('announcement memory against a model (fast-check)', function () {
   this.timeout(120_000);
   afterEach(cleanup);
 
   it('set / delete / time passing / reopen agree with a plain Map, with both bounds, while the file is rewritten, fingerprints in memory or on disk, lines written at once or at the end of a turn', () => {
     fc.assert(
-      // small steps make the file be rewritten often, in steps that span later calls
-      fc.property(fc.array(memoryOpArb, { maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1000 }), fc.constantFrom(8, 100, 65536), fc.boolean(), fc.boolean(), (ops, maxEntries, maxAgeMs, rewriteStepBytes, keepOnDisk, deferred) => {
-        let clock = 1_000_000;
-        const turn = new TurnWrites(() => undefined);
-        const options = { file: path.join(tempDir(), 'memory.jsonl'), maxEntries, maxAgeMs, now: () => clock, rewriteStepBytes, keepOnDisk, ...(deferred ? { turn } : {}) };
-        const key = (k: number): string => `k${k}${AWKWARD[k % AWKWARD.length]}`;
-        // insertion order is announcement order, as in the memory
-        const model = new Map<string, { fingerprint: string; at: number }>();
-        let memory = AnnouncementMemory.open(options);
-        try {
-          for (const op of ops) {
-            if (op.kind === 'set') {
-              const fingerprint = AWKWARD[op.fingerprint];
-              memory.set(key(op.key), fingerprint);
-              model.delete(key(op.key));
-              model.set(key(op.key), { fingerprint, at: clock });
-              while (model.size > maxEntries) model.delete(model.keys().next().value as string);
-            } else if (op.kind === 'delete') {
-              memory.delete(key(op.key));
-              model.delete(key(op.key));
-            } else if (op.kind === 'wait') {
-              clock += op.ms;
-            } else if (op.kind === 'flush') {
-              assert.equal(turn.flush(), true);
-            } else {
-              memory.close();
-              memory = AnnouncementMemory.open(options);
-              assert.deepEqual(memory.recoveryWarnings, []);
-            }
-            for (const [k, v] of model) if (clock - v.at >= maxAgeMs) model.delete(k);
-            assert.equal(memory.size(), model.size);
-            for (let k = 0; k <= 30; k++) assert.deepEqual(memory.get(key(k)), model.get(key(k)), key(k));
-            assert.deepEqual([...memory.live()], [...model], 'live entries, oldest set first');
-          }
-        } finally {
-          memory.close();
-          cleanup();
-        }
+      fc.property(fc.array(memoryOpArb, { maxLength: 300, size: 'max' }), memoryRunArb, (ops, run) => {
+        memoryAgainstModel(ops, run, (op) => AWKWARD[op.fingerprint], (memory, model) => {
+          assert.equal(memory.size(), model.size);
+          for (let k = 0; k <= 30; k++) assert.deepEqual(memory.get(memoryKey(k)), model.get(memoryKey(k)), memoryKey(k));
+          assert.deepEqual([...memory.live()], [...model], 'live entries, oldest set first');
+        });
       }),
       { numRuns: 200 },
     );
   });
 
   it('finds each live entry by its alias, and nothing by the alias of an entry replaced, deleted, evicted or expired, through rewrites and reopens', () => {
+    // the alias is what comes before the first '|', as the tracker's id comes first in its record
+    const alias = (fingerprint: string): string => fingerprint.slice(0, fingerprint.indexOf('|'));
     fc.assert(
-      fc.property(fc.array(memoryOpArb, { maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 1000 }), fc.constantFrom(8, 100, 65536), fc.boolean(), fc.boolean(), (ops, maxEntries, maxAgeMs, rewriteStepBytes, keepOnDisk, deferred) => {
-        let clock = 1_000_000;
-        const turn = new TurnWrites(() => undefined);
-        // the alias is what comes before the first '|', as the tracker's id comes first in its record
-        const alias = (fingerprint: string): string => fingerprint.slice(0, fingerprint.indexOf('|'));
-        const options = { file: path.join(tempDir(), 'memory.jsonl'), maxEntries, maxAgeMs, now: () => clock, rewriteStepBytes, keepOnDisk, alias, ...(deferred ? { turn } : {}) };
-        const key = (k: number): string => `k${k}${AWKWARD[k % AWKWARD.length]}`;
-        const model = new Map<string, { fingerprint: string; at: number }>();
+      fc.property(fc.array(memoryOpArb, { maxLength: 300, size: 'max' }), memoryRunArb, (ops, run) => {
         // every alias given so far: each set gives a new one, unique as notification ids are
         const given: string[] = [];
-        let memory = AnnouncementMemory.open(options);
-        try {
-          for (const op of ops) {
-            if (op.kind === 'set') {
-              const fingerprint = `id-${given.length}${AWKWARD[op.fingerprint]}|${AWKWARD[op.fingerprint]}`;
-              given.push(alias(fingerprint));
-              memory.set(key(op.key), fingerprint);
-              model.delete(key(op.key));
-              model.set(key(op.key), { fingerprint, at: clock });
-              while (model.size > maxEntries) model.delete(model.keys().next().value as string);
-            } else if (op.kind === 'delete') {
-              memory.delete(key(op.key));
-              model.delete(key(op.key));
-            } else if (op.kind === 'wait') {
-              clock += op.ms;
-            } else if (op.kind === 'flush') {
-              assert.equal(turn.flush(), true);
-            } else {
-              memory.close();
-              memory = AnnouncementMemory.open(options);
-            }
-            for (const [k, v] of model) if (clock - v.at >= maxAgeMs) model.delete(k);
-            const byAlias = new Map([...model].map(([k, v]) => [alias(v.fingerprint), [k, v]]));
-            for (const a of given) assert.deepEqual(memory.findByAlias(a), byAlias.get(a), a);
-          }
-        } finally {
-          memory.close();
-          cleanup();
-        }
+        const fingerprint = (op: { fingerprint: number }, n: number): string => {
+          given.push(`id-${n}${AWKWARD[op.fingerprint]}`);
+          return `id-${n}${AWKWARD[op.fingerprint]}|${AWKWARD[op.fingerprint]}`;
+        };
+        memoryAgainstModel(ops, { ...run, alias }, fingerprint, (memory, model) => {
+          const byAlias = new Map([...model].map(([k, v]) => [alias(v.fingerprint), [k, v]]));
+          for (const a of given) assert.deepEqual(memory.findByAlias(a), byAlias.get(a), a);
+        });
       }),
       { numRuns: 200 },
     );
