@@ -229,7 +229,8 @@ describe('announcement memory', () => {
         assert.equal(found, 99, when);
       };
       check(m, `keepOnDisk ${String(keepOnDisk)}`);
-      assert.ok(fs.statSync(file).size < 2 * 100 * 120 + 64 * 1024, 'the file was rewritten along the way');
+      // 2,000 lines of some 100 bytes written, 149 live: the file was rewritten along the way
+      assert.ok(fs.statSync(file).size < 100_000, `${fs.statSync(file).size} bytes`);
       m = reopen(m, options);
       assert.deepEqual(m.recoveryWarnings, []);
       check(m, `keepOnDisk ${String(keepOnDisk)}, reopened`);
