@@ -48,6 +48,8 @@ export class EntryTable {
   private readonly hasher: LastHash;
   /** with aliases: per entry its alias's hash, and the index by alias (same size as `table`) */
   private aliases: Aliases | undefined;
+  /** whether entry `i` holds `key`, by the strings in the heap */
+  private readonly keyIs = (i: number, key: string): boolean => this.strings?.keys[i] === key;
 
   /** `hashOf`: for tests, which make data_ids (and aliases) collide */
   constructor(keepStrings: boolean, hashOf?: (key: string) => number, withAliases = false) {
@@ -71,29 +73,13 @@ export class EntryTable {
    * whose hash is the key's, holds it.
    */
   find(key: string, holds: (i: number, key: string) => boolean): number {
-    const h = this.hasher.of(key);
-    const keys = this.strings?.keys;
-    let p = h & this.mask;
-    for (let e = this.table[p]; e !== 0; e = this.table[p]) {
-      const i = e - 1;
-      if (this.hashes[i] === h && (keys === undefined ? holds(i, key) : keys[i] === key)) return i;
-      p = (p + 1) & this.mask;
-    }
-    return -1;
+    return lookup(this.table, this.mask, this.hashes, this.hasher.of(key), key, this.strings === undefined ? holds : this.keyIs);
   }
 
   /** The live entry `has(i, alias)` says has `alias`, or -1 (and -1 in a table without aliases). */
   findAlias(alias: string, has: (i: number, alias: string) => boolean): number {
     const a = this.aliases;
-    if (a === undefined) return -1;
-    const h = a.hasher.of(alias);
-    let p = h & this.mask;
-    for (let e = a.table[p]; e !== 0; e = a.table[p]) {
-      const i = e - 1;
-      if (a.hashes[i] === h && has(i, alias)) return i;
-      p = (p + 1) & this.mask;
-    }
-    return -1;
+    return a === undefined ? -1 : lookup(a.table, this.mask, a.hashes, a.hasher.of(alias), alias, has);
   }
 
   /** Adds an entry at the end; the caller knows `key` is not held. `alias`: in a table with aliases, '' for none. */
@@ -192,6 +178,17 @@ interface Aliases {
   readonly hasher: LastHash;
   hashes: Int32Array<ArrayBuffer>;
   table: Int32Array<ArrayBuffer>;
+}
+
+/** The entry of an index by `hashes` whose hash is `h` and which `test` says is `key`'s, or -1. */
+function lookup(table: Int32Array, mask: number, hashes: Int32Array, h: number, key: string, test: (i: number, key: string) => boolean): number {
+  let p = h & mask;
+  for (let e = table[p]; e !== 0; e = table[p]) {
+    const i = e - 1;
+    if (hashes[i] === h && test(i, key)) return i;
+    p = (p + 1) & mask;
+  }
+  return -1;
 }
 
 /** Takes entry `i` out of an index by `hashes`. */
