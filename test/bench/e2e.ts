@@ -213,50 +213,81 @@ function oddities(o: Oddities): FlowResult['oddities'] {
   return { strangers: o.strangers, repeats: o.repeats, refusals: Object.fromEntries(o.refusals) };
 }
 
-/**
- * Several bursts, the median kept: a burst of a few thousand events lasts well under a second
- * through the pass-through flow, where one slow moment of a shared machine shows a lot.
- */
-async function throughputRounds(s: Session, o: E2eOptions): Promise<Throughput[]> {
-  const rounds: Throughput[] = [];
-  for (let r = 0; r < o.throughputRounds; r++) {
-    rounds.push(await throughput(s, o.throughputEvents));
-    await sleep(500);
-  }
-  return rounds;
+/** A flow to measure, on a broker of its own. */
+export interface Contender {
+  kind: FlowKind;
+  broker: Broker;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The flows' turns in a round: the order turns over every round, so no flow always goes first. */
+function turns(count: number, round: number): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  return round % 2 === 0 ? order : order.reverse();
 }
 
 /**
- * One flow: ready, a warm-up burst (JIT, pools, journals' first segments), the throughput
- * bursts, a pause for the runtime to catch its breath, then the fixed-rate latency run.
+ * Flows measured side by side: every runtime is up for the whole run, on its own broker, and
+ * their throughput bursts take turns. Several bursts each, the median kept: a burst of a few
+ * thousand events lasts well under a second through the pass-through flow, where one slow
+ * moment of a shared machine shows a lot; and since a machine whose speed drifts over minutes
+ * now weighs on every flow alike, the ratios between them say what the flows cost, not when
+ * each ran. Before the bursts, a probe through each flow and a warm-up burst (JIT, pools,
+ * journals' first segments). Then each flow's fixed-rate latency run, after a pause for its
+ * runtime to catch its breath, the flow whose burst came last first: it waits as long as a
+ * flow measured alone does.
  */
-export async function benchFlow(kind: FlowKind, broker: Broker, o: E2eOptions, env: NodeJS.ProcessEnv = {}): Promise<FlowResult> {
-  const s = await openSession(kind, broker, o.warmup + o.throughputEvents * o.throughputRounds + o.latencyEvents, env);
+export async function benchFlows(contenders: readonly Contender[], o: E2eOptions): Promise<FlowResult[]> {
+  const sessions: Session[] = [];
   try {
-    await ready(s);
-    const warm = s.pool.take(o.warmup);
-    await s.publisher.burst(warm);
-    const warmLost = await settle(s.pool, warm);
-    const rounds = await throughputRounds(s, o);
-    // throughputRounds >= 1 (envCount refuses 0), so the median round exists
-    const t = [...rounds].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(rounds.length / 2)];
-    await sleep(2000);
-    const gcBefore = await gcTotals(s);
-    const l = await latency(s, o.latencyEvents, o.rate);
-    const latencyGc = gcBetween(gcBefore, await gcTotals(s));
-    const all: Span = { from: 0, to: s.pool.size };
-    return {
-      kind,
-      throughput: t,
-      throughputRounds: rounds.map((r) => r.perSecond),
-      latency: l,
-      latencyGc,
-      lost: warmLost + rounds.reduce((n, r) => n + r.missing, 0) + l.missing,
-      peakRssMiB: s.runtime.memory()?.hwmMiB,
-      refused: s.pool.countRefused(all),
-      oddities: oddities(s.tap.oddities),
-    };
+    for (const c of contenders) sessions.push(await openSession(c.kind, c.broker, o.warmup + o.throughputEvents * o.throughputRounds + o.latencyEvents, c.env));
+    const lost = sessions.map(() => 0);
+    for (const [i, s] of sessions.entries()) {
+      await ready(s);
+      const warm = s.pool.take(o.warmup);
+      await s.publisher.burst(warm);
+      lost[i] += await settle(s.pool, warm);
+    }
+    const rounds: Throughput[][] = sessions.map(() => []);
+    for (let r = 0; r < o.throughputRounds; r++) {
+      for (const i of turns(sessions.length, r)) {
+        rounds[i].push(await throughput(sessions[i], o.throughputEvents));
+        await sleep(500);
+      }
+    }
+    const latencies: Latency[] = [];
+    const latencyGc: (GcTotals | undefined)[] = [];
+    for (const i of turns(sessions.length, o.throughputRounds)) {
+      const s = sessions[i];
+      await sleep(2000);
+      const gcBefore = await gcTotals(s);
+      latencies[i] = await latency(s, o.latencyEvents, o.rate);
+      latencyGc[i] = gcBetween(gcBefore, await gcTotals(s));
+    }
+    return sessions.map((s, i) => {
+      const own = rounds[i];
+      // throughputRounds >= 1 (envCount refuses 0), so the median round exists
+      const t = [...own].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(own.length / 2)];
+      const l = latencies[i];
+      return {
+        kind: s.kind,
+        throughput: t,
+        throughputRounds: own.map((r) => r.perSecond),
+        latency: l,
+        latencyGc: latencyGc[i],
+        lost: lost[i] + own.reduce((n, r) => n + r.missing, 0) + l.missing,
+        peakRssMiB: s.runtime.memory()?.hwmMiB,
+        refused: s.pool.countRefused({ from: 0, to: s.pool.size }),
+        oddities: oddities(s.tap.oddities),
+      };
+    });
   } finally {
-    await closeSession(s);
+    await Promise.allSettled(sessions.map(closeSession));
   }
+}
+
+/** One flow alone (see benchFlows). */
+export async function benchFlow(kind: FlowKind, broker: Broker, o: E2eOptions, env: NodeJS.ProcessEnv = {}): Promise<FlowResult> {
+  const [result] = await benchFlows([{ kind, broker, env }], o);
+  return result;
 }
