@@ -285,9 +285,3 @@ export async function benchFlows(contenders: readonly Contender[], o: E2eOptions
     await Promise.allSettled(sessions.map(closeSession));
   }
 }
-
-/** One flow alone (see benchFlows). */
-export async function benchFlow(kind: FlowKind, broker: Broker, o: E2eOptions, env: NodeJS.ProcessEnv = {}): Promise<FlowResult> {
-  const [result] = await benchFlows([{ kind, broker, env }], o);
-  return result;
-}

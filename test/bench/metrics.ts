@@ -1,11 +1,12 @@
 import path from 'node:path';
 import type { Broker } from '../helpers/mosquitto';
-import { benchFlow, type E2eOptions, type FlowResult } from './e2e';
+import { benchFlows, type E2eOptions, type FlowResult } from './e2e';
+import { benchBroker, stopBroker } from './runtime';
 
 /**
  * The cost of counting: the shipped Argo flow with its metrics, beside the same flow whose
- * metric updates do nothing (prom-client's update methods stubbed in the runtime), in turns,
- * so that a machine whose load drifts weighs on both alike.
+ * metric updates do nothing (prom-client's update methods stubbed in the runtime), side by
+ * side and in turns, so that a machine whose load drifts weighs on both alike.
  */
 export interface MetricsResult {
   on: number[];
@@ -28,15 +29,18 @@ export async function metricsBench(broker: Broker, o: E2eOptions, pairs: number)
     into.push(...r.throughputRounds);
     result.lost += r.lost;
   };
-  for (let i = 0; i < pairs; i++) {
-    // which goes first alternates, so neither always gets the warmer machine
-    if (i % 2 === 0) {
-      add(await benchFlow('argo', broker, o, off), result.off);
-      add(await benchFlow('argo', broker, o), result.on);
-    } else {
-      add(await benchFlow('argo', broker, o), result.on);
-      add(await benchFlow('argo', broker, o, off), result.off);
+  // both runtimes of a pair up together, their rounds in turns (see benchFlows), each on a broker of its own
+  const second = await benchBroker();
+  try {
+    for (let i = 0; i < pairs; i++) {
+      // which goes first alternates, so neither always gets the warmer machine
+      const variants = [{ env: off, into: result.off }, { env: {}, into: result.on }];
+      if (i % 2 === 1) variants.reverse();
+      const results = await benchFlows(variants.map((v, k) => ({ kind: 'argo' as const, broker: k === 0 ? broker : second, env: v.env })), o);
+      results.forEach((r, k) => { add(r, variants[k].into); });
     }
+  } finally {
+    await stopBroker(second);
   }
   result.ratio = median(result.on) / median(result.off);
   return result;

@@ -254,8 +254,8 @@ function printGrowth(g: GrowthResult): void {
 }
 
 function printMetrics(m: MetricsResult, o: Options, goals: Goal[]): void {
-  console.log(`\n5. metrics: Argo flow counting its metrics beside the same flow not counting, ${o.metricsPairs} runs each in turns,`);
-  console.log(`   ${fmt(o.metrics.throughputRounds)} rounds of ${fmt(o.metrics.throughputEvents)} events back to back per run (median of all rounds)`);
+  console.log(`\n5. metrics: Argo flow counting its metrics beside the same flow not counting, ${o.metricsPairs} runs each, side by side`);
+  console.log(`   with their rounds in turns, ${fmt(o.metrics.throughputRounds)} rounds of ${fmt(o.metrics.throughputEvents)} events back to back per run (median of all rounds)`);
   const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   console.log(table(['flow', 'events/s', 'rounds'], [
     ['Argo flow, metrics off', fmt(med(m.off)), m.off.map(fmt).join(', ')],
