@@ -63,9 +63,10 @@ function options(): Options {
     growthBlock: envCount('WIS2_BENCH_GROWTH_BLOCK', 100_000),
     indexLines: envCount('WIS2_BENCH_INDEX_LINES', 3_000_000),
     metrics: {
-      warmup: envCount('WIS2_BENCH_METRICS_WARMUP_EVENTS', 3000),
+      // as in part 2: rounds after the JIT's first passes, not during them
+      warmup: envCount('WIS2_BENCH_METRICS_WARMUP_EVENTS', 20_000),
       throughputEvents: envCount('WIS2_BENCH_METRICS_EVENTS', 3000),
-      throughputRounds: envCount('WIS2_BENCH_METRICS_ROUNDS', 3),
+      throughputRounds: envCount('WIS2_BENCH_METRICS_ROUNDS', 4),
       // throughput is the figure here; a short latency phase only closes each run
       latencyEvents: 200,
       rate: 200,
