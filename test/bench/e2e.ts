@@ -232,8 +232,8 @@ function turns(count: number, round: number): number[] {
  * thousand events lasts well under a second through the pass-through flow, where one slow
  * moment of a shared machine shows a lot; and since a machine whose speed drifts over minutes
  * now weighs on every flow alike, the ratios between them say what the flows cost, not when
- * each ran. Before the bursts, a probe through each flow and a warm-up burst (JIT, pools,
- * journals' first segments). Then each flow's fixed-rate latency run, after a pause for its
+ * each ran. Before the bursts, a probe through each flow and its warm-up (JIT, pools, journals'
+ * first segments). Then each flow's fixed-rate latency run, after a pause for its
  * runtime to catch its breath, the flow whose burst came last first: it waits as long as a
  * flow measured alone does.
  */
