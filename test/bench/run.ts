@@ -155,7 +155,8 @@ function printE2e(results: FlowResult[], o: E2eOptions, goals: Goal[], library: 
 
 /**
  * The runtime's collector during the latency phase: a pause holds back every event that arrives
- * meanwhile, so at a fixed rate the collections are what the tail of the latencies is made of.
+ * meanwhile. They make part of the tail of the latencies; on a machine with few cores, the
+ * runtime's thread waiting for one makes the rest.
  */
 function printGc(results: FlowResult[]): void {
   const rows = results.flatMap((r) => {
