@@ -2,7 +2,7 @@ import type { Broker } from '../helpers/mosquitto';
 import { DEAD_LETTERS, sleep } from '../reliability/harness';
 import { procCpuMicros, procMainThreadCpuMicros } from '../helpers/proc';
 import { seriesValue } from '../helpers/prometheus';
-import { PASS_THROUGH_TOPIC, launch, type BenchRuntime, type FlowKind } from './runtime';
+import { PASS_THROUGH_TOPIC, benchBroker, launch, stopBroker, type BenchRuntime, type FlowKind } from './runtime';
 import { percentiles, type Percentiles } from './stats';
 import { Pool, Publisher, Tap, settle, type Oddities, type Span } from './traffic';
 
@@ -213,10 +213,9 @@ function oddities(o: Oddities): FlowResult['oddities'] {
   return { strangers: o.strangers, repeats: o.repeats, refusals: Object.fromEntries(o.refusals) };
 }
 
-/** A flow to measure, on a broker of its own. */
+/** A flow to measure, and the environment of its runtime. */
 export interface Contender {
   kind: FlowKind;
-  broker: Broker;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -227,7 +226,8 @@ function turns(count: number, round: number): number[] {
 }
 
 /**
- * Flows measured side by side: every runtime is up for the whole run, on its own broker, and
+ * Flows measured side by side: every runtime is up for the whole run, on a Mosquitto of its
+ * own (flows may read the same source topic, and leave nothing on a broker used after), and
  * their throughput bursts take turns. Several bursts each, the median kept: a burst of a few
  * thousand events lasts well under a second through the pass-through flow, where one slow
  * moment of a shared machine shows a lot; and since a machine whose speed drifts over minutes
@@ -238,9 +238,14 @@ function turns(count: number, round: number): number[] {
  * flow measured alone does.
  */
 export async function benchFlows(contenders: readonly Contender[], o: E2eOptions): Promise<FlowResult[]> {
+  const brokers: Broker[] = [];
   const sessions: Session[] = [];
   try {
-    for (const c of contenders) sessions.push(await openSession(c.kind, c.broker, o.warmup + o.throughputEvents * o.throughputRounds + o.latencyEvents, c.env));
+    for (const c of contenders) {
+      const broker = await benchBroker();
+      brokers.push(broker);
+      sessions.push(await openSession(c.kind, broker, o.warmup + o.throughputEvents * o.throughputRounds + o.latencyEvents, c.env));
+    }
     const lost = sessions.map(() => 0);
     for (const [i, s] of sessions.entries()) {
       await ready(s);
@@ -287,5 +292,6 @@ export async function benchFlows(contenders: readonly Contender[], o: E2eOptions
     });
   } finally {
     await Promise.allSettled(sessions.map(closeSession));
+    await Promise.allSettled(brokers.map(stopBroker));
   }
 }

@@ -1,7 +1,5 @@
 import path from 'node:path';
-import type { Broker } from '../helpers/mosquitto';
 import { benchFlows, type E2eOptions, type FlowResult } from './e2e';
-import { benchBroker, stopBroker } from './runtime';
 
 /**
  * The cost of counting: the shipped Argo flow with its metrics, beside the same flow whose
@@ -22,25 +20,20 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 }
 
-export async function metricsBench(broker: Broker, o: E2eOptions, pairs: number): Promise<MetricsResult> {
+export async function metricsBench(o: E2eOptions, pairs: number): Promise<MetricsResult> {
   const off = { NODE_OPTIONS: `--require ${JSON.stringify(path.join(__dirname, 'metrics-off.js'))}` };
   const result: MetricsResult = { on: [], off: [], ratio: NaN, lost: 0 };
   const add = (r: FlowResult, into: number[]): void => {
     into.push(...r.throughputRounds);
     result.lost += r.lost;
   };
-  // both runtimes of a pair up together, their rounds in turns (see benchFlows), each on a broker of its own
-  const second = await benchBroker();
-  try {
-    for (let i = 0; i < pairs; i++) {
-      // which goes first alternates, so neither always gets the warmer machine
-      const variants = [{ env: off, into: result.off }, { env: {}, into: result.on }];
-      if (i % 2 === 1) variants.reverse();
-      const results = await benchFlows(variants.map((v, k) => ({ kind: 'argo' as const, broker: k === 0 ? broker : second, env: v.env })), o);
-      results.forEach((r, k) => { add(r, variants[k].into); });
-    }
-  } finally {
-    await stopBroker(second);
+  for (let i = 0; i < pairs; i++) {
+    // both runtimes of a pair up together, their rounds in turns (see benchFlows); which goes
+    // first alternates, so neither always gets the warmer machine
+    const variants = [{ env: off, into: result.off }, { env: {}, into: result.on }];
+    if (i % 2 === 1) variants.reverse();
+    const results = await benchFlows(variants.map((v) => ({ kind: 'argo' as const, env: v.env })), o);
+    results.forEach((r, k) => { add(r, variants[k].into); });
   }
   result.ratio = median(result.on) / median(result.off);
   return result;

@@ -284,40 +284,34 @@ function soakRate(flows: FlowResult[] | undefined): number {
 
 async function endToEnd(o: Options, goals: Goal[], library: Rate[] | undefined): Promise<{ flows?: FlowResult[]; growth?: GrowthResult; metrics?: MetricsResult; skipped?: string }> {
   if (!mosquittoBin) return { skipped: 'no mosquitto on this machine' };
-  const broker = await benchBroker();
-  try {
-    let flows: FlowResult[] | undefined;
-    let growth: GrowthResult | undefined;
-    if (o.parts.has('e2e')) {
-      // each flow reads the same source topic, so each has a broker of its own
-      const second = await benchBroker();
-      try {
-        flows = await benchFlows([{ kind: 'pass-through', broker: second }, { kind: 'argo', broker }], o.e2e);
-      } finally {
-        await stopBroker(second);
-      }
-      printE2e(flows, o.e2e, goals, library);
-    }
-    if (o.parts.has('growth')) {
-      growth = await growthBench(broker, o.growthEvents, o.growthRate ?? soakRate(flows), o.growthBlock);
-      printGrowth(growth);
-      // what stays after collections (growth.ts floorSlope says why not the raw sawtooth): the
-      // last third's lowest RSS against the first third's, once the memory is full
-      const f = growth.fullFloor;
-      if (f !== undefined) {
-        const kept = f.floors[2] - f.floors[0];
-        goals.push({ name: 'soak: lowest RSS of the last third - of the first third, memory full, MiB', value: kept, target: `<= ${SOAK_GOAL_MIB}`, met: kept <= SOAK_GOAL_MIB && growth.missing === 0 });
-      }
-    }
-    let metrics: MetricsResult | undefined;
-    if (o.parts.has('metrics')) {
-      metrics = await metricsBench(broker, o.metrics, o.metricsPairs);
-      printMetrics(metrics, o, goals);
-    }
-    return { ...(flows ? { flows } : {}), ...(growth ? { growth } : {}), ...(metrics ? { metrics } : {}) };
-  } finally {
-    await stopBroker(broker);
+  let flows: FlowResult[] | undefined;
+  let growth: GrowthResult | undefined;
+  if (o.parts.has('e2e')) {
+    flows = await benchFlows([{ kind: 'pass-through' }, { kind: 'argo' }], o.e2e);
+    printE2e(flows, o.e2e, goals, library);
   }
+  if (o.parts.has('growth')) {
+    const broker = await benchBroker();
+    try {
+      growth = await growthBench(broker, o.growthEvents, o.growthRate ?? soakRate(flows), o.growthBlock);
+    } finally {
+      await stopBroker(broker);
+    }
+    printGrowth(growth);
+    // what stays after collections (growth.ts floorSlope says why not the raw sawtooth): the
+    // last third's lowest RSS against the first third's, once the memory is full
+    const f = growth.fullFloor;
+    if (f !== undefined) {
+      const kept = f.floors[2] - f.floors[0];
+      goals.push({ name: 'soak: lowest RSS of the last third - of the first third, memory full, MiB', value: kept, target: `<= ${SOAK_GOAL_MIB}`, met: kept <= SOAK_GOAL_MIB && growth.missing === 0 });
+    }
+  }
+  let metrics: MetricsResult | undefined;
+  if (o.parts.has('metrics')) {
+    metrics = await metricsBench(o.metrics, o.metricsPairs);
+    printMetrics(metrics, o, goals);
+  }
+  return { ...(flows ? { flows } : {}), ...(growth ? { growth } : {}), ...(metrics ? { metrics } : {}) };
 }
 
 async function main(): Promise<void> {
