@@ -3,6 +3,7 @@ import { DEAD_LETTERS, sleep } from '../reliability/harness';
 import { procCpuMicros, procMainThreadCpuMicros } from '../helpers/proc';
 import { seriesValue } from '../helpers/prometheus';
 import { PASS_THROUGH_TOPIC, benchBroker, launch, stopBroker, type BenchRuntime, type FlowKind } from './runtime';
+import { MachineWatch, type MachineReading } from './machine';
 import { percentiles, type Percentiles } from './stats';
 import { Pool, Publisher, Tap, settle, type Oddities, type Span } from './traffic';
 
@@ -123,6 +124,8 @@ export async function throughput(s: Session, n: number): Promise<Throughput> {
 }
 
 export interface Latency extends Percentiles {
+  /** the phase's events in the session's pool */
+  span: Span;
   /** events per second asked for, and achieved by the publisher */
   rate: number;
   achievedRate: number;
@@ -138,7 +141,7 @@ export async function latency(s: Session, n: number, rate: number): Promise<Late
   const achievedRate = await s.publisher.atRate(span, rate);
   const missing = await settle(s.pool, span);
   const cpu = cpuPerEvent(before, cpuMark(s), n - missing);
-  return { rate, achievedRate, missing, cpu, ...percentiles(s.pool.latencies(span)) };
+  return { span, rate, achievedRate, missing, cpu, ...percentiles(s.pool.latencies(span)) };
 }
 
 /** Garbage collections of one kind: how many, and their pauses added up, in ms. */
@@ -193,6 +196,8 @@ export interface FlowResult {
   latency: Latency;
   /** the runtime's garbage collections during the latency phase, when its /metrics answered */
   latencyGc: GcTotals | undefined;
+  /** what the rest of the machine did during the latency phase */
+  latencyMachine: MachineReading;
   /** events of every phase that came out neither as output nor as dead letter */
   lost: number;
   /** VmHWM of the runtime process at the end, MiB */
@@ -207,6 +212,8 @@ export interface E2eOptions {
   throughputRounds: number;
   latencyEvents: number;
   rate: number;
+  /** latency, ms, above which an event counts as slow (the p99 goal) */
+  slowMs: number;
 }
 
 function oddities(o: Oddities): FlowResult['oddities'] {
@@ -266,11 +273,15 @@ export async function benchFlows(contenders: readonly Contender[], o: E2eOptions
     }
     const latencies: Latency[] = [];
     const latencyGc: (GcTotals | undefined)[] = [];
+    const machine: MachineReading[] = [];
+    const ours = [...sessions.map((s) => s.runtime.runtime.child.pid), ...brokers.map((b) => b.pid())];
     for (const i of turns(sessions.length, o.throughputRounds)) {
       const s = sessions[i];
       await sleep(2000);
       const gcBefore = await gcTotals(s);
+      const watch = await MachineWatch.start(ours);
       latencies[i] = await latency(s, o.latencyEvents, o.rate);
+      machine[i] = await watch.stop(s.pool.timings(latencies[i].span), o.slowMs);
       latencyGc[i] = gcBetween(gcBefore, await gcTotals(s));
     }
     return sessions.map((s, i) => {
@@ -284,6 +295,7 @@ export async function benchFlows(contenders: readonly Contender[], o: E2eOptions
         throughputRounds: own.map((r) => r.perSecond),
         latency: l,
         latencyGc: latencyGc[i],
+        latencyMachine: machine[i],
         lost: lost[i] + own.reduce((n, r) => n + r.missing, 0) + l.missing,
         peakRssMiB: s.runtime.memory()?.hwmMiB,
         refused: s.pool.countRefused({ from: 0, to: s.pool.size }),

@@ -19,6 +19,7 @@ import { benchFlows, type E2eOptions, type FlowResult, type GcPauses } from './e
 import { growthBench, type GrowthResult } from './growth';
 import { indexBench, type IndexBenchResult } from './index';
 import { ARGO_PATH, libraryBench, type Rate } from './library';
+import type { TaskShare } from './machine';
 import { metricsBench, type MetricsResult } from './metrics';
 import { benchBroker, stopBroker } from './runtime';
 import { envCount, fmt, goalLine, ms, ratio, table, type Goal } from './stats';
@@ -56,6 +57,7 @@ function options(): Options {
       throughputRounds: envCount('WIS2_BENCH_E2E_ROUNDS', 5),
       latencyEvents: envCount('WIS2_BENCH_LATENCY_EVENTS', 5000),
       rate: envCount('WIS2_BENCH_RATE', 500),
+      slowMs: P99_GOAL_MS,
     },
     growthEvents: envCount('WIS2_BENCH_GROWTH_EVENTS', 1_000_000),
     // undefined: a share of the Argo flow's throughput measured in this run (see soakRate)
@@ -70,6 +72,7 @@ function options(): Options {
       // throughput is the figure here; a short latency phase only closes each run
       latencyEvents: 200,
       rate: 200,
+      slowMs: P99_GOAL_MS,
     },
     metricsPairs: envCount('WIS2_BENCH_METRICS_PAIRS', 2),
     parts: new Set(parts),
@@ -149,6 +152,7 @@ function printE2e(results: FlowResult[], o: E2eOptions, goals: Goal[], library: 
     }
   }
   printGc(results);
+  printMachine(results, o);
   printCpu(results, library);
   e2eGoals(results, o, goals);
 }
@@ -168,6 +172,24 @@ function printGc(results: FlowResult[]): void {
   if (rows.length === 0) return;
   console.log('\n   garbage collections of the runtime during the latency phase (its /metrics): count / pause ms added up');
   console.log(table(['flow', 'minor (scavenge)', 'major (mark-compact)', 'incremental marking'], rows, '  '));
+}
+
+/**
+ * The rest of the machine during each latency phase (machine.ts): a core held by something
+ * else holds back the events that wait for it, whatever the flow.
+ */
+function printMachine(results: FlowResult[], o: E2eOptions): void {
+  const share = (t: TaskShare): string => `${t.name} ${t.msPerSecond.toFixed(1)}`;
+  console.log('\n   the rest of the machine during the latency phase: CPU of every other process and kernel thread, ms per second');
+  console.log(table(['flow', 'others', 'largest'], results.map((r) => [flowLabel(r), r.latencyMachine.othersMsPerSecond.toFixed(1), r.latencyMachine.top.map(share).join(', ')]), '  '));
+  for (const r of results) {
+    const c = r.latencyMachine.coincidence;
+    if (r.latencyMachine.schedSkipped !== undefined) console.log(`   ${flowLabel(r)}: scheduler not recorded (${r.latencyMachine.schedSkipped})`);
+    if (!c) continue;
+    const tasks = c.tasks.slice(0, 3).map((t) => `${t.name} ${fmt(t.events)}`).join(', ');
+    console.log(`   ${flowLabel(r)}: ${fmt(c.slow)} events over ${o.slowMs} ms, ${fmt(c.coinciding)} of them while another task ran 1 ms or more${tasks ? ` (${tasks})` : ''};`);
+    console.log(`     p99 of the ${fmt(c.apart)} events no such run coincided with: ${ms(c.apartP99)} ms (a diagnosis: the goal counts every event)`);
+  }
 }
 
 /**

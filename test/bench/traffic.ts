@@ -117,10 +117,16 @@ export class Pool {
 
   /** Publish-to-arrival times of the span's events that arrived, in milliseconds, in publish order. */
   latencies(span: Span): number[] {
-    const out: number[] = [];
+    return this.timings(span).map(([a, b]) => b - a);
+  }
+
+  /** [published, arrived] of the span's events that arrived, in milliseconds, in publish order. */
+  timings(span: Span): [number, number][] {
+    const out: [number, number][] = [];
     for (let i = span.from; i < span.to; i++) {
-      const d = (this.arrivedAt[i] ?? NaN) - (this.publishedAt[i] ?? NaN);
-      if (Number.isFinite(d)) out.push(d);
+      const a = this.publishedAt[i] ?? NaN;
+      const b = this.arrivedAt[i] ?? NaN;
+      if (Number.isFinite(a) && Number.isFinite(b)) out.push([a, b]);
     }
     return out;
   }

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { coincidence, parseTimehist, type Run } from './machine';
+
+describe('bench: what else the machine ran during a latency phase', () => {
+  it('reads perf sched timehist: threads by their process, kernel threads by their own id, idle left out', () => {
+    const text = [
+      '           time    cpu  task name                       wait time  sch delay   run time',
+      '                        [tid/pid]                          (msec)     (msec)     (msec)',
+      '--------------- ------  ------------------------------  ---------  ---------  ---------',
+      '     463.119509 [0000]  <idle>                              0.000      0.000      0.912 ',
+      '     464.544992 [0000]  V8Worker[6731/6729]                 0.004      0.001      2.178 ',
+      '     463.188630 [0001]  kdamond.0[83]                       0.000      0.004      4.588 ',
+      '     463.200000 [0001]  kworker/u8:2-ev[12]                 0.000      0.000      0.010 ',
+    ].join('\n');
+    const runs = parseTimehist(text);
+    assert.equal(runs.length, 3);
+    assert.equal(runs[0]?.name, 'V8Worker');
+    assert.equal(runs[0]?.pid, 6729);
+    assert.ok(Math.abs((runs[0]?.end ?? 0) - 464544.992) < 1e-6);
+    assert.ok(Math.abs((runs[0]?.start ?? 0) - (464544.992 - 2.178)) < 1e-6);
+    assert.equal(runs[1]?.name, 'kdamond.0');
+    assert.equal(runs[1]?.pid, 83);
+    assert.equal(runs[2]?.name, 'kworker/u8:2-ev');
+  });
+
+  it('names the long runs of other tasks that slow events coincided with, and leaves ours out', () => {
+    const runs: Run[] = [
+      { name: 'kdamond.0', pid: 83, start: 100, end: 107 },
+      // ours: the runtime ran long too, which is the flow's doing, not the machine's
+      { name: 'node-red', pid: 500, start: 200, end: 210 },
+      // short: the ordinary background
+      { name: 'redis-server', pid: 90, start: 300, end: 300.5 },
+      { name: 'beam.smp', pid: 91, start: 400, end: 402 },
+      { name: 'kdamond.0', pid: 83, start: 401, end: 403 },
+    ];
+    const events: [number, number][] = [
+      [98, 110], // slow, during kdamond's first run
+      [200, 212], // slow, only our own run
+      [299, 306], // slow, only a short run
+      [399, 405], // slow, during two others
+      [500, 501],
+      [600, 601.5],
+    ];
+    const c = coincidence(events, runs, new Set([500]), 5);
+    assert.equal(c.slow, 4);
+    assert.equal(c.coinciding, 2);
+    assert.deepEqual(c.tasks, [{ name: 'kdamond.0', events: 2 }, { name: 'beam.smp', events: 1 }]);
+    // the four events no other long run touched: 12, 7, 1 and 1.5 ms
+    assert.equal(c.apart, 4);
+    assert.equal(c.apartP99, 12);
+  });
+});

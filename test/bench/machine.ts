@@ -1,0 +1,245 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { percentiles } from './stats';
+
+/**
+ * What else the machine did while a latency phase ran. A latency's tail is made of the moments
+ * an event waits: for the runtime's collector, and for a core, which anything else on the
+ * machine may hold (another process, a kernel thread). Two readings, so that a reader of the
+ * p99 can tell the flow's doing from the machine's:
+ *
+ * - always, from /proc: the CPU time every process and kernel thread outside the benchmark
+ *   spent during the phase, by name;
+ * - with WIS2_BENCH_SCHED=1, where `perf sched` can record the scheduler (Linux, root): which
+ *   of the slow events coincided with a run of 1 ms or more of such a task, whatever core it
+ *   ran on, and the p99 of the events none coincided with. A diagnosis, not a goal: the goal
+ *   is judged on every event.
+ */
+
+/** Runs shorter than this are the machine's ordinary background, not a stall. */
+const LONG_RUN_MS = 1;
+
+/** CPU nanoseconds per process (all its threads) and its name, for every process now. */
+type CpuSnapshot = Map<number, { name: string; ns: number }>;
+
+function processName(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function snapshot(): CpuSnapshot {
+  const out: CpuSnapshot = new Map();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    const pid = Number(e);
+    try {
+      let ns = 0;
+      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const name = processName(pid);
+      if (name !== undefined && Number.isFinite(ns)) out.set(pid, { name, ns });
+    } catch {
+      // it exited meanwhile: what it did is not told
+    }
+  }
+  return out;
+}
+
+export interface TaskShare {
+  name: string;
+  /** CPU milliseconds per second of the phase */
+  msPerSecond: number;
+}
+
+export interface Coincidence {
+  /** events slower than the threshold */
+  slow: number;
+  /** of those, the ones during which another task ran for LONG_RUN_MS or more */
+  coinciding: number;
+  /** how many slow events each such task coincided with, most first */
+  tasks: { name: string; events: number }[];
+  /** the events no such run coincided with, and their p99 */
+  apart: number;
+  apartP99: number;
+}
+
+export interface MachineReading {
+  /** CPU of every process and kernel thread outside the benchmark, ms per second of the phase */
+  othersMsPerSecond: number;
+  /** the largest of them, by name */
+  top: TaskShare[];
+  /** with WIS2_BENCH_SCHED=1: the slow events and the other tasks' long runs */
+  coincidence?: Coincidence;
+  /** why the scheduler was not recorded, when it was asked for */
+  schedSkipped?: string;
+}
+
+/** One stretch a task held a core, in milliseconds on the monotonic clock. */
+export interface Run {
+  name: string;
+  pid: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * `perf sched timehist` lines: time (s, at the end of the run), [cpu], task name[tid/pid] or
+ * name[pid], wait time, scheduling delay, run time (ms). Other lines (headers, idle) are not runs.
+ */
+export function parseTimehist(text: string): Run[] {
+  const runs: Run[] = [];
+  const line = /^\s*(\d+\.\d+)\s+\[\d+\]\s+(.+?)\[(\d+(?:\/\d+)?)\]\s+\d+\.\d+\s+\d+\.\d+\s+(\d+\.\d+)\s*$/;
+  for (const l of text.split('\n')) {
+    const m = line.exec(l);
+    if (!m) continue;
+    const end = Number(m[1]) * 1000;
+    // [tid/pid] for a thread, [pid] for a process's main thread or a kernel thread
+    const pid = Number(m[3].split('/').at(-1));
+    runs.push({ name: m[2], pid, start: end - Number(m[4]), end });
+  }
+  return runs;
+}
+
+/**
+ * Which events over `thresholdMs` coincided with a long run of a task outside `ours`. `events`
+ * are [published, arrived] on the same clock as the runs.
+ */
+export function coincidence(events: readonly [number, number][], runs: readonly Run[], ours: ReadonlySet<number>, thresholdMs: number): Coincidence {
+  const long = runs.filter((r) => !ours.has(r.pid) && r.end - r.start >= LONG_RUN_MS).sort((a, b) => a.start - b.start);
+  const counts = new Map<string, number>();
+  const apart: number[] = [];
+  let slow = 0;
+  let coinciding = 0;
+  for (const [from, to] of events) {
+    const names = new Set<string>();
+    for (const r of long) {
+      if (r.start >= to) break;
+      if (r.end > from) names.add(r.name);
+    }
+    if (names.size === 0) apart.push(to - from);
+    if (to - from <= thresholdMs) continue;
+    slow++;
+    if (names.size === 0) continue;
+    coinciding++;
+    for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  }
+  const tasks = [...counts].map(([name, n]) => ({ name, events: n })).sort((a, b) => b.events - a.events);
+  return { slow, coinciding, tasks, apart: apart.length, apartP99: percentiles(apart).p99 };
+}
+
+/** The scheduler's record of a phase, by `perf sched record`, on the monotonic clock. */
+class SchedRecording {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly file: string,
+    private readonly exited: Promise<number | null>,
+    private readonly stderr: () => string,
+  ) {}
+
+  static async start(): Promise<SchedRecording | string> {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-bench-sched-')), 'perf.data');
+    let child: ChildProcess;
+    try {
+      child = spawn('perf', ['sched', 'record', '-k', 'CLOCK_MONOTONIC', '-a', '-o', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (err) {
+      return `perf: ${(err as Error).message}`;
+    }
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => {
+      child.once('error', (e) => {
+        err += e.message;
+        resolve(-1);
+      });
+      child.once('exit', (code) => {
+        resolve(code);
+      });
+    });
+    // perf opens its buffers before it records: a phase that starts earlier loses its start
+    const early = await Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => { r('running'); }, 1500))]);
+    if (early !== 'running') return `perf sched record exited: ${err.trim().split('\n').at(-1) ?? String(early)}`;
+    return new SchedRecording(child, file, exited, () => err);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  async stop(): Promise<Run[] | string> {
+    this.child.kill('SIGINT');
+    await this.exited;
+    try {
+      const r = spawnSync('perf', ['sched', 'timehist', '-i', this.file], { encoding: 'utf8', maxBuffer: 1 << 30 });
+      if (r.status !== 0) return `perf sched timehist: ${(r.stderr || this.stderr()).trim().split('\n').at(-1) ?? String(r.status)}`;
+      return parseTimehist(r.stdout);
+    } finally {
+      fs.rmSync(path.dirname(this.file), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Watches the machine from the start of a phase to its end. */
+export class MachineWatch {
+  private constructor(
+    private readonly ours: Set<number>,
+    private readonly before: CpuSnapshot,
+    private readonly t0: number,
+    private readonly sched: SchedRecording | string | undefined,
+  ) {}
+
+  /** `ours`: the benchmark's processes (this one is added), left out of every reading. */
+  static async start(ours: Iterable<number | undefined>): Promise<MachineWatch> {
+    const set = new Set<number>([process.pid]);
+    for (const pid of ours) if (pid !== undefined) set.add(pid);
+    const sched = process.env.WIS2_BENCH_SCHED === '1' ? await SchedRecording.start() : undefined;
+    if (sched instanceof SchedRecording && sched.pid !== undefined) set.add(sched.pid);
+    return new MachineWatch(set, snapshot(), performance.now(), sched);
+  }
+
+  /**
+   * `events`: [published, arrived] of each event of the phase, on performance.now()'s clock;
+   * `thresholdMs`: what counts as slow.
+   */
+  async stop(events: readonly [number, number][], thresholdMs: number): Promise<MachineReading> {
+    const seconds = (performance.now() - this.t0) / 1000;
+    const after = snapshot();
+    const byName = new Map<string, number>();
+    let total = 0;
+    for (const [pid, a] of after) {
+      if (this.ours.has(pid)) continue;
+      // a process started during the phase counts from zero
+      const ns = a.ns - (this.before.get(pid)?.ns ?? 0);
+      if (!(ns > 0)) continue;
+      total += ns;
+      byName.set(a.name, (byName.get(a.name) ?? 0) + ns);
+    }
+    const perSecond = (ns: number): number => ns / 1e6 / seconds;
+    const top = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, ns]) => ({ name, msPerSecond: perSecond(ns) }));
+    const reading: MachineReading = { othersMsPerSecond: perSecond(total), top };
+    if (typeof this.sched === 'string') reading.schedSkipped = this.sched;
+    else if (this.sched) {
+      const runs = await this.sched.stop();
+      if (typeof runs === 'string') reading.schedSkipped = runs;
+      else {
+        // perf stamps with CLOCK_MONOTONIC, as process.hrtime does; performance.now() counts from elsewhere
+        const offset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+        const shifted = events.map(([a, b]): [number, number] => [a + offset, b + offset]);
+        reading.coincidence = coincidence(shifted, runs, this.ours, thresholdMs);
+      }
+    }
+    return reading;
+  }
+}
