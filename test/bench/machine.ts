@@ -20,7 +20,7 @@ import { percentiles } from './stats';
  */
 
 /** Runs shorter than this are the machine's ordinary background, not a stall. */
-const LONG_RUN_MS = 1;
+export const LONG_RUN_MS = 1;
 
 /** CPU nanoseconds per process (all its threads) and its name, for every process now. */
 type CpuSnapshot = Map<number, { name: string; ns: number }>;
@@ -170,7 +170,10 @@ class SchedRecording {
     });
     // perf opens its buffers before it records: a phase that starts earlier loses its start
     const early = await Promise.race([exited, new Promise<'running'>((r) => setTimeout(() => { r('running'); }, 1500))]);
-    if (early !== 'running') return `perf sched record exited: ${err.trim().split('\n').at(-1) ?? String(early)}`;
+    if (early !== 'running') {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      return `perf sched record exited: ${err.trim().split('\n').at(-1) ?? String(early)}`;
+    }
     return new SchedRecording(child, file, exited, () => err);
   }
 

@@ -19,7 +19,7 @@ import { benchFlows, type E2eOptions, type FlowResult, type GcPauses } from './e
 import { growthBench, type GrowthResult } from './growth';
 import { indexBench, type IndexBenchResult } from './index';
 import { ARGO_PATH, libraryBench, type Rate } from './library';
-import type { TaskShare } from './machine';
+import { LONG_RUN_MS, type TaskShare } from './machine';
 import { metricsBench, type MetricsResult } from './metrics';
 import { benchBroker, stopBroker } from './runtime';
 import { envCount, fmt, goalLine, ms, ratio, table, type Goal } from './stats';
@@ -187,7 +187,7 @@ function printMachine(results: FlowResult[], o: E2eOptions): void {
     if (r.latencyMachine.schedSkipped !== undefined) console.log(`   ${flowLabel(r)}: scheduler not recorded (${r.latencyMachine.schedSkipped})`);
     if (!c) continue;
     const tasks = c.tasks.slice(0, 3).map((t) => `${t.name} ${fmt(t.events)}`).join(', ');
-    console.log(`   ${flowLabel(r)}: ${fmt(c.slow)} events over ${o.slowMs} ms, ${fmt(c.coinciding)} of them while another task ran 1 ms or more${tasks ? ` (${tasks})` : ''};`);
+    console.log(`   ${flowLabel(r)}: ${fmt(c.slow)} events over ${o.slowMs} ms, ${fmt(c.coinciding)} of them while another task ran ${LONG_RUN_MS} ms or more${tasks ? ` (${tasks})` : ''};`);
     console.log(`     p99 of the ${fmt(c.apart)} events no such run coincided with: ${ms(c.apartP99)} ms (a diagnosis: the goal counts every event)`);
   }
 }
