@@ -38,12 +38,29 @@ const mqttInWithHooks = (RED: NodeAPI): void => {
   mqttInNode(RED);
 };
 
+const stateDirs: string[] = [];
+
+/**
+ * An empty folder for the journals and announcement memories of the nodes a test loads. They
+ * are removed once the whole run is over, not after each test: a suite may keep its flow loaded
+ * from one test to the next.
+ */
+export function freshStateDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-state-'));
+  stateDirs.push(dir);
+  return dir;
+}
+
 /**
  * Journals and announcement memories start empty for every test: a memory left by one test
  * would make the next one's events duplicates.
  */
 beforeEach(() => {
-  helper.settings({ wis2BrokerStateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-state-')) } as Parameters<typeof helper.settings>[0]);
+  helper.settings({ wis2BrokerStateDir: freshStateDir() } as Parameters<typeof helper.settings>[0]);
+});
+
+after(() => {
+  for (const dir of stateDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 export { helper };

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { NodeStatus } from 'node-red';
@@ -9,7 +8,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../../bin/launch';
 import type { BrokerNode } from '../../nodes/common/broker-node';
 import { metricValue } from '../../nodes/common/metrics';
 import { readPublished } from '../../nodes/lib/reliability/published-log';
-import { helper, mosquittoRuntime, wis2Nodes, onTab, datasetConfig, Recorder, type FlowNode } from '../helpers/nodes';
+import { helper, mosquittoRuntime, wis2Nodes, onTab, datasetConfig, Recorder, freshStateDir, type FlowNode } from '../helpers/nodes';
 import { ARGO } from '../helpers/fixtures';
 import { needMosquitto, startMosquitto, type Broker } from '../helpers/mosquitto';
 
@@ -146,7 +145,7 @@ describe('WIS2 broker node: a lost persistent session', function () {
 
   it('warns, shows it in the input status and counts wis2_input_session_lost_total once; the subscription is renewed', async () => {
     const name = `session-spec-${process.pid}-${Date.now()}`;
-    helper.settings({ wis2BrokerStateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-state-')), mqttReconnectTime: 200 } as Parameters<typeof helper.settings>[0]);
+    helper.settings({ wis2BrokerStateDir: freshStateDir(), mqttReconnectTime: 200 } as Parameters<typeof helper.settings>[0]);
     await helper.load(wis2Nodes, [
       ...onTab([{ id: 'in', type: 'wis2-mqtt-in', broker: 'b', topic: 'session/#', qos: '1', datatype: 'utf8', wires: [['out']] }, { id: 'out', type: 'helper' }]),
       { id: 'b', type: 'wis2-broker', name, url: broker.url, clientId: name, cleanSession: false, protocolVersion: '4', keepalive: 60, window: 8, maxQueueMB: 1 },
@@ -239,7 +238,7 @@ describe('notifications kept for replay', function () {
 
     it('keeps what the broker acknowledged on origin/ topics, and nothing when Keep sent is 0', async () => {
       for (const keepDays of [7, 0]) {
-        const state = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-state-'));
+        const state = freshStateDir();
         helper.settings({ wis2BrokerStateDir: state } as Parameters<typeof helper.settings>[0]);
         await helper.load(wis2Nodes, [
           ...onTab([datasetConfig('ds', ARGO), { id: 'pub', type: 'wis2-publish', dataset: 'ds', broker: 'b', wires: [['out'], ['rej']] }, { id: 'out', type: 'helper' }, { id: 'rej', type: 'helper' }]),
