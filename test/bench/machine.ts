@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { procCpuMicros, procName } from '../helpers/proc';
 import { percentiles } from './stats';
 
 /**
@@ -22,16 +23,8 @@ import { percentiles } from './stats';
 /** Runs shorter than this are the machine's ordinary background, not a stall. */
 export const LONG_RUN_MS = 1;
 
-/** CPU nanoseconds per process (all its threads) and its name, for every process now. */
-type CpuSnapshot = Map<number, { name: string; ns: number }>;
-
-function processName(pid: number): string | undefined {
-  try {
-    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
+/** CPU microseconds per process (all its threads) and its name, for every process now. */
+type CpuSnapshot = Map<number, { name: string; us: number }>;
 
 function snapshot(): CpuSnapshot {
   const out: CpuSnapshot = new Map();
@@ -44,14 +37,10 @@ function snapshot(): CpuSnapshot {
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     const pid = Number(e);
-    try {
-      let ns = 0;
-      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      const name = processName(pid);
-      if (name !== undefined && Number.isFinite(ns)) out.set(pid, { name, ns });
-    } catch {
-      // it exited meanwhile: what it did is not told
-    }
+    // either is undefined once the process has exited: what it did is not told
+    const us = procCpuMicros(pid);
+    const name = procName(pid);
+    if (us !== undefined && name !== undefined) out.set(pid, { name, us });
   }
   return out;
 }
@@ -224,13 +213,13 @@ export class MachineWatch {
     for (const [pid, a] of after) {
       if (this.ours.has(pid)) continue;
       // a process started during the phase counts from zero
-      const ns = a.ns - (this.before.get(pid)?.ns ?? 0);
-      if (!(ns > 0)) continue;
-      total += ns;
-      byName.set(a.name, (byName.get(a.name) ?? 0) + ns);
+      const us = a.us - (this.before.get(pid)?.us ?? 0);
+      if (!(us > 0)) continue;
+      total += us;
+      byName.set(a.name, (byName.get(a.name) ?? 0) + us);
     }
-    const perSecond = (ns: number): number => ns / 1e6 / seconds;
-    const top = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, ns]) => ({ name, msPerSecond: perSecond(ns) }));
+    const perSecond = (us: number): number => us / 1000 / seconds;
+    const top = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, us]) => ({ name, msPerSecond: perSecond(us) }));
     const reading: MachineReading = { othersMsPerSecond: perSecond(total), top };
     if (typeof this.sched === 'string') reading.schedSkipped = this.sched;
     else if (this.sched) {

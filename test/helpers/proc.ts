@@ -57,3 +57,12 @@ export function procMainThreadCpuMicros(pid: number | undefined): number | undef
     return undefined;
   }
 }
+
+/** The name the kernel gives a process (its `comm`); undefined elsewhere or once it exited. */
+export function procName(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
