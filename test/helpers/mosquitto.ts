@@ -109,6 +109,15 @@ export interface BrokerOptions {
   files?: Record<string, string>;
 }
 
+/**
+ * Every broker directory this process made, removed when it exits: a test stops its broker and
+ * may start it again (persistence lives in that directory), so no single stop is the last one.
+ */
+const brokerDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of brokerDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export async function startMosquitto(options: BrokerOptions = {}): Promise<Broker> {
   if (!mosquittoBin) throw new Error('mosquitto not installed');
   const bin = mosquittoBin;
@@ -116,6 +125,7 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
   const ports = [port];
   for (let i = 0; i < (options.extraPorts ?? 0); i++) ports.push(await freePort());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-mosquitto-'));
+  brokerDirs.push(dir);
   for (const [name, content] of Object.entries(options.files ?? {})) fs.writeFileSync(path.join(dir, name), content, { mode: 0o600 });
   let config = options.config ?? 'listener {{PORT}} 127.0.0.1\nallow_anonymous true\npersistence false\n';
   config = config.replace(/\{\{DIR\}\}/g, dir).replace(/\{\{PORT\}\}/g, String(port));

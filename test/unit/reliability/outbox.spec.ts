@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Announcements } from '../../../nodes/lib/publish/announce';
 import { convertEvent, type ConvertOptions } from '../../../nodes/lib/publish/convert';
@@ -11,9 +10,10 @@ import { AnnouncementMemory } from '../../../nodes/lib/reliability/memory';
 import { filterOf, topicMatches } from '../../../nodes/lib/publish/mqtt-topic';
 import { Outbox, decodeRecord, encodeRecord, type PublishTarget } from '../../../nodes/lib/reliability/outbox';
 import { ARGO, SAMPLE_NETCDF } from '../../helpers/fixtures';
+import { cleanup, tempDir } from './helpers';
 
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-rel-'));
+  return tempDir('wis2-rel-');
 }
 
 /** A broker connection the test drives by hand: it holds each publish until told to answer. */
@@ -30,6 +30,7 @@ class FakeClient extends EventEmitter implements PublishTarget {
 }
 
 describe('outbox', () => {
+  after(cleanup);
   it('keeps payloads byte-exact in its records', () => {
     const payload = Buffer.from([0, 255, 10, 13]);
     const r = decodeRecord(encodeRecord({ topic: 'a/b', payload, qos: 1, retain: false, contentType: 'application/geo+json' }));
@@ -156,6 +157,7 @@ describe('outbox', () => {
 });
 
 describe('announcements', () => {
+  after(cleanup);
   it('announce a new file as asked, a duplicate not at all, a changed file as an update', () => {
     const memory = AnnouncementMemory.open({ file: path.join(tmp(), 'm.jsonl') });
     const a = new Announcements(memory);

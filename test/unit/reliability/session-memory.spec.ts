@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { SessionMemory } from '../../../nodes/lib/reliability/session-memory';
+import { cleanup, tempDir } from './helpers';
 
 describe('session memory', () => {
+  after(cleanup);
+
   it('tells a lost session from a first one, and from one the broker kept', () => {
     const m = new SessionMemory();
     assert.equal(m.connected('mqtt://a', 'id', false), false, 'first session');
@@ -14,7 +16,7 @@ describe('session memory', () => {
   });
 
   it('remembers the session across restarts when given a file', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-session-')), 'sessions', 'b.json');
+    const file = path.join(tempDir('wis2-session-'), 'sessions', 'b.json');
     assert.equal(new SessionMemory(file).connected('mqtt://a', 'id', false), false);
     assert.equal(new SessionMemory(file).connected('mqtt://a', 'id', false), true, 'after a restart, the broker has forgotten us');
     assert.equal(new SessionMemory(file).connected('mqtt://a', 'other-id', false), false, 'another client id: not our session');
