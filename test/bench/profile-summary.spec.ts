@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { oursInclusive, type Profile } from './profile-summary';
+import { flattenHeap, oursInclusive, type HeapNode, type Profile } from './profile-summary';
 
 function frame(id: number, functionName: string, url: string, children: number[] = []): Profile['nodes'][number] {
   return { id, callFrame: { functionName, url, lineNumber: 0 }, children };
@@ -43,5 +43,18 @@ describe('bench: a CPU profile summed by the outermost of our files', () => {
   it('leaves out what runs outside our code', () => {
     const out = oursInclusive({ ...profile, samples: [2, 6, 7, 1], timeDeltas: [0, 10, 20, 30] });
     assert.equal(out.size, 0);
+  });
+
+  it('sums a heap profile the same way, in bytes allocated', () => {
+    const node = (id: number, functionName: string, url: string, selfSize: number, children: HeapNode[] = []): HeapNode => ({ id, callFrame: { functionName, url, lineNumber: 0 }, selfSize, children });
+    // (root) -> Node-RED delivery (64) -> the publish node (128) -> Node-RED's send (256); (root) -> mqtt.js (512)
+    const head = node(1, '(root)', '', 0, [
+      node(2, 'deliverMessageToDestination', `${RED}/flows/Flow.js`, 64, [node(3, '', `${OURS}/wis2-publish/wis2-publish.js`, 128, [node(4, 'Node.send', `${RED}/nodes/Node.js`, 256)])]),
+      node(5, 'handlePublish', '/srv/app/node_modules/mqtt/build/lib/handlers/publish.js', 512),
+    ]);
+    const { profile: flat, bytes } = flattenHeap(head);
+    assert.equal(flat.nodes.length, 5);
+    assert.deepEqual(flat.nodes.find((n) => n.id === 1)?.children, [2, 5]);
+    assert.deepEqual(Object.fromEntries(oursInclusive(flat, bytes)), { 'ours: nodes/wis2-publish/wis2-publish.js': 128 + 256 });
   });
 });

@@ -89,22 +89,29 @@ export interface BenchRuntime {
   stop(): Promise<void>;
 }
 
+function allocatorEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name === 'GLIBC_TUNABLES' || name.startsWith('MALLOC_')));
+}
+
 /**
  * Node-RED on a fresh user directory. For the pass-through, its flows.json is written first:
  * installFlows (run by startRuntime) keeps an existing flows.json, so the shipped flows do not
  * replace it. WIS2_BENCH_NODE_OPTIONS reaches the runtime as NODE_OPTIONS (e.g.
- * --max-old-space-size); WIS2_BENCH_CPU_PROFILE=DIR writes a CPU profile of each runtime there.
+ * --max-old-space-size); WIS2_BENCH_CPU_PROFILE=DIR writes a CPU profile of each runtime there,
+ * WIS2_BENCH_HEAP_PROFILE=DIR a profile of what it allocated (see profile-preload.ts).
+ * The C library allocator's settings of the bench's environment (GLIBC_TUNABLES, MALLOC_*)
+ * reach the runtime too, to tell the allocator's keeping of memory from a leak.
  */
 export async function launch(kind: FlowKind, broker: Broker, extraEnv: NodeJS.ProcessEnv = {}): Promise<BenchRuntime> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `wis2-bench-${kind}-`));
   if (kind === 'pass-through') fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(passThroughFlow(broker.port), null, 4) + '\n');
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...pipelineEnv(broker.url, broker.url, `wis2-bench-${port}`), ...extraEnv };
+  const env: NodeJS.ProcessEnv = { ...pipelineEnv(broker.url, broker.url, `wis2-bench-${port}`), ...allocatorEnv(), ...extraEnv };
   const nodeOptions = [process.env.WIS2_BENCH_NODE_OPTIONS ?? '', extraEnv.NODE_OPTIONS ?? ''];
-  const profileDir = process.env.WIS2_BENCH_CPU_PROFILE;
-  if (profileDir) {
-    nodeOptions.push(`--require ${JSON.stringify(path.join(__dirname, 'cpu-profile.js'))}`);
-    env.WIS2_BENCH_CPU_PROFILE = path.resolve(profileDir);
+  const profileDirs = { WIS2_BENCH_CPU_PROFILE: process.env.WIS2_BENCH_CPU_PROFILE, WIS2_BENCH_HEAP_PROFILE: process.env.WIS2_BENCH_HEAP_PROFILE };
+  for (const [name, dir] of Object.entries(profileDirs)) if (dir) env[name] = path.resolve(dir);
+  if (profileDirs.WIS2_BENCH_CPU_PROFILE || profileDirs.WIS2_BENCH_HEAP_PROFILE) {
+    nodeOptions.push(`--require ${JSON.stringify(path.join(__dirname, 'profile-preload.js'))}`);
     env.WIS2_BENCH_FLOW = kind;
   }
   if (nodeOptions.join('').trim() !== '') env.NODE_OPTIONS = nodeOptions.join(' ').trim();
