@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { freePort } from '../../bin/launch';
-import os from 'node:os';
 import path from 'node:path';
 import { needProgram } from './programs';
+import { TempDirs } from './temp';
 
 /**
  * Real Mosquitto for the tests: each test starts its own broker, on a free port, with a
@@ -110,13 +110,10 @@ export interface BrokerOptions {
 }
 
 /**
- * Every broker directory this process made, removed when it exits: a test stops its broker and
- * may start it again (persistence lives in that directory), so no single stop is the last one.
+ * The brokers' directories, removed when the process exits: a test stops its broker and may
+ * start it again (persistence lives in that directory), so no single stop is the last one.
  */
-const brokerDirs: string[] = [];
-process.once('exit', () => {
-  for (const dir of brokerDirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+const brokerDirs = new TempDirs();
 
 export async function startMosquitto(options: BrokerOptions = {}): Promise<Broker> {
   if (!mosquittoBin) throw new Error('mosquitto not installed');
@@ -124,8 +121,7 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
   const port = options.port ?? (await freePort());
   const ports = [port];
   for (let i = 0; i < (options.extraPorts ?? 0); i++) ports.push(await freePort());
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-mosquitto-'));
-  brokerDirs.push(dir);
+  const dir = brokerDirs.make('wis2-mosquitto-');
   for (const [name, content] of Object.entries(options.files ?? {})) fs.writeFileSync(path.join(dir, name), content, { mode: 0o600 });
   let config = options.config ?? 'listener {{PORT}} 127.0.0.1\nallow_anonymous true\npersistence false\n';
   config = config.replace(/\{\{DIR\}\}/g, dir).replace(/\{\{PORT\}\}/g, String(port));

@@ -1,10 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createRequire } from 'node:module';
 import helper from 'node-red-node-test-helper';
 import mqtt, { type MqttClient } from 'mqtt';
 import { needMosquitto, startMosquitto, type Broker } from './mosquitto';
+import { TempDirs } from './temp';
 import type { NodeAPI, NodeMessage } from 'node-red';
 import datasetNode from '../../nodes/wis2-dataset/wis2-dataset';
 import converterNode from '../../nodes/wis2-cloudevent-to-wnm/wis2-cloudevent-to-wnm';
@@ -38,7 +37,7 @@ const mqttInWithHooks = (RED: NodeAPI): void => {
   mqttInNode(RED);
 };
 
-const stateDirs: string[] = [];
+const stateDirs = new TempDirs();
 
 /**
  * An empty folder for the journals and announcement memories of the nodes a test loads. They
@@ -46,9 +45,7 @@ const stateDirs: string[] = [];
  * from one test to the next.
  */
 export function freshStateDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-state-'));
-  stateDirs.push(dir);
-  return dir;
+  return stateDirs.make('wis2-state-');
 }
 
 /**
@@ -60,7 +57,7 @@ beforeEach(() => {
 });
 
 after(() => {
-  for (const dir of stateDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  stateDirs.remove();
 });
 
 export { helper };

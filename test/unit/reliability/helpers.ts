@@ -1,21 +1,19 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { RECORD_OVERHEAD } from '../../../nodes/lib/reliability/journal';
+import { TempDirs } from '../../helpers/temp';
+
+const dirs = new TempDirs();
 
 /** A fresh directory under the system temp dir; `cleanup` removes every one made so far. */
-const made: string[] = [];
-
 export function tempDir(prefix = 'wis2-journal-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.push(dir);
-  return dir;
+  return dirs.make(prefix);
 }
 
 export function cleanup(): void {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  dirs.remove();
 }
 
 /** Segment file names, oldest first. */
