@@ -37,7 +37,7 @@ describe('bench: memory growth read from what stays after collections', () => {
     assert.equal(floorSlope(old, 10_000, rss)?.slopeMiBPer10k, 0);
   });
 
-  it('reads where RSS sits from one scrape: old space held, large objects, outside the heap', () => {
+  it('reads where RSS sits from one scrape: old space held, large objects, outside the heap, external memory', () => {
     const MiB = 1024 * 1024;
     const text = [
       '# HELP nodejs_heap_space_size_total_bytes Process heap space size total from Node.js in bytes.',
@@ -47,9 +47,10 @@ describe('bench: memory growth read from what stays after collections', () => {
       `nodejs_heap_space_size_total_bytes{space="large_object"} ${17 * MiB}`,
       `nodejs_heap_space_size_used_bytes{space="old"} ${96 * MiB}`,
       `process_resident_memory_bytes ${460 * MiB}`,
+      `nodejs_external_memory_bytes ${24 * MiB}`,
     ].join('\n');
-    assert.deepEqual(heapSample(text, 5000, 96 * MiB), { events: 5000, usedMiB: 96, oldHeldMiB: 150, largeObjectsMiB: 17, outsideHeapMiB: 460 - 300 });
+    assert.deepEqual(heapSample(text, 5000, 96 * MiB), { events: 5000, usedMiB: 96, oldHeldMiB: 150, largeObjectsMiB: 17, outsideHeapMiB: 460 - 300, externalMiB: 24 });
     // a scrape without the process metrics still gives the old space
-    assert.deepEqual(heapSample(text.replace(/process_resident.*$/m, ''), 1, 96 * MiB), { events: 1, usedMiB: 96, oldHeldMiB: 150, largeObjectsMiB: 17 });
+    assert.deepEqual(heapSample(text.replace(/(process_resident|nodejs_external).*$/gm, ''), 1, 96 * MiB), { events: 1, usedMiB: 96, oldHeldMiB: 150, largeObjectsMiB: 17 });
   });
 });

@@ -77,9 +77,11 @@ export interface GrowthResult {
    * Where RSS sits once the memory is full, from the same readings: the lows of each third of
    * the old space V8 holds (in use or not), of its large-object space (the tables of maps and
    * arrays of many entries live there) and of the rest of RSS, outside V8's heap (code, buffers,
-   * the allocator's own); undefined when /metrics gave none of them
+   * the allocator's own); undefined when /metrics gave none of them. `external`: of that rest,
+   * what V8 was told is held outside its heap (ArrayBuffers, Buffers among them), so that the
+   * C library allocator keeping freed memory is told from memory still held.
    */
-  rssParts: { oldHeld: FloorSlope; largeObjects: FloorSlope; outsideHeap: FloorSlope } | undefined;
+  rssParts: { oldHeld: FloorSlope; largeObjects: FloorSlope; outsideHeap: FloorSlope; external?: FloorSlope } | undefined;
 }
 
 /** One reading of the runtime's /metrics, MiB. */
@@ -93,6 +95,8 @@ export interface HeapSample {
   largeObjectsMiB?: number;
   /** RSS less every space of V8's heap */
   outsideHeapMiB?: number;
+  /** memory outside the heap that V8 was told of (process.memoryUsage().external) */
+  externalMiB?: number;
 }
 
 export interface FloorSlope {
@@ -199,7 +203,10 @@ function rssParts(samples: HeapSample[], from: number): GrowthResult['rssParts']
   const oldHeld = floorSlope(full, from, (o) => o.oldHeldMiB ?? NaN);
   const largeObjects = floorSlope(full, from, (o) => o.largeObjectsMiB ?? NaN);
   const outsideHeap = floorSlope(full, from, (o) => o.outsideHeapMiB ?? NaN);
-  return oldHeld && largeObjects && outsideHeap ? { oldHeld, largeObjects, outsideHeap } : undefined;
+  if (!oldHeld || !largeObjects || !outsideHeap) return undefined;
+  const told = full.filter((o) => o.externalMiB !== undefined);
+  const external = told.length === full.length ? floorSlope(told, from, (o) => o.externalMiB ?? NaN) : undefined;
+  return external ? { oldHeld, largeObjects, outsideHeap, external } : { oldHeld, largeObjects, outsideHeap };
 }
 
 /** The figure `floorSlope` reads for RSS. */
@@ -245,11 +252,13 @@ export function heapSample(text: string, events: number, oldUsed: number): HeapS
   const old = seriesValue(text, 'nodejs_heap_space_size_total_bytes{space="old"}');
   const large = seriesValue(text, 'nodejs_heap_space_size_total_bytes{space="large_object"}');
   const rss = seriesValue(text, 'process_resident_memory_bytes');
+  const external = seriesValue(text, 'nodejs_external_memory_bytes');
   let heap = 0;
   for (const line of text.split('\n')) if (line.startsWith('nodejs_heap_space_size_total_bytes{')) heap += Number(line.slice(line.lastIndexOf(' ') + 1));
   if (old !== undefined) sample.oldHeldMiB = old / MIB;
   if (large !== undefined) sample.largeObjectsMiB = large / MIB;
   if (rss !== undefined && heap > 0) sample.outsideHeapMiB = (rss - heap) / MIB;
+  if (external !== undefined) sample.externalMiB = external / MIB;
   return sample;
 }
 

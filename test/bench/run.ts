@@ -271,10 +271,12 @@ function printGrowth(g: GrowthResult): void {
       console.log(`   ${f.slopeMiBPer10k.toFixed(1)} MiB per 10,000 events; highest reading ${fmt(Math.max(...used))} MiB (RSS follows the heap V8 sizes around it, not these lows)`);
     }
     if (g.rssParts) {
-      const { oldHeld, largeObjects, outsideHeap } = g.rssParts;
+      const { oldHeld, largeObjects, outsideHeap, external } = g.rssParts;
       const lows = (f: { floors: number[] }): string => f.floors.map(fmt).join(' / ');
       console.log(`   where RSS sits, lowest of each third of the same readings: old space V8 holds ${lows(oldHeld)}, its large objects ${lows(largeObjects)},`);
-      console.log(`   outside V8's heap ${lows(outsideHeap)} MiB`);
+      // what V8 was told of is memory held (buffers); the rest of it is code, stacks and what the allocator keeps after a free
+      const told = external ? `, of which V8 was told of ${lows(external)} (buffers and other memory held for JavaScript objects)` : '';
+      console.log(`   outside V8's heap ${lows(outsideHeap)} MiB${told}`);
     }
   } else {
     const share = ((100 * g.events) / g.memory.entries).toFixed(0);
