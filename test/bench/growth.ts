@@ -204,9 +204,9 @@ function rssParts(samples: HeapSample[], from: number): GrowthResult['rssParts']
   const largeObjects = floorSlope(full, from, (o) => o.largeObjectsMiB ?? NaN);
   const outsideHeap = floorSlope(full, from, (o) => o.outsideHeapMiB ?? NaN);
   if (!oldHeld || !largeObjects || !outsideHeap) return undefined;
-  const told = full.filter((o) => o.externalMiB !== undefined);
-  const external = told.length === full.length ? floorSlope(told, from, (o) => o.externalMiB ?? NaN) : undefined;
-  return external ? { oldHeld, largeObjects, outsideHeap, external } : { oldHeld, largeObjects, outsideHeap };
+  // scrapes without nodejs_external_memory_bytes leave the split out
+  const external = full.every((o) => o.externalMiB !== undefined) ? floorSlope(full, from, (o) => o.externalMiB ?? NaN) : undefined;
+  return { oldHeld, largeObjects, outsideHeap, ...(external && { external }) };
 }
 
 /** The figure `floorSlope` reads for RSS. */
