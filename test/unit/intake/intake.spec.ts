@@ -85,6 +85,25 @@ describe('intake: decodeJson', () => {
     it('whitespace around the JSON text', () => {
       assert.deepEqual(decodeJson(' \n\t{"a":1}\r\n'), { a: 1 });
     });
+
+    it('the same values and repeated members when Object.prototype carries an enumerable member', () => {
+      const proto = Object.prototype as Record<string, unknown>;
+      const say = (t: string): { value: unknown; repeated: string[] } => {
+        const repeated: string[] = [];
+        return { value: decodeJson(t, undefined, '', repeated), repeated };
+      };
+      const texts = ['{"a":{"b":1,"c":"x:y"},"d":[{"e":2}]}', '{"a":{"b":1,"b":2},"d":[{"e":2,"e":3}]}'];
+      const before = texts.map(say);
+      proto.wis2Planted = { deep: { deeper: ['x:y'] } };
+      try {
+        const during = texts.map(say);
+        assert.deepEqual(during, before);
+        assert.deepEqual(during[1].repeated, ['/a/b', '/d/0/e']);
+        refused(() => decodeJson('{"a":[{"constructor":1}]}'), { code: 'intake.forbidden_key', path: '/a/0/constructor' });
+      } finally {
+        delete proto.wis2Planted;
+      }
+    });
   });
 
   describe('refuses', () => {
