@@ -114,7 +114,7 @@ export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path 
     const reason = printable(err instanceof Error ? err.message : String(err), 200);
     throw new Wis2Error('intake', 'intake.invalid_json', `${where(path)} is not JSON: ${reason}`, path);
   }
-  const tally = tallyParsed(value, lim.maxDepth);
+  const tally = tallyParsed(value, lim.maxDepth, duplicates !== undefined);
   // the walk that says what is wrong runs only when something is
   const members = tally ? tally.members : inspectParsed(value, lim.maxDepth, path);
   // a member name repeated in one object leaves fewer members than the text writes: only then
@@ -130,6 +130,8 @@ const RECURSIVE_DEPTH = 256;
 interface Tally {
   members: number;
   colons: number;
+  /** whether colons are counted: only repeated members need them */
+  counting: boolean;
 }
 
 function colonsIn(s: string): number {
@@ -140,11 +142,11 @@ function colonsIn(s: string): number {
 
 /**
  * The depth and key checks of `inspectParsed`, done by recursion without building frames, and
- * the tally `mayRepeatMembers` needs; undefined when a check fails (or the limit is too deep
- * to recurse), for `inspectParsed` to say what is wrong.
+ * the tally `mayRepeatMembers` needs (its colons only when `counting`); undefined when a check
+ * fails (or the limit is too deep to recurse), for `inspectParsed` to say what is wrong.
  */
-function tallyParsed(value: unknown, maxDepth: number): Tally | undefined {
-  const tally: Tally = { members: 0, colons: 0 };
+function tallyParsed(value: unknown, maxDepth: number, counting: boolean): Tally | undefined {
+  const tally: Tally = { members: 0, colons: 0, counting };
   if (typeof value === 'string') tally.colons = colonsIn(value);
   else if (value !== null && typeof value === 'object') {
     if (maxDepth > RECURSIVE_DEPTH || !tallyContainer(value, 1, maxDepth, tally)) return undefined;
@@ -153,8 +155,9 @@ function tallyParsed(value: unknown, maxDepth: number): Tally | undefined {
 }
 
 function tallyChild(child: unknown, depth: number, maxDepth: number, tally: Tally): boolean {
-  if (typeof child === 'string') tally.colons += colonsIn(child);
-  else if (child !== null && typeof child === 'object') return depth < maxDepth && tallyContainer(child, depth + 1, maxDepth, tally);
+  if (typeof child === 'string') {
+    if (tally.counting) tally.colons += colonsIn(child);
+  } else if (child !== null && typeof child === 'object') return depth < maxDepth && tallyContainer(child, depth + 1, maxDepth, tally);
   return true;
 }
 
@@ -172,7 +175,7 @@ function tallyContainer(value: object, depth: number, maxDepth: number, tally: T
   for (const key in record) {
     tally.members++;
     if (isForbiddenKey(key)) return false;
-    tally.colons += colonsIn(key);
+    if (tally.counting) tally.colons += colonsIn(key);
     if (!tallyChild(record[key], depth, maxDepth, tally)) return false;
   }
   return true;
