@@ -131,7 +131,7 @@ const ACKS_PER_TURN = 100;
  * rate is what the flow could reach with them free. Fresh journals and memory each round, in a
  * temporary directory; events per second of the loop alone.
  */
-function argoPathOnce(events: readonly Buffer[], dataset: Dataset): number {
+export function argoPathOnce(events: readonly Buffer[], dataset: Dataset): number {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-bench-path-'));
   // flushed at the end of each turn below, as the runtime's is by the event loop
   const turn = new TurnWrites(() => undefined);

@@ -7,9 +7,10 @@
  *   3. growth: latency and memory of the Argo flow over a soak of a million events
  *   4. index: reading a synthetic Argo GDAC index of millions of lines, lines/s and peak RSS
  *   5. metrics: the Argo flow's throughput with its metrics beside the same flow not counting
+ *   6. instructions (only when asked for): part 1's Argo path counted in machine instructions
  *
  * Sizes come from the environment (see `options`); WIS2_BENCH_ONLY=library,e2e,growth,index,metrics
- * picks parts.
+ * picks parts, and `instructions` adds the sixth.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { mosquittoBin } from '../helpers/mosquitto';
 import { benchFlows, type E2eOptions, type FlowResult, type GcPauses } from './e2e';
 import { growthBench, type GrowthResult } from './growth';
 import { indexBench, type IndexBenchResult } from './index';
+import { instructionsBench, valgrindMissing, type InstructionsResult } from './instructions';
 import { ARGO_PATH, libraryBench, type Rate } from './library';
 import { LONG_RUN_MS, type TaskShare } from './machine';
 import { metricsBench, type MetricsResult } from './metrics';
@@ -94,6 +96,13 @@ function printLibrary(library: Rate[], goals: Goal[]): void {
     console.log(`   Argo path: ${us.toFixed(1)} us per event, ${(us / (1e6 / schema.perSecond)).toFixed(1)} times one JSON.parse + ajv of a WNM (${(1e6 / schema.perSecond).toFixed(1)} us)`);
     goals.push({ name: 'Argo path in process, us per event', value: us, target: `<= ${PATH_GOAL_US}`, met: us <= PATH_GOAL_US });
   }
+}
+
+function printInstructions(r: InstructionsResult): void {
+  console.log('\n6. instructions: the Argo path in process (part 1), counted by valgrind\'s callgrind, V8 single-threaded');
+  const rows = r.runs.map((x) => [`${fmt(r.warmup)} events of warm-up, then ${fmt(x.events)}`, fmt(x.instructions)]);
+  console.log(table(['run', 'instructions'], rows));
+  console.log(`   Argo path: ${fmt(Math.round(r.perEvent))} instructions per event (the runs' difference over their events')`);
 }
 
 function printIndex(r: IndexBenchResult, goals: Goal[]): void {
@@ -360,11 +369,20 @@ async function main(): Promise<void> {
     index = await indexBench(o.indexLines);
     printIndex(index, goals);
   }
+  let instructions: InstructionsResult | undefined;
+  if (o.parts.has('instructions')) {
+    const missing = valgrindMissing();
+    if (missing) console.log(`\ninstructions skipped: ${missing}`);
+    else {
+      instructions = instructionsBench();
+      printInstructions(instructions);
+    }
+  }
   console.log('\ngoals');
   for (const g of goals) console.log(goalLine(g));
   const seconds = Math.round((Date.now() - t0) / 1000);
   const file = process.env.WIS2_BENCH_REPORT ?? 'bench-report.json';
-  const report = { started, seconds, node: process.version, nodeRed: nodeRedVersion(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, options: { ...o, parts: [...o.parts] }, library, ...e2e, index, goals };
+  const report = { started, seconds, node: process.version, nodeRed: nodeRedVersion(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, options: { ...o, parts: [...o.parts] }, library, ...e2e, index, instructions, goals };
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nreport written to ${file} (${seconds} s)`);
 }

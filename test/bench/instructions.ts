@@ -1,0 +1,76 @@
+/**
+ * The in-process Argo path (library.ts, the row "Argo path in process") counted in machine
+ * instructions per event by valgrind's callgrind instead of timed. A time per event moves with
+ * whatever else the machine does (on one 2-core virtual machine the same commit timed 35 to 60 us
+ * per event from one run to the next); the count stays within a few hundred instructions of
+ * itself, and so tells a change of one per cent apart from noise, on any machine with the same
+ * Node.js.
+ *
+ * Two runs differ only in how many events they pass through the path after the same warm-up;
+ * the difference of their counts over the difference of their events is the steady state, without
+ * start-up, module loading or the warm-up's compilations. Both runs build the same events first.
+ * V8 runs with --single-threaded, so that its compilers and collector, which otherwise run partly
+ * on helper threads whose share varies, are counted the same way each time. What a count leaves
+ * out is what the CPU does not execute: cache misses, system calls' time in the kernel.
+ *
+ * Opt-in (WIS2_BENCH_ONLY=instructions): under valgrind the path runs some fifty times slower,
+ * which makes about two minutes.
+ */
+import { spawnSync } from 'node:child_process';
+import { resolveDataset } from '../../nodes/lib/dataset';
+import { ARGO } from '../helpers/fixtures';
+import { argoEvents, argoPathOnce } from './library';
+
+export interface InstructionsResult {
+  /** machine instructions per event, the two runs' difference over their events' */
+  perEvent: number;
+  warmup: number;
+  runs: { events: number; instructions: number }[];
+}
+
+/** Events every run passes first, so that the measured ones meet optimised code. */
+const WARMUP = 2000;
+const FEWER = 1000;
+const MORE = 3000;
+
+/** The total callgrind prints on its last line: `==PID== Collected : N`. */
+export function collectedInstructions(stderr: string): number | undefined {
+  const m = /^==\d+== Collected : (\d+)\s*$/m.exec(stderr);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Instructions per event of the steady state, from two runs that differ in their events only. */
+export function perEvent(a: { events: number; instructions: number }, b: { events: number; instructions: number }): number {
+  if (b.events === a.events) throw new RangeError('the two runs must pass different numbers of events');
+  return (b.instructions - a.instructions) / (b.events - a.events);
+}
+
+export function valgrindMissing(): string | undefined {
+  const r = spawnSync('valgrind', ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : 'no valgrind';
+}
+
+function countRun(events: number): { events: number; instructions: number } {
+  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', '--hash-seed=1', '--random-seed=1', __filename, String(WARMUP), String(MORE), String(events)];
+  const r = spawnSync('valgrind', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const instructions = collectedInstructions(r.stderr);
+  if (r.status !== 0 || instructions === undefined) throw new Error(`instructions bench (${events} events) failed: ${r.stderr.slice(-2000)}`);
+  return { events, instructions };
+}
+
+export function instructionsBench(): InstructionsResult {
+  const runs = [countRun(FEWER), countRun(MORE)];
+  return { perEvent: perEvent(runs[0], runs[1]), warmup: WARMUP, runs };
+}
+
+/** In the child: the warm-up, then `measured` of the events, all `warmup + most` built first. */
+function child(warmup: number, most: number, measured: number): void {
+  const dataset = resolveDataset(ARGO);
+  const events = argoEvents(warmup + most);
+  argoPathOnce(events.slice(0, warmup), dataset);
+  argoPathOnce(events.slice(warmup, warmup + measured), dataset);
+}
+
+if (require.main === module && process.argv.length >= 5) {
+  child(Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4]));
+}
