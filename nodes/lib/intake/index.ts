@@ -168,10 +168,10 @@ function tallyContainer(value: object, depth: number, maxDepth: number, tally: T
     return true;
   }
   const record = value as Record<string, unknown>;
-  // for-in reads a member through V8's enum cache, with no array of keys per object (a third
-  // cheaper than Object.keys here). JSON.parse builds plain objects, whose prototype has no
-  // enumerable member; one put there by someone else only makes the tally disagree with the
-  // text, which sends the value to the exact checks.
+  // for-in reads a member through V8's enum cache, with no array of keys per object: cheaper
+  // than Object.keys here (WIS2_BENCH_ONLY=instructions tells). JSON.parse builds plain objects,
+  // whose prototype has no enumerable member; one put there by someone else only makes the
+  // tally disagree with the text, which sends the value to the exact checks.
   for (const key in record) {
     tally.members++;
     if (isForbiddenKey(key)) return false;
