@@ -19,6 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolveDataset } from '../../nodes/lib/dataset';
 import { ARGO } from '../helpers/fixtures';
+import { findProgram } from '../helpers/programs';
 import { argoEvents, argoPathOnce } from './library';
 
 export interface InstructionsResult {
@@ -45,14 +46,15 @@ export function perEvent(a: { events: number; instructions: number }, b: { event
   return (b.instructions - a.instructions) / (b.events - a.events);
 }
 
+const valgrindBin = findProgram('valgrind');
+
 export function valgrindMissing(): string | undefined {
-  const r = spawnSync('valgrind', ['--version'], { encoding: 'utf8' });
-  return r.status === 0 ? undefined : 'no valgrind';
+  return valgrindBin === undefined ? 'no valgrind' : undefined;
 }
 
 function countRun(events: number): { events: number; instructions: number } {
   const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', '--hash-seed=1', '--random-seed=1', __filename, String(WARMUP), String(MORE), String(events)];
-  const r = spawnSync('valgrind', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(valgrindBin ?? 'valgrind', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   const instructions = collectedInstructions(r.stderr);
   if (r.status !== 0 || instructions === undefined) throw new Error(`instructions bench (${events} events) failed: ${r.stderr.slice(-2000)}`);
   return { events, instructions };

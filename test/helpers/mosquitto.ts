@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { freePort } from '../../bin/launch';
 import path from 'node:path';
-import { needProgram } from './programs';
+import { findProgram, needProgram } from './programs';
 import { TempDirs } from './temp';
 
 /**
@@ -11,20 +11,7 @@ import { TempDirs } from './temp';
  * configuration it chooses (often the project's own, with ports and paths rewritten).
  */
 
-function findMosquitto(): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin']) {
-    const candidate = path.join(dir, 'mosquitto');
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-export const mosquittoBin: string | undefined = findMosquitto();
+export const mosquittoBin: string | undefined = findProgram('mosquitto', ['/usr/sbin', '/usr/local/sbin']);
 
 /**
  * Started as root, Mosquitto drops to its `mosquitto` user: the broker's directory must be that
@@ -49,11 +36,9 @@ function giveToBroker(dir: string): void {
 }
 
 export function mosquittoTool(name: 'mosquitto_passwd' | 'mosquitto_pub' | 'mosquitto_sub'): string {
-  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/usr/local/bin']) {
-    const candidate = path.join(dir, name);
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  throw new Error(`${name} not found`);
+  const found = findProgram(name, ['/usr/bin', '/usr/local/bin']);
+  if (found === undefined) throw new Error(`${name} not found`);
+  return found;
 }
 
 /**

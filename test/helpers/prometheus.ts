@@ -3,14 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitForPort } from './mosquitto';
-import { needProgram } from './programs';
+import { findProgram, needProgram } from './programs';
 
 /** Debian's `prometheus` package: the server and promtool. */
-function find(name: string): string | undefined {
-  return [`/usr/bin/${name}`, `/usr/local/bin/${name}`].find((p) => fs.existsSync(p));
-}
-export const prometheusBin = find('prometheus');
-export const promtoolBin = find('promtool');
+export const prometheusBin = findProgram('prometheus', ['/usr/bin', '/usr/local/bin']);
+export const promtoolBin = findProgram('promtool', ['/usr/bin', '/usr/local/bin']);
 
 export function needPrometheus(ctx: Mocha.Context): void {
   needProgram(ctx, 'prometheus', prometheusBin !== undefined && promtoolBin !== undefined, 'the suite runs a real Prometheus and promtool (Debian package prometheus)');

@@ -147,8 +147,9 @@ function colonsIn(s: string): number {
  */
 function tallyParsed(value: unknown, maxDepth: number, counting: boolean): Tally | undefined {
   const tally: Tally = { members: 0, colons: 0, counting };
-  if (typeof value === 'string') tally.colons = colonsIn(value);
-  else if (value !== null && typeof value === 'object') {
+  if (typeof value === 'string') {
+    if (counting) tally.colons = colonsIn(value);
+  } else if (value !== null && typeof value === 'object') {
     if (maxDepth > RECURSIVE_DEPTH || !tallyContainer(value, 1, maxDepth, tally)) return undefined;
   }
   return tally;
