@@ -3,7 +3,7 @@ import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import { datasetLabel, type DatasetNode } from '../common/dataset-node';
 import { counter, histogram } from '../common/metrics';
 import { wholeNumber } from '../lib/core/numbers';
-import { registerPublished } from '../common/published';
+import { registerPublished, registerReadBack } from '../common/published';
 import { onOutput, reject, rejectMessage, type RejectPort } from '../common/reject';
 import { stateDir } from '../common/state';
 import { StatusCounter } from '../common/status';
@@ -89,6 +89,7 @@ export = function register(RED: NodeAPI): void {
     const unregister = registerPublished(def.dataset, tracker);
     const topic = `cache/a/wis2/${centreId}/#`;
     const origin = def.origin === true || def.origin === 'true' ? `origin/a/wis2/${centreId}/data/#` : undefined;
+    const unregisterReadBack = origin === undefined ? undefined : registerReadBack(origin, tracker.own);
 
     node.on('input', (msg: NodeMessage & Record<string, unknown>, send, done) => {
       try {
@@ -173,6 +174,7 @@ export = function register(RED: NodeAPI): void {
       clearInterval(timer);
       status.stop();
       unregister();
+      unregisterReadBack?.();
       client.removeListener('message', onMessage);
       client.removeListener('connect', subscribe);
       tracker.close();

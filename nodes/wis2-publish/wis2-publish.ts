@@ -6,6 +6,7 @@ import { countPublished, countRejected, pipelineMetrics } from '../common/pipeli
 import { onOutput, reject, rejectMessage, rejectOrFail, type RejectPort } from '../common/reject';
 import { ACK_PROPERTY, detached } from '../common/settle';
 import { LogLimiter } from '../common/log-limiter';
+import { queuedForReadBack } from '../common/published';
 import { counter } from '../common/metrics';
 import { StatusCounter } from '../common/status';
 import { PublishController, type Counted, type PublishEnds, type PublishHost } from '../lib/publish/publish-controller';
@@ -62,6 +63,7 @@ function host(RED: NodeAPI, node: Node, datasetNode: DatasetNode | null, status:
     reject: (msg, error, ends, counted) => { reject(msg, error, REJECT, ends as PublishEnds<NodeMessage>, counted); },
     rejectOrFail: (msg, err, ends, counted) => { rejectOrFail(msg, err, REJECT, ends as PublishEnds<NodeMessage>, counted); },
     published: count,
+    queued: (p) => { queuedForReadBack(p.topic, p.payload, p.message); },
     countRejected,
     publishedAtZero: (rels) => {
       const dataset = messageDatasetLabel(RED, undefined, datasetNode);

@@ -124,6 +124,33 @@ describe('cache tracker node, against Mosquitto', function () {
     assert.equal(rec.from('missed').length, k);
   });
 
+  it('reads back from the Global Broker what a publish node of the runtime queued without parsing it, and anything else as before', async () => {
+    const flow = trackerFlow(broker.url);
+    const tracker = flow.find((n) => n.id === 'tracker') as FlowNode;
+    tracker.origin = true;
+    flow.push(
+      { id: 'pub', type: 'wis2-publish', z: tracker.z, dataset: 'ds', broker: 'out', wires: [[], ['rejects']] },
+      { id: 'out', type: 'wis2-broker', url: broker.url, clientId: `tracker-spec-out-${process.pid}`, cleanSession: true, keepalive: 60, window: 8, maxQueueMB: 1 },
+    );
+    await helper.load(wis2Nodes, flow);
+    await subscribed();
+    const rec = new Recorder(['rejects']);
+    const state = (helper.getNode('tracker') as unknown as { tracker: { published: number; own: { known: number; unknown: number; size: number } } }).tracker;
+    const queued = ourNotification(`${CENTRE}/q.nc`, new Date().toISOString());
+    // published by another runtime of the centre: bytes no publisher of this one queued
+    const foreign = ourNotification(`${CENTRE}/f.nc`, new Date().toISOString());
+    helper.getNode('pub').receive({ payload: queued, topic: ARGO_TOPIC });
+    await gc.publishAsync(ARGO_TOPIC, JSON.stringify(foreign), { qos: 1 });
+    const deadline = Date.now() + 10_000;
+    while (state.published < 2 && Date.now() < deadline) await Recorder.settle(25);
+    assert.equal(state.published, 2);
+    assert.deepEqual([state.own.known, state.own.unknown, state.own.size], [1, 1, 0], 'read back without parsing, parsed, waiting');
+    const lookup = helper.getNode('tracker') as unknown as { tracker: { byId(id: string): unknown } };
+    assert.deepEqual(lookup.tracker.byId(String(queued.id)), { dataId: `${CENTRE}/q.nc` });
+    assert.deepEqual(lookup.tracker.byId(String(foreign.id)), { dataId: `${CENTRE}/f.nc` });
+    assert.deepEqual(rec.from('rejects'), []);
+  });
+
   it('does not wait for notifications without cache, nor for deletions; refuses what is not a notification', async () => {
     await helper.load(wis2Nodes, trackerFlow(broker.url));
     await subscribed();

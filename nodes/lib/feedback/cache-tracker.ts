@@ -88,7 +88,11 @@ function refuse(code: string, message: string, path = ''): never {
 
 /** The members the tracker needs of a notification, checked: it may come from a public broker. */
 export function readNotification(payload: unknown): Notification {
-  const wnm = decodeJson(payload, { maxBytes: 64 * 1024, maxDepth: 32 });
+  return notificationOf(decodeJson(payload, { maxBytes: 64 * 1024, maxDepth: 32 }));
+}
+
+/** The same, of a notification already decoded. */
+function notificationOf(wnm: unknown): Notification {
   if (!isRecord(wnm)) refuse('cache.not_object', 'a notification is a JSON object');
   const props = wnm.properties;
   if (typeof wnm.id !== 'string' || wnm.id === '' || wnm.id.length > 256) refuse('cache.no_id', 'a notification has a string id', '/id');
@@ -117,6 +121,64 @@ export function readNotification(payload: unknown): Notification {
   const integrity = props.integrity;
   if (isRecord(integrity) && typeof integrity.value === 'string' && integrity.value.length <= 256) out.integrity = integrity.value;
   return out;
+}
+
+/** The first id member of a notification's text: its own id in any notification we publish. */
+const ID_MEMBER = Buffer.from('"id":"');
+const QUOTE = 0x22;
+
+/**
+ * Our notifications on their way to the Global Broker, so that the tracker reads one back
+ * without parsing it: the same bytes say the same. One is remembered as the publisher queues it
+ * (the Global Broker's copy may come before our broker's acknowledgement), with what the tracker
+ * needs of it, read from the object the publisher checked; it is forgotten when it comes back,
+ * or once `max` later ones are remembered (the Global Broker never sent it: it is down, or does
+ * not forward). A copy that differs by a byte is parsed, as anything else from a broker.
+ */
+export class OwnNotifications {
+  /** read back without parsing, and parsed as before */
+  known = 0;
+  unknown = 0;
+  private readonly byId = new Map<string, { bytes: Uint8Array; n: Notification }>();
+
+  constructor(private readonly max = 4096) {}
+
+  /** A notification queued for publication: its exact bytes, and the object they encode. */
+  expect(bytes: Uint8Array, message: unknown): void {
+    let n: Notification;
+    try {
+      n = notificationOf(message);
+    } catch {
+      // what the tracker would refuse is read back the long way, to be refused there
+      return;
+    }
+    if (this.byId.size >= this.max) {
+      const oldest = this.byId.keys().next();
+      if (oldest.done !== true) this.byId.delete(oldest.value);
+    }
+    this.byId.set(n.id, { bytes, n });
+  }
+
+  /** What `bytes` say when they are those of a notification expected; undefined otherwise. */
+  take(bytes: Buffer): Notification | undefined {
+    const at = bytes.indexOf(ID_MEMBER);
+    const from = at + ID_MEMBER.length;
+    const end = at < 0 ? -1 : bytes.indexOf(QUOTE, from);
+    // no id the tracker accepts is longer (readNotification)
+    const hit = end < 0 || end - from > 256 ? undefined : this.byId.get(bytes.toString('latin1', from, end));
+    if (hit === undefined || !bytes.equals(hit.bytes)) {
+      this.unknown++;
+      return undefined;
+    }
+    this.byId.delete(hit.n.id);
+    this.known++;
+    return hit.n;
+  }
+
+  /** notifications waiting to come back */
+  get size(): number {
+    return this.byId.size;
+  }
 }
 
 const ID_PREFIX = '{"id":"';
@@ -155,6 +217,8 @@ export class CacheTracker implements PublishedLookup {
   readonly delays: { cache: string; delay: number }[] = [];
   missed = 0;
   published = 0;
+  /** what the publishers of this runtime queued, for reading it back from the Global Broker */
+  readonly own = new OwnNotifications();
   repeated = 0;
   unmatched = 0;
 
@@ -240,7 +304,8 @@ export class CacheTracker implements PublishedLookup {
    * no cache (`cache` false), a deletion (the caches drop the file), or a cache's own message.
    */
   publishedNotification(payload: unknown, topic: string): boolean {
-    const n = readNotification(payload);
+    const known = Buffer.isBuffer(payload) ? this.own.take(payload) : undefined;
+    const n = known ?? readNotification(payload);
     if (n.globalCache !== undefined) refuse('cache.not_ours', 'a notification with properties.global-cache comes from a Global Cache, not from us', '/properties/global-cache');
     if (n.deletion) {
       this.store.delete(n.dataId);
@@ -253,8 +318,9 @@ export class CacheTracker implements PublishedLookup {
     const t: Tracked = { id: n.id, dataId: n.dataId, topic, pubtime: n.pubtime, publishedAt: this.now(), arrivals: {} };
     if (n.href !== undefined) t.href = n.href;
     if (n.integrity !== undefined) t.integrity = n.integrity;
-    // an object given in place of text may hold strings cut from a larger one
-    this.save(t, typeof payload === 'string' || payload instanceof Uint8Array);
+    // an object given in place of text (or read as its publisher queued it) may hold strings
+    // cut from a larger one
+    this.save(t, known === undefined && (typeof payload === 'string' || payload instanceof Uint8Array));
     this.enqueue(n.dataId);
     this.published++;
     this.letGo();

@@ -83,6 +83,8 @@ export interface PublishHost<M extends PublishMessage, D extends PublishDataset>
   reject(msg: M, error: ErrorDetail, ends: PublishEnds<M>, counted: (error: ErrorDetail) => void): void;
   rejectOrFail(msg: M, err: unknown, ends: PublishEnds<M>, counted: (error: ErrorDetail) => void): void;
   published(counted: Counted): void;
+  /** a notification is in the outbox, on its way to the broker */
+  queued(p: Publication): void;
   countRejected(dataset: string, error: ErrorDetail): void;
   publishedAtZero(rels: string[]): void;
   count(kind: StatusKind): void;
@@ -270,6 +272,7 @@ export class PublishController<M extends PublishMessage, D extends PublishDatase
       const seq = box.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType });
       this.queued.set(seq, { wis2: this.queued.size < MAX_TRACKED ? msg.wis2 : undefined, counted: this.counted(msg) });
       msg.outbox = { seq };
+      this.host.queued(p);
     } catch (err) {
       if (err instanceof JournalFullError) throw new Wis2Error('publish', 'publish.outbox_full', err.message);
       throw err;

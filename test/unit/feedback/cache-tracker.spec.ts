@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CacheTracker } from '../../../nodes/lib/feedback/cache-tracker';
+import { CacheTracker, OwnNotifications } from '../../../nodes/lib/feedback/cache-tracker';
 import { ourNotification } from '../../helpers/notifications';
 import { cleanup, tempDir } from '../reliability/helpers';
 
@@ -84,6 +84,69 @@ describe('cache tracker memory', () => {
     t.publishedNotification(plain, TOPIC);
     assert.equal(t.byId(String(ours[1]?.id)), undefined, 'an id forgotten with its file still points to it');
     assert.equal(t.byId(String(ours[0]?.id)), undefined, 'an escaped id forgotten with its file still points to it');
+  });
+
+  it('reads back what its publishers queued without parsing it, and records what parsing would', () => {
+    const ours = [0, 1, 2].map((i) => ourNotification(`c/r${i}.nc`, `2026-12-03T01:00:0${i}Z`));
+    const bytes = ours.map((n) => Buffer.from(JSON.stringify(n)));
+    const fast = openTracker(path.join(tempDir(), 'fast.jsonl'));
+    const slow = openTracker(path.join(tempDir(), 'slow.jsonl'));
+    for (const [i, n] of ours.entries()) fast.own.expect(bytes[i] ?? Buffer.alloc(0), n);
+    assert.equal(fast.own.size, 3);
+    // the Global Broker's copy: the same bytes in a buffer of their own, as a socket gives them
+    const copies = bytes.map((b) => Buffer.from(b));
+    const parse = JSON.parse;
+    let parsed = 0;
+    JSON.parse = ((text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => {
+      if (typeof text === 'string' && text.includes('"conformsTo"')) parsed++;
+      return parse(text, reviver) as unknown;
+    }) as typeof JSON.parse;
+    try {
+      for (const c of copies) assert.equal(fast.publishedNotification(c, TOPIC), true);
+    } finally {
+      JSON.parse = parse;
+    }
+    assert.equal(parsed, 0, 'a notification read back was parsed');
+    assert.deepEqual([fast.own.known, fast.own.unknown, fast.own.size], [3, 0, 0]);
+    for (const c of copies) assert.equal(slow.publishedNotification(c, TOPIC), true);
+    for (const n of ours) {
+      const dataId = (n.properties as { data_id: string }).data_id;
+      assert.deepEqual(fast.get(dataId), slow.get(dataId));
+      assert.deepEqual(fast.byId(String(n.id)), { dataId });
+    }
+    // the second copy (a second Global Broker) is the same notification again, parsed as before
+    assert.equal(fast.publishedNotification(copies[0], TOPIC), false);
+    assert.deepEqual([fast.own.known, fast.own.unknown], [3, 1]);
+  });
+
+  it('parses a copy that differs by a byte from what was queued, and remembers only so many', () => {
+    const own = new OwnNotifications(2);
+    const n = ourNotification('c/d0.nc', '2026-12-03T01:00:00Z');
+    const bytes = Buffer.from(JSON.stringify(n));
+    own.expect(bytes, n);
+    // same id, another data_id: what the bytes say counts, not what was queued under that id
+    assert.equal(own.take(Buffer.from(bytes.toString().replace('c/d0.nc', 'c/d9.nc'))), undefined);
+    const t = openTracker(path.join(tempDir(), 'tracker.jsonl'));
+    t.own.expect(bytes, n);
+    assert.equal(t.publishedNotification(Buffer.from(bytes.toString().replace('c/d0.nc', 'c/d9.nc')), TOPIC), true);
+    assert.deepEqual(t.byId(String(n.id)), { dataId: 'c/d9.nc' });
+    assert.equal(own.take(Buffer.from(bytes))?.dataId, 'c/d0.nc');
+    assert.equal(own.take(Buffer.from(bytes)), undefined, 'taken once');
+    // a bound: the oldest are let go when the Global Broker sends nothing back
+    const more = [1, 2, 3].map((i) => ourNotification(`c/d${i}.nc`, '2026-12-03T01:00:00Z'));
+    for (const m of more) own.expect(Buffer.from(JSON.stringify(m)), m);
+    assert.equal(own.size, 2);
+    assert.equal(own.take(Buffer.from(JSON.stringify(more[0]))), undefined);
+    assert.equal(own.take(Buffer.from(JSON.stringify(more[2])))?.dataId, 'c/d3.nc');
+    // what the tracker refuses is not remembered: read back, it is refused as before
+    const broken = { ...n, id: 'no-data-id', properties: { pubtime: '2026-12-03T01:00:00Z' } };
+    own.expect(Buffer.from(JSON.stringify(broken)), broken);
+    assert.equal(own.size, 1);
+    t.own.expect(Buffer.from(JSON.stringify(broken)), broken);
+    assert.throws(() => t.publishedNotification(Buffer.from(JSON.stringify(broken)), TOPIC), { code: 'cache.no_data_id' });
+    // an id longer than any accepted is not looked up
+    assert.equal(own.take(Buffer.from(`{"id":"${'x'.repeat(300)}"}`)), undefined);
+    assert.equal(own.take(Buffer.from('{"id":"unterminated')), undefined);
   });
 
   it('resumes after a reopen, even after a torn last line: waits, arrivals, missed once', () => {

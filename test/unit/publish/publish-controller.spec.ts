@@ -62,6 +62,7 @@ class Harness {
         host.reject(msg, err.toJSON(), ends, counted);
       },
       published: log('published'),
+      queued: (p) => { this.said.push(['queued', p.topic, p.payload]); },
       countRejected: log('countRejected'),
       publishedAtZero: log('publishedAtZero'),
       count: log('count'),
@@ -126,6 +127,7 @@ describe('publish controller', () => {
     const e = h.input(message());
     assert.equal(h.box.queued.length, 1);
     assert.equal(h.box.queued[0].topic, ARGO_TOPIC);
+    assert.deepEqual(h.names('queued'), [[ARGO_TOPIC, h.box.queued[0].payload]], 'told with the bytes queued, for the cache trackers reading them back');
     assert.equal(e.sent.length, 1);
     assert.deepEqual(e.sent[0][0]?.outbox, { seq: 1 });
     assert.deepEqual(e.done, [undefined]);
@@ -182,6 +184,7 @@ describe('publish controller', () => {
     assert.equal((e.sent[0][1] as { error: ErrorDetail }).error.code, 'publish.foreign_centre');
     assert.deepEqual(h.announced, ['release d1']);
     assert.equal(h.box.queued.length, 0);
+    assert.deepEqual(h.names('queued'), []);
   });
 
   it('refuses every message with its configuration error, shown from the start', () => {
