@@ -136,8 +136,9 @@ const QUOTE = 0x22;
  * not forward). A copy that differs by a byte is parsed, as anything else from a broker.
  */
 export class OwnNotifications {
-  /** read back without parsing, and parsed as before */
+  /** copies read back without parsing */
   known = 0;
+  /** copies parsed, as anything else from a broker */
   unknown = 0;
   private readonly byId = new Map<string, { bytes: Uint8Array; n: Notification }>();
 
@@ -217,10 +218,10 @@ export class CacheTracker implements PublishedLookup {
   readonly delays: { cache: string; delay: number }[] = [];
   missed = 0;
   published = 0;
-  /** what the publishers of this runtime queued, for reading it back from the Global Broker */
-  readonly own = new OwnNotifications();
   repeated = 0;
   unmatched = 0;
+  /** what the publishers of this runtime queued, known when the Global Broker sends it back */
+  readonly own = new OwnNotifications();
 
   private readonly store: AnnouncementMemory;
   private readonly now: () => number;

@@ -272,11 +272,11 @@ export class PublishController<M extends PublishMessage, D extends PublishDatase
       const seq = box.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType });
       this.queued.set(seq, { wis2: this.queued.size < MAX_TRACKED ? msg.wis2 : undefined, counted: this.counted(msg) });
       msg.outbox = { seq };
-      this.host.queued(p);
     } catch (err) {
       if (err instanceof JournalFullError) throw new Wis2Error('publish', 'publish.outbox_full', err.message);
       throw err;
     }
+    this.host.queued(p);
   }
 
   private rejected(msg: M): (error: ErrorDetail) => void {
