@@ -86,6 +86,9 @@ function refuse(code: string, message: string, path = ''): never {
   throw new Wis2Error('cache', code, message, path);
 }
 
+/** The longest notification id the tracker accepts. */
+const MAX_ID_LENGTH = 256;
+
 /** The members the tracker needs of a notification, checked: it may come from a public broker. */
 export function readNotification(payload: unknown): Notification {
   return notificationOf(decodeJson(payload, { maxBytes: 64 * 1024, maxDepth: 32 }));
@@ -95,7 +98,7 @@ export function readNotification(payload: unknown): Notification {
 function notificationOf(wnm: unknown): Notification {
   if (!isRecord(wnm)) refuse('cache.not_object', 'a notification is a JSON object');
   const props = wnm.properties;
-  if (typeof wnm.id !== 'string' || wnm.id === '' || wnm.id.length > 256) refuse('cache.no_id', 'a notification has a string id', '/id');
+  if (typeof wnm.id !== 'string' || wnm.id === '' || wnm.id.length > MAX_ID_LENGTH) refuse('cache.no_id', 'a notification has a string id', '/id');
   if (!isRecord(props)) refuse('cache.no_properties', 'a notification has properties', '/properties');
   const dataId = props.data_id;
   if (typeof dataId !== 'string' || dataId === '' || dataId.length > 1024) refuse('cache.no_data_id', 'a data notification has properties.data_id', '/properties/data_id');
@@ -123,8 +126,9 @@ function notificationOf(wnm: unknown): Notification {
   return out;
 }
 
-/** The first id member of a notification's text: its own id in any notification we publish. */
-const ID_MEMBER = Buffer.from('"id":"');
+/** How an id member starts in JSON text: in ours, a notification's own id comes first. */
+const ID_MEMBER_TEXT = '"id":"';
+const ID_MEMBER = Buffer.from(ID_MEMBER_TEXT);
 const QUOTE = 0x22;
 
 /**
@@ -165,8 +169,7 @@ export class OwnNotifications {
     const at = bytes.indexOf(ID_MEMBER);
     const from = at + ID_MEMBER.length;
     const end = at < 0 ? -1 : bytes.indexOf(QUOTE, from);
-    // no id the tracker accepts is longer (readNotification)
-    const hit = end < 0 || end - from > 256 ? undefined : this.byId.get(bytes.toString('latin1', from, end));
+    const hit = end < 0 || end - from > MAX_ID_LENGTH ? undefined : this.byId.get(bytes.toString('latin1', from, end));
     if (hit === undefined || !bytes.equals(hit.bytes)) {
       this.unknown++;
       return undefined;
@@ -182,7 +185,7 @@ export class OwnNotifications {
   }
 }
 
-const ID_PREFIX = '{"id":"';
+const ID_PREFIX = `{${ID_MEMBER_TEXT}`;
 
 /**
  * The notification id of a stored record: the memory's alias for it, by which `byId` finds the
