@@ -10,7 +10,9 @@ import { Pool, Publisher, Tap, settle, type Oddities, type Span } from './traffi
 /**
  * End to end: events published to Mosquitto, through a Node-RED runtime, back out of
  * Mosquitto; the shipped Argo flow beside a pass-through flow of core MQTT nodes in the same
- * runtime setup, so what is left between the two is what our nodes cost.
+ * runtime setup, so what is left between the two is what our nodes cost; and beside the shipped
+ * flow with the cache tracker's read-back off, so what is left between those two is what reading
+ * every notification back from the Global Broker costs.
  */
 
 /** Where the Argo flow's notifications arrive (the reliability observer's filter). */
@@ -32,7 +34,8 @@ export async function openSession(kind: FlowKind, broker: Broker, events: number
   const pool = new Pool(events + MAX_PROBES);
   const runtime = await launch(kind, broker, env);
   try {
-    const tap = await Tap.open(broker.url, pool, kind === 'argo' ? 'wnm' : 'event', kind === 'argo' ? [ARGO_OUTPUT, DEAD_LETTERS] : [PASS_THROUGH_TOPIC]);
+    const argo = kind !== 'pass-through';
+    const tap = await Tap.open(broker.url, pool, argo ? 'wnm' : 'event', argo ? [ARGO_OUTPUT, DEAD_LETTERS] : [PASS_THROUGH_TOPIC]);
     const publisher = await Publisher.open(broker.url, pool);
     return { kind, broker, runtime, pool, tap, publisher };
   } catch (err) {

@@ -114,8 +114,14 @@ function printIndex(r: IndexBenchResult, goals: Goal[]): void {
   goals.push({ name: 'index reader peak RSS, MiB (bounded: far below the file size)', value: r.reader.peakRssMiB, target: '< 150', met: r.reader.peakRssMiB < 150 });
 }
 
+const FLOW_LABELS: Record<FlowResult['kind'], string> = {
+  'pass-through': 'pass-through (core mqtt in -> out)',
+  argo: 'Argo flow (shipped)',
+  'argo-no-read-back': 'Argo flow, tracker read-back off',
+};
+
 function flowLabel(r: FlowResult): string {
-  return r.kind === 'argo' ? 'Argo flow (shipped)' : 'pass-through (core mqtt in -> out)';
+  return FLOW_LABELS[r.kind];
 }
 
 function e2eRow(r: FlowResult, passThroughRate: number | undefined): string[] {
@@ -147,7 +153,7 @@ function e2eGoals(results: FlowResult[], o: E2eOptions, goals: Goal[]): void {
 
 function printE2e(results: FlowResult[], o: E2eOptions, goals: Goal[], library: Rate[] | undefined): void {
   console.log(`\n2. end to end: Node-RED runtime, Mosquitto on loopback, QoS 1 in and out`);
-  console.log(`   throughput: ${fmt(o.throughputEvents)} events back to back, median of ${o.throughputRounds} rounds, the two runtimes up together`);
+  console.log(`   throughput: ${fmt(o.throughputEvents)} events back to back, median of ${o.throughputRounds} rounds, the runtimes up together`);
   console.log(`   and their rounds in turns (ratio: to the pass-through);`);
   console.log(`   latency: ${fmt(o.latencyEvents)} events at ${fmt(o.rate)}/s, publish -> output received; peak RSS: VmHWM of the runtime`);
   const base = results.find((x) => x.kind === 'pass-through')?.throughput.perSecond;
@@ -247,6 +253,12 @@ function printCpu(results: FlowResult[], library: Rate[] | undefined): void {
       console.log(`   the flow's own work alone (library part, in process, no Node-RED, no MQTT): ${own.toFixed(1)} us per event;`);
       console.log(`   with receiving and publishing as cheap as in the pass-through (${base.toFixed(1)}), ${(own + base).toFixed(1)} us against that budget`);
     }
+    const off = results.find((r) => r.kind === 'argo-no-read-back')?.throughput.cpu;
+    if (off) {
+      // the shipped monitoring tab reads every notification back from the Global Broker (here the same Mosquitto)
+      console.log(`   of which the cache tracker's read-back of our notifications: ${(c.runtime - off.runtime).toFixed(1)} us per event, ${(c.runtimeMain - off.runtimeMain).toFixed(1)} of the main thread`);
+      console.log(`   (the shipped flow less the same flow with the read-back off, median rounds of each)`);
+    }
   }
 }
 
@@ -324,7 +336,7 @@ async function endToEnd(o: Options, goals: Goal[], library: Rate[] | undefined):
   let flows: FlowResult[] | undefined;
   let growth: GrowthResult | undefined;
   if (o.parts.has('e2e')) {
-    flows = await benchFlows([{ kind: 'pass-through' }, { kind: 'argo' }], o.e2e);
+    flows = await benchFlows([{ kind: 'pass-through' }, { kind: 'argo' }, { kind: 'argo-no-read-back' }], o.e2e);
     printE2e(flows, o.e2e, goals, library);
   }
   if (o.parts.has('growth')) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startRuntime, type Runtime } from '../../bin/launch';
+import { installFlows } from '../../bin/commands/flows';
 import { startMosquitto, type Broker } from '../helpers/mosquitto';
 import { procMemory, type ProcMemory } from '../helpers/proc';
 import { pipelineEnv } from '../reliability/harness';
@@ -9,10 +10,11 @@ import { pipelineEnv } from '../reliability/harness';
 /**
  * The end-to-end benchmark's moving parts: a Mosquitto of its own, and the Node-RED runtime
  * started the way `npm start` and the reliability tests start it (bin/launch.ts), either with
- * the shipped flows or with a pass-through flow of core nodes as the baseline.
+ * the shipped flows or with a pass-through flow of core nodes as the baseline; and the shipped
+ * flows with the cache tracker's read-back off, so that what the read-back costs is measured.
  */
 
-export type FlowKind = 'argo' | 'pass-through';
+export type FlowKind = 'argo' | 'argo-no-read-back' | 'pass-through';
 
 /** Where the pass-through flow republishes what it receives. */
 export const PASS_THROUGH_TOPIC = 'bench/pass-through';
@@ -28,7 +30,7 @@ export function benchBroker(): Promise<Broker> {
   });
 }
 
-type FlowNode = Record<string, unknown> & { id: string; type: string };
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 function coreBroker(id: string, name: string, port: number): FlowNode {
   return {
@@ -81,6 +83,22 @@ export function passThroughFlow(port: number): FlowNode[] {
   ];
 }
 
+/**
+ * The shipped flows with every cache tracker's read-back of our notifications from the Global
+ * Broker (`origin`) turned off, nothing else changed. Throws when no tracker reads back: the
+ * bench would then measure the same flow twice under two names.
+ */
+export function withoutReadBack(nodes: readonly FlowNode[]): FlowNode[] {
+  let changed = 0;
+  const out = nodes.map((n) => {
+    if (n.type !== 'wis2-cache-tracker' || (n.origin !== true && n.origin !== 'true')) return n;
+    changed++;
+    return { ...n, origin: false };
+  });
+  if (changed === 0) throw new Error('no cache tracker of the shipped flows reads our notifications back');
+  return out;
+}
+
 export interface BenchRuntime {
   kind: FlowKind;
   runtime: Runtime;
@@ -105,6 +123,10 @@ function allocatorEnv(): NodeJS.ProcessEnv {
 export async function launch(kind: FlowKind, broker: Broker, extraEnv: NodeJS.ProcessEnv = {}): Promise<BenchRuntime> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `wis2-bench-${kind}-`));
   if (kind === 'pass-through') fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(passThroughFlow(broker.port), null, 4) + '\n');
+  if (kind === 'argo-no-read-back') {
+    const { flowFile } = installFlows(userDir);
+    fs.writeFileSync(flowFile, JSON.stringify(withoutReadBack(JSON.parse(fs.readFileSync(flowFile, 'utf8')) as FlowNode[]), null, 4) + '\n');
+  }
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...pipelineEnv(broker.url, broker.url, `wis2-bench-${port}`), ...allocatorEnv(), ...extraEnv };
   const nodeOptions = [process.env.WIS2_BENCH_NODE_OPTIONS ?? '', extraEnv.NODE_OPTIONS ?? ''];
