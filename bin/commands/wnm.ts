@@ -111,7 +111,7 @@ function build(args: string[], io: CommandIo): number {
   if (!options) return EX_NOINPUT;
   try {
     const result = convertEvent({ payload: event }, resolveDataset(config), options);
-    for (const n of result.notifications) io.out(n.json);
+    for (const n of result.notifications) io.out(JSON.stringify(n.message));
     // what was ignored or repaired in the event, each once, however many files it announces
     for (const w of allWarnings(result)) io.err(JSON.stringify({ warning: w }));
     return 0;

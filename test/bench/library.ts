@@ -92,7 +92,7 @@ export function argoEvents(count: number): Buffer[] {
 function wnmBench(count: number): Rate[] {
   const dataset = resolveDataset(ARGO);
   const events = argoEvents(count);
-  const wnms = events.map((e) => Buffer.from(convertEvent({ payload: e }, dataset).notifications[0]?.json ?? ''));
+  const wnms = events.map((e) => Buffer.from(JSON.stringify(convertEvent({ payload: e }, dataset).notifications[0]?.message ?? null)));
 
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);

@@ -178,7 +178,7 @@ describe('wis2 reconcile and wis2 replay', function () {
       const n = convertEvent({ payload: event }, dataset).notifications[0];
       assert.ok(n);
       clock = new Date(Date.UTC(2026, 11, 1, 10, i * 10));
-      log.append(ARGO_TOPIC, Buffer.from(n.json));
+      log.append(ARGO_TOPIC, Buffer.from(JSON.stringify(n.message)));
       originals.push(n.message);
     }
     log.close();

@@ -107,7 +107,7 @@ describe('--vary file names', () => {
   const check = (event: object): string => {
     const { notifications } = convertEvent({ payload: event }, dataset);
     assert.equal(notifications.length, 1);
-    assert.equal(validateWnm(notifications[0]?.json)['ets-report'].summary.FAILED, 0);
+    assert.equal(validateWnm(JSON.stringify(notifications[0]?.message))['ets-report'].summary.FAILED, 0);
     return notifications[0]?.href ?? '';
   };
 
@@ -208,9 +208,9 @@ describe('wis2 simulate', function () {
         assert.equal(notifications.length, 1);
         const n = notifications[0];
         assert.ok(n);
-        const report = validateWnm(n.json)['ets-report'];
+        const report = validateWnm(JSON.stringify(n.message))['ets-report'];
         assert.equal(report.summary.FAILED, 0, JSON.stringify(report.tests.filter((t) => t.code === 'FAILED')));
-        assert.deepEqual(wnmSchemaErrors(JSON.parse(n.json)), []);
+        assert.deepEqual(wnmSchemaErrors(JSON.parse(JSON.stringify(n.message))), []);
         wnmIds.add(n.message.id);
         dataIds.add(n.dataId);
       }

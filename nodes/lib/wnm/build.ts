@@ -8,6 +8,7 @@ import type { AnnouncedFile } from '../stac';
 import type { WnmIntegrityMethod } from '../core/integrity';
 import { uuidV5 } from '../core/uuid';
 import { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, oversizeReason, type Operation } from './standard';
+import { measureJson } from './suite-input';
 
 export { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, type Operation };
 
@@ -75,8 +76,7 @@ export interface DuplicateFile {
 /** A notification ready to send, whichever way it was made. */
 export interface ReadyNotification {
   message: WisNotification;
-  /** the compact JSON of `message`, as measured against the 8192-byte limit */
-  json: string;
+  /** the UTF-8 bytes of the compact JSON of `message`, as measured against the 8192-byte limit */
   bytes: number;
   topic: string;
   dataId: string;
@@ -232,16 +232,21 @@ export function buildNotification(dataset: Dataset, ctx: BuildContext): BuiltNot
     links: [link],
   };
 
-  const { json, bytes } = fitMessage(message, warnings, 'its polygon');
+  const bytes = fitMessage(message, warnings, 'its polygon');
   const oversize = oversizeReason(bytes);
   if (oversize) throw new Wis2Error('wnm', 'wnm.too_large', oversize, file.path);
-  return { message, json, bytes, topic: dataset.topic, dataId, operation, href: file.href, fingerprint, warnings };
+  return { message, bytes, topic: dataset.topic, dataId, operation, href: file.href, fingerprint, warnings };
 }
 
-/** The compact JSON of a message and its size in UTF-8 bytes. */
-function measure(message: WisNotification): { json: string; bytes: number } {
-  const json = JSON.stringify(message);
-  return { json, bytes: Buffer.byteLength(json) };
+/**
+ * The size in UTF-8 bytes of a message's compact JSON, counted without writing it: the publisher
+ * writes the message once, and what a node between may change it to is what it writes. Half the
+ * time of JSON.stringify and Buffer.byteLength on an Argo notification (1.5 against 3.0 us).
+ */
+function measure(message: WisNotification): number {
+  const m = measureJson(message);
+  // a caller's value with a JSON form of its own (toJSON) is only known by writing it
+  return m.kind === 'size' ? m.bytes : Buffer.byteLength(JSON.stringify(message));
 }
 
 /**
@@ -249,20 +254,20 @@ function measure(message: WisNotification): { json: string; bytes: number } {
  * (`polygon` names it in the warning), then inline content is left out. Whether the result fits
  * is for the caller to say.
  */
-export function fitMessage(message: WisNotification, warnings: Warning[], polygon: string): { json: string; bytes: number } {
-  let measured = measure(message);
-  if (measured.bytes > MAX_MESSAGE_BYTES && message.geometry?.type === 'Polygon') {
+export function fitMessage(message: WisNotification, warnings: Warning[], polygon: string): number {
+  let bytes = measure(message);
+  if (bytes > MAX_MESSAGE_BYTES && message.geometry?.type === 'Polygon') {
     const box = bboxOf(message.geometry.coordinates.flat());
     if (box) {
       message.geometry = bboxGeometry(box);
-      warnings.push({ code: 'geometry.reduced', message: `the message was ${measured.bytes} bytes; ${polygon} was reduced to its bounding box`, path: '/geometry' });
-      measured = measure(message);
+      warnings.push({ code: 'geometry.reduced', message: `the message was ${bytes} bytes; ${polygon} was reduced to its bounding box`, path: '/geometry' });
+      bytes = measure(message);
     }
   }
-  if (measured.bytes > MAX_MESSAGE_BYTES && message.properties.content) {
+  if (bytes > MAX_MESSAGE_BYTES && message.properties.content) {
     delete message.properties.content;
-    warnings.push({ code: 'content.dropped', message: `the message was ${measured.bytes} bytes; the inline content was left out`, path: '/properties/content' });
-    measured = measure(message);
+    warnings.push({ code: 'content.dropped', message: `the message was ${bytes} bytes; the inline content was left out`, path: '/properties/content' });
+    bytes = measure(message);
   }
-  return measured;
+  return bytes;
 }

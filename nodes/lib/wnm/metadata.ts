@@ -306,12 +306,11 @@ export function buildMetadataNotification(record: MetadataRecord, options: Metad
     },
     links: [link],
   };
-  const { json, bytes } = fitMessage(message, warnings, "the record's polygon");
+  const bytes = fitMessage(message, warnings, "the record's polygon");
   const oversize = oversizeReason(bytes);
   if (oversize) refuse('wnm.too_large', oversize);
   return {
     message,
-    json,
     bytes,
     topic: record.topic,
     dataId: record.dataId,

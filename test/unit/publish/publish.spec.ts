@@ -19,8 +19,8 @@ describe('preparing a publication', () => {
     assert.equal(p.qos, 1);
     assert.equal(p.retain, false);
     assert.equal(p.contentType, 'application/geo+json');
-    assert.equal(p.payload.toString('utf8'), built.json);
-    assert.equal(p.bytes, Buffer.byteLength(built.json));
+    assert.equal(p.payload.toString('utf8'), JSON.stringify(built.message));
+    assert.equal(p.bytes, built.bytes);
   });
 
   it('sends given bytes exactly as they are', () => {
@@ -56,7 +56,7 @@ describe('preparing a publication', () => {
 
   it('sets cache false on an experimental topic', () => {
     const exp = resolveDataset({ ...ARGO, topic: 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/experimental/argo-bgc' });
-    const p = preparePublication(Buffer.from(built.json), exp.topic, exp);
+    const p = preparePublication(Buffer.from(JSON.stringify(built.message)), exp.topic, exp);
     assert.equal((JSON.parse(p.payload.toString('utf8')) as { properties: { cache: boolean } }).properties.cache, false);
     assert.equal(p.warnings.at(0)?.code, 'publish.cache_false');
   });

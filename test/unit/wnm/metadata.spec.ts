@@ -45,7 +45,7 @@ function announce(input: unknown, options: Partial<MetadataOptions> = {}): Metad
 
 /** Suite and official schema, as a Global Broker would check the message. */
 function assertValidWnm(n: MetadataNotification): void {
-  const report = validateWnm(Buffer.from(n.json), { topic: n.topic })['ets-report'];
+  const report = validateWnm(Buffer.from(JSON.stringify(n.message)), { topic: n.topic })['ets-report'];
   assert.equal(report.summary.FAILED, 0, JSON.stringify(report.tests.filter((t) => t.code === 'FAILED')));
   assert.deepEqual(wnmSchemaErrors(n.message), []);
 }
@@ -93,7 +93,7 @@ describe('metadata notification (nodes/lib/wnm/metadata)', () => {
       assert.equal(properties.datetime, '2026-11-27T00:00:00Z');
       assert.equal(properties.pubtime, DAY1.toISOString());
       assert.deepEqual(n.message.geometry, record().geometry);
-      assert.equal(n.bytes, Buffer.byteLength(n.json));
+      assert.equal(n.bytes, Buffer.byteLength(JSON.stringify(n.message)));
       assert.deepEqual(n.warnings, []);
     });
 
