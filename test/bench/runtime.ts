@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, startRuntime, type Runtime } from '../../bin/launch';
 import { installFlows } from '../../bin/commands/flows';
+import { readsBack } from '../../nodes/lib/feedback/cache-tracker';
 import { startMosquitto, type Broker } from '../helpers/mosquitto';
 import { procMemory, type ProcMemory } from '../helpers/proc';
 import { pipelineEnv } from '../reliability/harness';
@@ -91,7 +92,7 @@ export function passThroughFlow(port: number): FlowNode[] {
 export function withoutReadBack(nodes: readonly FlowNode[]): FlowNode[] {
   let changed = 0;
   const out = nodes.map((n) => {
-    if (n.type !== 'wis2-cache-tracker' || (n.origin !== true && n.origin !== 'true')) return n;
+    if (n.type !== 'wis2-cache-tracker' || !readsBack(n.origin)) return n;
     changed++;
     return { ...n, origin: false };
   });

@@ -21,6 +21,11 @@ import { isRecord } from '../core/json';
 
 export const DEFAULT_WINDOW_MS = 30 * 60_000;
 
+/** Whether a tracker's `origin` option, as the editor saves it (a boolean, or text), turns the read-back on. */
+export function readsBack(option: unknown): boolean {
+  return option === true || option === 'true';
+}
+
 export interface TrackerOptions {
   file: string;
   /** a file no cache announced within this time is missed; default 30 minutes */
