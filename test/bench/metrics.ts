@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { benchFlows, type E2eOptions, type FlowResult } from './e2e';
+import { median } from './stats';
 
 /**
  * The cost of counting: the shipped Argo flow with its metrics, beside the same flow whose
@@ -12,12 +13,6 @@ export interface MetricsResult {
   /** median of every "on" round over the median of every "off" round */
   ratio: number;
   lost: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 }
 
 export async function metricsBench(o: E2eOptions, pairs: number): Promise<MetricsResult> {

@@ -24,7 +24,7 @@ import { ARGO_PATH, libraryBench, type Rate } from './library';
 import { LONG_RUN_MS, type TaskShare } from './machine';
 import { metricsBench, type MetricsResult } from './metrics';
 import { benchBroker, stopBroker } from './runtime';
-import { envCount, fmt, goalLine, ms, ratio, table, type Goal } from './stats';
+import { envCount, fmt, goalLine, median, ms, ratio, table, type Goal } from './stats';
 
 /** The Argo flow against the pass-through of the same run. */
 const THROUGHPUT_GOAL = 0.5;
@@ -308,10 +308,9 @@ function printGrowth(g: GrowthResult): void {
 function printMetrics(m: MetricsResult, o: Options, goals: Goal[]): void {
   console.log(`\n5. metrics: Argo flow counting its metrics beside the same flow not counting, ${o.metricsPairs} runs each, side by side`);
   console.log(`   with their rounds in turns, ${fmt(o.metrics.throughputRounds)} rounds of ${fmt(o.metrics.throughputEvents)} events back to back per run (median of all rounds)`);
-  const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   console.log(table(['flow', 'events/s', 'rounds'], [
-    ['Argo flow, metrics off', fmt(med(m.off)), m.off.map(fmt).join(', ')],
-    ['Argo flow, metrics on', fmt(med(m.on)), m.on.map(fmt).join(', ')],
+    ['Argo flow, metrics off', fmt(median(m.off)), m.off.map(fmt).join(', ')],
+    ['Argo flow, metrics on', fmt(median(m.on)), m.on.map(fmt).join(', ')],
   ]));
   goals.push({ name: 'Argo throughput with metrics / without', value: m.ratio, target: '>= 0.95', met: m.ratio >= 0.95 && m.lost === 0 });
 }

@@ -28,8 +28,15 @@ export function percentiles(values: readonly number[]): Percentiles {
   };
 }
 
+/**
+ * The middle value, or the mean of the two middle values of an even count: the median every
+ * part prints is the one its goals are computed from (the metrics part keeps 8 rounds a side).
+ */
 export function median(values: readonly number[]): number {
-  return rank([...values].sort((a, b) => a - b), 0.5);
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length % 2 === 1) return sorted[mid] ?? NaN;
+  return ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
 /** Whole numbers with thousands separators: rates and counts. */
