@@ -48,5 +48,7 @@ describe('bench: what else the machine ran during a latency phase', () => {
     // the four events no other long run touched: 12, 7, 1 and 1.5 ms
     assert.equal(c.apart, 4);
     assert.equal(c.apartP99, 12);
+    // every long run of another task, whether or not a slow event met it; ours and short ones left out
+    assert.deepEqual(c.longRuns, [{ name: 'kdamond.0', runs: 2, longestMs: 7 }, { name: 'beam.smp', runs: 1, longestMs: 2 }]);
   });
 });

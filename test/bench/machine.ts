@@ -61,6 +61,12 @@ export interface Coincidence {
   /** the events no such run coincided with, and their p99 */
   apart: number;
   apartP99: number;
+  /**
+   * every run of LONG_RUN_MS or more of another task during the phase, by task, the longest
+   * first: a task that takes a core for ten milliseconds at a time delays whatever waits for
+   * that core by as much, however little CPU it uses per second
+   */
+  longRuns: { name: string; runs: number; longestMs: number }[];
 }
 
 export interface MachineReading {
@@ -124,7 +130,15 @@ export function coincidence(events: readonly [number, number][], runs: readonly 
     for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
   }
   const tasks = [...counts].map(([name, n]) => ({ name, events: n })).sort((a, b) => b.events - a.events);
-  return { slow, coinciding, tasks, apart: apart.length, apartP99: percentiles(apart).p99 };
+  const byTask = new Map<string, { name: string; runs: number; longestMs: number }>();
+  for (const r of long) {
+    const t = byTask.get(r.name) ?? { name: r.name, runs: 0, longestMs: 0 };
+    t.runs++;
+    t.longestMs = Math.max(t.longestMs, r.end - r.start);
+    byTask.set(r.name, t);
+  }
+  const longRuns = [...byTask.values()].sort((a, b) => b.longestMs - a.longestMs);
+  return { slow, coinciding, tasks, apart: apart.length, apartP99: percentiles(apart).p99, longRuns };
 }
 
 /** The scheduler's record of a phase, by `perf sched record`, on the monotonic clock. */

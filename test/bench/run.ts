@@ -204,6 +204,8 @@ function printMachine(results: FlowResult[], o: E2eOptions): void {
     const tasks = c.tasks.slice(0, 3).map((t) => `${t.name} ${fmt(t.events)}`).join(', ');
     console.log(`   ${flowLabel(r)}: ${fmt(c.slow)} events over ${o.slowMs} ms, ${fmt(c.coinciding)} of them while another task ran ${LONG_RUN_MS} ms or more${tasks ? ` (${tasks})` : ''};`);
     console.log(`     p99 of the ${fmt(c.apart)} events no such run coincided with: ${ms(c.apartP99)} ms (a diagnosis: the goal counts every event)`);
+    const held = c.longRuns.slice(0, 3).map((t) => `${t.name} ${fmt(t.runs)}, longest ${ms(t.longestMs)} ms`).join('; ');
+    if (held) console.log(`     other tasks' runs of ${LONG_RUN_MS} ms or more during the phase: ${held}`);
   }
 }
 
