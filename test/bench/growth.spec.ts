@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { procMemory } from '../helpers/proc';
+import { needProgram } from '../helpers/programs';
 import { floorSlope, heapSample, rssOf as rss } from './growth';
 
 /** RSS read every 1,000 events: a garbage sawtooth (rises 1 MiB per 1,000, drops every `period`) on a floor. */
@@ -52,5 +54,12 @@ describe('bench: memory growth read from what stays after collections', () => {
     assert.deepEqual(heapSample(text, 5000, 96 * MiB), { events: 5000, usedMiB: 96, oldHeldMiB: 150, largeObjectsMiB: 17, outsideHeapMiB: 460 - 300, externalMiB: 24 });
     // a scrape without the process metrics still gives the old space
     assert.deepEqual(heapSample(text.replace(/(process_resident|nodejs_external).*$/gm, ''), 1, 96 * MiB), { events: 1, usedMiB: 96, oldHeldMiB: 150, largeObjectsMiB: 17 });
+  });
+
+  it('reads the resident pages of mapped files apart, the share of RSS the kernel moves on its own', function () {
+    const m = procMemory(process.pid);
+    needProgram(this, '/proc', m !== undefined, 'a process reads its memory there');
+    // this process maps the node binary and runs it: some of it is resident, and never more than RSS
+    assert.ok(m?.fileMiB !== undefined && m.fileMiB > 1 && m.fileMiB <= m.rssMiB, JSON.stringify(m));
   });
 });

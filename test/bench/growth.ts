@@ -79,9 +79,11 @@ export interface GrowthResult {
    * arrays of many entries live there) and of the rest of RSS, outside V8's heap (code, buffers,
    * the allocator's own); undefined when /metrics gave none of them. `external`: of that rest,
    * what V8 was told is held outside its heap (ArrayBuffers, Buffers among them), so that the
-   * C library allocator keeping freed memory is told from memory still held.
+   * C library allocator keeping freed memory is told from memory still held. `files`: of that
+   * rest too, the resident pages of mapped files, which the kernel drops and reads back on its
+   * own (a memory monitor reclaiming cold pages moves them), not the runtime.
    */
-  rssParts: { oldHeld: FloorSlope; largeObjects: FloorSlope; outsideHeap: FloorSlope; external?: FloorSlope } | undefined;
+  rssParts: { oldHeld: FloorSlope; largeObjects: FloorSlope; outsideHeap: FloorSlope; external?: FloorSlope; files?: FloorSlope } | undefined;
 }
 
 /** One reading of the runtime's /metrics, MiB. */
@@ -97,6 +99,8 @@ export interface HeapSample {
   outsideHeapMiB?: number;
   /** memory outside the heap that V8 was told of (process.memoryUsage().external) */
   externalMiB?: number;
+  /** resident pages of mapped files (RssFile of /proc), read beside the scrape */
+  fileMiB?: number;
 }
 
 export interface FloorSlope {
@@ -206,7 +210,8 @@ function rssParts(samples: HeapSample[], from: number): GrowthResult['rssParts']
   if (!oldHeld || !largeObjects || !outsideHeap) return undefined;
   // scrapes without nodejs_external_memory_bytes leave the split out
   const external = full.every((o) => o.externalMiB !== undefined) ? floorSlope(full, from, (o) => o.externalMiB ?? NaN) : undefined;
-  return { oldHeld, largeObjects, outsideHeap, ...(external && { external }) };
+  const files = full.every((o) => o.fileMiB !== undefined) ? floorSlope(full, from, (o) => o.fileMiB ?? NaN) : undefined;
+  return { oldHeld, largeObjects, outsideHeap, ...(external && { external }), ...(files && { files }) };
 }
 
 /** The figure `floorSlope` reads for RSS. */
@@ -233,7 +238,11 @@ function sampleOldSpace(s: Session, arrived: () => number, into: GrowthResult['o
       }
       const text = await runtimeMetrics(s, stop.signal);
       const used = text === undefined ? undefined : seriesValue(text, 'nodejs_heap_space_size_used_bytes{space="old"}');
-      if (text !== undefined && used !== undefined) into.push(heapSample(text, arrived(), used));
+      if (text === undefined || used === undefined) continue;
+      const sample = heapSample(text, arrived(), used);
+      const fileMiB = s.runtime.memory()?.fileMiB;
+      if (fileMiB !== undefined) sample.fileMiB = fileMiB;
+      into.push(sample);
     }
   })();
   return {

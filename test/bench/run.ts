@@ -204,7 +204,7 @@ function printMachine(results: FlowResult[], o: E2eOptions): void {
     const tasks = c.tasks.slice(0, 3).map((t) => `${t.name} ${fmt(t.events)}`).join(', ');
     console.log(`   ${flowLabel(r)}: ${fmt(c.slow)} events over ${o.slowMs} ms, ${fmt(c.coinciding)} of them while another task ran ${LONG_RUN_MS} ms or more${tasks ? ` (${tasks})` : ''};`);
     console.log(`     p99 of the ${fmt(c.apart)} events no such run coincided with: ${ms(c.apartP99)} ms (a diagnosis: the goal counts every event)`);
-    const held = c.longRuns.slice(0, 3).map((t) => `${t.name} ${fmt(t.runs)}, longest ${ms(t.longestMs)} ms`).join('; ');
+    const held = c.longRuns.slice(0, 3).map((t) => `${t.name} ${fmt(t.runs)} runs, longest ${ms(t.longestMs)} ms`).join(', ');
     if (held) console.log(`     other tasks' runs of ${LONG_RUN_MS} ms or more during the phase: ${held}`);
   }
 }
@@ -294,12 +294,13 @@ function printGrowth(g: GrowthResult): void {
       console.log(`   ${f.slopeMiBPer10k.toFixed(1)} MiB per 10,000 events; highest reading ${fmt(Math.max(...used))} MiB (RSS follows the heap V8 sizes around it, not these lows)`);
     }
     if (g.rssParts) {
-      const { oldHeld, largeObjects, outsideHeap, external } = g.rssParts;
+      const { oldHeld, largeObjects, outsideHeap, external, files } = g.rssParts;
       const lows = (f: { floors: number[] }): string => f.floors.map(fmt).join(' / ');
       console.log(`   where RSS sits, lowest of each third of the same readings: old space V8 holds ${lows(oldHeld)}, its large objects ${lows(largeObjects)},`);
       // what V8 was told of is memory held (buffers); the rest of it is code, stacks and what the allocator keeps after a free
       const told = external ? `, of which V8 was told of ${lows(external)} (buffers and other memory held for JavaScript objects)` : '';
       console.log(`   outside V8's heap ${lows(outsideHeap)} MiB${told}`);
+      if (files) console.log(`   of which pages of mapped files ${lows(files)} MiB (the node binary, its libraries: the kernel drops them and reads them back on its own)`);
     }
   } else {
     const share = ((100 * g.events) / g.memory.entries).toFixed(0);

@@ -9,6 +9,12 @@ export interface ProcMemory {
   rssMiB: number;
   /** peak resident so far, MiB */
   hwmMiB: number;
+  /**
+   * of what is resident now, the pages of mapped files (the node binary, its libraries), MiB:
+   * the kernel may drop them when memory is short or cold and read them back when touched, so
+   * they move without the process allocating or freeing anything; absent before Linux 4.5
+   */
+  fileMiB?: number;
 }
 
 /** The kernel's view of a process's memory (Linux /proc); undefined elsewhere or once it exited. */
@@ -17,7 +23,10 @@ export function procMemory(pid: number | undefined): ProcMemory | undefined {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-    return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
+    const m: ProcMemory = { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
+    const file = kib('RssFile');
+    if (Number.isFinite(file)) m.fileMiB = file / 1024;
+    return m;
   } catch {
     return undefined;
   }
