@@ -208,9 +208,12 @@ function rssParts(samples: HeapSample[], from: number): GrowthResult['rssParts']
   const largeObjects = floorSlope(full, from, (o) => o.largeObjectsMiB ?? NaN);
   const outsideHeap = floorSlope(full, from, (o) => o.outsideHeapMiB ?? NaN);
   if (!oldHeld || !largeObjects || !outsideHeap) return undefined;
-  // scrapes without nodejs_external_memory_bytes leave the split out
-  const external = full.every((o) => o.externalMiB !== undefined) ? floorSlope(full, from, (o) => o.externalMiB ?? NaN) : undefined;
-  const files = full.every((o) => o.fileMiB !== undefined) ? floorSlope(full, from, (o) => o.fileMiB ?? NaN) : undefined;
+  // a split some reading lacks (a scrape without nodejs_external_memory_bytes, a kernel without
+  // RssFile) is left out
+  const split = (part: (o: HeapSample) => number | undefined): FloorSlope | undefined =>
+    full.every((o) => part(o) !== undefined) ? floorSlope(full, from, (o) => part(o) ?? NaN) : undefined;
+  const external = split((o) => o.externalMiB);
+  const files = split((o) => o.fileMiB);
   return { oldHeld, largeObjects, outsideHeap, ...(external && { external }), ...(files && { files }) };
 }
 
