@@ -9,6 +9,7 @@ import { resolveDataset, type Dataset } from '../../nodes/lib/dataset';
 import { Journal } from '../../nodes/lib/reliability/journal';
 import { AnnouncementMemory } from '../../nodes/lib/reliability/memory';
 import { Outbox, encodeRecord, type PublishTarget } from '../../nodes/lib/reliability/outbox';
+import { logSent, PublishedLog } from '../../nodes/lib/reliability/published-log';
 import { RANK, TurnWrites } from '../../nodes/lib/reliability/turn-writes';
 import { preparePublication } from '../../nodes/lib/publish/publish';
 import { validateWcmp } from '../../nodes/lib/wcmp';
@@ -126,8 +127,9 @@ const ACKS_PER_TURN = 100;
  * One pass of the Argo flow's work over `events` in this process, in the order the nodes do it:
  * the input's journal, CloudEvent to WNM with the announcement memory deciding, the WNM suite,
  * the publication checks, the outbox (its journal, and its send to an instant broker), the
- * memory line, then the acknowledgements. The journals and the memory write at the end of
- * each turn, as the runtime's do (TurnWrites). What is left out is Node-RED and MQTT, so the
+ * memory line, then the acknowledgements, with the log of published notifications that the
+ * broker node keeps. The journals and the memory write at the end of each turn, as the
+ * runtime's do (TurnWrites), and the log just before the acknowledgements. What is left out is Node-RED and MQTT, so the
  * rate is what the flow could reach with them free. Fresh journals and memory each round, in a
  * temporary directory; events per second of the loop alone.
  */
@@ -138,6 +140,10 @@ export function argoPathOnce(events: readonly Buffer[], dataset: Dataset): numbe
   const inbox = Journal.open({ dir: path.join(dir, 'inbox'), turn, rank: RANK.inbox });
   const journal = Journal.open({ dir: path.join(dir, 'outbox'), turn, rank: RANK.outbox });
   const outbox = new Outbox(journal, instantBroker);
+  const published = new PublishedLog(path.join(dir, 'published'), 7, undefined, true);
+  logSent(outbox, published, (err) => {
+    throw err;
+  });
   const memory = AnnouncementMemory.open({ file: path.join(dir, 'memory'), turn, rank: RANK.memory });
   const announcements = new Announcements(memory);
   const options = {
@@ -172,6 +178,7 @@ export function argoPathOnce(events: readonly Buffer[], dataset: Dataset): numbe
     return events.length / (Number(process.hrtime.bigint() - start) / 1e9);
   } finally {
     outbox.close();
+    published.close();
     journal.close();
     inbox.close();
     memory.close();

@@ -1,6 +1,6 @@
 import { Journal } from '../reliability/journal';
 import { Outbox, type OutboxRecord, type PublishTarget } from '../reliability/outbox';
-import { PublishedLog } from '../reliability/published-log';
+import { logSent, PublishedLog } from '../reliability/published-log';
 import { SessionMemory } from '../reliability/session-memory';
 import { RANK, runtimeTurn, type TurnWrites } from '../reliability/turn-writes';
 
@@ -297,26 +297,8 @@ export class BrokerController<C extends BrokerClient> {
   }
 
   private logPublished(outbox: Outbox): void {
-    // the lines of a turn go out in one write, just before the acknowledgements of that turn:
-    // a kill in between makes the records go out again, and be logged again, never be missing
     this.published ??= new PublishedLog(this.settings.publishedDir, this.settings.keepDays, undefined, true);
-    const log = this.published;
-    // the notification is out: a failed write puts only a later replay of it at stake
-    outbox.on('sent', (_seq: number, record: OutboxRecord) => {
-      if (!record.topic.startsWith('origin/')) return;
-      try {
-        log.append(record.topic, record.payload);
-      } catch (err) {
-        this.events.publishedWriteFailed(err as Error);
-      }
-    });
-    outbox.on('flushing', () => {
-      try {
-        log.flush();
-      } catch (err) {
-        this.events.publishedWriteFailed(err as Error);
-      }
-    });
+    logSent(outbox, this.published, (err) => { this.events.publishedWriteFailed(err); });
   }
 
   private async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJsonLines } from './json-lines';
+import type { Outbox, OutboxRecord } from './outbox';
 
 /**
  * What a broker acknowledged, kept so that a time window can be published again (a Global
@@ -23,6 +24,9 @@ export class PublishedLog {
   private fd = -1;
   private pending: string[] = [];
   private pendingChars = 0;
+  /** the last time stamp written, and its millisecond: the records of a turn mostly share it */
+  private iso = '';
+  private isoMs = Number.NaN;
 
   constructor(
     private readonly dir: string,
@@ -32,9 +36,17 @@ export class PublishedLog {
   ) {}
 
   append(topic: string, payload: Buffer): void {
-    const iso = this.now().toISOString();
-    const day = iso.slice(0, 10);
-    if (day !== this.day) this.rotate(day);
+    const now = this.now();
+    const ms = now.getTime();
+    if (ms !== this.isoMs) {
+      const iso = now.toISOString();
+      const day = iso.slice(0, 10);
+      if (day !== this.day) this.rotate(day);
+      // kept once the file is open: a failed rotation is tried again by the next record
+      this.iso = iso;
+      this.isoMs = ms;
+    }
+    const iso = this.iso;
     const text = payload.toString('utf8');
     // the line JSON.stringify({ at, topic, payload }) gives, without building the object (an ISO
     // date needs no escaping); an untyped caller's topic that is no string goes the long way
@@ -64,6 +76,7 @@ export class PublishedLog {
       if (this.fd >= 0) fs.closeSync(this.fd);
       this.fd = -1;
       this.day = '';
+      this.isoMs = Number.NaN;
       this.pending = [];
       this.pendingChars = 0;
     }
@@ -79,6 +92,31 @@ export class PublishedLog {
       if (/^\d{4}-\d{2}-\d{2}\.jsonl$/.test(name) && name.slice(0, 10) < oldest) fs.rmSync(path.join(this.dir, name), { force: true });
     }
   }
+}
+
+/**
+ * Logs into `log` what `outbox` sends on `origin/` topics, the notifications of WIS2. The lines
+ * of a turn go out in one write, just before the acknowledgements of that turn: a kill in
+ * between makes the records go out again, and be logged again, never be missing. The
+ * notification is out by then, so a failed write goes to `failed` and puts only a later replay
+ * of it at stake.
+ */
+export function logSent(outbox: Outbox, log: PublishedLog, failed: (err: Error) => void): void {
+  outbox.on('sent', (_seq: number, record: OutboxRecord) => {
+    if (!record.topic.startsWith('origin/')) return;
+    try {
+      log.append(record.topic, record.payload);
+    } catch (err) {
+      failed(err as Error);
+    }
+  });
+  outbox.on('flushing', () => {
+    try {
+      log.flush();
+    } catch (err) {
+      failed(err as Error);
+    }
+  });
 }
 
 /** The records of `[since, until)`, oldest first; lines that do not parse (a torn last line) are skipped. */

@@ -66,4 +66,29 @@ describe('notifications kept for replay', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('records of one millisecond share its time stamp; after close, or a folder it could not open, the next record opens its file again', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-published-'));
+    try {
+      const dir = path.join(base, 'published');
+      // a file where the folder should be: the day's file cannot be opened
+      fs.writeFileSync(dir, '');
+      let now = new Date('2026-11-20T10:00:00.123Z');
+      const log = new PublishedLog(dir, 7, () => now, true);
+      assert.throws(() => { log.append('origin/a/wis2/x', Buffer.from('{"id":"a"}')); }, /EEXIST|ENOTDIR/);
+      fs.rmSync(dir);
+      log.append('origin/a/wis2/x', Buffer.from('{"id":"b"}'));
+      log.append('origin/a/wis2/x', Buffer.from('{"id":"c"}'));
+      log.close();
+      log.append('origin/a/wis2/x', Buffer.from('{"id":"d"}'));
+      now = new Date('2026-11-20T10:00:00.124Z');
+      log.append('origin/a/wis2/x', Buffer.from('{"id":"e"}'));
+      log.close();
+      const got: string[] = [];
+      for await (const r of readPublished(dir, new Date('2026-11-20T00:00:00Z'))) got.push(`${(JSON.parse(r.payload) as { id: string }).id} ${r.at.toISOString()}`);
+      assert.deepEqual(got, ['b 2026-11-20T10:00:00.123Z', 'c 2026-11-20T10:00:00.123Z', 'd 2026-11-20T10:00:00.123Z', 'e 2026-11-20T10:00:00.124Z']);
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
 });
