@@ -10,6 +10,12 @@ import { settle, type Span } from './traffic';
  * Growth: a long steady stream through the shipped Argo flow (a million events by default, the
  * announcement memory full after the first tenth), to see whether latency and memory stay flat
  * as the runtime's state (announcement memory, journals, cache tracker) fills up and turns over.
+ *
+ * The measured events follow a warm-up at the same rate (half a million by default): a fresh
+ * runtime's RSS settles over its first few hundred thousand events (V8 sizes its old space
+ * around the same live objects, the C library's allocator keeps more of what it freed), then
+ * stays flat; a soak that starts with the runtime would read that settling, not a leak. The
+ * warm-up's readings are kept and printed beside the measured ones.
  */
 
 
@@ -41,12 +47,16 @@ export interface Block extends Percentiles {
 }
 
 export interface GrowthResult {
+  /** events measured, after the warm-up */
   events: number;
+  /** events before the measured ones, at the same rate, in the same stream */
+  warmup: number;
   rate: number;
   achievedRate: number;
   missing: number;
+  /** the whole stream, warm-up included: event numbers count from its first */
   blocks: Block[];
-  /** VmRSS when the n-th output arrived, MiB */
+  /** VmRSS when the n-th output arrived, MiB (n counted from the warm-up's first) */
   rss: { events: number; rssMiB: number }[];
   /**
    * The runtime's old generation in use (V8's old space, read off its /metrics every
@@ -56,12 +66,19 @@ export interface GrowthResult {
   oldSpace: HeapSample[];
   peakRssMiB: number | undefined;
   memory: MemoryBound;
-  /** RSS growth per 10,000 events over the second half of the stream, MiB */
+  /** RSS growth per 10,000 events over the second half of the measured events, MiB */
   lateSlopeMiBPer10k: number | undefined;
-  /** the same once the announcement memory is full, when it fills during the run */
+  /**
+   * Where the readings below start: the first measured event, or the memory's filling when it
+   * comes later (undefined when the memory never fills)
+   */
+  from: number | undefined;
+  /** the same as `lateSlopeMiBPer10k` from `from` on */
   fullSlopeMiBPer10k: number | undefined;
-  /** what stays after collections once the memory is full: see `floorSlope` */
+  /** what stays after collections from `from` on: see `floorSlope` */
   fullFloor: FloorSlope | undefined;
+  /** the same from the memory's filling on, warm-up included: what a soak without warm-up reads */
+  sinceFillFloor: FloorSlope | undefined;
   /**
    * The same from the point where the memory has been full once over (twice its size in events):
    * what it bounds (its queue of replaced entries, the cache tracker's queue of files waiting)
@@ -154,13 +171,15 @@ export function floorSlope<T extends { events: number }>(samples: T[], from: num
   return { floors: lows, slopeMiBPer10k: ((lows[2] - lows[0]) / span) * 10_000 };
 }
 
-export async function growthBench(broker: Broker, events: number, rate: number, block: number): Promise<GrowthResult> {
+export async function growthBench(broker: Broker, events: number, rate: number, block: number, warmup = 0): Promise<GrowthResult> {
   const bound = memoryBound();
-  const s = await openSession('argo', broker, events, { WIS2_MEMORY_FILES: String(bound.entries) });
+  const total = warmup + events;
+  const s = await openSession('argo', broker, total, { WIS2_MEMORY_FILES: String(bound.entries) });
   try {
     await ready(s);
-    const span = s.pool.take(events);
-    const marks = new Set(checkpoints(events, block));
+    // one stream: the warm-up runs into the measured events without a pause
+    const span = s.pool.take(total);
+    const marks = new Set(checkpoints(total, block));
     const rss: GrowthResult['rss'] = [];
     const base = s.tap.arrived;
     // Read /proc when the n-th output arrives: memory against work done, whatever the timing.
@@ -180,8 +199,11 @@ export async function growthBench(broker: Broker, events: number, rate: number, 
       await sampler.stop();
     }
     const blocks = blocksOf(s.pool.latencies.bind(s.pool), span, block, rss);
+    const fills = bound.entries < total;
+    const from = fills ? Math.max(bound.entries, warmup) : undefined;
     return {
       events,
+      warmup,
       rate,
       achievedRate,
       missing,
@@ -189,13 +211,15 @@ export async function growthBench(broker: Broker, events: number, rate: number, 
       rss,
       peakRssMiB: s.runtime.memory()?.hwmMiB,
       memory: bound,
-      lateSlopeMiBPer10k: slope(rss, events / 2),
-      fullSlopeMiBPer10k: bound.entries < events ? slope(rss, bound.entries) : undefined,
-      fullFloor: bound.entries < events ? floorSlope(rss, bound.entries, rssOf) : undefined,
-      turnedOverFloor: 2 * bound.entries < events ? floorSlope(rss, 2 * bound.entries, rssOf) : undefined,
+      lateSlopeMiBPer10k: slope(rss, warmup + events / 2),
+      from,
+      fullSlopeMiBPer10k: from !== undefined ? slope(rss, from) : undefined,
+      fullFloor: from !== undefined ? floorSlope(rss, from, rssOf) : undefined,
+      sinceFillFloor: fills && warmup > bound.entries ? floorSlope(rss, bound.entries, rssOf) : undefined,
+      turnedOverFloor: from !== undefined && 2 * bound.entries > from && 2 * bound.entries < total ? floorSlope(rss, 2 * bound.entries, rssOf) : undefined,
       oldSpace,
-      oldSpaceFloor: bound.entries < events ? floorSlope(oldSpace, bound.entries, (o) => o.usedMiB) : undefined,
-      rssParts: bound.entries < events ? rssParts(oldSpace, bound.entries) : undefined,
+      oldSpaceFloor: from !== undefined ? floorSlope(oldSpace, from, (o) => o.usedMiB) : undefined,
+      rssParts: from !== undefined ? rssParts(oldSpace, from) : undefined,
     };
   } finally {
     await closeSession(s);

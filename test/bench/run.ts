@@ -39,6 +39,7 @@ interface Options {
   libraryEvents: number;
   e2e: E2eOptions;
   growthEvents: number;
+  growthWarmup: number;
   growthRate: number | undefined;
   growthBlock: number;
   indexLines: number;
@@ -62,6 +63,8 @@ function options(): Options {
       slowMs: P99_GOAL_MS,
     },
     growthEvents: envCount('WIS2_BENCH_GROWTH_EVENTS', 1_000_000),
+    // a fresh runtime's RSS settles over its first few hundred thousand events (growth.ts)
+    growthWarmup: envCount('WIS2_BENCH_GROWTH_WARMUP', 500_000, 0),
     // undefined: a share of the Argo flow's throughput measured in this run (see soakRate)
     growthRate: process.env.WIS2_BENCH_GROWTH_RATE ? envCount('WIS2_BENCH_GROWTH_RATE', 1) : undefined,
     growthBlock: envCount('WIS2_BENCH_GROWTH_BLOCK', 100_000),
@@ -265,7 +268,9 @@ function printCpu(results: FlowResult[], library: Rate[] | undefined): void {
 }
 
 function printGrowth(g: GrowthResult): void {
-  console.log(`\n3. growth: Argo flow, ${fmt(g.events)} events at ${fmt(g.rate)}/s (achieved ${fmt(g.achievedRate)}/s), ${fmt(g.missing)} lost`);
+  const warm = g.warmup > 0 ? `${fmt(g.warmup)} events of warm-up then ` : '';
+  console.log(`\n3. growth: Argo flow, ${warm}${fmt(g.events)} events at ${fmt(g.rate)}/s (achieved ${fmt(g.achievedRate)}/s), ${fmt(g.missing)} lost`);
+  if (g.warmup > 0) console.log(`   events count from the warm-up's first; the measured ones are ${fmt(g.warmup + 1)} to ${fmt(g.warmup + g.events)}`);
   console.log(
     table(
       ['events', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'RSS MiB at end'],
@@ -273,15 +278,21 @@ function printGrowth(g: GrowthResult): void {
     ),
   );
   const at = (n: number): string => fmt(g.rss.find((r) => r.events === n)?.rssMiB ?? NaN);
-  const marks = [1000, 10_000, 100_000, 250_000, 500_000, 750_000, 1_000_000].filter((n) => n <= g.events);
+  const marks = [1000, 10_000, 100_000, 250_000, 500_000, 750_000, 1_000_000, 1_250_000, 1_500_000, 2_000_000].filter((n) => n <= g.warmup + g.events);
   console.log(`   RSS: ${marks.map((n) => `${fmt(n / 1000)}k ${at(n)} MiB`).join(', ')}; peak ${fmt(g.peakRssMiB ?? NaN)} MiB`);
-  console.log(`   RSS growth over the second half: ${g.lateSlopeMiBPer10k === undefined ? '-' : g.lateSlopeMiBPer10k.toFixed(1)} MiB per 10,000 events`);
+  console.log(`   RSS growth over the second half of the measured events: ${g.lateSlopeMiBPer10k === undefined ? '-' : g.lateSlopeMiBPer10k.toFixed(1)} MiB per 10,000 events`);
   console.log(`   announcement memory: ${fmt(g.memory.entries)} files (${g.memory.source});`);
-  if (g.fullSlopeMiBPer10k !== undefined) {
-    console.log(`   it filled up at ${fmt(g.memory.entries)} events; RSS growth after that: ${g.fullSlopeMiBPer10k.toFixed(1)} MiB per 10,000 events (least squares, sawtooth included)`);
+  if (g.fullSlopeMiBPer10k !== undefined && g.from !== undefined) {
+    const warm = g.from > g.memory.entries;
+    const after = warm ? `from the first measured event on (${fmt(g.from + 1)})` : 'after that';
+    console.log(`   it filled up at ${fmt(g.memory.entries)} events${warm ? ', during the warm-up' : ''}; RSS growth ${after}: ${g.fullSlopeMiBPer10k.toFixed(1)} MiB per 10,000 events (least squares, sawtooth included)`);
     if (g.fullFloor) {
       const f = g.fullFloor;
-      console.log(`   what stays after collections: lowest RSS of each third after that ${f.floors.map(fmt).join(' / ')} MiB, ${f.slopeMiBPer10k.toFixed(1)} MiB per 10,000 events`);
+      console.log(`   what stays after collections: lowest RSS of each third of that ${f.floors.map(fmt).join(' / ')} MiB, ${f.slopeMiBPer10k.toFixed(1)} MiB per 10,000 events`);
+    }
+    if (g.sinceFillFloor) {
+      const f = g.sinceFillFloor;
+      console.log(`   the same from the filling on, warm-up included (a soak without warm-up): ${f.floors.map(fmt).join(' / ')} MiB, last - first ${fmt(f.floors[2] - f.floors[0])} MiB`);
     }
     if (g.turnedOverFloor) {
       const f = g.turnedOverFloor;
@@ -289,8 +300,8 @@ function printGrowth(g: GrowthResult): void {
     }
     if (g.oldSpaceFloor) {
       const f = g.oldSpaceFloor;
-      const used = g.oldSpace.filter((o) => o.events >= g.memory.entries).map((o) => o.usedMiB);
-      console.log(`   V8's old generation in use (${fmt(g.oldSpace.length)} readings of /metrics): lowest of each third after the fill ${f.floors.map(fmt).join(' / ')} MiB,`);
+      const used = g.oldSpace.filter((o) => o.events >= (g.from ?? 0)).map((o) => o.usedMiB);
+      console.log(`   V8's old generation in use (${fmt(g.oldSpace.length)} readings of /metrics): lowest of each third of the same events ${f.floors.map(fmt).join(' / ')} MiB,`);
       console.log(`   ${f.slopeMiBPer10k.toFixed(1)} MiB per 10,000 events; highest reading ${fmt(Math.max(...used))} MiB (RSS follows the heap V8 sizes around it, not these lows)`);
     }
     if (g.rssParts) {
@@ -303,8 +314,8 @@ function printGrowth(g: GrowthResult): void {
       if (files) console.log(`   of which pages of mapped files ${lows(files)} MiB (the node binary, its libraries: the kernel drops them and reads them back on its own)`);
     }
   } else {
-    const share = ((100 * g.events) / g.memory.entries).toFixed(0);
-    console.log(`   this run announces ${fmt(g.events)} files, ${share}% of it: the memory never fills, so no plateau can show here`);
+    const share = ((100 * (g.warmup + g.events)) / g.memory.entries).toFixed(0);
+    console.log(`   this run announces ${fmt(g.warmup + g.events)} files, ${share}% of it: the memory never fills, so no plateau can show here`);
   }
 }
 
@@ -344,7 +355,7 @@ async function endToEnd(o: Options, goals: Goal[], library: Rate[] | undefined):
   if (o.parts.has('growth')) {
     const broker = await benchBroker();
     try {
-      growth = await growthBench(broker, o.growthEvents, o.growthRate ?? soakRate(flows), o.growthBlock);
+      growth = await growthBench(broker, o.growthEvents, o.growthRate ?? soakRate(flows), o.growthBlock, o.growthWarmup);
     } finally {
       await stopBroker(broker);
     }

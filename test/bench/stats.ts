@@ -82,10 +82,10 @@ export function goalLine(g: Goal): string {
 }
 
 /** A positive whole number from the environment, or the default when unset or not one. */
-export function envCount(name: string, fallback: number): number {
+export function envCount(name: string, fallback: number, least = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+  if (!Number.isInteger(n) || n < least) throw new Error(`${name} must be a whole number of at least ${least}, got "${raw}"`);
   return n;
 }
