@@ -109,7 +109,7 @@ export interface BenchRuntime {
 }
 
 function allocatorEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name === 'GLIBC_TUNABLES' || name.startsWith('MALLOC_')));
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name === 'GLIBC_TUNABLES' || name === 'LD_PRELOAD' || name.startsWith('MALLOC_')));
 }
 
 /**
@@ -118,8 +118,9 @@ function allocatorEnv(): NodeJS.ProcessEnv {
  * replace it. WIS2_BENCH_NODE_OPTIONS reaches the runtime as NODE_OPTIONS (e.g.
  * --max-old-space-size); WIS2_BENCH_CPU_PROFILE=DIR writes a CPU profile of each runtime there,
  * WIS2_BENCH_HEAP_PROFILE=DIR a profile of what it allocated (see profile-preload.ts).
- * The C library allocator's settings of the bench's environment (GLIBC_TUNABLES, MALLOC_*)
- * reach the runtime too, to tell the allocator's keeping of memory from a leak.
+ * The C library allocator's settings of the bench's environment (GLIBC_TUNABLES, MALLOC_*),
+ * and LD_PRELOAD (another allocator in its place, such as jemalloc), reach the runtime too, to
+ * tell the allocator's keeping of memory from a leak.
  */
 export async function launch(kind: FlowKind, broker: Broker, extraEnv: NodeJS.ProcessEnv = {}): Promise<BenchRuntime> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `wis2-bench-${kind}-`));
