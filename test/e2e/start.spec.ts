@@ -5,8 +5,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { freePort } from '../../bin/launch';
+import { ALLOCATOR_DEFAULTS, freePort, runtimeEnv } from '../../bin/launch';
 import { NODE_RED_DIR_VARIABLE, nodeRedVersion } from '../../bin/node-red-dir';
+import { procChildren, procEnviron } from '../helpers/proc';
 import { repoRoot } from '../helpers/reference';
 
 /** `npm start` itself (its built entry point): what a newcomer runs first. */
@@ -49,6 +50,17 @@ describe('npm start', function () {
     return d;
   }
 
+  it('gives the runtime two allocator arenas unless the environment says otherwise, and its host, port and nodes', () => {
+    assert.deepEqual(ALLOCATOR_DEFAULTS, { MALLOC_ARENA_MAX: '2' });
+    const env = runtimeEnv({ env: { PATH: '/bin', NODE_RED_PORT: '1' }, host: '127.0.0.1', port: 1880 });
+    assert.equal(env.MALLOC_ARENA_MAX, '2');
+    assert.equal(env.PATH, '/bin');
+    assert.equal(env.NODE_RED_PORT, '1880', 'the port it was given, not one from the environment');
+    assert.equal(env.NODE_RED_HOST, '127.0.0.1');
+    assert.equal(env.WIS2_NODES_DIR, repoRoot);
+    assert.equal(runtimeEnv({ env: { MALLOC_ARENA_MAX: '8' }, host: 'h', port: 1 }).MALLOC_ARENA_MAX, '8');
+  });
+
   it('says in one line that the MQTT port is taken, and what to set', async () => {
     const busy = await occupy();
     try {
@@ -86,6 +98,12 @@ describe('npm start', function () {
       }
       const editor = await fetch(`http://127.0.0.1:${port}/`);
       assert.equal(editor.status, 200);
+      if (process.platform === 'linux') {
+        // the runtime, npm start's one child, runs with glibc's allocator held to two arenas
+        const children = procChildren(r.child.pid ?? -1);
+        assert.equal(children.length, 1, 'one child');
+        assert.equal(procEnviron(children[0])?.MALLOC_ARENA_MAX, '2');
+      }
       // the checkout's Node-RED (5), or the one WIS2_NODE_RED_DIR names, on this Node.js
       assert.ok(r.out().includes(`Node-RED version: v${nodeRedVersion()}`), r.out());
       assert.ok(r.out().includes(`Node.js  version: ${process.version}`), r.out());

@@ -75,3 +75,32 @@ export function procName(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/** The processes whose parent is `pid`, from /proc; empty elsewhere. */
+export function procChildren(pid: number): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  return entries.map(Number).filter((child) => {
+    try {
+      // the parent is the fourth field, after the name in parentheses (which may hold spaces)
+      const stat = fs.readFileSync(`/proc/${child}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The environment a process started with; undefined elsewhere or once it exited. */
+export function procEnviron(pid: number): Record<string, string> | undefined {
+  try {
+    const raw = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
+    return Object.fromEntries(raw.split('\0').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  } catch {
+    return undefined;
+  }
+}
