@@ -129,9 +129,9 @@ const ACKS_PER_TURN = 100;
  * the publication checks, the outbox (its journal, and its send to an instant broker), the
  * memory line, then the acknowledgements, with the log of published notifications that the
  * broker node keeps. The journals and the memory write at the end of each turn, as the
- * runtime's do (TurnWrites), and the log just before the acknowledgements. What is left out is Node-RED and MQTT, so the
- * rate is what the flow could reach with them free. Fresh journals and memory each round, in a
- * temporary directory; events per second of the loop alone.
+ * runtime's do (TurnWrites), and the log just before the acknowledgements. What is left out is
+ * Node-RED and MQTT, so the rate is what the flow could reach with them free. Fresh journals
+ * and memory each round, in a temporary directory; events per second of the loop alone.
  */
 export function argoPathOnce(events: readonly Buffer[], dataset: Dataset): number {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-bench-path-'));

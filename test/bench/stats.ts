@@ -81,7 +81,7 @@ export function goalLine(g: Goal): string {
   return `  ${g.met ? 'met    ' : 'NOT met'}  ${g.name}: ${g.value.toFixed(2)} (goal ${g.target})`;
 }
 
-/** A positive whole number from the environment, or the default when unset or not one. */
+/** A whole number of at least `least` from the environment, or the default when unset; anything else is refused. */
 export function envCount(name: string, fallback: number, least = 1): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
