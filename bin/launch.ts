@@ -117,11 +117,12 @@ function get(url: string): Promise<number> {
 /**
  * The C library allocator's defaults for the runtime, which the given environment overrides.
  * glibc's gives threads that allocate their own arenas (up to eight per core) and keeps what is
- * freed in each: under a steady stream the runtime's memory outside V8's heap kept creeping up
- * over a million events with glibc's default, and stayed flat with two arenas, at a lower level
- * (the soak of `npm run bench`, after its warm-up: lowest RSS of its thirds 393 / 400 / 405 MiB
- * by default, 377 / 378 / 378 with two). Other C libraries (musl, in the container's Alpine
- * image) ignore the variable.
+ * freed in each: under a steady stream the runtime's memory outside V8's heap creeps up for a
+ * million events and more. With two arenas it crept about half as much, from a lower level
+ * (the soak of `npm run bench`, lows of its thirds outside V8's heap: 153 / 159 / 165 MiB with
+ * glibc's default; 135 / 138 / 136 and 150 / 153 / 157 in two runs with two arenas; 160 / 159 /
+ * 162 with jemalloc in its place). Other C libraries (musl, in the container's Alpine image)
+ * ignore the variable.
  */
 export const ALLOCATOR_DEFAULTS: Readonly<NodeJS.ProcessEnv> = { MALLOC_ARENA_MAX: '2' };
 
