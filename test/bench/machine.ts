@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { procCpuMicros, procName } from '../helpers/proc';
+import { procCpuMicros, procName, procPids } from '../helpers/proc';
 import { percentiles } from './stats';
 
 /**
@@ -28,15 +28,7 @@ type CpuSnapshot = Map<number, { name: string; us: number }>;
 
 function snapshot(): CpuSnapshot {
   const out: CpuSnapshot = new Map();
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    const pid = Number(e);
+  for (const pid of procPids()) {
     // either is undefined once the process has exited: what it did is not told
     const us = procCpuMicros(pid);
     const name = procName(pid);

@@ -76,15 +76,18 @@ export function procName(pid: number): string | undefined {
   }
 }
 
-/** The processes whose parent is `pid`, from /proc; empty elsewhere. */
-export function procChildren(pid: number): number[] {
-  let entries: string[];
+/** Every process now, by /proc; empty elsewhere. */
+export function procPids(): number[] {
   try {
-    entries = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+    return fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
   } catch {
     return [];
   }
-  return entries.map(Number).filter((child) => {
+}
+
+/** The processes whose parent is `pid`, from /proc; empty elsewhere. */
+export function procChildren(pid: number): number[] {
+  return procPids().filter((child) => {
     try {
       // the parent is the fourth field, after the name in parentheses (which may hold spaces)
       const stat = fs.readFileSync(`/proc/${child}/stat`, 'utf8');
