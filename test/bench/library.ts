@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { queuedForReadBack, registerReadBack } from '../../nodes/common/published';
+import { CacheTracker } from '../../nodes/lib/feedback/cache-tracker';
 import { Announcements } from '../../nodes/lib/publish/announce';
 import { convertEvent } from '../../nodes/lib/publish/convert';
 import { resolveDataset, type Dataset } from '../../nodes/lib/dataset';
@@ -11,6 +13,7 @@ import { AnnouncementMemory } from '../../nodes/lib/reliability/memory';
 import { Outbox, encodeRecord, type PublishTarget } from '../../nodes/lib/reliability/outbox';
 import { logSent, PublishedLog } from '../../nodes/lib/reliability/published-log';
 import { RANK, TurnWrites } from '../../nodes/lib/reliability/turn-writes';
+import { topicMatches } from '../../nodes/lib/publish/mqtt-topic';
 import { preparePublication } from '../../nodes/lib/publish/publish';
 import { validateWcmp } from '../../nodes/lib/wcmp';
 import { validateWnm } from '../../nodes/lib/wnm';
@@ -128,10 +131,13 @@ const ACKS_PER_TURN = 100;
  * the input's journal, CloudEvent to WNM with the announcement memory deciding, the WNM suite,
  * the publication checks, the outbox (its journal, and its send to an instant broker), the
  * memory line, then the acknowledgements, with the log of published notifications that the
- * broker node keeps. The journals and the memory write at the end of each turn, as the
+ * broker node keeps. Then what the shipped monitoring tab does with each notification: its
+ * cache tracker is told of it as it is queued, and reads it back from the Global Broker in the
+ * next turn (its copy comes from the socket, hence a copy of the bytes here), remembering it
+ * in its own memory file. The journals and the memories write at the end of each turn, as the
  * runtime's do (TurnWrites), and the log just before the acknowledgements. What is left out is
  * Node-RED and MQTT, so the rate is what the flow could reach with them free. Fresh journals
- * and memory each round, in a temporary directory; events per second of the loop alone.
+ * and memories each round, in a temporary directory; events per second of the loop alone.
  */
 export function argoPathOnce(events: readonly Buffer[], dataset: Dataset): number {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-bench-path-'));
@@ -146,6 +152,18 @@ export function argoPathOnce(events: readonly Buffer[], dataset: Dataset): numbe
   });
   const memory = AnnouncementMemory.open({ file: path.join(dir, 'memory'), turn, rank: RANK.memory });
   const announcements = new Announcements(memory);
+  const tracker = CacheTracker.open({
+    file: path.join(dir, 'tracker'),
+    turn: { writes: turn, onError: (err) => { throw err; } },
+  });
+  // the shipped tracker's read-back filter, as the cache tracker node builds it
+  const origin = `origin/a/wis2/${dataset.centreId}/data/#`;
+  const unregister = registerReadBack(origin, tracker.own);
+  let readBack: { topic: string; bytes: Buffer }[] = [];
+  const takeReadBack = (): void => {
+    for (const r of readBack) if (topicMatches(origin, r.topic)) tracker.publishedNotification(r.bytes, r.topic);
+    readBack = [];
+  };
   const options = {
     decide: announcements.decide.bind(announcements),
     release: announcements.release.bind(announcements),
@@ -162,6 +180,8 @@ export function argoPathOnce(events: readonly Buffer[], dataset: Dataset): numbe
         if (report['ets-report'].summary.FAILED !== 0) throw new Error('a generated WNM fails the WNM suite');
         const p = preparePublication(n.message, n.topic, dataset);
         outbox.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType });
+        queuedForReadBack(p.topic, p.payload, p.message);
+        readBack.push({ topic: p.topic, bytes: Buffer.from(p.payload) });
         announcements.confirm(n.dataId, n.fingerprint, n.operation);
       }
       finished.push(seq);
@@ -170,13 +190,19 @@ export function argoPathOnce(events: readonly Buffer[], dataset: Dataset): numbe
         inbox.ackMany(finished);
         finished = [];
         outbox.flush();
+        takeReadBack();
       }
     });
     if (!turn.flush()) throw new Error('a write failed');
     inbox.ackMany(finished);
     outbox.flush();
+    takeReadBack();
+    if (!turn.flush()) throw new Error('a write failed');
+    if (tracker.own.known !== events.length) throw new Error(`the tracker knew ${tracker.own.known} of ${events.length} notifications read back`);
     return events.length / (Number(process.hrtime.bigint() - start) / 1e9);
   } finally {
+    unregister();
+    tracker.close();
     outbox.close();
     published.close();
     journal.close();
@@ -193,7 +219,7 @@ function argoPathBench(events: readonly Buffer[], dataset: Dataset): Rate {
   return { name: ARGO_PATH, unit: 'events/s', perSecond: median(rates) };
 }
 
-export const ARGO_PATH = 'Argo path in process: journals, conversion, WNM suite, publish checks, memory';
+export const ARGO_PATH = 'Argo path in process: journals, conversion, WNM suite, publish checks, memory, read-back';
 
 /**
  * The WCMP suite (14 abstract tests and the report) beside JSON.parse + ajv with the official
