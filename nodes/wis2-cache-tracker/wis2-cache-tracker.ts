@@ -7,7 +7,7 @@ import { registerPublished, registerReadBack } from '../common/published';
 import { onOutput, reject, rejectMessage, type RejectPort } from '../common/reject';
 import { stateDir } from '../common/state';
 import { StatusCounter } from '../common/status';
-import { CacheTracker, DEFAULT_WINDOW_MS, readsBack } from '../lib/feedback/cache-tracker';
+import { CacheTracker, DEFAULT_WINDOW_MS, readBackFilter, readsBack } from '../lib/feedback/cache-tracker';
 import { runtimeTurn } from '../lib/reliability/turn-writes';
 import { describeError } from '../lib/core/errors';
 import { topicMatches } from '../lib/publish/mqtt-topic';
@@ -88,7 +88,7 @@ export = function register(RED: NodeAPI): void {
     for (const warning of tracker.recoveryWarnings) node.warn(warning);
     const unregister = registerPublished(def.dataset, tracker);
     const topic = `cache/a/wis2/${centreId}/#`;
-    const origin = readsBack(def.origin) ? `origin/a/wis2/${centreId}/data/#` : undefined;
+    const origin = readsBack(def.origin) ? readBackFilter(centreId) : undefined;
     const unregisterReadBack = origin === undefined ? undefined : registerReadBack(origin, tracker.own);
 
     node.on('input', (msg: NodeMessage & Record<string, unknown>, send, done) => {

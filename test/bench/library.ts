@@ -4,7 +4,7 @@ import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { queuedForReadBack, registerReadBack } from '../../nodes/common/published';
-import { CacheTracker } from '../../nodes/lib/feedback/cache-tracker';
+import { CacheTracker, readBackFilter } from '../../nodes/lib/feedback/cache-tracker';
 import { Announcements } from '../../nodes/lib/publish/announce';
 import { convertEvent } from '../../nodes/lib/publish/convert';
 import { resolveDataset, type Dataset } from '../../nodes/lib/dataset';
@@ -14,7 +14,7 @@ import { Outbox, encodeRecord, type PublishTarget } from '../../nodes/lib/reliab
 import { logSent, PublishedLog } from '../../nodes/lib/reliability/published-log';
 import { RANK, TurnWrites } from '../../nodes/lib/reliability/turn-writes';
 import { topicMatches } from '../../nodes/lib/publish/mqtt-topic';
-import { preparePublication } from '../../nodes/lib/publish/publish';
+import { preparePublication, type Publication } from '../../nodes/lib/publish/publish';
 import { validateWcmp } from '../../nodes/lib/wcmp';
 import { validateWnm } from '../../nodes/lib/wnm';
 import { ARGO } from '../helpers/fixtures';
@@ -127,18 +127,47 @@ const instantBroker: PublishTarget = {
 const ACKS_PER_TURN = 100;
 
 /**
+ * The shipped monitoring tab's cache tracker beside the path: told of each notification as the
+ * publisher queues it, as the WIS2 publish node tells it, and taking it back from the Global
+ * Broker in a later turn, as the cache tracker node does, from a copy of its bytes (the socket's).
+ */
+function trackerReadingBack(dir: string, turn: TurnWrites, dataset: Dataset) {
+  const tracker = CacheTracker.open({ file: path.join(dir, 'tracker'), turn: { writes: turn, onError: (err) => { throw err; } } });
+  const filter = readBackFilter(dataset.centreId);
+  const unregister = registerReadBack(filter, tracker.own);
+  let coming: { topic: string; bytes: Buffer }[] = [];
+  return {
+    queued(p: Publication): void {
+      queuedForReadBack(p.topic, p.payload, p.message);
+      coming.push({ topic: p.topic, bytes: Buffer.from(p.payload) });
+    },
+    readBack(): void {
+      for (const r of coming) if (topicMatches(filter, r.topic)) tracker.publishedNotification(r.bytes, r.topic);
+      coming = [];
+    },
+    /** every notification read back was known without parsing: the path timed is the one a runtime runs */
+    check(events: number): void {
+      if (tracker.own.known !== events) throw new Error(`the tracker knew ${tracker.own.known} of ${events} notifications read back`);
+    },
+    close(): void {
+      unregister();
+      tracker.close();
+    },
+  };
+}
+
+/**
  * One pass of the Argo flow's work over `events` in this process, in the order the nodes do it:
  * the input's journal, CloudEvent to WNM with the announcement memory deciding, the WNM suite,
  * the publication checks, the outbox (its journal, and its send to an instant broker), the
  * memory line, then the acknowledgements, with the log of published notifications that the
- * broker node keeps. Then what the shipped monitoring tab does with each notification: its
- * cache tracker is told of it as it is queued, and reads it back from the Global Broker in the
- * next turn (its copy comes from the socket, hence a copy of the bytes here), remembering it
- * in its own memory file. The journals and the memories write at the end of each turn, as the
- * runtime's do (TurnWrites), and the log just before the acknowledgements. What is left out is
- * Node-RED and MQTT, so the rate is what the flow could reach with them free. Fresh journals
- * and memories each round, in a temporary directory; events per second of the loop alone.
- * `readBack` false leaves the tracker out, as a runtime without the monitoring tab runs.
+ * broker node keeps, and the shipped monitoring tab's cache tracker reading each notification
+ * back (trackerReadingBack), remembering it in its own memory file. The journals and the
+ * memories write at the end of each turn, as the runtime's do (TurnWrites), and the log just
+ * before the acknowledgements. What is left out is Node-RED and MQTT, so the rate is what the
+ * flow could reach with them free. Fresh journals and memories each round, in a temporary
+ * directory; events per second of the loop alone. `readBack` false leaves the tracker out, as
+ * a runtime without the monitoring tab runs.
  */
 export function argoPathOnce(events: readonly Buffer[], dataset: Dataset, readBack = true): number {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-bench-path-'));
@@ -153,20 +182,7 @@ export function argoPathOnce(events: readonly Buffer[], dataset: Dataset, readBa
   });
   const memory = AnnouncementMemory.open({ file: path.join(dir, 'memory'), turn, rank: RANK.memory });
   const announcements = new Announcements(memory);
-  const tracker = readBack
-    ? CacheTracker.open({
-      file: path.join(dir, 'tracker'),
-      turn: { writes: turn, onError: (err) => { throw err; } },
-    })
-    : undefined;
-  // the shipped tracker's read-back filter, as the cache tracker node builds it
-  const origin = `origin/a/wis2/${dataset.centreId}/data/#`;
-  const unregister = tracker ? registerReadBack(origin, tracker.own) : () => undefined;
-  let coming: { topic: string; bytes: Buffer }[] = [];
-  const takeReadBack = (): void => {
-    if (tracker) for (const r of coming) if (topicMatches(origin, r.topic)) tracker.publishedNotification(r.bytes, r.topic);
-    coming = [];
-  };
+  const tracker = readBack ? trackerReadingBack(dir, turn, dataset) : undefined;
   const options = {
     decide: announcements.decide.bind(announcements),
     release: announcements.release.bind(announcements),
@@ -183,10 +199,7 @@ export function argoPathOnce(events: readonly Buffer[], dataset: Dataset, readBa
         if (report['ets-report'].summary.FAILED !== 0) throw new Error('a generated WNM fails the WNM suite');
         const p = preparePublication(n.message, n.topic, dataset);
         outbox.enqueue({ topic: p.topic, payload: p.payload, qos: p.qos, retain: p.retain, contentType: p.contentType });
-        if (tracker) {
-          queuedForReadBack(p.topic, p.payload, p.message);
-          coming.push({ topic: p.topic, bytes: Buffer.from(p.payload) });
-        }
+        tracker?.queued(p);
         announcements.confirm(n.dataId, n.fingerprint, n.operation);
       }
       finished.push(seq);
@@ -195,18 +208,17 @@ export function argoPathOnce(events: readonly Buffer[], dataset: Dataset, readBa
         inbox.ackMany(finished);
         finished = [];
         outbox.flush();
-        takeReadBack();
+        tracker?.readBack();
       }
     });
     if (!turn.flush()) throw new Error('a write failed');
     inbox.ackMany(finished);
     outbox.flush();
-    takeReadBack();
+    tracker?.readBack();
     if (!turn.flush()) throw new Error('a write failed');
-    if (tracker && tracker.own.known !== events.length) throw new Error(`the tracker knew ${tracker.own.known} of ${events.length} notifications read back`);
+    tracker?.check(events.length);
     return events.length / (Number(process.hrtime.bigint() - start) / 1e9);
   } finally {
-    unregister();
     tracker?.close();
     outbox.close();
     published.close();

@@ -26,6 +26,11 @@ export function readsBack(option: unknown): boolean {
   return option === true || option === 'true';
 }
 
+/** Where a tracker reads our notifications back: as a Global Broker republishes what the centre publishes. */
+export function readBackFilter(centreId: string): string {
+  return `origin/a/wis2/${centreId}/data/#`;
+}
+
 export interface TrackerOptions {
   file: string;
   /** a file no cache announced within this time is missed; default 30 minutes */
