@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AnnouncementMemory, JournalLockedError, type MemoryOptions } from '../../../nodes/lib/reliability/memory';
+import { AnnouncementMemory, JournalLockedError, readMemorySnapshot, type MemoryOptions } from '../../../nodes/lib/reliability/memory';
 import { AWKWARD, cleanup, heapKept, tempDir } from './helpers';
 
 const DAY = 24 * 3600 * 1000;
@@ -69,7 +69,7 @@ describe('announcement memory', () => {
     assert.equal(m.size(), 2);
   });
 
-  it('stores any string as key and fingerprint', () => {
+  it('stores any string as key and fingerprint', async () => {
     const file = path.join(tempDir(), 'memory.jsonl');
     let m = openMemory({ file });
     for (const [i, key] of AWKWARD.entries()) m.set(key, AWKWARD[(i + 3) % AWKWARD.length]);
@@ -77,6 +77,9 @@ describe('announcement memory', () => {
     assert.deepEqual(m.recoveryWarnings, []);
     assert.equal(m.size(), AWKWARD.length);
     for (const [i, key] of AWKWARD.entries()) assert.equal(m.get(key)?.fingerprint, AWKWARD[(i + 3) % AWKWARD.length], JSON.stringify(key));
+    // and so does a reader without the lock (reconciliation), U+2028 and U+2029 included
+    const snapshot = await readMemorySnapshot(file, DAY, clock);
+    assert.deepEqual([...snapshot], AWKWARD.map((key, i) => [key, AWKWARD[(i + 3) % AWKWARD.length]]));
     // one record per line, whatever the strings held
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     assert.equal(lines.pop(), '');
