@@ -197,6 +197,16 @@ export class OwnNotifications {
 
 const ID_PREFIX = `{${ID_MEMBER_TEXT}`;
 
+/** A record as the tracker's memory holds it: its data_id is the line's key. */
+type StoredRecord = Omit<Tracked, 'dataId'>;
+
+/** A stored record, with its data_id (records written before they left it out say it too). */
+function trackedOf(dataId: string, record: string): Tracked {
+  const t = JSON.parse(record) as Tracked;
+  t.dataId = dataId;
+  return t;
+}
+
 /**
  * The notification id of a stored record: the memory's alias for it, by which `byId` finds the
  * record. `save` writes the id first, so it is read off the front unless it holds an escape,
@@ -267,8 +277,8 @@ export class CacheTracker implements PublishedLookup {
     this.windowMs = windowMs;
     this.now = now;
     const open: Tracked[] = [];
-    for (const [, r] of store.live()) {
-      const t = JSON.parse(r.fingerprint) as Tracked;
+    for (const [dataId, r] of store.live()) {
+      const t = trackedOf(dataId, r.fingerprint);
       if (waits(t)) open.push(t);
     }
     open.sort((a, b) => a.publishedAt - b.publishedAt);
@@ -394,7 +404,7 @@ export class CacheTracker implements PublishedLookup {
 
   get(dataId: string): Tracked | undefined {
     const r = this.store.get(dataId);
-    return r === undefined ? undefined : (JSON.parse(r.fingerprint) as Tracked);
+    return r === undefined ? undefined : trackedOf(dataId, r.fingerprint);
   }
 
   /** files waiting for a first cache */
@@ -425,7 +435,12 @@ export class CacheTracker implements PublishedLookup {
 
   /** `parsed`: t.dataId comes from parsing text, so it is a fresh flat string the store can keep. */
   private save(t: Tracked, parsed = true): void {
-    this.store.set(t.dataId, JSON.stringify(t), parsed);
+    // the data_id keys the line: the record does not say it again; its id comes first (trackedId)
+    const record: StoredRecord = { id: t.id, topic: t.topic, pubtime: t.pubtime, publishedAt: t.publishedAt, arrivals: t.arrivals };
+    if (t.href !== undefined) record.href = t.href;
+    if (t.integrity !== undefined) record.integrity = t.integrity;
+    if (t.missed !== undefined) record.missed = t.missed;
+    this.store.setRecord(t.dataId, record, parsed);
     this.markOpen(t.dataId, waits(t) && this.store.has(t.dataId));
   }
 

@@ -5,6 +5,7 @@ import { EntryTable } from './entry-table';
 import { fsyncDirectory, readFully, writeFully, writevFully } from './journal';
 import { acquireLock, JournalLockedError, releaseLock } from './journal-lock';
 import { readJsonLines } from './json-lines';
+import { isRecord } from '../core/json';
 import type { DeferredWriter, TurnWrites } from './turn-writes';
 
 export { JournalLockedError };
@@ -19,7 +20,13 @@ export { JournalLockedError };
  *
  *     ["wis2-memory",1]                      first line
  *     ["s",dataId,fingerprint,atMs]          announced
+ *     ["r",dataId,{…},atMs]                  announced, the fingerprint a JSON object (setRecord)
  *     ["d",dataId,atMs]                      deleted
+ *
+ * An "r" line holds its fingerprint as the object itself rather than as a string of it, which
+ * JSON would escape a second time: the cache tracker writes a record of some 500 bytes per
+ * notification. Its fingerprint is the object's JSON text. Files written before "r" lines
+ * existed hold only the others and are read as they always were.
  *
  * Each call writes its line (one write(2)) before it returns, so a killed process keeps it;
  * with a `turn`, the lines of a turn are written together at its end (see TurnWrites).
@@ -139,6 +146,30 @@ const REWRITE_SYNC_EVERY = 4 << 20;
 const REWRITE_AT_ONCE_STEPS = 16;
 const NEWLINE = 0x0a;
 
+const LEFT_BRACE = 0x7b;
+
+/**
+ * An "s" or "r" line, checked: its data_id, its fingerprint (a string, or a record's object) and
+ * its time (a number, or null when the clock gave none).
+ */
+function announcement(line: unknown): { key: string; value: unknown; record: boolean; at: number | null } | undefined {
+  if (!Array.isArray(line) || line.length !== 4 || typeof line[1] !== 'string' || (typeof line[3] !== 'number' && line[3] !== null)) return undefined;
+  const [kind, key, value, at] = line as [unknown, string, unknown, number | null];
+  if (kind === 's' && typeof value === 'string') return { key, value, record: false, at };
+  if (kind === 'r' && isRecord(value)) return { key, value, record: true, at };
+  return undefined;
+}
+
+/**
+ * An "r" line's record as JSON text: cut from the line when the line is as `setRecord` writes
+ * it (no need to write the object again), else written from the object parsed.
+ */
+function recordText(line: string, key: string, value: unknown): string {
+  const head = `["r",${JSON.stringify(key)},`;
+  const end = line.lastIndexOf(',');
+  return line.startsWith(head) && end > head.length ? line.slice(head.length, end) : JSON.stringify(value);
+}
+
 function positive(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`announcement memory: ${name} must be a positive number, got ${String(value)}`);
@@ -227,8 +258,26 @@ export class AnnouncementMemory implements DeferredWriter {
   set(dataId: string, fingerprint: string, owned = false): void {
     this.checkOpen();
     if (typeof dataId !== 'string' || typeof fingerprint !== 'string') throw new TypeError('announcement memory: data_id and fingerprint are strings');
+    this.announce('s', dataId, JSON.stringify(fingerprint), fingerprint, owned);
+  }
+
+  /**
+   * `set` with an object for fingerprint, written into the line as it is (an "r" line): the
+   * fingerprint is then its JSON text, which is what `get` gives back. `owned` as for `set`,
+   * of the data_id (the text is made here).
+   */
+  setRecord(dataId: string, record: Readonly<Record<string, unknown>>, owned = false): void {
+    this.checkOpen();
+    const json: unknown = typeof dataId === 'string' && isRecord(record) ? JSON.stringify(record) : undefined;
+    // an object whose toJSON says something else would not read back as an object
+    if (typeof json !== 'string' || json.charCodeAt(0) !== LEFT_BRACE) throw new TypeError('announcement memory: data_id is a string and the record a plain object');
+    this.announce('r', dataId, json, json, owned);
+  }
+
+  /** Writes and remembers an announcement: `value` is the fingerprint as its line holds it. */
+  private announce(kind: 's' | 'r', dataId: string, value: string, fingerprint: string, owned: boolean): void {
     const at = this.now();
-    const line = `["s",${JSON.stringify(dataId)},${JSON.stringify(fingerprint)},${Number.isFinite(at) ? at : 'null'}]`;
+    const line = `["${kind}",${JSON.stringify(dataId)},${value},${Number.isFinite(at) ? at : 'null'}]`;
     const pos = this.fileBytes;
     const bytes = this.writeLine(line);
     if (owned || this.onDisk) {
@@ -237,8 +286,9 @@ export class AnnouncementMemory implements DeferredWriter {
       this.remember(dataId, fingerprint, at, pos, bytes);
       if (this.onDisk) this.lastLine = { pos, generation: this.generation, key: dataId, fingerprint };
     } else {
-      const own = JSON.parse(line) as [string, string, string, number];
-      this.remember(own[1], own[2], at, pos, bytes);
+      // the fingerprint is the caller's only for `set`; a record's text is made in `setRecord`
+      const own = JSON.parse(line) as [string, string, unknown, number];
+      this.remember(own[1], kind === 's' ? (own[2] as string) : fingerprint, at, pos, bytes);
     }
     this.purgeExpired();
     this.maybeCompact(bytes);
@@ -417,11 +467,13 @@ export class AnnouncementMemory implements DeferredWriter {
   /** Entry `i`'s line (with its newline), checked to be an announcement of a data_id of its hash. */
   private parseLine(buf: Buffer, i: number): Line {
     const pos = this.table.pos[i];
-    const line = JSON.parse(buf.toString('utf8', 0, buf.length - 1)) as unknown;
-    if (!Array.isArray(line) || line[0] !== 's' || typeof line[1] !== 'string' || typeof line[2] !== 'string' || hashOf(line[1]) !== this.table.hashes[i]) {
+    const text = buf.toString('utf8', 0, buf.length - 1);
+    const line = announcement(JSON.parse(text));
+    if (line === undefined || hashOf(line.key) !== this.table.hashes[i]) {
       throw new Error(`announcement memory: an entry's line is not where it was written in ${path.basename(this.file)} (at ${pos})`);
     }
-    return { pos, generation: this.generation, key: line[1], fingerprint: line[2] };
+    // a line read back is not kept beyond the next: the record's text may be a slice of it
+    return { pos, generation: this.generation, key: line.key, fingerprint: line.record ? recordText(text, line.key, line.value) : (line.value as string) };
   }
 
   /** The file holds every line counted: what waits for the end of the turn is written now. */
@@ -660,9 +712,10 @@ export class AnnouncementMemory implements DeferredWriter {
 
   private replay(line: Buffer, lineNo: number, pos: number, bytes: number): void {
     const where = `${path.basename(this.file)} line ${lineNo}`;
+    const text = line.toString('utf8');
     let record: unknown;
     try {
-      record = JSON.parse(line.toString('utf8'));
+      record = JSON.parse(text);
     } catch {
       this.recoveryWarnings.push(`${where}: not JSON, skipped`);
       return;
@@ -672,8 +725,11 @@ export class AnnouncementMemory implements DeferredWriter {
       return;
     }
     const r = record as unknown[];
-    if (r.length === 4 && r[0] === 's' && typeof r[1] === 'string' && typeof r[2] === 'string' && typeof r[3] === 'number') {
-      this.remember(r[1], r[2], r[3], pos, bytes);
+    const a = announcement(r);
+    if (a !== undefined && a.at !== null) {
+      // with `keepOnDisk` the text is only read for the alias, not kept: a slice of the line will do
+      const fingerprint = !a.record ? (a.value as string) : this.onDisk ? recordText(text, a.key, a.value) : JSON.stringify(a.value);
+      this.remember(a.key, fingerprint, a.at, pos, bytes);
     } else if (r.length === 3 && r[0] === 'd' && typeof r[1] === 'string') {
       const i = this.table.find(r[1], this.holds);
       if (i >= 0) this.forget(i);
@@ -692,11 +748,12 @@ export async function readMemorySnapshot(file: string, maxAgeMs = 30 * 24 * 3600
   const out = new Map<string, string>();
   for await (const r of readJsonLines(file)) {
     if (!Array.isArray(r)) continue;
-    const [kind, dataId, fingerprint, at] = r as unknown[];
-    if (kind === 's' && typeof dataId === 'string' && typeof fingerprint === 'string' && typeof at === 'number') {
+    const a = announcement(r);
+    const [kind, dataId] = r as unknown[];
+    if (a !== undefined && a.at !== null) {
       // re-inserted so the Map's order stays announcement order, like the memory's own
-      out.delete(dataId);
-      if (now - at < maxAgeMs) out.set(dataId, fingerprint);
+      out.delete(a.key);
+      if (now - a.at < maxAgeMs) out.set(a.key, a.record ? JSON.stringify(a.value) : (a.value as string));
     } else if (kind === 'd' && typeof dataId === 'string') out.delete(dataId);
   }
   return out;

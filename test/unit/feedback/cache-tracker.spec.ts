@@ -185,6 +185,42 @@ describe('cache tracker memory', () => {
     assert.equal(t.byId(String(deletion.id)), undefined);
   });
 
+  it('writes its records without their data_id, and resumes a file whose records say it, as earlier releases wrote them', () => {
+    const file = path.join(tempDir(), 'tracker.jsonl');
+    const ours = [0, 1, 2].map((i) => ourNotification(`c/old${i}.nc`, `2026-12-03T01:00:0${i}Z`));
+    // an earlier release: each record a string, the data_id in it too
+    const earlier = ours.map((n, i) => {
+      const props = n.properties as { data_id: string; pubtime: string };
+      const record = { id: n.id, dataId: props.data_id, topic: TOPIC, pubtime: props.pubtime, publishedAt: clock - 1000, arrivals: i === 0 ? { 'gc-one': 0.5 } : {} };
+      return JSON.stringify(['s', props.data_id, JSON.stringify(record), clock - 1000]);
+    });
+    fs.writeFileSync(file, `${['["wis2-memory",1]', ...earlier].join('\n')}\n`);
+    let t = openTracker(file);
+    assert.deepEqual(t.recoveryWarnings, []);
+    assert.equal(t.pending(), 2);
+    assert.deepEqual(t.get('c/old0.nc')?.arrivals, { 'gc-one': 0.5 });
+    assert.equal(t.get('c/old1.nc')?.dataId, 'c/old1.nc');
+    assert.deepEqual(t.byId(String(ours[2]?.id)), { dataId: 'c/old2.nc' });
+    assert.equal(t.cacheNotification(cached(ours[1] ?? {}, 'gc-two', 2)).kind, 'arrival');
+    const later = ourNotification('c/new.nc', '2026-12-03T02:00:00Z');
+    assert.equal(t.publishedNotification(Buffer.from(JSON.stringify(later)), TOPIC), true);
+    t.close();
+    open = open.filter((x) => x !== t);
+    // what it wrote: the records as objects, whose data_id is the line's key alone
+    const written = fs.readFileSync(file, 'utf8').split('\n').slice(1 + earlier.length, -1).map((l) => JSON.parse(l) as unknown[]);
+    assert.deepEqual(written.map((l) => [l[0], l[1]]), [['r', 'c/old1.nc'], ['r', 'c/new.nc']]);
+    for (const l of written) assert.equal(Object.hasOwn(l[2] as object, 'dataId'), false);
+    assert.equal((written[1]?.[2] as { id?: string }).id, later.id);
+    t = openTracker(file);
+    assert.deepEqual(t.recoveryWarnings, []);
+    assert.equal(t.pending(), 2, 'c/old2.nc and c/new.nc');
+    assert.equal(t.get('c/new.nc')?.dataId, 'c/new.nc');
+    assert.deepEqual(t.get('c/old1.nc')?.arrivals, { 'gc-two': 2 });
+    assert.deepEqual(t.byId(String(later.id)), { dataId: 'c/new.nc' });
+    clock += 60_000;
+    assert.deepEqual(t.sweep().map((m) => m.dataId).sort(), ['c/new.nc', 'c/old2.nc']);
+  });
+
   it('counts what is waiting without decoding a stored record: the status asks several times a second', () => {
     const file = path.join(tempDir(), 'tracker.jsonl');
     const t = openTracker(file);

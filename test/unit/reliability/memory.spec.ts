@@ -96,6 +96,60 @@ describe('announcement memory', () => {
     }, TypeError);
   });
 
+  it('holds a record as the object itself, read back as its JSON text, beside strings, across rewrites and a restart', async () => {
+    for (const keepOnDisk of [false, true]) {
+      const file = path.join(tempDir(), 'memory.jsonl');
+      const options = { file, keepOnDisk, rewriteStepBytes: 4096, alias: (fp: string) => (fp.startsWith('{"id":"') ? fp.slice(7, fp.indexOf('"', 7)) : '') };
+      const record = (i: number, key: string): Record<string, unknown> => ({ id: `n-${i}`, text: AWKWARD[i % AWKWARD.length], key, arrivals: { 'de-dwd': i } });
+      let m = openMemory(options);
+      for (let round = 0; round < 10; round++) {
+        for (const [i, key] of AWKWARD.entries()) {
+          if (i % 2 === 0) m.setRecord(key, record(round * 100 + i, key));
+          else m.set(key, `sha512=${round}-${i}`);
+        }
+      }
+      const check = (mem: AnnouncementMemory, when: string): void => {
+        for (const [i, key] of AWKWARD.entries()) {
+          const fp = mem.get(key)?.fingerprint;
+          if (i % 2 === 0) {
+            assert.equal(fp, JSON.stringify(record(900 + i, key)), `${when}: ${JSON.stringify(key)}`);
+            assert.equal(mem.findByAlias(`n-${900 + i}`)?.[0], key, when);
+          } else assert.equal(fp, `sha512=9-${i}`, `${when}: ${JSON.stringify(key)}`);
+        }
+        assert.equal(mem.findByAlias('n-800'), undefined, when);
+      };
+      check(m, `keepOnDisk ${String(keepOnDisk)}`);
+      m = reopen(m, options);
+      assert.deepEqual(m.recoveryWarnings, []);
+      check(m, `keepOnDisk ${String(keepOnDisk)}, reopened`);
+      // the object itself is in the line, not a string of it escaped a second time
+      const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('["r",'));
+      assert.ok(lines.length >= Math.ceil(AWKWARD.length / 2), `${lines.length} lines`);
+      for (const line of lines) assert.match(line, /^\["r","(?:[^"\\]|\\.)*",\{"id":"n-\d+",.*\},1\d+\]$/);
+      m.close();
+      open = open.filter((x) => x !== m);
+      // what a reconciliation reads without the lock says the same
+      const snapshot = await readMemorySnapshot(file, DAY, clock);
+      for (const [i, key] of AWKWARD.entries()) assert.equal(snapshot.get(key), i % 2 === 0 ? JSON.stringify(record(900 + i, key)) : `sha512=9-${i}`);
+    }
+  });
+
+  it('refuses a record that is not a plain object, and writes nothing for it', () => {
+    const file = path.join(tempDir(), 'memory.jsonl');
+    const m = openMemory({ file });
+    const size = fs.statSync(file).size;
+    for (const bad of [[1, 2], 'text', null, { toJSON: () => 'text' }]) {
+      assert.throws(() => {
+        m.setRecord('x', bad as unknown as Record<string, unknown>);
+      }, TypeError);
+    }
+    assert.throws(() => {
+      m.setRecord(1 as unknown as string, {});
+    }, TypeError);
+    assert.equal(fs.statSync(file).size, size);
+    assert.equal(m.size(), 0);
+  });
+
   it('forgets the oldest announced beyond maxEntries, the same way after a restart', () => {
     const file = path.join(tempDir(), 'memory.jsonl');
     let m = openMemory({ file, maxEntries: 1000 });
