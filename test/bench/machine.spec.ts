@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { coincidence, parseTimehist, type Run } from './machine';
+import fs from 'node:fs';
+import { coincidence, measurePrimitives, parseTimehist, type Run } from './machine';
 
 describe('bench: what else the machine ran during a latency phase', () => {
   it('reads perf sched timehist: threads by their process, kernel threads by their own id, idle left out', () => {
@@ -50,5 +51,13 @@ describe('bench: what else the machine ran during a latency phase', () => {
     assert.equal(c.apartP99, 12);
     // every long run of another task, whether or not a slow event met it; ours and short ones left out
     assert.deepEqual(c.longRuns, [{ name: 'kdamond.0', runs: 2, longestMs: 7 }, { name: 'beam.smp', runs: 1, longestMs: 2 }]);
+  });
+
+  it('times a system call and a turn of the event loop, and leaves no file open', async () => {
+    const fds = (): number => (fs.existsSync('/proc/self/fd') ? fs.readdirSync('/proc/self/fd').length : 0);
+    const before = fds();
+    const p = await measurePrimitives(200, 200);
+    for (const us of [p.syscallUs, p.turnUs]) assert.ok(Number.isFinite(us) && us > 0 && us < 10_000, String(us));
+    assert.equal(fds(), before);
   });
 });

@@ -20,6 +20,45 @@ import { percentiles } from './stats';
  *   is judged on every event.
  */
 
+/**
+ * What two primitives cost on this machine, medians of 5 rounds: a system call (fstat of an open
+ * file) and a turn of the event loop (one setImmediate after another). Each event costs the
+ * runtime a few file writes, socket writes and turns, so a machine on which these cost several
+ * times more (a hypervisor's, with the kernel's page table isolation on) gives slower rates and
+ * a longer latency tail for the same code: the line lets runs on two machines be compared.
+ */
+export interface Primitives {
+  syscallUs: number;
+  turnUs: number;
+}
+
+export async function measurePrimitives(calls = 20_000, turns = 20_000): Promise<Primitives> {
+  const fd = fs.openSync(process.execPath, 'r');
+  const syscall: number[] = [];
+  const turn: number[] = [];
+  try {
+    for (let round = 0; round < 5; round++) {
+      const start = performance.now();
+      for (let i = 0; i < calls; i++) fs.fstatSync(fd);
+      syscall.push(((performance.now() - start) * 1000) / calls);
+      const began = performance.now();
+      await new Promise<void>((resolve) => {
+        let left = turns;
+        const next = (): void => {
+          if (--left > 0) setImmediate(next);
+          else resolve();
+        };
+        setImmediate(next);
+      });
+      turn.push(((performance.now() - began) * 1000) / turns);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  return { syscallUs: median(syscall), turnUs: median(turn) };
+}
+
 /** Runs shorter than this are the machine's ordinary background, not a stall. */
 export const LONG_RUN_MS = 1;
 

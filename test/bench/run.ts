@@ -21,7 +21,7 @@ import { growthBench, type GrowthResult } from './growth';
 import { indexBench, type IndexBenchResult } from './index';
 import { instructionsBench, valgrindMissing, type InstructionsResult } from './instructions';
 import { ARGO_PATH, ARGO_PATH_NO_READ_BACK, libraryBench, type Rate } from './library';
-import { LONG_RUN_MS, type TaskShare } from './machine';
+import { LONG_RUN_MS, measurePrimitives, type TaskShare } from './machine';
 import { metricsBench, type MetricsResult } from './metrics';
 import { benchBroker, stopBroker } from './runtime';
 import { envCount, fmt, goalLine, median, ms, ratio, table, type Goal } from './stats';
@@ -383,6 +383,8 @@ async function main(): Promise<void> {
   const started = new Date().toISOString();
   const t0 = Date.now();
   console.log(`node-red-contrib-wis2 benchmark, Node-RED ${nodeRedVersion()}, node ${process.version}, ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'})`);
+  const primitives = await measurePrimitives();
+  console.log(`this machine: a system call (fstat) ${primitives.syscallUs.toFixed(2)} us, a turn of the event loop (setImmediate) ${primitives.turnUs.toFixed(2)} us`);
   const goals: Goal[] = [];
   let library: Rate[] | undefined;
   if (o.parts.has('library')) {
@@ -409,7 +411,7 @@ async function main(): Promise<void> {
   for (const g of goals) console.log(goalLine(g));
   const seconds = Math.round((Date.now() - t0) / 1000);
   const file = process.env.WIS2_BENCH_REPORT ?? 'bench-report.json';
-  const report = { started, seconds, node: process.version, nodeRed: nodeRedVersion(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, options: { ...o, parts: [...o.parts] }, library, ...e2e, index, instructions, goals };
+  const report = { started, seconds, node: process.version, nodeRed: nodeRedVersion(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, primitives, options: { ...o, parts: [...o.parts] }, library, ...e2e, index, instructions, goals };
   fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nreport written to ${file} (${seconds} s)`);
 }
