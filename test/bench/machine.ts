@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { procCpuMicros, procName, procPids } from '../helpers/proc';
-import { percentiles } from './stats';
+import { median, percentiles } from './stats';
 
 /**
  * What else the machine did while a latency phase ran. A latency's tail is made of the moments
@@ -55,7 +55,6 @@ export async function measurePrimitives(calls = 20_000, turns = 20_000): Promise
   } finally {
     fs.closeSync(fd);
   }
-  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   return { syscallUs: median(syscall), turnUs: median(turn) };
 }
 

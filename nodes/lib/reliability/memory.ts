@@ -161,13 +161,18 @@ function announcement(line: unknown): { key: string; value: unknown; record: boo
 }
 
 /**
- * An "r" line's record as JSON text: cut from the line when the line is as `setRecord` writes
- * it (no need to write the object again), else written from the object parsed.
+ * An announcement's fingerprint. A record's is its JSON text: cut from `line` when given and as
+ * `setRecord` writes it (no need to write the object again; the text is then a slice of the
+ * line), else written from the object parsed, a fresh string.
  */
-function recordText(line: string, key: string, value: unknown): string {
-  const head = `["r",${JSON.stringify(key)},`;
-  const end = line.lastIndexOf(',');
-  return line.startsWith(head) && end > head.length ? line.slice(head.length, end) : JSON.stringify(value);
+function fingerprintOf(a: { key: string; value: unknown; record: boolean }, line?: string): string {
+  if (!a.record) return a.value as string;
+  if (line !== undefined) {
+    const head = `["r",${JSON.stringify(a.key)},`;
+    const end = line.lastIndexOf(',');
+    if (line.startsWith(head) && end > head.length) return line.slice(head.length, end);
+  }
+  return JSON.stringify(a.value);
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
@@ -473,7 +478,7 @@ export class AnnouncementMemory implements DeferredWriter {
       throw new Error(`announcement memory: an entry's line is not where it was written in ${path.basename(this.file)} (at ${pos})`);
     }
     // a line read back is not kept beyond the next: the record's text may be a slice of it
-    return { pos, generation: this.generation, key: line.key, fingerprint: line.record ? recordText(text, line.key, line.value) : (line.value as string) };
+    return { pos, generation: this.generation, key: line.key, fingerprint: fingerprintOf(line, text) };
   }
 
   /** The file holds every line counted: what waits for the end of the turn is written now. */
@@ -728,8 +733,7 @@ export class AnnouncementMemory implements DeferredWriter {
     const a = announcement(r);
     if (a !== undefined && a.at !== null) {
       // with `keepOnDisk` the text is only read for the alias, not kept: a slice of the line will do
-      const fingerprint = !a.record ? (a.value as string) : this.onDisk ? recordText(text, a.key, a.value) : JSON.stringify(a.value);
-      this.remember(a.key, fingerprint, a.at, pos, bytes);
+      this.remember(a.key, fingerprintOf(a, this.onDisk ? text : undefined), a.at, pos, bytes);
     } else if (r.length === 3 && r[0] === 'd' && typeof r[1] === 'string') {
       const i = this.table.find(r[1], this.holds);
       if (i >= 0) this.forget(i);
@@ -753,7 +757,7 @@ export async function readMemorySnapshot(file: string, maxAgeMs = 30 * 24 * 3600
     if (a !== undefined && a.at !== null) {
       // re-inserted so the Map's order stays announcement order, like the memory's own
       out.delete(a.key);
-      if (now - a.at < maxAgeMs) out.set(a.key, a.record ? JSON.stringify(a.value) : (a.value as string));
+      if (now - a.at < maxAgeMs) out.set(a.key, fingerprintOf(a));
     } else if (kind === 'd' && typeof dataId === 'string') out.delete(dataId);
   }
   return out;
