@@ -29,10 +29,18 @@ export const SECONDS_BUCKETS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400,
 ];
 
+/** What a sampled gauge reads at each collection; undefined while it has nothing to say. */
+interface Source {
+  labels: Record<string, string>;
+  read: () => number | undefined;
+}
+
 interface Entry {
   kind: MetricKind;
   labelNames: readonly string[];
   metric: Counter | Gauge | Histogram;
+  /** a sampled gauge's sources (see sampledGauge) */
+  sources?: Set<Source>;
 }
 
 interface State {
@@ -76,23 +84,26 @@ function getOrCreate<M extends Entry['metric']>(
   name: string,
   labelNames: readonly string[],
   create: (registry: Registry) => M,
+  sources?: Set<Source>,
 ): M {
   const s = state();
   const known = s.entries.get(name);
   if (known) {
-    if (known.kind !== kind || known.labelNames.join(',') !== labelNames.join(',')) {
+    if (known.kind !== kind || known.labelNames.join(',') !== labelNames.join(',') || (known.sources === undefined) !== (sources === undefined)) {
       throw new Error(
-        `metric ${name} exists as a ${known.kind} with labels [${known.labelNames.join(', ')}], ` +
-          `asked as a ${kind} with labels [${labelNames.join(', ')}]`,
+        `metric ${name} exists as a ${describe(known.kind, known.sources)} with labels [${known.labelNames.join(', ')}], ` +
+          `asked as a ${describe(kind, sources)} with labels [${labelNames.join(', ')}]`,
       );
     }
     // the kind was checked just above, and the labels type only narrows label names
     return known.metric as M;
   }
   checkMetricName(kind, name, labelNames);
-  const metric = create(s.registry);
-  s.entries.set(name, { kind, labelNames: [...labelNames], metric });
-  return metric;
+  const entry: Entry = { kind, labelNames: [...labelNames], metric: create(s.registry) };
+  if (sources) entry.sources = sources;
+  s.entries.set(name, entry);
+  // the kind was checked by the caller's create, which made this very metric
+  return entry.metric as M;
 }
 
 export function counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
@@ -105,6 +116,48 @@ export function gauge<L extends string = string>(name: string, help: string, lab
   return getOrCreate('gauge', name, labelNames, (r) =>
     new Gauge<L>({ name, help, labelNames: [...labelNames], registers: [r] }),
   );
+}
+
+/**
+ * A gauge that nothing sets per message: its values are read from their sources (see
+ * `readAtScrape`) whenever the metrics are read (a scrape of `/metrics`, the sidebar). Sources
+ * with the same labels add up; a series whose sources have all gone, or say nothing, is absent.
+ */
+export function sampledGauge<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+  const sources = new Set<Source>();
+  return getOrCreate('gauge', name, labelNames, (r) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames: [...labelNames],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const source of sources) {
+          const value = source.read();
+          // prom-client checks the label names against the gauge's own
+          if (value !== undefined && Number.isFinite(value)) this.inc(source.labels as Partial<Record<L, string>>, value);
+        }
+      },
+    }),
+  sources);
+}
+
+/**
+ * Makes `read` a source of `gauge`, a sampled gauge, for `labels` until the function returned is
+ * called (when the node that holds what it reads closes).
+ */
+export function readAtScrape(gauge: Gauge, labels: Record<string, string>, read: () => number | undefined): () => void {
+  const entry = [...state().entries.values()].find((e) => e.metric === gauge);
+  const sources = entry?.sources;
+  if (sources === undefined) throw new Error('readAtScrape: not a sampled gauge of this registry');
+  const source: Source = { labels: { ...labels }, read };
+  sources.add(source);
+  return () => { sources.delete(source); };
+}
+
+function describe(kind: MetricKind, sources: Set<Source> | undefined): string {
+  return sources === undefined ? kind : `sampled ${kind}`;
 }
 
 export function histogram<L extends string = string>(

@@ -1,4 +1,4 @@
-import { counter, gauge, histogram, metricsRegistry } from './metrics';
+import { counter, gauge, histogram, metricsRegistry, sampledGauge } from './metrics';
 
 /**
  * The pipeline's metrics (public names, documented in the README) and the latest problems,
@@ -12,9 +12,9 @@ export const pipelineMetrics = {
   rejected: counter('wis2_rejected_total', 'Messages sent to a reject output, by pipeline stage and error code', ['dataset', 'stage', 'code']),
   deadLetters: counter('wis2_dead_letters_total', 'Records written to a dead-letter topic', ['topic']),
   duplicates: counter('wis2_duplicates_total', 'Files announced before with the same content, not announced again', ['dataset']),
-  outboxMessages: gauge('wis2_outbox_messages', 'Notifications waiting in the outbox for the broker acknowledgement', ['broker']),
-  outboxBytes: gauge('wis2_outbox_bytes', 'Bytes of the outbox journal still to be acknowledged', ['broker']),
-  inputUnfinished: gauge('wis2_input_unfinished', 'Input messages received and not yet finished by the flow', ['broker']),
+  outboxMessages: sampledGauge('wis2_outbox_messages', 'Notifications waiting in the outbox for the broker acknowledgement', ['broker']),
+  outboxBytes: sampledGauge('wis2_outbox_bytes', 'Bytes of the outbox journal still to be acknowledged', ['broker']),
+  inputUnfinished: sampledGauge('wis2_input_unfinished', 'Input messages received and not yet finished by the flow', ['broker']),
   connected: gauge('wis2_broker_connected', '1 while the broker connection is up, 0 otherwise', ['broker']),
   sessionLost: counter('wis2_input_session_lost_total', 'Reconnections where the broker no longer had the persistent session', ['broker']),
   latency: histogram('wis2_publish_latency_seconds', 'From the event reaching the converter to the PUBACK of its notification', ['dataset']),

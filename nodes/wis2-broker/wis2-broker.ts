@@ -7,6 +7,7 @@ import { setting, stateDir } from '../common/state';
 import { fallBackWhenRefused, isVersionRefusal, protocolSetting, sessionExpiryFor } from '../lib/publish/mqtt-version';
 import { BrokerController, type BrokerEvents, type Connection } from '../lib/publish/broker-controller';
 import { LogLimiter } from '../common/log-limiter';
+import { readAtScrape } from '../common/metrics';
 import { pipelineMetrics, recordProblem } from '../common/pipeline-metrics';
 import { migrateConfig } from '../common/migrations';
 import { migrations } from './migrations';
@@ -95,8 +96,6 @@ export = function register(RED: NodeAPI): void {
         recordProblem({ time, kind: 'session-lost', code: 'broker.session_lost', message: RED._('wis2-broker.log.sessionLost', { url, clientId }), where: node.metricsName });
         node.warn(RED._('wis2-broker.log.sessionLost', { url, clientId }));
       },
-      outboxQueued: (queued) => { pipelineMetrics.outboxMessages.set(labels, queued); },
-      outboxBytes: (bytes) => { pipelineMetrics.outboxBytes.set(labels, bytes); },
       outboxWriteFailed: (err) => { node.warn(RED._('wis2-broker.log.outboxWrite', { url, message: err.message })); },
       ackWriteFailed: (err) => { node.warn(RED._('wis2-broker.log.ackWrite', { url, message: err.message })); },
       publishedWriteFailed: (err) => { node.warn(RED._('wis2-broker.log.publishedWrite', { message: err.message })); },
@@ -115,6 +114,11 @@ export = function register(RED: NodeAPI): void {
       ...(def.clientId ? { sessionFile: node.stateDir('sessions', `${node.id}.json`) } : {}),
     };
     const controller = new BrokerController(settings, () => connectClient(RED, node, def, url), events);
+    // read when the metrics are, rather than set on every notification queued or acknowledged
+    const unsampled = [
+      readAtScrape(pipelineMetrics.outboxMessages, labels, () => controller.backlog()?.messages),
+      readAtScrape(pipelineMetrics.outboxBytes, labels, () => controller.backlog()?.bytes),
+    ];
 
     node.use = (user, onState) => controller.use(user.id, onState);
     node.outbox = () => controller.outbox();
@@ -125,6 +129,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (done: () => void) => {
       // a broker taken out of the flows has no connection to report; a redeploy sets it again
       pipelineMetrics.connected.remove(labels);
+      for (const stop of unsampled) stop();
       controller.closeAll().then(done, done);
     });
   }

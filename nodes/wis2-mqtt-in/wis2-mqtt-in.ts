@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { BrokerConnectionState, BrokerNode } from '../common/broker-node';
 import { installHooks } from '../common/settle';
 import { wholeNumber } from '../lib/core/numbers';
+import { readAtScrape } from '../common/metrics';
 import { pipelineMetrics } from '../common/pipeline-metrics';
 import { StatusCounter } from '../common/status';
 import { Journal } from '../lib/reliability/journal';
@@ -84,10 +85,6 @@ export = function register(RED: NodeAPI): void {
       send: (msg) => { node.send(msg); },
       counted: (kind) => { status.count(kind); },
       changed: () => { status.refresh(); },
-      unfinished: (by) => {
-        if (by > 0) pipelineMetrics.inputUnfinished.inc(brokerLabel, by);
-        else pipelineMetrics.inputUnfinished.dec(brokerLabel, -by);
-      },
       journalError: (err) => { node.warn(RED._('wis2-mqtt-in.error.journal', { message: err.message })); },
       subscribed: (subscription) => { node.log(RED._('wis2-mqtt-in.log.subscribed', { topic: subscription })); },
       subscribeFailed: (subscription, err) => { node.error(RED._('wis2-mqtt-in.error.subscribe', { topic: subscription, message: err.message })); },
@@ -115,9 +112,12 @@ export = function register(RED: NodeAPI): void {
     const reliable = new ReliableInput(client, inbox, registry, settings, events, () => { broker.wake(); });
     input = reliable;
     broker.backpressure(node, () => reliable.busy);
+    // read when the metrics are, rather than counted up and down on every message
+    const unsampled = readAtScrape(pipelineMetrics.inputUnfinished, brokerLabel, () => reliable.unfinished);
 
     node.on('close', (done: () => void) => {
       status.stop();
+      unsampled();
       reliable.close();
       // The subscription is kept: with a persistent session the broker holds what arrives
       // while the runtime is away.

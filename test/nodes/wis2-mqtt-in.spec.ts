@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
 import type { NodeMessage, NodeStatus } from 'node-red';
+import { metricValue, metricsRegistry } from '../../nodes/common/metrics';
 import { ACK_PROPERTY, settleRegistry } from '../../nodes/common/settle';
 import { helper, mosquittoRuntime, wis2Nodes, onTab, Recorder, runtimeHooks, type FlowNode } from '../helpers/nodes';
 
@@ -48,6 +49,33 @@ describe('WIS2 MQTT in node', function () {
     const last = statuses.at(-1);
     assert.ok(last);
     assert.equal(last.fill, 'green');
+  });
+
+  it('says in wis2_input_unfinished, read at each scrape, how many messages the flow still holds', async () => {
+    await helper.load(wis2Nodes, [
+      ...onTab([{ id: 'in', type: 'wis2-mqtt-in', broker: 'b', topic: 'in-spec-held/#', qos: '1', datatype: 'utf8', wires: [['out']] }, { id: 'out', type: 'helper' }]),
+      brokerNode({ name: 'held broker' }),
+    ]);
+    const unfinished = (): Promise<number> => metricValue('wis2_input_unfinished', { broker: 'held broker' });
+    const series = async (): Promise<boolean> => (await metricsRegistry().metrics()).includes('wis2_input_unfinished{broker="held broker"}');
+    assert.equal(await series(), true, 'the input is there, with nothing unfinished');
+    assert.equal(await unfinished(), 0);
+    // the sink holds every message until the test lets it go
+    const held: (() => void)[] = [];
+    helper.getNode('out').on('input', (_msg: NodeMessage, _send: unknown, done: () => void) => { held.push(done); });
+    const rec = new Recorder(['out']);
+    await publishUntil(rec, 'in-spec-held/x', 'held', 2);
+    assert.ok(held.length >= 2);
+    assert.equal(await unfinished(), held.length);
+    for (const done of held.splice(0, 1)) done();
+    // the runtime tells the input in a later turn
+    await Recorder.settle(100);
+    assert.equal(await unfinished(), rec.received.length - 1, 'one settled');
+    for (const done of held.splice(0)) done();
+    await Recorder.settle(100);
+    assert.equal(await unfinished(), 0);
+    await helper.unload();
+    assert.equal(await series(), false, 'an input taken out of the flows has nothing to report');
   });
 
   it('receives bytes through the shared group of its broker', async () => {

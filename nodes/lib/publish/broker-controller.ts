@@ -63,8 +63,6 @@ export interface BrokerEvents {
   connected(clientId: string, version: '5' | '3.1.1'): void;
   error(message: string): void;
   sessionLost(time: string, clientId: string): void;
-  outboxQueued(queued: number): void;
-  outboxBytes(bytes: number): void;
   /** notifications enqueued could not be written down (they wait in memory for the next try) */
   outboxWriteFailed(err: Error): void;
   ackWriteFailed(err: Error): void;
@@ -148,23 +146,10 @@ export class BrokerController<C extends BrokerClient> {
     const outbox = new Outbox(journal, target, this.settings.window);
     this.journal = journal;
     this.box = outbox;
-    let bytesDue: { cancel(): void } | undefined;
-    outbox.on('stats', (stats: { queued: number }) => {
-      this.events.outboxQueued(stats.queued);
-      // read once the outbox has written down the acknowledgements it just gathered: queued
-      // after its own write, so moved behind each new one
-      bytesDue?.cancel();
-      bytesDue = this.clock.defer(() => {
-        bytesDue = undefined;
-        if (this.journal === journal) this.events.outboxBytes(journal.pendingBytes());
-      });
-    });
     outbox.on('warning', (err: Error) => { this.events.ackWriteFailed(err); });
     if (this.settings.keepDays > 0) this.logPublished(outbox);
     outbox.on('refused', (_seq: number, record: OutboxRecord, err: Error & { code?: number }) => { this.events.refused(record, err); });
     outbox.pump();
-    this.events.outboxQueued(outbox.stats().queued);
-    this.events.outboxBytes(journal.pendingBytes());
     return outbox;
   }
 
@@ -177,6 +162,15 @@ export class BrokerController<C extends BrokerClient> {
       totals.outbox = { queued, inflight, sent, refused };
     }
     return totals;
+  }
+
+  /**
+   * What the outbox holds now, undefined while it is not open: read when the metrics are read,
+   * not kept up to date per message.
+   */
+  backlog(): { messages: number; bytes: number } | undefined {
+    if (!this.box || !this.journal) return undefined;
+    return { messages: this.box.stats().queued, bytes: this.journal.pendingBytes() };
   }
 
   /**

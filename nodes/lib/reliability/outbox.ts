@@ -68,9 +68,10 @@ export interface OutboxStats {
 
 /**
  * Emits 'sent' (seq, record) once a record is acknowledged, 'refused' (seq, record, error)
- * when the broker refuses it for good, 'stats' after each change, 'flushing' just before the
- * acknowledgements gathered in a turn of the event loop are written down (what records them
- * elsewhere writes first), and 'warning' (error) when they could not be written down.
+ * when the broker refuses it for good, 'flushing' just before the acknowledgements gathered in
+ * a turn of the event loop are written down (what records them elsewhere writes first), and
+ * 'warning' (error) when they could not be written down. How many records wait is read from
+ * `stats()` when it is wanted, not announced at each change.
  */
 export class Outbox extends EventEmitter {
   private readonly inflight = new Set<number>();
@@ -121,7 +122,6 @@ export class Outbox extends EventEmitter {
       this.fresh.set(seq, own);
     }
     this.pump();
-    this.emit('stats', this.stats());
     return seq;
   }
 
@@ -175,7 +175,6 @@ export class Outbox extends EventEmitter {
         // the attempt ended without an answer: send it again from here
         this.cursor = Math.min(this.cursor, seq - 1);
       }
-      this.emit('stats', this.stats());
       this.pump();
     });
   }

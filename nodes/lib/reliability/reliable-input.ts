@@ -46,8 +46,6 @@ export interface InputEvents {
   counted(kind: 'received' | 'replayed'): void;
   /** something the status shows besides the counts changed */
   changed(): void;
-  /** messages received and not finished: `by` more (or fewer) */
-  unfinished(by: number): void;
   journalError(err: Error): void;
   subscribed(subscription: string): void;
   subscribeFailed(subscription: string, err: Error): void;
@@ -183,7 +181,6 @@ export class ReliableInput {
     this.client.removeListener('connect', this.subscribe);
     this.registry.forget(this.settings.prefix);
     // what this input still held is replayed by the next one, which counts it again
-    if (this.openCount > 0) this.events.unfinished(-this.openCount);
     this.openCount = 0;
     this.ackTimer?.cancel();
     // forget() above ended every finish callback: nothing adds to `finished` after this
@@ -216,12 +213,10 @@ export class ReliableInput {
     this.openCount++;
     const bytes = r.payload.length;
     this.untakenBytes += bytes;
-    this.events.unfinished(1);
     if (this.openCount === this.maxOpen) this.events.changed();
     this.registry.open(key, () => {
       if (this.openCount === this.maxOpen || this.late.delete(seq)) this.events.changed();
       this.openCount--;
-      this.events.unfinished(-1);
       this.finished.push(seq);
       this.ackTimer ??= this.timers.defer(() => { this.ackFinished(); });
       this.wake();

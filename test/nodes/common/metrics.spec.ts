@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { counter, gauge, histogram, metricValue, metricsRegistry } from '../../../nodes/common/metrics';
+import { counter, gauge, histogram, metricValue, metricsRegistry, readAtScrape, sampledGauge } from '../../../nodes/common/metrics';
 
 describe('metrics registry', () => {
   it('hands out the same counter to every caller, so counts survive new node objects', async () => {
@@ -41,6 +41,31 @@ describe('metrics registry', () => {
     assert.match(text, /^nodejs_heap_size_used_bytes /m);
     assert.equal(await metricValue('wis2_test_depth', { broker: 'b1' }), 7);
     assert.equal(await metricValue('wis2_test_never_made_total'), 0);
+  });
+
+  it('reads a sampled gauge from its sources when the metrics are read, adding up those of the same labels', async () => {
+    const g = sampledGauge('wis2_test_backlog', 'backlog', ['broker']);
+    assert.equal(sampledGauge('wis2_test_backlog', 'backlog', ['broker']), g, 'the same gauge for every caller');
+    let a = 3;
+    const b: { value?: number } = {};
+    const stopA = readAtScrape(g, { broker: 'one' }, () => a);
+    const stopB = readAtScrape(g, { broker: 'one' }, () => b.value);
+    const stopC = readAtScrape(g, { broker: 'two' }, () => 5);
+    assert.equal(await metricValue('wis2_test_backlog', { broker: 'one' }), 3, 'a source with nothing to say adds nothing');
+    a = 4;
+    b.value = 10;
+    assert.match(await metricsRegistry().metrics(), /^wis2_test_backlog\{broker="one"\} 14$/m, 'read again at each scrape');
+    assert.match(await metricsRegistry().metrics(), /^wis2_test_backlog\{broker="two"\} 5$/m);
+    stopA();
+    stopB();
+    const text = await metricsRegistry().metrics();
+    assert.doesNotMatch(text, /^wis2_test_backlog\{broker="one"\}/m, 'a series whose sources are gone is absent');
+    assert.match(text, /^wis2_test_backlog\{broker="two"\} 5$/m);
+    stopC();
+    assert.equal(await metricValue('wis2_test_backlog'), 0);
+    assert.throws(() => readAtScrape(gauge('wis2_test_set_depth', 'depth'), {}, () => 1), /not a sampled gauge/);
+    assert.throws(() => gauge('wis2_test_backlog', 'backlog', ['broker']), /exists as a sampled gauge/);
+    assert.throws(() => sampledGauge('wis2_test_set_depth', 'depth'), /exists as a gauge with labels \[\], asked as a sampled gauge/);
   });
 
   it('refuses names that break the naming rule', () => {

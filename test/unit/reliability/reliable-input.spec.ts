@@ -62,7 +62,6 @@ class Harness {
   readonly registry = new InFlight({ now: () => this.clock.now, defer: (cb) => { this.clock.defer(cb); } });
   readonly sent: InputMessage[] = [];
   readonly said: [string, ...unknown[]][] = [];
-  unfinished = 0;
   wakes = 0;
   journal: Journal;
   input: ReliableInput;
@@ -83,7 +82,6 @@ class Harness {
       },
       counted: record('counted'),
       changed: record('changed'),
-      unfinished: (by) => { this.unfinished += by; },
       journalError: record('journalError'),
       subscribed: record('subscribed'),
       subscribeFailed: record('subscribeFailed'),
@@ -146,7 +144,7 @@ describe('reliable input', () => {
     assert.equal(msg[ACK_PROPERTY], 'in:run1:1');
     assert.deepEqual(h.journal.unacked(), [1]);
     assert.deepEqual(h.names('counted'), [['received']]);
-    assert.equal(h.unfinished, 1);
+    assert.equal(h.input.unfinished, 1);
     h.input.close();
   });
 
@@ -158,7 +156,7 @@ describe('reliable input', () => {
     assert.deepEqual(h.journal.unacked(), [1, 2], 'held by the flow');
     h.settle(h.sent[1]);
     assert.deepEqual(h.journal.unacked(), [1]);
-    assert.equal(h.unfinished, 1);
+    assert.equal(h.input.unfinished, 1);
     assert.equal(h.wakes, 1);
     h.settle(h.sent[0]);
     assert.deepEqual(h.journal.unacked(), []);
@@ -214,7 +212,7 @@ describe('reliable input', () => {
     assert.equal(h.wakes, 0, 'the broker is woken once the turn is over, not inside the node');
     h.clock.endTurn();
     assert.equal(h.wakes, 1);
-    assert.equal(h.unfinished, 2, 'taken in is not finished');
+    assert.equal(h.input.unfinished, 2, 'taken in is not finished');
     h.client.message('origin/a/wis2/x', 'three');
     assert.equal(h.input.busy, true);
     h.client.message('origin/a/wis2/x', 'nowhere');
@@ -234,7 +232,7 @@ describe('reliable input', () => {
     for (const t of ['one', 'two', 'three']) h.client.message('origin/a/wis2/x', t);
     h.settle(h.sent[1]);
     h.restart();
-    assert.equal(h.unfinished, 0, 'what the closed input held is no longer counted');
+    assert.equal(h.input.unfinished, 0, 'what the closed input held is no longer counted');
     h.sent.length = 0;
     h.clock.runSoon();
     assert.deepEqual(h.sent.map((m) => String(m.payload)), ['one', 'three']);
@@ -277,7 +275,7 @@ describe('reliable input', () => {
     h.client.message('origin/a/wis2/x', 'one');
     h.input.close();
     assert.deepEqual(h.registry.pending(), []);
-    assert.equal(h.unfinished, 0);
+    assert.equal(h.input.unfinished, 0);
     assert.equal(h.client.listenerCount('message'), 0);
     assert.equal(h.client.listenerCount('connect'), 0);
   });
