@@ -99,11 +99,9 @@ function getOrCreate<M extends Entry['metric']>(
     return known.metric as M;
   }
   checkMetricName(kind, name, labelNames);
-  const entry: Entry = { kind, labelNames: [...labelNames], metric: create(s.registry) };
-  if (sources) entry.sources = sources;
-  s.entries.set(name, entry);
-  // the kind was checked by the caller's create, which made this very metric
-  return entry.metric as M;
+  const metric = create(s.registry);
+  s.entries.set(name, { kind, labelNames: [...labelNames], metric, ...(sources ? { sources } : {}) });
+  return metric;
 }
 
 export function counter<L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
