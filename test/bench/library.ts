@@ -14,7 +14,7 @@ import { Outbox, encodeRecord, type PublishTarget } from '../../nodes/lib/reliab
 import { logSent, PublishedLog } from '../../nodes/lib/reliability/published-log';
 import { RANK, TurnWrites } from '../../nodes/lib/reliability/turn-writes';
 import { topicMatches } from '../../nodes/lib/publish/mqtt-topic';
-import { preparePublication, type Publication } from '../../nodes/lib/publish/publish';
+import { isPreparedPublication, preparePublication, type Publication } from '../../nodes/lib/publish/publish';
 import { validateWcmp } from '../../nodes/lib/wcmp';
 import { validateWnm } from '../../nodes/lib/wnm';
 import { ARGO } from '../helpers/fixtures';
@@ -177,9 +177,14 @@ export function argoPathOnce(events: readonly Buffer[], dataset: Dataset, readBa
   const journal = Journal.open({ dir: path.join(dir, 'outbox'), turn, rank: RANK.outbox });
   const outbox = new Outbox(journal, instantBroker);
   const published = new PublishedLog(path.join(dir, 'published'), 7, undefined, true);
-  logSent(outbox, published, (err) => {
-    throw err;
-  });
+  logSent(
+    outbox,
+    published,
+    (err) => {
+      throw err;
+    },
+    isPreparedPublication,
+  );
   const memory = AnnouncementMemory.open({ file: path.join(dir, 'memory'), turn, rank: RANK.memory });
   const announcements = new Announcements(memory);
   const tracker = readBack ? trackerReadingBack(dir, turn, dataset) : undefined;

@@ -178,10 +178,14 @@ describe('wis2 reconcile and wis2 replay', function () {
       const n = convertEvent({ payload: event }, dataset).notifications[0];
       assert.ok(n);
       clock = new Date(Date.UTC(2026, 11, 1, 10, i * 10));
-      log.append(ARGO_TOPIC, Buffer.from(JSON.stringify(n.message)));
+      // the lines of a release from before `message` (a JSON string) beside today's
+      log.append(ARGO_TOPIC, Buffer.from(JSON.stringify(n.message)), i % 2 === 0);
       originals.push(n.message);
     }
     log.close();
+    const kept = fs.readFileSync(path.join(dir, '2026-12-01.jsonl'), 'utf8');
+    assert.equal(kept.match(/"message":\{/g)?.length, 3);
+    assert.equal(kept.match(/"payload":"\{/g)?.length, 2);
     const url = broker?.url ?? '';
     const sub = await subscribe(url, 'origin/a/wis2/#');
     try {

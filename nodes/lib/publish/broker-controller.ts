@@ -1,6 +1,7 @@
 import { Journal } from '../reliability/journal';
 import { Outbox, type OutboxRecord, type PublishTarget } from '../reliability/outbox';
 import { logSent, PublishedLog } from '../reliability/published-log';
+import { isPreparedPublication } from './publish';
 import { SessionMemory } from '../reliability/session-memory';
 import { RANK, runtimeTurn, type TurnWrites } from '../reliability/turn-writes';
 
@@ -292,7 +293,7 @@ export class BrokerController<C extends BrokerClient> {
 
   private logPublished(outbox: Outbox): void {
     this.published ??= new PublishedLog(this.settings.publishedDir, this.settings.keepDays, undefined, true);
-    logSent(outbox, this.published, (err) => { this.events.publishedWriteFailed(err); });
+    logSent(outbox, this.published, (err) => { this.events.publishedWriteFailed(err); }, isPreparedPublication);
   }
 
   private async close(): Promise<void> {

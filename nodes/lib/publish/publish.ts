@@ -26,6 +26,14 @@ export interface Publication {
 
 export const WNM_CONTENT_TYPE = 'application/geo+json';
 
+/**
+ * Whether an outbox record is a publication prepared here (only these carry the notification's
+ * content type), so that its payload is JSON text that has been parsed.
+ */
+export function isPreparedPublication(record: { contentType?: string }): boolean {
+  return record.contentType === WNM_CONTENT_TYPE;
+}
+
 function refuse(code: string, message: string, path = ''): never {
   throw new Wis2Error('publish', code, message, path);
 }

@@ -1,13 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readJsonLines } from './json-lines';
+import { isRecord } from '../core/json';
+import { parsed, readLines } from './json-lines';
 import type { Outbox, OutboxRecord } from './outbox';
 
 /**
  * What a broker acknowledged, kept so that a time window can be published again (a Global
  * Broker that missed it, a cache that lost it). One file per UTC day, `YYYY-MM-DD.jsonl`, one
- * JSON line per notification: `{"at","topic","payload"}` with the payload's exact text. Files
- * older than `maxDays` are deleted when a new day starts.
+ * JSON line per notification, its members in this order:
+ * - `{"at","topic","message"}` for a payload its producer vouches is JSON text and that holds no
+ *   line break: `message` is that text as it is, so the payload's exact text is the line's end,
+ *   from after `"message":` to before the closing brace;
+ * - `{"at","topic","payload"}` for any other, with the payload's exact text as a JSON string
+ *   (the only form of the files written before the first).
+ * Escaping a notification's text into a string was the costliest step of keeping it. Files older
+ * than `maxDays` are deleted when a new day starts.
  *
  * `deferred`: lines wait in memory for `flush` (or 1 MiB of them, a new day, `close`), so that
  * an owner acknowledging many records in one turn of the event loop writes them in one call;
@@ -18,6 +25,9 @@ export interface PublishedRecord {
   topic: string;
   payload: string;
 }
+
+const LF = 0x0a;
+const CR = 0x0d;
 
 export class PublishedLog {
   private day = '';
@@ -35,7 +45,8 @@ export class PublishedLog {
     private readonly deferred = false,
   ) {}
 
-  append(topic: string, payload: Buffer): void {
+  /** `json`: the payload is JSON text, checked by whoever made it (only then can it be a line's `message`). */
+  append(topic: string, payload: Buffer, json = false): void {
     const now = this.now();
     const ms = now.getTime();
     if (ms !== this.isoMs) {
@@ -48,9 +59,13 @@ export class PublishedLog {
     }
     const iso = this.iso;
     const text = payload.toString('utf8');
-    // the line JSON.stringify({ at, topic, payload }) gives, without building the object (an ISO
-    // date needs no escaping); an untyped caller's topic that is no string goes the long way
-    const line = typeof topic === 'string' ? `{"at":"${iso}","topic":${JSON.stringify(topic)},"payload":${JSON.stringify(text)}}` : JSON.stringify({ at: iso, topic, payload: text });
+    // built as text, without an object (an ISO date needs no escaping); JSON text holds a line
+    // break only as whitespace, which the line cannot; an untyped caller's topic that is no
+    // string goes the long way
+    let line: string;
+    if (typeof topic !== 'string') line = JSON.stringify({ at: iso, topic, payload: text });
+    else if (json && payload.indexOf(LF) < 0 && payload.indexOf(CR) < 0) line = `{"at":"${iso}","topic":${JSON.stringify(topic)},"message":${text}}`;
+    else line = `{"at":"${iso}","topic":${JSON.stringify(topic)},"payload":${JSON.stringify(text)}}`;
     if (!this.deferred) {
       fs.writeSync(this.fd, line + '\n');
       return;
@@ -99,13 +114,13 @@ export class PublishedLog {
  * of a turn go out in one write, just before the acknowledgements of that turn: a kill in
  * between makes the records go out again, and be logged again, never be missing. The
  * notification is out by then, so a failed write goes to `failed` and puts only a later replay
- * of it at stake.
+ * of it at stake. `json` tells the records whose payload is JSON text checked by their producer.
  */
-export function logSent(outbox: Outbox, log: PublishedLog, failed: (err: Error) => void): void {
+export function logSent(outbox: Outbox, log: PublishedLog, failed: (err: Error) => void, json: (record: OutboxRecord) => boolean = () => false): void {
   outbox.on('sent', (_seq: number, record: OutboxRecord) => {
     if (!record.topic.startsWith('origin/')) return;
     try {
-      log.append(record.topic, record.payload);
+      log.append(record.topic, record.payload, json(record));
     } catch (err) {
       failed(err as Error);
     }
@@ -128,14 +143,26 @@ export async function* readPublished(dir: string, since: Date, until: Date = new
     .filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n) && n.slice(0, 10) >= first && n.slice(0, 10) <= last)
     .sort();
   for (const name of names) {
-    for await (const r of readJsonLines(path.join(dir, name))) {
-      const { at, topic, payload } = (r ?? {}) as Record<string, unknown>;
-      if (typeof at !== 'string' || typeof topic !== 'string' || typeof payload !== 'string') continue;
+    for await (const line of readLines(path.join(dir, name))) {
+      const r = parsed(line);
+      if (!isRecord(r)) continue;
+      const { at, topic } = r;
+      if (typeof at !== 'string' || typeof topic !== 'string') continue;
       const when = new Date(at);
       if (Number.isNaN(when.getTime()) || when < since || when >= until) continue;
-      yield { at: when, topic, payload };
+      const payload = payloadOf(r, line, at, topic);
+      if (payload !== undefined) yield { at: when, topic, payload };
     }
   }
+}
+
+/** A line's payload text: its `payload` string, or the text of its `message` cut from the line. */
+function payloadOf(r: Record<string, unknown>, line: string, at: string, topic: string): string | undefined {
+  if (typeof r.payload === 'string') return r.payload;
+  if (!Object.hasOwn(r, 'message')) return undefined;
+  const head = `{"at":${JSON.stringify(at)},"topic":${JSON.stringify(topic)},"message":`;
+  // a line laid out otherwise (not by PublishedLog) gives its message's compact JSON
+  return line.startsWith(head) && line.endsWith('}') ? line.slice(head.length, -1) : JSON.stringify(r.message);
 }
 
 /** A notification published again: a new id (Global Brokers drop ids they have seen), a new pubtime. */

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BrokerController, type BrokerClient, type BrokerConnectionState, type BrokerEvents, type BrokerSettings, type Connection } from '../../../nodes/lib/publish/broker-controller';
+import { WNM_CONTENT_TYPE } from '../../../nodes/lib/publish/publish';
 import { RECORD_OVERHEAD } from '../../../nodes/lib/reliability/journal';
 import { cleanup, tempDir } from '../reliability/helpers';
 
@@ -198,14 +199,18 @@ describe('broker controller', () => {
     client.up();
     outbox.enqueue(record('origin/a/wis2/x/data'));
     outbox.enqueue(record('t/refused'));
+    // as the publication checks pass it: JSON text with the notification's content type
+    outbox.enqueue({ topic: 'origin/a/wis2/x/data', payload: Buffer.from('{"id":"n1"}'), qos: 1, retain: false, contentType: WNM_CONTENT_TYPE });
     client.published[0]?.cb();
     client.published[1]?.cb(Object.assign(new Error('not authorized'), { code: 135 }));
+    client.published[2]?.cb();
     const refused = h.names('refused');
     assert.equal(refused.length, 1);
     assert.equal((refused[0]?.[0] as { topic: string }).topic, 't/refused');
     await h.controller.closeAll();
     const logged = fs.readdirSync(h.settings.publishedDir).map((f) => fs.readFileSync(path.join(h.settings.publishedDir, f), 'utf8')).join('');
-    assert.match(logged, /origin\/a\/wis2\/x\/data/);
+    const lines = logged.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines.map((l) => [l.topic, l.payload ?? l.message]), [['origin/a/wis2/x/data', 'origin/a/wis2/x/data'], ['origin/a/wis2/x/data', { id: 'n1' }]], 'the prepared notification is its line\'s message; the other payload a string');
     assert.doesNotMatch(logged, /t\/refused/);
   });
 

@@ -91,4 +91,46 @@ describe('notifications kept for replay', () => {
       fs.rmSync(base, { recursive: true, force: true });
     }
   });
+  it('JSON text its producer vouches for is kept as its line\'s message and read back byte for byte; a line break, or no word from the producer, keeps the string form', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-published-'));
+    try {
+      const now = new Date('2026-11-20T10:00:00.000Z');
+      const log = new PublishedLog(dir, 7, () => now, true);
+      // escapes, a raw U+2028, text outside ASCII, spaces between tokens, numbers as written
+      const texts = [
+        '{"id":"a","properties":{"title":"quote \\" and backslash \\\\ and \\n"}}',
+        `{"id":"b","properties":{"title":"été \u2028 🌊"}}`,
+        '{ "id" : "c", "n" : 1.50, "e" : 1E3 }',
+        'null',
+        '{\n  "id": "d"\n}',
+        '{"id":"e"}\r',
+      ];
+      for (const t of texts) log.append('origin/a/wis2/x', Buffer.from(t, 'utf8'), true);
+      log.append('origin/a/wis2/x', Buffer.from('{"id":"f"}'));
+      // a topic needing escapes
+      log.append('origin/a/wis2/"x"', Buffer.from('{"id":"g"}'), true);
+      log.close();
+      const file = path.join(dir, '2026-11-20.jsonl');
+      const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+      assert.equal(lines.length, 8);
+      assert.deepEqual(
+        lines.map((l) => Object.keys(JSON.parse(l) as object).join(',')),
+        ['at,topic,message', 'at,topic,message', 'at,topic,message', 'at,topic,message', 'at,topic,payload', 'at,topic,payload', 'at,topic,payload', 'at,topic,message'],
+      );
+      assert.equal(lines[0], `{"at":"2026-11-20T10:00:00.000Z","topic":"origin/a/wis2/x","message":${texts[0] ?? ''}}`);
+      // a line laid out otherwise gives its message's compact JSON; a torn one is skipped
+      fs.appendFileSync(file, '{"topic":"origin/a/wis2/y","at":"2026-11-20T10:00:01Z","message":{ "id" : "h" }}\n');
+      fs.appendFileSync(file, '{"at":"2026-11-20T10:00:02Z","topic":"origin/a/wis2/x","message":{"id":"i","pro');
+      const got: { topic: string; payload: string }[] = [];
+      for await (const r of readPublished(dir, new Date('2026-11-20T00:00:00Z'))) got.push({ topic: r.topic, payload: r.payload });
+      assert.deepEqual(got, [
+        ...texts.map((payload) => ({ topic: 'origin/a/wis2/x', payload })),
+        { topic: 'origin/a/wis2/x', payload: '{"id":"f"}' },
+        { topic: 'origin/a/wis2/"x"', payload: '{"id":"g"}' },
+        { topic: 'origin/a/wis2/y', payload: '{"id":"h"}' },
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
