@@ -100,13 +100,26 @@ export class PublishedLog {
   private rotate(day: string): void {
     this.close();
     fs.mkdirSync(this.dir, { recursive: true });
-    this.fd = fs.openSync(path.join(this.dir, `${day}.jsonl`), 'a');
+    this.fd = fs.openSync(path.join(this.dir, `${day}.jsonl`), 'a+');
     this.day = day;
+    endTornLine(this.fd);
     const oldest = new Date(Date.parse(`${day}T00:00:00Z`) - this.maxDays * 86_400_000).toISOString().slice(0, 10);
     for (const name of fs.readdirSync(this.dir)) {
       if (/^\d{4}-\d{2}-\d{2}\.jsonl$/.test(name) && name.slice(0, 10) < oldest) fs.rmSync(path.join(this.dir, name), { force: true });
     }
   }
+}
+
+/**
+ * A file whose last line a kill cut short goes on from a new line: appended to the torn line,
+ * the next record would make a line that does not parse either, and be skipped with it.
+ */
+function endTornLine(fd: number): void {
+  const { size } = fs.fstatSync(fd);
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  fs.readSync(fd, last, 0, 1, size - 1);
+  if (last[0] !== 0x0a) fs.writeSync(fd, '\n');
 }
 
 /**

@@ -133,4 +133,31 @@ describe('notifications kept for replay', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('a line a kill cut short does not take the next record with it: the file goes on from a new line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-published-'));
+    try {
+      const file = path.join(dir, '2026-11-20.jsonl');
+      fs.writeFileSync(file, '{"at":"2026-11-20T09:00:00.000Z","topic":"origin/a/wis2/x","message":{"id":"a"}}\n{"at":"2026-11-20T09:00:01.000Z","topic":"origin/a/wis2/x","mess');
+      const log = new PublishedLog(dir, 7, () => new Date('2026-11-20T10:00:00.000Z'), true);
+      log.append('origin/a/wis2/x', Buffer.from('{"id":"b"}'), true);
+      log.append('origin/a/wis2/x', Buffer.from('{"id":"c"}'));
+      log.close();
+      // a file that ends its last line, or an empty one, gets no empty line
+      const again = new PublishedLog(dir, 7, () => new Date('2026-11-20T11:00:00.000Z'), true);
+      again.append('origin/a/wis2/x', Buffer.from('{"id":"d"}'), true);
+      again.close();
+      fs.writeFileSync(path.join(dir, '2026-11-21.jsonl'), '');
+      const next = new PublishedLog(dir, 7, () => new Date('2026-11-21T00:00:00.000Z'));
+      next.append('origin/a/wis2/x', Buffer.from('{"id":"e"}'), true);
+      next.close();
+      const got: string[] = [];
+      for await (const r of readPublished(dir, new Date('2026-11-20T00:00:00Z'))) got.push((JSON.parse(r.payload) as { id: string }).id);
+      assert.deepEqual(got, ['a', 'b', 'c', 'd', 'e']);
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      assert.equal(lines.length, 6, 'a, the torn line, b, c, d, and nothing after the last newline');
+      assert.equal(fs.readFileSync(path.join(dir, '2026-11-21.jsonl'), 'utf8').split('\n').length, 2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
