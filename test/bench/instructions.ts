@@ -2,9 +2,10 @@
  * The in-process Argo path (library.ts, the row "Argo path in process") counted in machine
  * instructions per event by valgrind's callgrind instead of timed. A time per event moves with
  * whatever else the machine does (on one 2-core virtual machine the same commit timed 35 to 60 us
- * per event from one run to the next); the count stays within about 1% of itself (what still
+ * per event from one run to the next); the count stays within about 2% of itself (what still
  * varies follows the clock: which events share a millisecond's timestamp, what has expired), and
- * so tells a change of a few per cent apart from noise, on any machine with the same Node.js.
+ * so tells a change of a few per cent apart from noise, on any machine with the same Node.js, and
+ * one of a per cent over several runs of each build.
  *
  * Two runs differ only in how many events they pass through the path after the same warm-up;
  * the difference of their counts over the difference of their events is the steady state, without
