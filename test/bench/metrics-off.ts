@@ -11,17 +11,15 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 
 const nothing = (): void => undefined;
 
-export const STUBBED: Readonly<Record<'Counter' | 'Gauge' | 'Histogram', readonly string[]>> = {
-  Counter: ['incWithoutExemplar', 'incWithExemplar'],
-  Gauge: ['inc', 'dec', 'set'],
-  Histogram: ['observeWithoutExemplar', 'observeWithExemplar'],
-};
-
-const classes = { Counter, Gauge, Histogram };
-for (const [name, methods] of Object.entries(STUBBED) as [keyof typeof classes, readonly string[]][]) {
-  const proto = classes[name].prototype as unknown as Record<string, unknown>;
+const stubs: readonly (readonly [string, object, readonly string[]])[] = [
+  ['Counter', Counter.prototype, ['incWithoutExemplar', 'incWithExemplar']],
+  ['Gauge', Gauge.prototype, ['inc', 'dec', 'set']],
+  ['Histogram', Histogram.prototype, ['observeWithoutExemplar', 'observeWithExemplar']],
+];
+for (const [name, proto, methods] of stubs) {
+  const target = proto as Record<string, unknown>;
   for (const method of methods) {
-    if (typeof proto[method] !== 'function') throw new Error(`metrics off: prom-client's ${name} has no ${method} to replace`);
-    proto[method] = nothing;
+    if (typeof target[method] !== 'function') throw new Error(`metrics off: prom-client's ${name} has no ${method} to replace`);
+    target[method] = nothing;
   }
 }

@@ -29,6 +29,14 @@ export interface PublishedRecord {
 const LF = 0x0a;
 const CR = 0x0d;
 
+/**
+ * How a line starts, up to its payload's value: the writer lays lines out so, and the reader
+ * finds a `message`'s exact text after it. `at` is an ISO date, which needs no escaping.
+ */
+function lineHead(at: string, topic: string, member: 'message' | 'payload'): string {
+  return `{"at":"${at}","topic":${JSON.stringify(topic)},"${member}":`;
+}
+
 export class PublishedLog {
   private day = '';
   private fd = -1;
@@ -59,13 +67,12 @@ export class PublishedLog {
     }
     const iso = this.iso;
     const text = payload.toString('utf8');
-    // built as text, without an object (an ISO date needs no escaping); JSON text holds a line
-    // break only as whitespace, which the line cannot; an untyped caller's topic that is no
-    // string goes the long way
+    // built as text, without an object; JSON text holds a line break only as whitespace, which
+    // the line cannot; an untyped caller's topic that is no string goes the long way
     let line: string;
     if (typeof topic !== 'string') line = JSON.stringify({ at: iso, topic, payload: text });
-    else if (json && payload.indexOf(LF) < 0 && payload.indexOf(CR) < 0) line = `{"at":"${iso}","topic":${JSON.stringify(topic)},"message":${text}}`;
-    else line = `{"at":"${iso}","topic":${JSON.stringify(topic)},"payload":${JSON.stringify(text)}}`;
+    else if (json && payload.indexOf(LF) < 0 && payload.indexOf(CR) < 0) line = `${lineHead(iso, topic, 'message')}${text}}`;
+    else line = `${lineHead(iso, topic, 'payload')}${JSON.stringify(text)}}`;
     if (!this.deferred) {
       fs.writeSync(this.fd, line + '\n');
       return;
@@ -119,7 +126,7 @@ function endTornLine(fd: number): void {
   if (size === 0) return;
   const last = Buffer.alloc(1);
   fs.readSync(fd, last, 0, 1, size - 1);
-  if (last[0] !== 0x0a) fs.writeSync(fd, '\n');
+  if (last[0] !== LF) fs.writeSync(fd, '\n');
 }
 
 /**
@@ -173,7 +180,7 @@ export async function* readPublished(dir: string, since: Date, until: Date = new
 function payloadOf(r: Record<string, unknown>, line: string, at: string, topic: string): string | undefined {
   if (typeof r.payload === 'string') return r.payload;
   if (!Object.hasOwn(r, 'message')) return undefined;
-  const head = `{"at":${JSON.stringify(at)},"topic":${JSON.stringify(topic)},"message":`;
+  const head = lineHead(at, topic, 'message');
   // a line laid out otherwise (not by PublishedLog) gives its message's compact JSON
   return line.startsWith(head) && line.endsWith('}') ? line.slice(head.length, -1) : JSON.stringify(r.message);
 }
