@@ -10,7 +10,8 @@ import { convertEvent } from '../../nodes/lib/publish/convert';
 import { resolveDataset, type Dataset } from '../../nodes/lib/dataset';
 import { Journal } from '../../nodes/lib/reliability/journal';
 import { AnnouncementMemory } from '../../nodes/lib/reliability/memory';
-import { Outbox, encodeRecord, type PublishTarget } from '../../nodes/lib/reliability/outbox';
+import { encodeHeader } from '../../nodes/lib/reliability/inbox-record';
+import { Outbox, type PublishTarget } from '../../nodes/lib/reliability/outbox';
 import { logSent, PublishedLog } from '../../nodes/lib/reliability/published-log';
 import { RANK, TurnWrites } from '../../nodes/lib/reliability/turn-writes';
 import { topicMatches } from '../../nodes/lib/publish/mqtt-topic';
@@ -196,8 +197,9 @@ export function argoPathOnce(events: readonly Buffer[], dataset: Dataset, readBa
   try {
     const start = process.hrtime.bigint();
     events.forEach((payload, i) => {
-      // the input's record holds the topic and flags beside the payload, as the outbox's does
-      const seq = inbox.append(encodeRecord({ topic: 'diffusion/files/coriolis/argo/bench', payload, qos: 1, retain: false }));
+      // the input's record holds the topic and flags beside the payload, written as the reliable
+      // input writes it: header and payload framed in the journal's record, with no copy between
+      const seq = inbox.appendFramed(encodeHeader({ topic: 'diffusion/files/coriolis/argo/bench', payload, qos: 1, retain: false }), payload).seq;
       const { notifications } = convertEvent({ payload }, dataset, options);
       for (const n of notifications) {
         const report = validateWnm(n.message);
