@@ -1,5 +1,6 @@
 import { STRICT_UTF8, safeStringify } from '../intake';
 import { isRecord } from '../core/json';
+import { isoTimestamp } from '../core/time';
 
 /**
  * The record a refused message becomes on the dead-letter topic: why it was refused, in a
@@ -85,7 +86,7 @@ function reasonOf(msg: RefusedMessage): DeadLetter['reason'] {
 }
 
 export function deadLetter(msg: RefusedMessage, now = new Date()): DeadLetter {
-  const record: DeadLetter = { time: now.toISOString(), reason: reasonOf(msg), payload: encodePayload(msg.payload) };
+  const record: DeadLetter = { time: isoTimestamp(now.getTime()), reason: reasonOf(msg), payload: encodePayload(msg.payload) };
   if (typeof msg.topic === 'string') record.topic = msg.topic;
   return record;
 }

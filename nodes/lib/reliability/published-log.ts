@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isRecord } from '../core/json';
+import { isoTimestamp } from '../core/time';
 import { parsed, readLines } from './json-lines';
 import type { Outbox, OutboxRecord } from './outbox';
 
@@ -58,7 +59,7 @@ export class PublishedLog {
     const now = this.now();
     const ms = now.getTime();
     if (ms !== this.isoMs) {
-      const iso = now.toISOString();
+      const iso = isoTimestamp(ms);
       const day = iso.slice(0, 10);
       if (day !== this.day) this.rotate(day);
       // kept once the file is open: a failed rotation is tried again by the next record

@@ -6,6 +6,7 @@ import { bboxGeometry, bboxOf, type WnmGeometry } from '../core/geo';
 import { STRICT_UTF8 } from '../intake';
 import type { AnnouncedFile } from '../stac';
 import type { WnmIntegrityMethod } from '../core/integrity';
+import { isoTimestamp } from '../core/time';
 import { uuidV5 } from '../core/uuid';
 import { MAX_INLINE_BYTES, MAX_MESSAGE_BYTES, WNM_CONFORMANCE, oversizeReason, type Operation } from './standard';
 import { measureJson } from './suite-input';
@@ -170,7 +171,7 @@ let lastPubtime = { ms: NaN, text: '' };
 
 function isoString(now: Date): string {
   const ms = now.getTime();
-  if (ms !== lastPubtime.ms) lastPubtime = { ms, text: now.toISOString() };
+  if (ms !== lastPubtime.ms) lastPubtime = { ms, text: isoTimestamp(ms) };
   return lastPubtime.text;
 }
 

@@ -1,7 +1,34 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { compareUtc, parseRfc3339, toUtcString } from '../../../nodes/lib/core/time';
+import { compareUtc, isoTimestamp, parseRfc3339, toUtcString } from '../../../nodes/lib/core/time';
 import { uuidV5 } from '../../../nodes/lib/core/uuid';
+
+describe('isoTimestamp', () => {
+  const v8 = (ms: number): string => new Date(ms).toISOString();
+
+  it('writes what Date.prototype.toISOString writes, from 1970 to 9999', () => {
+    const edges = [0, 1, 999, 1000, 86_399_999, 86_400_000, 951_782_399_999, 951_782_400_000, 951_868_800_000, 4_107_542_400_000, 253_402_300_799_999];
+    for (const ms of edges) assert.equal(isoTimestamp(ms), v8(ms), String(ms));
+    // the first and last millisecond of every day of four centuries' worth of leap rules
+    for (let day = Date.UTC(1999, 11, 1) / 86_400_000; day < Date.UTC(2401, 2, 1) / 86_400_000; day += 1) {
+      const ms = day * 86_400_000;
+      assert.equal(isoTimestamp(ms), v8(ms));
+      assert.equal(isoTimestamp(ms + 86_399_999), v8(ms + 86_399_999));
+    }
+    let seed = 7;
+    for (let i = 0; i < 20_000; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      const ms = Math.floor((seed / 2_147_483_648) * 253_402_300_800_000);
+      assert.equal(isoTimestamp(ms), v8(ms), String(ms));
+    }
+  });
+
+  it('leaves other instants to V8, and throws as it does on no instant', () => {
+    for (const ms of [-1, -62_167_219_200_000, 253_402_300_800_000, 8.64e15, 1.5]) assert.equal(isoTimestamp(ms), v8(ms), String(ms));
+    assert.throws(() => isoTimestamp(Number.NaN), RangeError);
+    assert.throws(() => isoTimestamp(8.64e15 + 1), RangeError);
+  });
+});
 
 describe('RFC 3339 date-times', () => {
   it('keeps a UTC value and every fractional digit', () => {
