@@ -204,7 +204,11 @@ function minutePrefix(ms: number): string {
 }
 
 /** the minute stamped last: the stamps of a minute share their first 17 characters */
-let lastMinute = { start: Number.NaN, prefix: '' };
+let minuteStart = Number.NaN;
+let minuteText = '';
+/** the stamp written last: the events of one millisecond share it */
+let lastMs = Number.NaN;
+let lastText = '';
 
 /**
  * `new Date(ms).toISOString()`, written here for the years 1970 to 9999: every notification and
@@ -213,14 +217,20 @@ let lastMinute = { start: Number.NaN, prefix: '' };
  * are left to V8.
  */
 export function isoTimestamp(ms: number): string {
+  if (ms === lastMs) return lastText;
   if (!Number.isSafeInteger(ms) || ms < 0 || ms > LAST_FOUR_DIGIT_MS) return new Date(ms).toISOString();
   const inMinute = ms % MINUTE_MS;
   const start = ms - inMinute;
-  if (start !== lastMinute.start) lastMinute = { start, prefix: minutePrefix(start) };
+  if (start !== minuteStart) {
+    minuteStart = start;
+    minuteText = minutePrefix(start);
+  }
   const second = Math.floor(inMinute / 1000);
   const milli = inMinute - second * 1000;
   const hundreds = Math.floor(milli / 100);
-  return `${lastMinute.prefix}${TWO_DIGITS[second]}.${DIGITS[hundreds]}${TWO_DIGITS[milli - hundreds * 100]}Z`;
+  lastMs = ms;
+  lastText = `${minuteText}${TWO_DIGITS[second]}.${DIGITS[hundreds]}${TWO_DIGITS[milli - hundreds * 100]}Z`;
+  return lastText;
 }
 
 /**

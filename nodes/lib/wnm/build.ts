@@ -166,15 +166,6 @@ function checkInline(file: AnnouncedFile, bytes: Uint8Array): void {
   }
 }
 
-/** The last publication time written: the events of one millisecond share it. */
-let lastPubtime = { ms: NaN, text: '' };
-
-function isoString(now: Date): string {
-  const ms = now.getTime();
-  if (ms !== lastPubtime.ms) lastPubtime = { ms, text: isoTimestamp(ms) };
-  return lastPubtime.text;
-}
-
 /** Builds the notification of one announced file, ready to publish on the dataset's topic. */
 export function buildNotification(dataset: Dataset, ctx: BuildContext): BuiltNotification | DuplicateFile {
   const { file } = ctx;
@@ -183,7 +174,7 @@ export function buildNotification(dataset: Dataset, ctx: BuildContext): BuiltNot
   const checked = checkHref(dataset, file.href, hrefPath);
   const dataId = expandDataId(dataset, { path: checked.path, filename: checked.filename, asset: file.key, itemId: ctx.itemId }, hrefPath);
 
-  const properties: WnmProperties = { data_id: dataId, metadata_id: dataset.metadataId, pubtime: isoString(ctx.now) };
+  const properties: WnmProperties = { data_id: dataId, metadata_id: dataset.metadataId, pubtime: isoTimestamp(ctx.now.getTime()) };
   const t = file.temporal;
   if ('datetime' in t) properties.datetime = t.datetime;
   else {
