@@ -67,13 +67,21 @@ function compare<T>(inputs: readonly T[], baseline: (x: T) => unknown, candidate
   return { baseline: median(a), candidate: median(b) };
 }
 
-/** Synthetic Argo profile events: the NetCDF sample with a different float and cycle each time. */
+/**
+ * Synthetic Argo profile events: the NetCDF sample with a different float and cycle each time,
+ * and times of their own (the event's, the profile's and the file's), a second apart, written as
+ * the sample writes them: a stream of real events repeats none of them.
+ */
 export function argoEvents(count: number): Buffer[] {
   const sample = readJson(reference('ifremer', 'event-message', 'netcdf-creation-cloudevent.json')) as {
     id: string;
+    time: string;
     data: { id: string; assets: Record<string, Record<string, unknown>>; properties: Record<string, unknown> };
   };
   const asset = sample.data.assets['R7901113_022.nc'] ?? {};
+  const eventTime = Date.parse(sample.time);
+  const profileTime = Date.parse(String(sample.data.properties.datetime));
+  const fileTime = Date.parse(String(asset.created));
   const out: Buffer[] = [];
   for (let i = 0; i < count; i++) {
     const wmo = String(6900000 + (i % 9973));
@@ -82,10 +90,20 @@ export function argoEvents(count: number): Buffer[] {
     const ev = {
       ...sample,
       id: `Profile${wmo}_${cycle}`,
+      // 2025-03-28T14:31:00Z, 2024-11-09T21:08:00.000000Z and 2024-11-10T00:35:00.00Z in the sample
+      time: new Date(eventTime + i * 1000).toISOString().replace('.000Z', 'Z'),
       data: {
         ...sample.data,
         id: `Profile${wmo}_${cycle}`,
-        assets: { [name]: { ...asset, href: `https://data-argo.ifremer.fr/dac/coriolis/${wmo}/profiles/${name}`, title: `Profile file ${name}` } },
+        properties: { ...sample.data.properties, datetime: new Date(profileTime + i * 1000).toISOString().replace('Z', '000Z') },
+        assets: {
+          [name]: {
+            ...asset,
+            href: `https://data-argo.ifremer.fr/dac/coriolis/${wmo}/profiles/${name}`,
+            title: `Profile file ${name}`,
+            created: new Date(fileTime + i * 1000).toISOString().replace(/\.\d{3}Z$/, '.00Z'),
+          },
+        },
       },
     };
     out.push(Buffer.from(JSON.stringify(ev)));
