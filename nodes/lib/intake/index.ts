@@ -126,29 +126,25 @@ export function decodeJson(input: unknown, limits?: Partial<IntakeLimits>, path 
 /** Deeper limits than this are walked without recursion. */
 const RECURSIVE_DEPTH = 256;
 
-/** What a parsed value holds: its object members, and the colons in its names and strings. */
+/** What a parsed value holds: its object members, and its names and strings that start with a colon. */
 interface Tally {
   members: number;
-  colons: number;
-  /** whether colons are counted: only repeated members need them */
+  colonFirst: number;
+  /** whether strings are looked at: only repeated members need them */
   counting: boolean;
 }
 
-function colonsIn(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf(':'); i !== -1; i = s.indexOf(':', i + 1)) n++;
-  return n;
-}
+const COLON = 0x3a;
 
 /**
  * The depth and key checks of `inspectParsed`, done by recursion without building frames, and
- * the tally `mayRepeatMembers` needs (its colons only when `counting`); undefined when a check
+ * the tally `mayRepeatMembers` needs (its strings only when `counting`); undefined when a check
  * fails (or the limit is too deep to recurse), for `inspectParsed` to say what is wrong.
  */
 function tallyParsed(value: unknown, maxDepth: number, counting: boolean): Tally | undefined {
-  const tally: Tally = { members: 0, colons: 0, counting };
+  const tally: Tally = { members: 0, colonFirst: 0, counting };
   if (typeof value === 'string') {
-    if (counting) tally.colons = colonsIn(value);
+    if (counting && value.charCodeAt(0) === COLON) tally.colonFirst++;
   } else if (value !== null && typeof value === 'object') {
     if (maxDepth > RECURSIVE_DEPTH || !tallyContainer(value, 1, maxDepth, tally)) return undefined;
   }
@@ -157,7 +153,7 @@ function tallyParsed(value: unknown, maxDepth: number, counting: boolean): Tally
 
 function tallyChild(child: unknown, depth: number, maxDepth: number, tally: Tally): boolean {
   if (typeof child === 'string') {
-    if (tally.counting) tally.colons += colonsIn(child);
+    if (tally.counting && child.charCodeAt(0) === COLON) tally.colonFirst++;
   } else if (child !== null && typeof child === 'object') return depth < maxDepth && tallyContainer(child, depth + 1, maxDepth, tally);
   return true;
 }
@@ -176,22 +172,34 @@ function tallyContainer(value: object, depth: number, maxDepth: number, tally: T
   for (const key in record) {
     tally.members++;
     if (isForbiddenKey(key)) return false;
-    if (tally.counting) tally.colons += colonsIn(key);
+    if (tally.counting && key.charCodeAt(0) === COLON) tally.colonFirst++;
     if (!tallyChild(record[key], depth, maxDepth, tally)) return false;
   }
   return true;
 }
 
 /**
- * Whether valid JSON text may write more members than its parsed value has. The text's colons
- * are the members it writes plus the colons inside its strings; without a `\u` escape, which
- * could write a colon as something else, every string of the text survives parsing with the
- * same colons unless a repeated name dropped a member. So when the text's colons are the
- * value's members plus its strings' colons, no name was repeated.
+ * Whether valid JSON text may write more members than its parsed value has; when it says no,
+ * none was repeated. Every member name the text writes is a string followed by its colon, right
+ * after its closing quote unless whitespace comes between. So when no colon of the text follows
+ * whitespace, the colons that follow a quote are at least the members written plus the strings
+ * written that start with a colon (more only where an escaped quote precedes a colon). Without
+ * a `\u` escape, which could write a colon as something else, every string that starts with a
+ * colon in the parsed value starts with one in the text too. So when those colons are the
+ * value's members plus its strings that start with a colon, the text writes no more members
+ * than the value has: no name was repeated. One look at each colon of the text, and none inside
+ * each string, which asking every string for its colons took.
  */
 function mayRepeatMembers(text: string, tally: Tally | undefined): boolean {
   if (tally === undefined || text.includes('\\u')) return true;
-  return colonsIn(text) !== tally.members + tally.colons;
+  let afterQuote = 0;
+  for (let i = text.indexOf(':'); i !== -1; i = text.indexOf(':', i + 1)) {
+    const before = text.charCodeAt(i - 1);
+    if (before === 0x22) afterQuote++;
+    else if (before === 0x20 || before === 0x0a || before === 0x0d || before === 0x09) return true;
+  }
+  // unequal also when an enumerable member put on Object.prototype swelled the tally's members
+  return afterQuote !== tally.members + tally.colonFirst;
 }
 
 /** Index of the quote that closes the JSON string opening at `open`. */

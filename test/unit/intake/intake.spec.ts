@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import vm from 'node:vm';
 import fc from 'fast-check';
 import { Wis2Error } from '../../../nodes/lib/core/errors';
-import { DEFAULT_LIMITS, decodeJson, inspectValue, printable, resolveLimits, safeStringify } from '../../../nodes/lib/intake';
+import { DEFAULT_LIMITS, decodeJson, duplicateMembers, inspectValue, printable, resolveLimits, safeStringify } from '../../../nodes/lib/intake';
 import { jsonStringBytes } from '../../../nodes/lib/core/json';
 import { assertPrototypeUntouched, deepArray, deepObject, prototypeSnapshot, refused } from './refusal';
 
@@ -94,17 +94,49 @@ describe('intake: decodeJson', () => {
       };
       const texts = ['{"a":{"b":1,"c":"x:y"},"d":[{"e":2}]}', '{"a":{"b":1,"b":2},"d":[{"e":2,"e":3}]}'];
       const before = texts.map(say);
-      proto.wis2Planted = { deep: { deeper: ['x:y'] } };
-      try {
-        const during = texts.map(say);
-        assert.deepEqual(during, before);
-        assert.deepEqual(during[1].repeated, ['/a/b', '/d/0/e']);
-        refused(() => decodeJson('{"a":[{"constructor":1}]}'), { code: 'intake.forbidden_key', path: '/a/0/constructor' });
-      } finally {
-        delete proto.wis2Planted;
+      // an object (walked in its turn) and a plain value, which only adds to the members counted
+      for (const planted of [{ deep: { deeper: ['x:y'] } }, 1]) {
+        proto.wis2Planted = planted;
+        try {
+          const during = texts.map(say);
+          assert.deepEqual(during, before);
+          assert.deepEqual(during[1].repeated, ['/a/b', '/d/0/e']);
+          refused(() => decodeJson('{"a":[{"constructor":1}]}'), { code: 'intake.forbidden_key', path: '/a/0/constructor' });
+        } finally {
+          delete proto.wis2Planted;
+        }
       }
     });
   });
+
+    it('every repeated member, where the count of the colons that follow quotes could be fooled', () => {
+      const repeated = (t: string): string[] => {
+        const out: string[] = [];
+        decodeJson(t, undefined, '', out);
+        return out;
+      };
+      const cases: [string, string[]][] = [
+        // whitespace before a name's colon: that colon follows no quote
+        ['{"a" :1,"a":2}', ['/a']],
+        ['{\n  "a"\t:\n1,\n  "a": 2\n}', ['/a']],
+        // a string that starts with a colon, written plainly or as an escape
+        ['{"a":":","a":1}', ['/a']],
+        ['{"a":"\\u003ax","a":1}', ['/a']],
+        ['{"\\u003a":1,"b":2,"b":3}', ['/b']],
+        // an escaped quote before a colon, inside a string
+        ['{"x":"\\":","x":1}', ['/x']],
+        ['{"x":"\\":"}', []],
+        // names and strings with colons, and none repeated
+        ['{"file:size":1,"href":"https://a.b/c","t":"12:00:00","e":"","":":"}', []],
+        ['{"file:size":1,"file:size":2}', ['/file:size']],
+        ['":a"', []],
+        ['[":",{":":":"},{":":1,":":2}]', ['/2/:']],
+      ];
+      for (const [text, expected] of cases) {
+        assert.deepEqual(repeated(text), expected, text);
+        assert.deepEqual(duplicateMembers(text), expected, text);
+      }
+    });
 
   describe('refuses', () => {
     it('intake.too_large: bytes above the cap, before decoding them', () => {
@@ -325,6 +357,35 @@ describe('intake: decodeJson', () => {
           }
         }),
         { numRuns: 500 },
+      );
+    });
+
+    it('says which members are repeated exactly as the walk over the text does, whatever the spacing and escapes', () => {
+      // few names, so that objects repeat them; strings of the characters the count looks at
+      const name = fc.constantFrom('a', ':', 'a:b', '', ' ', '"');
+      const text = fc.string({ unit: fc.constantFrom('a', ':', '"', '\\', ' ', '/', 'é'), maxLength: 6 });
+      const space = fc.constantFrom('', '', '', ' ', '\n', '\t', ' \r\n');
+      // a string written with JSON.stringify's escapes, or with some characters as \uXXXX
+      const written = (s: string, escapeAt: number): string =>
+        escapeAt < 0 ? JSON.stringify(s) : `"${Array.from(s, (c, i) => (i === escapeAt % Math.max(1, s.length) ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : JSON.stringify(c).slice(1, -1))).join('')}"`;
+      const { tree } = fc.letrec<{ tree: string }>((tie) => ({
+        tree: fc.oneof(
+          { depthSize: 'small', withCrossShrink: true },
+          fc.tuple(text, fc.integer({ min: -3, max: 5 })).map(([s, e]) => written(s, e)),
+          fc.constantFrom('1', 'true', 'null'),
+          fc.array(tie('tree'), { maxLength: 4 }).map((items) => `[${items.join(',')}]`),
+          fc.array(fc.tuple(name, fc.integer({ min: -3, max: 5 }), space, space, tie('tree')), { maxLength: 5 }).map(
+            (members) => `{${members.map(([n, e, before, after, v]) => `${written(n, e)}${before}:${after}${v}`).join(',')}}`,
+          ),
+        ),
+      }));
+      fc.assert(
+        fc.property(tree, (t) => {
+          const out: string[] = [];
+          decodeJson(t, undefined, '', out);
+          assert.deepEqual(out, duplicateMembers(t));
+        }),
+        { numRuns: 3000 },
       );
     });
 
