@@ -28,7 +28,9 @@ export interface DateTimeParts {
 export type DateTimeFault = 'syntax' | 'space' | 'no-offset' | 'offset' | 'date' | 'time';
 
 const HYPHEN = 45;
-const RFC3339_FIELDS: Readonly<DateTimeFields> = [0, 5, 8, 11, 14, 17];
+const SPACE = 32;
+const UPPER_T = 84;
+const LOWER_T = 116;
 const COLON = 58;
 const DOT = 46;
 const DAY_MS = 86_400_000;
@@ -118,12 +120,18 @@ function scan(text: string): DateTimeParts | DateTimeFault {
   if (text.length < 20 || text.charCodeAt(4) !== HYPHEN || text.charCodeAt(7) !== HYPHEN || text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) {
     return 'syntax';
   }
-  const fields = readFields(text, RFC3339_FIELDS);
-  if (!fields) return 'syntax';
-  const [year, month, day, hour, minute, second] = fields;
-  const separator = text.charAt(10);
-  if (separator === ' ') return 'space';
-  if (separator !== 'T' && separator !== 't') return 'syntax';
+  // read field by field, without the array readFields builds: every message's times come here
+  const year = readDigits(text, 0, 4);
+  const month = readDigits(text, 5, 2);
+  const day = readDigits(text, 8, 2);
+  const hour = readDigits(text, 11, 2);
+  const minute = readDigits(text, 14, 2);
+  const second = readDigits(text, 17, 2);
+  // a field that is not all digits reads -1, which makes the bitwise or negative
+  if ((year | month | day | hour | minute | second) < 0) return 'syntax';
+  const separator = text.charCodeAt(10);
+  if (separator === SPACE) return 'space';
+  if (separator !== UPPER_T && separator !== LOWER_T) return 'syntax';
   let at = 19;
   if (text.charCodeAt(at) === DOT) {
     const from = ++at;

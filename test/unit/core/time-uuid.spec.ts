@@ -68,6 +68,17 @@ describe('RFC 3339 date-times', () => {
     }
   });
 
+  it('refuses a date-time with a character other than a digit in any of its fields', () => {
+    const good = '2024-01-01T00:00:00Z';
+    for (const at of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) {
+      for (const c of ['a', ' ', '/', ':', '-']) {
+        const bad = good.slice(0, at) + c + good.slice(at + 1);
+        assert.equal(parseRfc3339(bad), undefined, bad);
+      }
+    }
+    assert.equal(parseRfc3339(good)?.second, 0);
+  });
+
   it('does not convert -00:00, which says the offset is unknown', () => {
     assert.equal(parseRfc3339('2024-01-01T00:00:00-00:00')?.offsetMinutes, null);
     assert.equal(toUtcString('2024-01-01T00:00:00-00:00'), undefined);
