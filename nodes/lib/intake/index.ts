@@ -167,8 +167,8 @@ function tallyContainer(value: object, depth: number, maxDepth: number, tally: T
   const record = value as Record<string, unknown>;
   // for-in reads a member through V8's enum cache, with no array of keys per object: cheaper
   // than Object.keys here (WIS2_BENCH_ONLY=instructions tells). JSON.parse builds plain objects,
-  // whose prototype has no enumerable member; one put there by someone else only makes the
-  // tally disagree with the text, which sends the value to the exact checks.
+  // whose prototype has no enumerable member; one put there by someone else is counted too,
+  // which mostly makes the tally disagree with the text and sends the value to the exact checks.
   for (const key in record) {
     tally.members++;
     if (isForbiddenKey(key)) return false;
@@ -198,7 +198,8 @@ function mayRepeatMembers(text: string, tally: Tally | undefined): boolean {
     if (before === 0x22) afterQuote++;
     else if (before === 0x20 || before === 0x0a || before === 0x0d || before === 0x09) return true;
   }
-  // unequal also when an enumerable member put on Object.prototype swelled the tally's members
+  // a member someone put on Object.prototype adds to the tally's members once per object; the
+  // counts then differ, unless it makes up for as many repeated names exactly
   return afterQuote !== tally.members + tally.colonFirst;
 }
 
