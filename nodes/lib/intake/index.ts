@@ -221,7 +221,7 @@ function membersWritten(text: string): number {
   for (;;) {
     const q = text.indexOf('"', i);
     const end = q < 0 ? text.length : q;
-    for (let k = i; k < end; k++) if (text.charCodeAt(k) === 0x3a) count++;
+    for (let k = i; k < end; k++) if (text.charCodeAt(k) === COLON) count++;
     if (q < 0) return count;
     i = closingQuote(text, q) + 1;
   }

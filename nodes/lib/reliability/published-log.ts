@@ -43,9 +43,8 @@ export class PublishedLog {
   private fd = -1;
   private pending: string[] = [];
   private pendingChars = 0;
-  /** the last time stamp written, and its millisecond: the records of a turn mostly share it */
-  private iso = '';
-  private isoMs = Number.NaN;
+  /** the millisecond whose day was checked last: the records of a turn mostly share it */
+  private checkedMs = Number.NaN;
 
   constructor(
     private readonly dir: string,
@@ -58,15 +57,14 @@ export class PublishedLog {
   append(topic: string, payload: Buffer, json = false): void {
     const now = this.now();
     const ms = now.getTime();
-    if (ms !== this.isoMs) {
-      const iso = isoTimestamp(ms);
+    // isoTimestamp keeps the stamp of the last millisecond itself
+    const iso = isoTimestamp(ms);
+    if (ms !== this.checkedMs) {
       const day = iso.slice(0, 10);
       if (day !== this.day) this.rotate(day);
       // kept once the file is open: a failed rotation is tried again by the next record
-      this.iso = iso;
-      this.isoMs = ms;
+      this.checkedMs = ms;
     }
-    const iso = this.iso;
     const text = payload.toString('utf8');
     // built as text, without an object; JSON text holds a line break only as whitespace, which
     // the line cannot; an untyped caller's topic that is no string goes the long way
@@ -99,7 +97,7 @@ export class PublishedLog {
       if (this.fd >= 0) fs.closeSync(this.fd);
       this.fd = -1;
       this.day = '';
-      this.isoMs = Number.NaN;
+      this.checkedMs = Number.NaN;
       this.pending = [];
       this.pendingChars = 0;
     }
