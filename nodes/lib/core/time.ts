@@ -4,6 +4,7 @@
  * so the fraction is kept as written: nanosecond timestamps survive a conversion to UTC.
  * Read by hand, without a regular expression: it runs on every message and every index line.
  */
+import { flat } from './flat';
 import { memo } from './memo';
 
 export interface DateTimeParts {
@@ -31,6 +32,7 @@ const HYPHEN = 45;
 const SPACE = 32;
 const UPPER_T = 84;
 const LOWER_T = 116;
+const UPPER_Z = 90;
 const COLON = 58;
 const DOT = 46;
 const DAY_MS = 86_400_000;
@@ -237,7 +239,7 @@ export function isoTimestamp(ms: number): string {
   const milli = inMinute - second * 1000;
   const hundreds = Math.floor(milli / 100);
   lastMs = ms;
-  lastText = `${minuteText}${TWO_DIGITS[second]}.${DIGITS[hundreds]}${TWO_DIGITS[milli - hundreds * 100]}Z`;
+  lastText = flat([minuteText, TWO_DIGITS[second], '.', DIGITS[hundreds], TWO_DIGITS[milli - hundreds * 100], 'Z']);
   return lastText;
 }
 
@@ -250,7 +252,12 @@ export function toUtcString(value: string): string | undefined {
   if (!p || p.offsetMinutes === null) return undefined;
   // Already in UTC: the fields stay as written (four-digit year, two-digit others), so only the
   // separator and the zone letter can change, and no calendar arithmetic is needed.
-  if (p.offsetMinutes === 0) return `${value.slice(0, 10)}T${value.slice(11, 19)}${p.fraction}Z`;
+  if (p.offsetMinutes === 0) {
+    // the text itself when it is written so already, as times mostly are: the same string, which
+    // every later reading finds in the time reader's memory
+    if (value.charCodeAt(10) === UPPER_T && value.charCodeAt(value.length - 1) === UPPER_Z) return value;
+    return flat([value.slice(0, 10), 'T', value.slice(11, 19), p.fraction, 'Z']);
+  }
   // A leap second exists only as written; shift 59 and put the 60 back.
   const leap = p.second === 60;
   const d = new Date(0);

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { flat } from './flat';
 import { memo } from './memo';
 
 /**
@@ -48,5 +49,5 @@ export function uuidV5(name: string, namespace: string = WNM_ID_NAMESPACE): stri
   const hex = sha1Hex(namespace === WNM_ID_NAMESPACE ? DEFAULT_NAMESPACE : namespaceOf(namespace), name);
   // the version nibble becomes 5 and the variant's two top bits 10; the other digits stay
   const variant = VARIANT.charAt(parseInt(hex.charAt(16), 16) & 3);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return flat([hex.slice(0, 8), '-', hex.slice(8, 12), '-5', hex.slice(13, 16), '-', variant, hex.slice(17, 20), '-', hex.slice(20, 32)]);
 }

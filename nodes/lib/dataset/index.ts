@@ -1,4 +1,5 @@
 import { Wis2Error } from '../core/errors';
+import { flat } from '../core/flat';
 import { validateTopic } from '../wth';
 
 /**
@@ -492,9 +493,9 @@ function expandTemplate(compiled: CompiledTemplate, ctx: DataIdContext): string 
     };
     return compiled.template.replace(TEMPLATE_PLACEHOLDER, (_m, name: string) => values[name] ?? '');
   }
-  let out = parts[0];
-  for (let i = 1; i < parts.length; i += 2) out += placeholderValue(parts[i] as Placeholder, compiled, ctx) + parts[i + 1];
-  return out;
+  const out = [parts[0]];
+  for (let i = 1; i < parts.length; i += 2) out.push(placeholderValue(parts[i] as Placeholder, compiled, ctx), parts[i + 1]);
+  return flat(out);
 }
 
 /** Whether a path has a `.` or `..` segment. */

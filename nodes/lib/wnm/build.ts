@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { checkHref, expandDataId, type Dataset } from '../dataset';
 import { Wis2Error, pointer, type Warning } from '../core/errors';
 import { bboxGeometry, bboxOf, type WnmGeometry } from '../core/geo';
+import { flat } from '../core/flat';
 import { STRICT_UTF8 } from '../intake';
 import type { AnnouncedFile } from '../stac';
 import type { WnmIntegrityMethod } from '../core/integrity';
@@ -196,7 +197,7 @@ export function buildNotification(dataset: Dataset, ctx: BuildContext): BuiltNot
   }
   if (!dataset.cache) properties.cache = false;
   const fingerprint = properties.integrity
-    ? `${properties.integrity.method}:${properties.integrity.value}`
+    ? flat([properties.integrity.method, ':', properties.integrity.value])
     : `${file.href}#${file.size === undefined ? '' : String(file.size)}`;
   const decided = ctx.decide ? ctx.decide(dataId, fingerprint, ctx.operation) : ctx.operation;
   if (decided === 'duplicate') return { duplicate: true, dataId, href: file.href, fingerprint };
