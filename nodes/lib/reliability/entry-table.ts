@@ -1,4 +1,4 @@
-import { clearSlot, emptySlot, LastHash } from '../core/string-map';
+import { clearSlot, emptySlot, hashOf } from '../core/string-map';
 
 /**
  * The announcement memory's entries, in announcement order, with an index by data_id: no object
@@ -45,17 +45,17 @@ export class EntryTable {
   /** entry + 1 per slot, 0 for an empty one; at most half full */
   private table = new Int32Array(4 * MIN_CAPACITY);
   private mask = 4 * MIN_CAPACITY - 1;
-  private readonly hasher: LastHash;
+  private readonly hash: (key: string) => number;
   /** with aliases: per entry its alias's hash, and the index by alias (same size as `table`) */
   private aliases: Aliases | undefined;
   /** whether entry `i` holds `key`, by the strings in the heap */
   private readonly keyIs = (i: number, key: string): boolean => this.strings?.keys[i] === key;
 
-  /** `hashOf`: for tests, which make data_ids (and aliases) collide */
-  constructor(keepStrings: boolean, hashOf?: (key: string) => number, withAliases = false) {
-    this.hasher = new LastHash(hashOf);
+  /** `hash`: for tests, which make data_ids (and aliases) collide */
+  constructor(keepStrings: boolean, hash: (key: string) => number = hashOf, withAliases = false) {
+    this.hash = hash;
     if (keepStrings) this.strings = strings(MIN_CAPACITY);
-    if (withAliases) this.aliases = { hasher: new LastHash(hashOf), hashes: new Int32Array(MIN_CAPACITY), table: new Int32Array(this.table.length) };
+    if (withAliases) this.aliases = { hashes: new Int32Array(MIN_CAPACITY), table: new Int32Array(this.table.length) };
   }
 
   /** the data_ids, when the heap keeps them */
@@ -73,20 +73,20 @@ export class EntryTable {
    * whose hash is the key's, holds it.
    */
   find(key: string, holds: (i: number, key: string) => boolean): number {
-    return lookup(this.table, this.mask, this.hashes, this.hasher.of(key), key, this.strings === undefined ? holds : this.keyIs);
+    return lookup(this.table, this.mask, this.hashes, this.hash(key), key, this.strings === undefined ? holds : this.keyIs);
   }
 
   /** The live entry `has(i, alias)` says has `alias`, or -1 (and -1 in a table without aliases). */
   findAlias(alias: string, has: (i: number, alias: string) => boolean): number {
     const a = this.aliases;
-    return a === undefined ? -1 : lookup(a.table, this.mask, a.hashes, a.hasher.of(alias), alias, has);
+    return a === undefined ? -1 : lookup(a.table, this.mask, a.hashes, this.hash(alias), alias, has);
   }
 
   /** Adds an entry at the end; the caller knows `key` is not held. `alias`: in a table with aliases, '' for none. */
   add(key: string, fingerprint: string, at: number, pos: number, len: number, alias = ''): void {
     if (this.tail === this.hashes.length) this.compact();
     const i = this.tail++;
-    const h = this.hasher.of(key);
+    const h = this.hash(key);
     this.hashes[i] = h;
     this.pos[i] = pos;
     this.lens[i] = len;
@@ -98,7 +98,7 @@ export class EntryTable {
     this.table[emptySlot(this.table, this.mask, h)] = i + 1;
     const a = this.aliases;
     if (a !== undefined) {
-      const ah = a.hasher.of(alias);
+      const ah = this.hash(alias);
       a.hashes[i] = ah;
       a.table[emptySlot(a.table, this.mask, ah)] = i + 1;
     }
@@ -175,7 +175,6 @@ export class EntryTable {
 
 /** The aliases' hashes and index, beside the data_ids'. */
 interface Aliases {
-  readonly hasher: LastHash;
   hashes: Int32Array<ArrayBuffer>;
   table: Int32Array<ArrayBuffer>;
 }

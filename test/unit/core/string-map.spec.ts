@@ -89,4 +89,37 @@ describe('StringMap', () => {
     // 10,000 keys in 2^30 values: a collision or two at most
     assert.ok(seen.size >= 9_998, `${seen.size} distinct hashes`);
   });
+
+  it('hashes a key the same however its string was made, and whichever keys came before', () => {
+    const keys = [
+      'wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers/dac/coriolis/6900002/profiles/R6900002_002.nc',
+      'a',
+      '',
+      'été/данные',
+      'x\ud800y',
+      'k'.repeat(5000),
+      `${'é'.repeat(1400)}z`,
+    ];
+    const expected = keys.map((k) => hashOf(k));
+    // the same text as a rope, as a slice of a longer text, and as a fresh copy, with other keys
+    // hashed between and the two last ones alternating
+    for (const [i, key] of keys.entries()) {
+      const half = key.length >> 1;
+      const rope = key.slice(0, half) + key.slice(half);
+      const slice = `#${key}#`.slice(1, key.length + 1);
+      const copy = Buffer.from(key, 'utf16le').toString('utf16le');
+      for (const k of [rope, keys[(i + 1) % keys.length], slice, keys[(i + 2) % keys.length], copy, rope]) {
+        assert.equal(hashOf(k), expected[keys.indexOf(k)], JSON.stringify(k.slice(0, 40)));
+      }
+    }
+  });
+
+  it('tells apart keys that only differ by trailing NUL characters or by which lone surrogate they hold', () => {
+    // NUL pads an ASCII key's last word; UTF-8 writes every lone surrogate as the same three bytes
+    const nul = ['k', 'k\0', 'k\0\0', 'k\0\0\0', 'k\0\0\0\0'].map((k) => hashOf(k));
+    assert.equal(new Set(nul).size, nul.length);
+    const lone = new Set<number>();
+    for (let u = 0xd800; u < 0xe000; u++) lone.add(hashOf(`data/${String.fromCharCode(u)}/x`));
+    assert.ok(lone.size >= 2046, `${lone.size} distinct hashes of 2,048 keys`);
+  });
 });
