@@ -14,6 +14,13 @@
  * on helper threads whose share varies, are counted the same way each time. What a count leaves
  * out is what the CPU does not execute: cache misses, system calls' time in the kernel.
  *
+ * V8 tiers functions up at a tenth of its usual call counts (40 calls for Maglev, 300 for
+ * TurboFan, against 400 and 3,000). With the usual ones, a function called once per event reaches
+ * TurboFan only after some 3,000 events, so the warm-up left much of the path to be compiled
+ * inside the counted runs: some 55,000 instructions per event of the count were V8's compilers
+ * (Node.js 24), and which functions tiered up inside them moved with any change. A runtime
+ * that has run for minutes runs optimised code; this counts that code.
+ *
  * Opt-in (WIS2_BENCH_ONLY=instructions): under valgrind the path runs some fifty times slower,
  * which makes about two minutes.
  */
@@ -29,6 +36,9 @@ export interface InstructionsResult {
   warmup: number;
   runs: { events: number; instructions: number }[];
 }
+
+/** V8's thresholds for optimising a function, at a tenth of their defaults (see above). */
+const EARLY_TIERING = ['--invocation-count-for-maglev=40', '--invocation-count-for-turbofan=300'];
 
 /** Events every run passes first, so that the measured ones meet optimised code. */
 const WARMUP = 2000;
@@ -54,7 +64,19 @@ export function valgrindMissing(): string | undefined {
 }
 
 function countRun(events: number): { events: number; instructions: number } {
-  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', '--hash-seed=1', '--random-seed=1', __filename, String(WARMUP), String(MORE), String(events)];
+  const args = [
+    '--tool=callgrind',
+    '--callgrind-out-file=/dev/null',
+    process.execPath,
+    '--single-threaded',
+    '--hash-seed=1',
+    '--random-seed=1',
+    ...EARLY_TIERING,
+    __filename,
+    String(WARMUP),
+    String(MORE),
+    String(events),
+  ];
   const r = spawnSync(valgrindBin ?? 'valgrind', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
   const instructions = collectedInstructions(r.stderr);
   if (r.status !== 0 || instructions === undefined) throw new Error(`instructions bench (${events} events) failed: ${r.stderr.slice(-2000)}`);
