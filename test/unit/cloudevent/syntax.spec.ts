@@ -141,6 +141,17 @@ describe('cloudevent: syntax', () => {
       assert.deepEqual(forbiddenCharacter('a\udc00b'), { index: 1, description: 'the unpaired surrogate U+DC00' });
       assert.deepEqual(forbiddenCharacter('a\ud83d'), { index: 1, description: 'the unpaired surrogate U+D83D' });
     });
+
+    it('tells every code point apart as the CloudEvents String type does', () => {
+      const forbidden = (cp: number): boolean =>
+        cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe || (cp >= 0xd800 && cp <= 0xdfff);
+      for (let cp = 0; cp <= 0x10ffff; cp++) {
+        // every code point of the BMP, and the first two and the last two of each supplementary plane
+        if (cp > 0xffff && (cp & 0xffff) > 1 && (cp & 0xffff) < 0xfffe) continue;
+        const found = forbiddenCharacter(`id-${String.fromCodePoint(cp)}-x`);
+        assert.equal(found?.index, forbidden(cp) ? 3 : undefined, `U+${cp.toString(16)}`);
+      }
+    });
   });
 
   describe('detectMode', () => {
