@@ -137,10 +137,10 @@ export function clearSlot(table: Int32Array, mask: number, hashes: Int32Array, h
 const SEED = randomInt(0x7fffffff);
 
 /**
- * Where a key's UTF-8 is written to be hashed four bytes at a time: a JavaScript loop over the
- * key's characters costs some 30 machine instructions per character (callgrind, Node.js 24),
- * the native encoding and a loop over 32-bit words about a third of that in all, and half the
- * time. Keys of up to a third of its length fit, with room for the zeros after the last byte.
+ * Where a key's UTF-8 is written to be hashed four bytes at a time: for a 131-character key, a
+ * JavaScript loop over its characters took some 3,900 machine instructions (callgrind, Node.js
+ * 24) and 228 ns, the native encoding and a loop over 32-bit words 2,100 and 105 ns. Keys of up
+ * to a third of its length fit, with room for the zeros after the last byte.
  */
 const KEY_BYTES = new Uint8Array(4096);
 const KEY_WORDS = new Int32Array(KEY_BYTES.buffer);
