@@ -5,13 +5,32 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-// Printable ASCII except `"` and `\`: one byte each in JSON. Most strings are only that, and a
-// native regular expression tells so faster than a loop over the characters.
+// Printable ASCII except `"` and `\`: one byte each in JSON. Most strings are only that, and
+// past SHORT_STRING characters a native regular expression tells so faster than a loop.
 const NEEDS_CARE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+
+/** Strings up to this length are scanned in a loop, which costs less than a regular expression call. */
+const SHORT_STRING = 32;
 
 /** Size in bytes of the UTF-8 of `JSON.stringify(text)`, quotes included. */
 export function jsonStringBytes(text: string): number {
-  if (!NEEDS_CARE.test(text)) return text.length + 2;
+  const n = text.length;
+  if (n <= SHORT_STRING) {
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return escapedBytes(text);
+    }
+    return n + 2;
+  }
+  return NEEDS_CARE.test(text) ? escapedBytes(text) : n + 2;
+}
+
+/** Size in bytes of a finite number's JSON, or of the `null` JSON.stringify writes for the others. */
+export function jsonNumberBytes(value: number): number {
+  return Number.isFinite(value) ? String(value).length : 4;
+}
+
+function escapedBytes(text: string): number {
   let bytes = 2;
   const length = text.length;
   for (let i = 0; i < length; i++) {

@@ -3,7 +3,7 @@
  * without ever throwing and without recursing over the input.
  */
 import { isUtf8 } from 'node:buffer';
-import { jsonStringBytes } from '../core/json';
+import { jsonNumberBytes, jsonStringBytes } from '../core/json';
 
 /**
  * Objects handed over directly are walked to this depth at most. Nothing in a WNM nests deeper
@@ -43,27 +43,13 @@ const LARGE: JsonSize = { kind: 'large' };
 const NONE: JsonSize = { kind: 'none' };
 const CUSTOM: JsonSize = { kind: 'custom' };
 
-/** Strings up to this length are scanned in a loop, which costs less than a regular expression call. */
-const SHORT_STRING = 32;
-
-/** Size in bytes of the UTF-8 of `JSON.stringify(text)`. */
-function stringBytes(text: string): number {
-  const n = text.length;
-  if (n > SHORT_STRING) return jsonStringBytes(text);
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return jsonStringBytes(text);
-  }
-  return n + 2;
-}
-
 /** Bytes of a primitive in JSON; -1 when JSON.stringify omits it (or throws, for bigint). */
 function primitiveBytes(value: unknown): number {
   switch (typeof value) {
     case 'string':
-      return stringBytes(value);
+      return jsonStringBytes(value);
     case 'number':
-      return Number.isFinite(value) ? String(value).length : 4;
+      return jsonNumberBytes(value);
     case 'boolean':
       return value ? 4 : 5;
     case 'bigint':
@@ -83,7 +69,7 @@ const MAX_KEYS_KEPT = 4096;
 function keyBytes(key: string): number {
   let bytes = KEY_BYTES.get(key);
   if (bytes === undefined) {
-    bytes = stringBytes(key);
+    bytes = jsonStringBytes(key);
     if (KEY_BYTES.size < MAX_KEYS_KEPT && key.length <= 64) KEY_BYTES.set(key, bytes);
   }
   return bytes;

@@ -141,6 +141,7 @@ describe('building a notification', () => {
     ev.data.geometry = { type: 'Polygon', coordinates: [ring] };
     const built = announce(ds, context(ev));
     assert.ok(built.bytes <= MAX_MESSAGE_BYTES);
+    assert.equal(built.bytes, Buffer.byteLength(JSON.stringify(built.message)));
     assert.equal((built.message.geometry?.coordinates as number[][][]).at(0)?.length, 5);
     assert.ok(built.warnings.some((w) => w.code === 'geometry.reduced'));
     assert.deepEqual(wnmSchemaErrors(built.message), []);
@@ -158,6 +159,66 @@ describe('building a notification', () => {
     // a value with a JSON form of its own is measured by writing it
     const custom = { ...structuredClone(built.message), when: { toJSON: () => 'written "by" toJSON' } } as WisNotification;
     assert.equal(fitMessage(custom, [], 'its polygon'), Buffer.byteLength(JSON.stringify(custom)));
+  });
+
+  it("counts a notification's bytes from its members as JSON.stringify writes them, whatever members the build gives it", () => {
+    const open = resolveDataset({ ...ARGO, pathPattern: '' });
+    const variants: [string, Dataset, (ev: Sample) => Partial<BuildContext> | undefined][] = [];
+    const add = (name: string, dataset: Dataset, change: (ev: Sample) => Partial<BuildContext> | undefined): void => {
+      variants.push([name, dataset, change]);
+    };
+    const asset = (ev: Sample): Record<string, unknown> => ev.data.assets['IOPX01_LFVX_091838.BU'];
+    /** inline bytes stand for the file: no checksum to match them, their own size */
+    const inline = (ev: Sample, bytes: Buffer): Partial<BuildContext> => {
+      delete asset(ev)['file:checksum'];
+      asset(ev)['file:size'] = bytes.length;
+      return { inline: bytes };
+    };
+    add('as sampled', ds, () => undefined);
+    add('datetime null', ds, (ev) => {
+      ev.data.properties.datetime = null;
+      return undefined;
+    });
+    add('a start and end', ds, (ev) => {
+      Object.assign(ev.data.properties, { start_datetime: '2026-11-09T16:00:00+02:00', end_datetime: '2026-11-09T17:00:00.5Z' });
+      return undefined;
+    });
+    add('no checksum, size or media type, an unknown extension', open, (ev) => {
+      const a = asset(ev);
+      delete a['file:checksum'];
+      delete a['file:size'];
+      delete a.type;
+      a.href = 'https://data-argo.ifremer.fr/etc/x/IOPX01_LFVX_091838.unknown';
+      return undefined;
+    });
+    add('a deletion, cache false', resolveDataset({ ...ARGO, cache: false }), () => ({ operation: 'deletion' }));
+    add('an update', ds, () => ({ operation: 'update' }));
+    add('no geometry', ds, (ev) => {
+      ev.data.geometry = null;
+      return undefined;
+    });
+    add('a point with height', ds, (ev) => {
+      ev.data.geometry = { type: 'Point', coordinates: [-0.000001, 45.123456789, -1500.5] };
+      return undefined;
+    });
+    add('a polygon', ds, (ev) => {
+      ev.data.geometry = { type: 'Polygon', coordinates: [[[-10, 40], [10.5, 40], [10.5, 50.25], [-10, 40]]] };
+      return undefined;
+    });
+    add('media type parameters', ds, (ev) => {
+      asset(ev).type = 'text/plain; charset=utf-8';
+      return undefined;
+    });
+    add('inline text to escape', ds, (ev) => inline(ev, Buffer.from('é "q" \\ \t\n 日本 😀 end')));
+    add('inline base64', ds, (ev) => inline(ev, Buffer.alloc(300, 0xff)));
+    add('inline gzip', ds, (ev) => inline(ev, Buffer.alloc(4000, 0x01)));
+    add('inline text that does not fit', ds, (ev) => inline(ev, randomBytes(4000)));
+    for (const [name, dataset, change] of variants) {
+      const ev = sample('bufr');
+      const built = announce(dataset, context(ev, change(ev)));
+      assert.equal(built.bytes, Buffer.byteLength(JSON.stringify(built.message)), name);
+    }
+    assert.equal(variants.length, 14);
   });
 
   it('refuses a message that cannot be brought under 8192 bytes', () => {
