@@ -17,7 +17,7 @@
  * ignores them.
  */
 import { Wis2Error, pointer } from '../core/errors';
-import { jsonStringBytes } from '../core/json';
+import { jsonNumberBytes, jsonStringBytes } from '../core/json';
 
 export interface IntakeLimits {
   /** Largest accepted input in bytes: UTF-8 bytes of the text, or of the compact JSON of an object. */
@@ -415,7 +415,7 @@ class Inspection {
           const at = framePath(this.path, parent, ...(parent ? [key] : []));
           throw this.refuse('intake.not_json_value', `${String(v)} at ${loc(at)} is not a JSON number`, at);
         }
-        this.addSize(String(v).length);
+        this.addSize(jsonNumberBytes(v));
         return;
       }
       case 'object':
