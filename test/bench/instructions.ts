@@ -21,24 +21,121 @@
  * (Node.js 24), and which functions tiered up inside them moved with any change. A runtime
  * that has run for minutes runs optimised code; this counts that code.
  *
+ * On some machines the count of one commit moved by tens of per cent from run to run (306,126,
+ * 359,443 and 434,539), as V8 sized its heap after what it measured of the machine, and so
+ * collected elsewhere and compiled other functions again. So the runs fix V8's heap sizes
+ * (--predictable-gc-schedule: its collections then follow the allocations alone), and each
+ * count is split, from callgrind's output by function, into what V8's collector did, what its
+ * compilers did (deoptimisation included) and the rest (our code, Node.js's and V8's builtins
+ * and runtime): when two counts differ, the split says whether V8 collected or compiled
+ * elsewhere. The rest alone is no steadier than the total: a function optimised earlier in one
+ * run moves instructions from the rest to the compilers, and its faster code lowers the rest.
+ *
  * Opt-in (WIS2_BENCH_ONLY=instructions): under valgrind the path runs some fifty times slower,
  * which makes about two minutes.
  */
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { resolveDataset } from '../../nodes/lib/dataset';
 import { ARGO } from '../helpers/fixtures';
 import { findProgram } from '../helpers/programs';
 import { argoEvents, argoPathOnce } from './library';
 
+/** One run's instructions: all of them, and those inside V8's collector and inside its compilers. */
+export interface Split {
+  instructions: number;
+  collector: number;
+  compilers: number;
+}
+
+export interface CountRun extends Split {
+  events: number;
+}
+
 export interface InstructionsResult {
   /** machine instructions per event, the two runs' difference over their events' */
   perEvent: number;
+  /** the same, outside V8's collector and compilers */
+  outside: number;
+  collector: number;
+  compilers: number;
   warmup: number;
-  runs: { events: number; instructions: number }[];
+  runs: CountRun[];
 }
 
 /** V8's thresholds for optimising a function, at a tenth of their defaults (see above). */
 const EARLY_TIERING = ['--invocation-count-for-maglev=40', '--invocation-count-for-turbofan=300'];
+
+/**
+ * Where the collector and the compilers are entered from the rest. What these functions do, with
+ * all they call, is theirs: callgrind gives the cost of every call with what it called, so the
+ * calls into one of them from a function that is none of them add up to their share, each
+ * instruction once however deep they call each other. The collector: a collection, a step of
+ * incremental marking, its start, and sweeping pages when an allocation waits for them. The
+ * compilers: compiling a function (lazily, for Sparkplug, Maglev or TurboFan, on-stack
+ * replacement included) and deoptimising one. C++ lambdas defined inside these functions are
+ * not entries (a collection runs its own inside itself, through a helper that is not one).
+ */
+const ENTRIES: readonly { share: 'collector' | 'compilers'; name: RegExp }[] = [
+  { share: 'collector', name: /^v8::internal::(?:Heap::(?:CollectGarbage|CollectAllGarbage|StartIncrementalMarking)|IncrementalMarking::(?:Step|AdvanceOnAllocation)|Sweeper::\w+)\(/ },
+  {
+    share: 'compilers',
+    name: /^v8::internal::(?:Compiler::Compile\w*|Runtime_Compile\w*|Runtime_InstallBaselineCode|Runtime_NotifyDeoptimized|Deoptimizer::(?:New|ComputeOutputFrames))\(/,
+  },
+];
+
+function entryOf(fn: string): 'collector' | 'compilers' | undefined {
+  // callgrind names the levels of a recursion fn'2, fn'3…
+  const name = fn.replace(/'\d+$/, '');
+  if (name.includes('::{lambda')) return undefined;
+  return ENTRIES.find((e) => e.name.test(name))?.share;
+}
+
+/**
+ * A callgrind output file (one event, Ir; any `--dump-instr`/`--dump-line`) split into all of its
+ * instructions and the collector's and the compilers' shares (see ENTRIES). Lines: `fn=` starts a
+ * function's costs, `cfn=` names a callee, `calls=` says the next cost line is that call's,
+ * with all it called; any other line starting with a position (a number, `+n`, `-n` or `*`)
+ * is the function's own cost, last on the line. Names are compressed: `(id) name` the first
+ * time, `(id)` after.
+ */
+export function splitCallgrind(text: string): Split {
+  const names = new Map<string, string>();
+  const entries = new Map<string, 'collector' | 'compilers' | undefined>();
+  const entry = (fn: string): 'collector' | 'compilers' | undefined => {
+    if (!entries.has(fn)) entries.set(fn, entryOf(fn));
+    return entries.get(fn);
+  };
+  const nameOf = (spec: string): string => {
+    const m = /^\((\d+)\)(?: (.*))?$/.exec(spec);
+    if (!m) return spec;
+    // a group that did not take part is undefined, which `at` says and indexing does not
+    const name = m.at(2);
+    if (name !== undefined) names.set(m[1], name);
+    return names.get(m[1]) ?? spec;
+  };
+  const out: Split = { instructions: 0, collector: 0, compilers: 0 };
+  let fn = '';
+  let callee = '';
+  let call = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('fn=')) fn = nameOf(line.slice(3));
+    else if (line.startsWith('cfn=')) callee = nameOf(line.slice(4));
+    else if (line.startsWith('calls=')) call = true;
+    else if (/^[0-9+*-]/.test(line)) {
+      const cost = Number(line.slice(line.trimEnd().lastIndexOf(' ') + 1));
+      if (!call) out.instructions += cost;
+      else {
+        const share = entry(callee);
+        if (share !== undefined && entry(fn) === undefined) out[share] += cost;
+      }
+      call = false;
+    }
+  }
+  return out;
+}
 
 /** Events every run passes first, so that the measured ones meet optimised code. */
 const WARMUP = 2000;
@@ -51,7 +148,7 @@ export function collectedInstructions(stderr: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Instructions per event of the steady state, from two runs that differ in their events only. */
+/** Per event of the steady state, from two runs that differ in their events only. */
 export function perEvent(a: { events: number; instructions: number }, b: { events: number; instructions: number }): number {
   if (b.events === a.events) throw new RangeError('the two runs must pass different numbers of events');
   return (b.instructions - a.instructions) / (b.events - a.events);
@@ -63,29 +160,41 @@ export function valgrindMissing(): string | undefined {
   return valgrindBin === undefined ? 'no valgrind' : undefined;
 }
 
-function countRun(events: number): { events: number; instructions: number } {
-  const args = [
-    '--tool=callgrind',
-    '--callgrind-out-file=/dev/null',
-    process.execPath,
-    '--single-threaded',
-    '--hash-seed=1',
-    '--random-seed=1',
-    ...EARLY_TIERING,
-    __filename,
-    String(WARMUP),
-    String(MORE),
-    String(events),
-  ];
-  const r = spawnSync(valgrindBin ?? 'valgrind', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const instructions = collectedInstructions(r.stderr);
-  if (r.status !== 0 || instructions === undefined) throw new Error(`instructions bench (${events} events) failed: ${r.stderr.slice(-2000)}`);
-  return { events, instructions };
+function countRun(events: number): CountRun {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-bench-callgrind-'));
+  const file = path.join(dir, 'callgrind.out');
+  try {
+    const args = [
+      '--tool=callgrind',
+      `--callgrind-out-file=${file}`,
+      process.execPath,
+      '--single-threaded',
+      '--hash-seed=1',
+      '--random-seed=1',
+      '--predictable-gc-schedule',
+      ...EARLY_TIERING,
+      __filename,
+      String(WARMUP),
+      String(MORE),
+      String(events),
+    ];
+    const r = spawnSync(valgrindBin ?? 'valgrind', args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const instructions = collectedInstructions(r.stderr);
+    if (r.status !== 0 || instructions === undefined) throw new Error(`instructions bench (${events} events) failed: ${r.stderr.slice(-2000)}`);
+    const split = splitCallgrind(fs.readFileSync(file, 'utf8'));
+    if (split.instructions !== instructions) throw new Error(`instructions bench: callgrind's file adds up to ${split.instructions}, its total says ${instructions}`);
+    return { events, ...split };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function instructionsBench(): InstructionsResult {
   const runs = [countRun(FEWER), countRun(MORE)];
-  return { perEvent: perEvent(runs[0], runs[1]), warmup: WARMUP, runs };
+  const [a, b] = runs;
+  const of = (share: keyof Split) => perEvent({ events: a.events, instructions: a[share] }, { events: b.events, instructions: b[share] });
+  const outside = (r: CountRun) => ({ events: r.events, instructions: r.instructions - r.collector - r.compilers });
+  return { perEvent: of('instructions'), outside: perEvent(outside(a), outside(b)), collector: of('collector'), compilers: of('compilers'), warmup: WARMUP, runs };
 }
 
 /** In the child: the warm-up, then `measured` of the events, all `warmup + most` built first. */

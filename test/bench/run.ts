@@ -104,10 +104,11 @@ function printLibrary(library: Rate[], goals: Goal[]): void {
 }
 
 function printInstructions(r: InstructionsResult): void {
-  console.log('\n6. instructions: the Argo path in process (part 1), counted by valgrind\'s callgrind, V8 single-threaded');
-  const rows = r.runs.map((x) => [`${fmt(r.warmup)} events of warm-up, then ${fmt(x.events)}`, fmt(x.instructions)]);
-  console.log(table(['run', 'instructions'], rows));
+  console.log('\n6. instructions: the Argo path in process (part 1), counted by valgrind\'s callgrind, V8 single-threaded, its heap sizes fixed');
+  const rows = r.runs.map((x) => [`${fmt(r.warmup)} events of warm-up, then ${fmt(x.events)}`, fmt(x.instructions), fmt(x.collector), fmt(x.compilers)]);
+  console.log(table(['run', 'instructions', 'V8 collector', 'V8 compilers'], rows));
   console.log(`   Argo path: ${fmt(Math.round(r.perEvent))} instructions per event (the runs' difference over their events')`);
+  console.log(`   of which V8's collector ${fmt(Math.round(r.collector))}, its compilers ${fmt(Math.round(r.compilers))}, the rest ${fmt(Math.round(r.outside))}`);
 }
 
 function printIndex(r: IndexBenchResult, goals: Goal[]): void {
