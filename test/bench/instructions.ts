@@ -32,7 +32,7 @@
  * run moves instructions from the rest to the compilers, and its faster code lowers the rest.
  *
  * Opt-in (WIS2_BENCH_ONLY=instructions): under valgrind the path runs some fifty times slower,
- * which makes about two minutes.
+ * which makes about two and a half minutes.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -71,12 +71,14 @@ const EARLY_TIERING = ['--invocation-count-for-maglev=40', '--invocation-count-f
 /**
  * Where the collector and the compilers are entered from the rest. What these functions do, with
  * all they call, is theirs: callgrind gives the cost of every call with what it called, so the
- * calls into one of them from a function that is none of them add up to their share, each
- * instruction once however deep they call each other. The collector: a collection, a step of
- * incremental marking, its start, and sweeping pages when an allocation waits for them. The
- * compilers: compiling a function (lazily, for Sparkplug, Maglev or TurboFan, on-stack
- * replacement included) and deoptimising one. C++ lambdas defined inside these functions are
- * not entries (a collection runs its own inside itself, through a helper that is not one).
+ * calls into one of them from a function that is none of them add up to their share, and a call
+ * from one of them straight into another is not counted again. A collection that a compilation
+ * starts through an allocation helper is counted in both shares: the rest is then short by it.
+ * The collector: a collection, a step of incremental marking, its start, and sweeping pages when
+ * an allocation waits for them. The compilers: compiling a function (lazily, for Sparkplug,
+ * Maglev or TurboFan, on-stack replacement included) and deoptimising one. C++ lambdas defined
+ * inside these functions are not entries (a collection runs its own inside itself, through a
+ * helper that is not one).
  */
 const ENTRIES: readonly { share: 'collector' | 'compilers'; name: RegExp }[] = [
   { share: 'collector', name: /^v8::internal::(?:Heap::(?:CollectGarbage|CollectAllGarbage|StartIncrementalMarking)|IncrementalMarking::(?:Step|AdvanceOnAllocation)|Sweeper::\w+)\(/ },
