@@ -195,8 +195,8 @@ export function instructionsBench(): InstructionsResult {
   const runs = [countRun(FEWER), countRun(MORE)];
   const [a, b] = runs;
   const of = (share: keyof Split) => perEvent({ events: a.events, instructions: a[share] }, { events: b.events, instructions: b[share] });
-  const outside = (r: CountRun) => ({ events: r.events, instructions: r.instructions - r.collector - r.compilers });
-  return { perEvent: of('instructions'), outside: perEvent(outside(a), outside(b)), collector: of('collector'), compilers: of('compilers'), warmup: WARMUP, runs };
+  const [all, collector, compilers] = [of('instructions'), of('collector'), of('compilers')];
+  return { perEvent: all, outside: all - collector - compilers, collector, compilers, warmup: WARMUP, runs };
 }
 
 /** In the child: the warm-up, then `measured` of the events, all `warmup + most` built first. */
