@@ -109,6 +109,8 @@ function printInstructions(r: InstructionsResult): void {
   console.log(table(['run', 'instructions', 'V8 collector', 'V8 compilers'], rows));
   console.log(`   Argo path: ${fmt(Math.round(r.perEvent))} instructions per event (the runs' difference over their events')`);
   console.log(`   of which V8's collector ${fmt(Math.round(r.collector))}, its compilers ${fmt(Math.round(r.compilers))}, the rest ${fmt(Math.round(r.outside))}`);
+  // what V8 compiles inside the counted runs moves between runs of one build (see instructions.ts)
+  console.log(`   less the compilers' share: ${fmt(Math.round(r.perEvent - r.compilers))} per event, the figure to compare between builds`);
 }
 
 function printIndex(r: IndexBenchResult, goals: Goal[]): void {
