@@ -67,7 +67,9 @@ export async function startEmbeddedBroker(port: number, host = '127.0.0.1'): Pro
       for (const w of waiting.filter((x) => x.filter === s.topic)) w.resolve();
     }
   });
-  const server = net.createServer(aedes.handle);
+  // Without noDelay a reply written while an earlier one is unacknowledged waits for the
+  // client's delayed ACK, 40 ms on Linux (see docker/mosquitto/mosquitto.conf, set_tcp_nodelay)
+  const server = net.createServer({ noDelay: true }, aedes.handle);
   let actual: number;
   try {
     actual = await listen(server, port, host, 'set MQTT_PORT to a free port, or MQTT_URL to use the broker that listens there');

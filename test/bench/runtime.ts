@@ -21,13 +21,14 @@ export type FlowKind = 'argo' | 'argo-no-read-back' | 'pass-through';
 export const PASS_THROUGH_TOPIC = 'bench/pass-through';
 
 /**
- * The deployment's queue limits (docker/mosquitto/mosquitto.conf), with a queue deep enough
- * for a whole burst: a client that falls behind must see its messages wait, not dropped, or
- * the benchmark would time the broker's discards. No persistence: nothing here restarts.
+ * The deployment's queue limits and TCP_NODELAY (docker/mosquitto/mosquitto.conf), with a
+ * queue deep enough for a whole burst: a client that falls behind must see its messages wait,
+ * not dropped, or the benchmark would time the broker's discards. No persistence: nothing here
+ * restarts.
  */
 export function benchBroker(): Promise<Broker> {
   return startMosquitto({
-    config: ['listener {{PORT}} 127.0.0.1', 'allow_anonymous true', 'persistence false', 'max_queued_messages 1000000', 'max_inflight_messages 100', ''].join('\n'),
+    config: ['listener {{PORT}} 127.0.0.1', 'allow_anonymous true', 'persistence false', 'max_queued_messages 1000000', 'max_inflight_messages 100', 'set_tcp_nodelay true', ''].join('\n'),
   });
 }
 

@@ -114,6 +114,8 @@ describe('deploy: Mosquitto with the project\'s configuration', function () {
     assert.match(rewritten.config, /^persistence true$/m);
     const queued = Number(/^max_queued_messages (\d+)$/m.exec(rewritten.config)?.[1]);
     assert.ok(queued >= 20000, 'room for a burst of file events');
+    // this Mosquitto started with it: the directive is one it knows
+    assert.match(rewritten.config, /^set_tcp_nodelay true$/m, 'replies do not wait for a delayed ACK');
   });
 
   it('entrypoint: writes hashed passwords and a filled-in ACL, never echoing a secret', () => {
