@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type IClientOptions } from 'mqtt';
+import { joinCorkedWrites } from '../../nodes/lib/publish/socket-writes';
 import { freePort, needMosquitto } from '../helpers/mosquitto';
 import { needProgram } from '../helpers/programs';
 import { runMosquittoEntrypoint, startProjectBroker, type ProjectBroker } from './project-broker';
@@ -61,6 +62,45 @@ describe('deployment: the broker\'s TLS listener', function () {
       await pipeline.publishAsync(topic, 'over TLS', { qos: 1 });
       assert.equal(await received, 'over TLS');
       assert.match(project.broker.log(), /Loading config file \S*conf\.d\/tls\.conf/);
+    } finally {
+      await Promise.all([subscriber.endAsync(true), pipeline.endAsync(true)]);
+    }
+  });
+
+  it('takes a turn of notifications written as one buffer over TLS, as the broker node writes them', async () => {
+    assert.ok(project);
+    const url = `mqtts://127.0.0.1:${tlsPort}`;
+    const topic = 'origin/a/wis2/fr-ifremer-argo/data/core/ocean/surface-based-observations/drifting-ocean-profilers';
+    const subscriber = await mqtt.connectAsync(url, { ...project.users.everyone, ca, reconnectPeriod: 0 });
+    const pipeline = await mqtt.connectAsync(url, { ...project.users.pipeline, ca, reconnectPeriod: 0, protocolVersion: 5 });
+    try {
+      await subscriber.subscribeAsync('origin/a/wis2/#', { qos: 1 });
+      const count = 20;
+      const received: string[] = [];
+      const all = new Promise<void>((resolve) => {
+        subscriber.on('message', (_t, p) => {
+          received.push(p.toString());
+          if (received.length === count) resolve();
+        });
+      });
+      // what reaches the TLS socket's own writev, once its pieces are joined
+      type Writev = (this: unknown, chunks: unknown[], callback: (error?: Error | null) => void) => void;
+      const hooks = pipeline.stream as unknown as { _writev: Writev };
+      const own = hooks._writev;
+      const pieces: number[] = [];
+      hooks._writev = function (chunks, callback) {
+        pieces.push(chunks.length);
+        own.call(this, chunks, callback);
+      };
+      joinCorkedWrites(pipeline.stream);
+      const sent = Array.from({ length: count }, (_, i) => `notification ${String(i)}`);
+      pipeline.stream.cork();
+      const acked = Promise.all(sent.map((text) => pipeline.publishAsync(topic, text, { qos: 1, properties: { contentType: 'application/geo+json' } })));
+      setImmediate(() => { pipeline.stream.uncork(); });
+      await acked;
+      await all;
+      assert.deepEqual(received, sent);
+      assert.deepEqual(pieces, [1], 'the turn\'s publishes reached the TLS socket as one buffer');
     } finally {
       await Promise.all([subscriber.endAsync(true), pipeline.endAsync(true)]);
     }

@@ -3,6 +3,7 @@ import { Outbox, type OutboxRecord, type PublishTarget } from '../reliability/ou
 import { logSent, PublishedLog } from '../reliability/published-log';
 import { isPreparedPublication } from './publish';
 import { SessionMemory } from '../reliability/session-memory';
+import { joinCorkedWrites } from './socket-writes';
 import { RANK, runtimeTurn, type TurnWrites } from '../reliability/turn-writes';
 
 /** What the controller needs of an MQTT client (mqtt.js's MqttClient has it). */
@@ -219,12 +220,14 @@ export class BrokerController<C extends BrokerClient> {
    * mqtt.js writes each packet on its own (a system call and a wake-up of the broker each),
    * and a busy turn acknowledges and publishes dozens. Corked, they leave in one write, once
    * the files the turn wrote to are on disk: no PUBACK or notification leaves before what it
-   * depends on (the inbox entry, the outbox record) is written.
+   * depends on (the inbox entry, the outbox record) is written, and as one buffer
+   * (joinCorkedWrites).
    */
   private holdWrites(): void {
     if (this.holding) return;
     const stream = this.connection?.client.stream as { cork?: () => void; uncork?: () => void } | undefined;
     if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
+    joinCorkedWrites(stream);
     stream.cork();
     this.holding = true;
     this.clock.defer(() => {
