@@ -43,6 +43,11 @@ function connectClient(RED: NodeAPI, node: BrokerNode & { credentials: Credentia
     connectTimeout: 10_000,
     // unacknowledged publishes wait in the outbox, not in an unbounded client queue
     queueQoSZero: false,
+    // mqtt.js would otherwise restart its keepalive timer on every acknowledgement it receives
+    // (a clearInterval and a setInterval per notification); without, it sends a PINGREQ every
+    // keepalive period whatever the traffic, and a connection whose PINGRESP does not come is
+    // still given up on
+    reschedulePings: false,
   };
   if (!process.env.DEBUG) options.log = quietLog;
   const { user, password } = node.credentials;

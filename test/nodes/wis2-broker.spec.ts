@@ -343,6 +343,32 @@ describe('WIS2 broker node: the packets of a turn leave together', function () {
     }
   });
 
+  it('keeps pinging under a steady flow of acknowledgements, and the connection stays up', async () => {
+    await helper.load(wis2Nodes, [...onTab([{ id: 'out', type: 'helper' }]), { ...brokerConfig(8), keepalive: 1 }]);
+    const client = (helper.getNode('b') as unknown as BrokerNode).use(helper.getNode('out'), () => undefined);
+    const deadline = Date.now() + 10_000;
+    while (!client.connected && Date.now() < deadline) await Recorder.settle(50);
+    let pings = 0;
+    let acks = 0;
+    let drops = 0;
+    client.on('packetsend', (packet: { cmd: string }) => { if (packet.cmd === 'pingreq') pings++; });
+    client.on('packetreceive', (packet: { cmd: string }) => { if (packet.cmd === 'puback') acks++; });
+    client.on('offline', () => { drops++; });
+    client.on('close', () => { drops++; });
+    // a PUBACK every 20 ms for three and a half keepalive periods: acknowledgements never restart
+    // the keepalive timer, so a PINGREQ goes out each period all the same, and its PINGRESP keeps
+    // the connection
+    const end = Date.now() + 3500;
+    while (Date.now() < end) {
+      await client.publishAsync('keepalive-spec/steady', 'x', { qos: 1 });
+      await Recorder.settle(20);
+    }
+    assert.ok(acks > 100, `${String(acks)} acknowledgements`);
+    assert.ok(pings >= 2, `${String(pings)} PINGREQs in 3.5 keepalive periods of steady acknowledgements`);
+    assert.equal(drops, 0, 'the connection dropped');
+    assert.ok(client.connected);
+  });
+
   it('sends what a turn publishes in one write, however many callbacks it took', async () => {
     await helper.load(wis2Nodes, [
       ...onTab([datasetConfig('ds', ARGO), { id: 'pub', type: 'wis2-publish', dataset: 'ds', broker: 'b', wires: [['out'], ['rej']] }, { id: 'out', type: 'helper' }, { id: 'rej', type: 'helper' }]),
