@@ -7,6 +7,7 @@ import mqtt, { type IClientOptions } from 'mqtt';
 import { joinCorkedWrites } from '../../nodes/lib/publish/socket-writes';
 import { freePort, needMosquitto } from '../helpers/mosquitto';
 import { needProgram } from '../helpers/programs';
+import { recordWritev } from '../helpers/sockets';
 import { runMosquittoEntrypoint, startProjectBroker, type ProjectBroker } from './project-broker';
 import { makeCertificates } from './certificates';
 import { deployFiles } from './project';
@@ -84,14 +85,7 @@ describe('deployment: the broker\'s TLS listener', function () {
         });
       });
       // what reaches the TLS socket's own writev, once its pieces are joined
-      type Writev = (this: unknown, chunks: unknown[], callback: (error?: Error | null) => void) => void;
-      const hooks = pipeline.stream as unknown as { _writev: Writev };
-      const own = hooks._writev;
-      const pieces: number[] = [];
-      hooks._writev = function (chunks, callback) {
-        pieces.push(chunks.length);
-        own.call(this, chunks, callback);
-      };
+      const calls = recordWritev(pipeline.stream);
       joinCorkedWrites(pipeline.stream);
       const sent = Array.from({ length: count }, (_, i) => `notification ${String(i)}`);
       pipeline.stream.cork();
@@ -100,7 +94,7 @@ describe('deployment: the broker\'s TLS listener', function () {
       await acked;
       await all;
       assert.deepEqual(received, sent);
-      assert.deepEqual(pieces, [1], 'the turn\'s publishes reached the TLS socket as one buffer');
+      assert.deepEqual(calls.map((pieces) => pieces.length), [1], 'the turn\'s publishes reached the TLS socket as one buffer');
     } finally {
       await Promise.all([subscriber.endAsync(true), pipeline.endAsync(true)]);
     }

@@ -220,14 +220,13 @@ export class BrokerController<C extends BrokerClient> {
    * mqtt.js writes each packet on its own (a system call and a wake-up of the broker each),
    * and a busy turn acknowledges and publishes dozens. Corked, they leave in one write, once
    * the files the turn wrote to are on disk: no PUBACK or notification leaves before what it
-   * depends on (the inbox entry, the outbox record) is written, and as one buffer
-   * (joinCorkedWrites).
+   * depends on (the inbox entry, the outbox record) is written, and as one buffer (each
+   * connection's stream joins what it was given while corked: see `open`).
    */
   private holdWrites(): void {
     if (this.holding) return;
     const stream = this.connection?.client.stream as { cork?: () => void; uncork?: () => void } | undefined;
     if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
-    joinCorkedWrites(stream);
     stream.cork();
     this.holding = true;
     this.clock.defer(() => {
@@ -259,6 +258,8 @@ export class BrokerController<C extends BrokerClient> {
       // Publishing and acknowledging on one connection meets Nagle's algorithm and delayed
       // ACKs: tens of milliseconds per message. Small MQTT packets go out at once instead.
       (c.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+      // once per connection (mqtt.js makes a new stream for each), not at every turn's cork
+      joinCorkedWrites(c.stream);
       this.events.connected(clientId, c.options.protocolVersion === 5 ? '5' : '3.1.1');
       this.lastError = undefined;
       this.broadcast();

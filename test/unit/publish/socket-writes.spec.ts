@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { JOIN_MAX_BYTES, joinChunks, joinCorkedWrites, type BufferedChunk } from '../../../nodes/lib/publish/socket-writes';
-
-type Writev = (this: net.Socket, chunks: { chunk: unknown }[], callback: (error?: Error | null) => void) => void;
+import { recordWritev } from '../../helpers/sockets';
 
 /** A connected pair of sockets on the loopback; `received` gathers what the server side reads. */
 async function socketPair(): Promise<{ client: net.Socket; received: Buffer[]; close(): Promise<void> }> {
@@ -21,18 +20,6 @@ async function socketPair(): Promise<{ client: net.Socket; received: Buffer[]; c
       await new Promise<void>((resolve) => { server.close(() => { resolve(); }); });
     },
   };
-}
-
-/** Wraps the socket's own `_writev` to record the pieces each call hands on, before anything else wraps it. */
-function recordWritev(socket: net.Socket): number[][] {
-  const calls: number[][] = [];
-  const hooks = socket as unknown as { _writev: Writev };
-  const own = hooks._writev;
-  hooks._writev = function (chunks, callback) {
-    calls.push(chunks.map((c) => (typeof c.chunk === 'string' ? -1 : (c.chunk as Buffer).length)));
-    own.call(this, chunks, callback);
-  };
-  return calls;
 }
 
 async function until(check: () => boolean): Promise<void> {
