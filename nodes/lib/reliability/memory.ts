@@ -5,7 +5,7 @@ import { EntryTable } from './entry-table';
 import { fsyncDirectory, readFully, writeFully, writevFully } from './journal';
 import { acquireLock, JournalLockedError, releaseLock } from './journal-lock';
 import { readJsonLines } from './json-lines';
-import { isRecord } from '../core/json';
+import { isRecord, jsonQuote } from '../core/json';
 import type { DeferredWriter, TurnWrites } from './turn-writes';
 
 export { JournalLockedError };
@@ -168,7 +168,7 @@ function announcement(line: unknown): { key: string; value: unknown; record: boo
 function fingerprintOf(a: { key: string; value: unknown; record: boolean }, line?: string): string {
   if (!a.record) return a.value as string;
   if (line !== undefined) {
-    const head = `["r",${JSON.stringify(a.key)},`;
+    const head = `["r",${jsonQuote(a.key)},`;
     const end = line.lastIndexOf(',');
     if (line.startsWith(head) && end > head.length) return line.slice(head.length, end);
   }
@@ -263,7 +263,7 @@ export class AnnouncementMemory implements DeferredWriter {
   set(dataId: string, fingerprint: string, owned = false): void {
     this.checkOpen();
     if (typeof dataId !== 'string' || typeof fingerprint !== 'string') throw new TypeError('announcement memory: data_id and fingerprint are strings');
-    this.announce('s', dataId, JSON.stringify(fingerprint), fingerprint, owned);
+    this.announce('s', dataId, jsonQuote(fingerprint), fingerprint, owned);
   }
 
   /**
@@ -282,7 +282,7 @@ export class AnnouncementMemory implements DeferredWriter {
   /** Writes and remembers an announcement: `value` is the fingerprint as its line holds it. */
   private announce(kind: 's' | 'r', dataId: string, value: string, fingerprint: string, owned: boolean): void {
     const at = this.now();
-    const line = `["${kind}",${JSON.stringify(dataId)},${value},${Number.isFinite(at) ? at : 'null'}]`;
+    const line = `["${kind}",${jsonQuote(dataId)},${value},${Number.isFinite(at) ? at : 'null'}]`;
     const pos = this.fileBytes;
     const bytes = this.writeLine(line);
     if (owned || this.onDisk) {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isRecord } from '../core/json';
+import { isRecord, jsonQuote } from '../core/json';
 import { isoTimestamp } from '../core/time';
 import { parsed, readLines } from './json-lines';
 import type { Outbox, OutboxRecord } from './outbox';
@@ -35,7 +35,7 @@ const CR = 0x0d;
  * finds a `message`'s exact text after it. `at` is an ISO date, which needs no escaping.
  */
 function lineHead(at: string, topic: string, member: 'message' | 'payload'): string {
-  return `{"at":"${at}","topic":${JSON.stringify(topic)},"${member}":`;
+  return `{"at":"${at}","topic":${jsonQuote(topic)},"${member}":`;
 }
 
 export class PublishedLog {

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { checkHref, expandDataId, type Dataset } from '../dataset';
 import { Wis2Error, pointer, type Warning } from '../core/errors';
 import { bboxGeometry, bboxOf, type WnmGeometry } from '../core/geo';
-import { jsonNumberBytes, jsonStringBytes } from '../core/json';
+import { jsonNumberBytes, jsonQuote, jsonStringBytes } from '../core/json';
 import { flat } from '../core/flat';
 import { STRICT_UTF8 } from '../intake';
 import type { AnnouncedFile } from '../stac';
@@ -129,7 +129,7 @@ export function mediaTypeFor(filename: string): string | undefined {
  */
 export function notificationId(eventSource: string, eventId: string, href: string, topic: string): string {
   // the same text as JSON.stringify([eventSource, eventId, href, topic]), without the array
-  return uuidV5(`[${JSON.stringify(eventSource)},${JSON.stringify(eventId)},${JSON.stringify(href)},${JSON.stringify(topic)}]`);
+  return uuidV5(`[${jsonQuote(eventSource)},${jsonQuote(eventId)},${jsonQuote(href)},${jsonQuote(topic)}]`);
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern detects
