@@ -7,8 +7,9 @@
  * takes over the same characters in one string (Node.js 24). Joining an array writes the
  * characters into one string at once; with the strings below joined, the Argo path counted
  * 1.8% fewer instructions per event. For the strings an event makes and every later stage reads
- * character by character (the data_id, the notification id, time stamps): hashed by the
- * memories, measured, checked against the schema's lengths.
+ * character by character (the data_id, the fingerprint): hashed by the memories, measured,
+ * checked against the schema's lengths. Strings of a fixed layout whose characters are at hand
+ * (the notification id, time stamps) are made by String.fromCharCode, cheaper still.
  */
 export function flat(parts: readonly string[]): string {
   return parts.join('');

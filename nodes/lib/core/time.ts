@@ -35,6 +35,7 @@ const LOWER_T = 116;
 const UPPER_Z = 90;
 const COLON = 58;
 const DOT = 46;
+const ZERO = 48;
 const DAY_MS = 86_400_000;
 const FOUR_CENTURIES_MS = 146097 * DAY_MS;
 
@@ -186,8 +187,7 @@ function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
-/** '0' to '9', and '00' to '99' */
-const DIGITS: readonly string[] = Array.from({ length: 10 }, (_, n) => String(n));
+/** '00' to '99' */
 const TWO_DIGITS: readonly string[] = Array.from({ length: 100 }, (_, n) => pad(n));
 /** the last millisecond of year 9999: later years take six digits and a sign */
 const LAST_FOUR_DIGIT_MS = 253402300799999;
@@ -213,9 +213,9 @@ function minutePrefix(ms: number): string {
   return `${year}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:`;
 }
 
-/** the minute stamped last: the stamps of a minute share their first 17 characters */
+/** the minute stamped last: the stamps of a minute share their first 17 characters, kept as codes */
 let minuteStart = Number.NaN;
-let minuteText = '';
+let minuteCodes: readonly number[] = [];
 /** the stamp written last: the events of one millisecond share it */
 let lastMs = Number.NaN;
 let lastText = '';
@@ -233,13 +233,19 @@ export function isoTimestamp(ms: number): string {
   const start = ms - inMinute;
   if (start !== minuteStart) {
     minuteStart = start;
-    minuteText = minutePrefix(start);
+    minuteCodes = Array.from(minutePrefix(start), (c) => c.charCodeAt(0));
   }
   const second = Math.floor(inMinute / 1000);
   const milli = inMinute - second * 1000;
   const hundreds = Math.floor(milli / 100);
+  const tens = Math.floor(milli / 10) - hundreds * 10;
+  const p = minuteCodes;
   lastMs = ms;
-  lastText = flat([minuteText, TWO_DIGITS[second], '.', DIGITS[hundreds], TWO_DIGITS[milli - hundreds * 100], 'Z']);
+  // one sequential string from its character codes: less than half the time of joining its parts
+  lastText = String.fromCharCode(
+    p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16],
+    ZERO + Math.floor(second / 10), ZERO + (second % 10), DOT, ZERO + hundreds, ZERO + tens, ZERO + (milli % 10), UPPER_Z,
+  );
   return lastText;
 }
 
