@@ -19,7 +19,9 @@ import type { Outbox, OutboxRecord } from './outbox';
  *
  * `deferred`: lines wait in memory for `flush` (or 1 MiB of them, a new day, `close`), so that
  * an owner acknowledging many records in one turn of the event loop writes them in one call;
- * otherwise each `append` writes its line.
+ * otherwise each `append` writes its line. A `message` line is laid out as bytes: its head, the
+ * payload's own bytes (held until the line is written) and the closing brace, so the text of a
+ * notification is neither decoded nor encoded again on its way to the file.
  */
 export interface PublishedRecord {
   at: Date;
@@ -29,6 +31,8 @@ export interface PublishedRecord {
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** the end of a `message` line */
+const LINE_END = Buffer.from('}\n');
 
 /**
  * How a line starts, up to its payload's value: the writer lays lines out so, and the reader
@@ -41,8 +45,8 @@ function lineHead(at: string, topic: string, member: 'message' | 'payload'): str
 export class PublishedLog {
   private day = '';
   private fd = -1;
-  private pending: string[] = [];
-  private pendingChars = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   /** the millisecond whose day was checked last: the records of a turn mostly share it */
   private checkedMs = Number.NaN;
 
@@ -65,29 +69,24 @@ export class PublishedLog {
       // kept once the file is open: a failed rotation is tried again by the next record
       this.checkedMs = ms;
     }
-    const text = payload.toString('utf8');
-    // built as text, without an object; JSON text holds a line break only as whitespace, which
-    // the line cannot; an untyped caller's topic that is no string goes the long way
-    let line: string;
-    if (typeof topic !== 'string') line = JSON.stringify({ at: iso, topic, payload: text });
-    else if (json && payload.indexOf(LF) < 0 && payload.indexOf(CR) < 0) line = `${lineHead(iso, topic, 'message')}${text}}`;
-    else line = `${lineHead(iso, topic, 'payload')}${JSON.stringify(text)}}`;
-    if (!this.deferred) {
-      fs.writeSync(this.fd, line + '\n');
+    // built without an object; JSON text holds a line break only as whitespace, which the line
+    // cannot; an untyped caller's topic that is no string goes the long way
+    if (typeof topic === 'string' && json && payload.indexOf(LF) < 0 && payload.indexOf(CR) < 0) {
+      this.add(Buffer.from(lineHead(iso, topic, 'message'), 'utf8'), payload);
       return;
     }
-    this.pending.push(line);
-    this.pendingChars += line.length;
-    if (this.pendingChars >= 1 << 20) this.flush();
+    const text = payload.toString('utf8');
+    const line = typeof topic === 'string' ? `${lineHead(iso, topic, 'payload')}${JSON.stringify(text)}}` : JSON.stringify({ at: iso, topic, payload: text });
+    this.add(Buffer.from(`${line}\n`, 'utf8'));
   }
 
   /** Writes the lines held back, in one call. */
   flush(): void {
     if (this.pending.length === 0) return;
-    const text = this.pending.join('\n') + '\n';
+    const bytes = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
-    this.pendingChars = 0;
-    fs.writeSync(this.fd, text);
+    this.pendingBytes = 0;
+    writeAll(this.fd, bytes);
   }
 
   close(): void {
@@ -99,8 +98,23 @@ export class PublishedLog {
       this.day = '';
       this.checkedMs = Number.NaN;
       this.pending = [];
-      this.pendingChars = 0;
+      this.pendingBytes = 0;
     }
+  }
+
+  /** A line (`line`), or a `message` line from its head and payload: written at once, or held for `flush`. */
+  private add(line: Buffer, payload?: Buffer): void {
+    if (!this.deferred) {
+      writeAll(this.fd, payload === undefined ? line : Buffer.concat([line, payload, LINE_END]));
+      return;
+    }
+    this.pending.push(line);
+    this.pendingBytes += line.length;
+    if (payload !== undefined) {
+      this.pending.push(payload, LINE_END);
+      this.pendingBytes += payload.length + LINE_END.length;
+    }
+    if (this.pendingBytes >= 1 << 20) this.flush();
   }
 
   private rotate(day: string): void {
@@ -114,6 +128,11 @@ export class PublishedLog {
       if (/^\d{4}-\d{2}-\d{2}\.jsonl$/.test(name) && name.slice(0, 10) < oldest) fs.rmSync(path.join(this.dir, name), { force: true });
     }
   }
+}
+
+/** Appends all of `bytes` (the file is opened for appending: each write goes to its end). */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /**

@@ -173,9 +173,10 @@ describe('broker controller', () => {
     await new Promise((resolve) => setImmediate(resolve));
     const written: string[] = [];
     const write = fs.writeSync;
-    // told apart by what is written: the log's JSON lines as text, the outbox's binary records
+    // told apart by what is written: the log's JSON lines, the outbox's binary records
     fs.writeSync = ((fd: number, data: unknown, ...rest: unknown[]) => {
-      written.push(typeof data === 'string' && data.startsWith('{"at":') ? 'published' : 'outbox');
+      const text = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('latin1', 0, 6) : '';
+      written.push(text.startsWith('{"at":') ? 'published' : 'outbox');
       return (write as (...a: unknown[]) => number)(fd, data, ...rest);
     });
     try {
