@@ -1,3 +1,8 @@
+/** The value of a lowercase hex digit, from its character code (checked by the caller). */
+export function hexDigitValue(code: number): number {
+  return code <= 0x39 ? code - 0x30 : code - 0x57;
+}
+
 /**
  * A whole number of at least `min`, from a number or from text of decimal digits (blanks around
  * them allowed): a config node's field, where the editor stores text, a hand-written flow may

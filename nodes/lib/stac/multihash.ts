@@ -1,4 +1,5 @@
 import { Wis2Error } from '../core/errors';
+import { hexDigitValue } from '../core/numbers';
 import type { WnmIntegrityMethod } from '../core/integrity';
 
 /**
@@ -90,18 +91,13 @@ export function decodeMultihash(hex: unknown, path: string): Multihash {
   }
 }
 
-/** The value of a lowercase hex digit. */
-function nibble(c: number): number {
-  return c <= 0x39 ? c - 0x30 : c - 0x57;
-}
-
 /**
  * The bytes of text already checked to be lowercase hex of even length; a digest is a few dozen
  * bytes, for which this loop costs less than the call into Buffer.from's native decoder.
  */
 function hexBytes(hex: string): Buffer {
   const bytes = Buffer.allocUnsafe(hex.length >> 1);
-  for (let i = 0, j = 0; i < bytes.length; i++, j += 2) bytes[i] = (nibble(hex.charCodeAt(j)) << 4) | nibble(hex.charCodeAt(j + 1));
+  for (let i = 0, j = 0; i < bytes.length; i++, j += 2) bytes[i] = (hexDigitValue(hex.charCodeAt(j)) << 4) | hexDigitValue(hex.charCodeAt(j + 1));
   return bytes;
 }
 
