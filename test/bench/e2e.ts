@@ -3,7 +3,8 @@ import { DEAD_LETTERS, sleep } from '../reliability/harness';
 import { procCpuMicros, procMainThreadCpuMicros } from '../helpers/proc';
 import { seriesValue } from '../helpers/prometheus';
 import { PASS_THROUGH_TOPIC, benchBroker, launch, stopBroker, type BenchRuntime, type FlowKind } from './runtime';
-import { MachineWatch, type MachineReading } from './machine';
+import { GC_FLUSH_MS } from './gc-preload';
+import { coincidence, MachineWatch, onMonotonicClock, type Coincidence, type MachineReading } from './machine';
 import { percentiles, type Percentiles } from './stats';
 import { Pool, Publisher, Tap, settle, type Oddities, type Span } from './traffic';
 
@@ -201,6 +202,8 @@ export interface FlowResult {
   latencyGc: GcTotals | undefined;
   /** what the rest of the machine did during the latency phase */
   latencyMachine: MachineReading;
+  /** the slow events of the latency phase and the runtime's collections they coincided with */
+  latencyPauses: Coincidence;
   /** events of every phase that came out neither as output nor as dead letter */
   lost: number;
   /** VmHWM of the runtime process at the end, MiB */
@@ -277,15 +280,23 @@ export async function benchFlows(contenders: readonly Contender[], o: E2eOptions
     const latencies: Latency[] = [];
     const latencyGc: (GcTotals | undefined)[] = [];
     const machine: MachineReading[] = [];
+    const pauses: Coincidence[] = [];
     const ours = [...sessions.map((s) => s.runtime.runtime.child.pid), ...brokers.map((b) => b.pid())];
     for (const i of turns(sessions.length, o.throughputRounds)) {
       const s = sessions[i];
       await sleep(2000);
       const gcBefore = await gcTotals(s);
       const watch = await MachineWatch.start(ours);
+      const began = Number(process.hrtime.bigint()) / 1e6;
       latencies[i] = await latency(s, o.latencyEvents, o.rate);
-      machine[i] = await watch.stop(s.pool.timings(latencies[i].span), o.slowMs);
+      const ended = Number(process.hrtime.bigint()) / 1e6;
+      const timings = s.pool.timings(latencies[i].span);
+      machine[i] = await watch.stop(timings, o.slowMs);
       latencyGc[i] = gcBetween(gcBefore, await gcTotals(s));
+      // the runtime writes down its collections a few times a second
+      await sleep(2 * GC_FLUSH_MS);
+      const during = s.runtime.pauses().filter((p) => p.end > began && p.start < ended);
+      pauses[i] = coincidence(onMonotonicClock(timings), during, new Set(), o.slowMs);
     }
     return sessions.map((s, i) => {
       const own = rounds[i];
@@ -299,6 +310,7 @@ export async function benchFlows(contenders: readonly Contender[], o: E2eOptions
         latency: l,
         latencyGc: latencyGc[i],
         latencyMachine: machine[i],
+        latencyPauses: pauses[i],
         lost: lost[i] + own.reduce((n, r) => n + r.missing, 0) + l.missing,
         peakRssMiB: s.runtime.memory()?.hwmMiB,
         refused: s.pool.countRefused({ from: 0, to: s.pool.size }),

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { coincidence, measurePrimitives, parseTimehist, type Run } from './machine';
+import os from 'node:os';
+import path from 'node:path';
+import { GC_FLUSH_MS } from './gc-preload';
+import { coincidence, measurePrimitives, parsePauses, parseTimehist, type Run } from './machine';
 
 describe('bench: what else the machine ran during a latency phase', () => {
   it('reads perf sched timehist: threads by their process, kernel threads by their own id, idle left out', () => {
@@ -51,6 +55,35 @@ describe('bench: what else the machine ran during a latency phase', () => {
     assert.equal(c.apartP99, 12);
     // every long run of another task, whether or not a slow event met it; ours and short ones left out
     assert.deepEqual(c.longRuns, [{ name: 'kdamond.0', runs: 2, longestMs: 7 }, { name: 'beam.smp', runs: 1, longestMs: 2 }]);
+  });
+
+  it("reads the runtime's collections as written down by the preload, and skips what is not a line of them", () => {
+    const text = ['minor 1000.500 2.250', 'major 1010.000 14.000', '', 'torn 10', 'minor x 1', 'incremental 1030.000 -1', 'weakcb 1040.000 0.000'].join('\n');
+    assert.deepEqual(parsePauses(text), [
+      { name: 'minor', pid: 0, start: 1000.5, end: 1002.75 },
+      { name: 'major', pid: 0, start: 1010, end: 1024 },
+      { name: 'weakcb', pid: 0, start: 1040, end: 1040 },
+    ]);
+  });
+
+  it('the preload writes down a real process\'s collections on the monotonic clock, between its start and its end', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wis2-gc-preload-'));
+    try {
+      const log = path.join(dir, 'gc.log');
+      const before = Number(process.hrtime.bigint()) / 1e6;
+      // enough short-lived garbage for several scavenges, one full collection asked for, then
+      // time for the observer to be told of them (in a later turn) and to write them down
+      const script = `let keep = []; for (let i = 0; i < 300000; i++) { keep.push({ i, s: String(i) }); if (keep.length > 1000) keep = []; } globalThis.gc(); setTimeout(() => undefined, ${3 * GC_FLUSH_MS});`;
+      const r = spawnSync(process.execPath, ['--expose-gc', '--require', path.join(__dirname, 'gc-preload.js'), '-e', script], { env: { ...process.env, WIS2_BENCH_GC_LOG: log }, encoding: 'utf8' });
+      const after = Number(process.hrtime.bigint()) / 1e6;
+      assert.equal(r.status, 0, r.stderr);
+      const pauses = parsePauses(fs.readFileSync(log, 'utf8'));
+      assert.ok(pauses.some((p) => p.name === 'minor'), JSON.stringify(pauses));
+      assert.ok(pauses.some((p) => p.name === 'major'), JSON.stringify(pauses));
+      for (const p of pauses) assert.ok(p.start > before && p.end < after && p.end >= p.start, JSON.stringify({ p, before, after }));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('times a system call and a turn of the event loop, and leaves no file open', async () => {

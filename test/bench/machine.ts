@@ -137,6 +137,28 @@ export function parseTimehist(text: string): Run[] {
 }
 
 /**
+ * The runtime's garbage collections written by gc-preload.ts (`kind start-ms duration-ms` per
+ * line, on the monotonic clock), as runs named by their kind: a collection's pause holds the
+ * runtime's thread as a long run of another task holds a core. Other lines are skipped.
+ */
+export function parsePauses(text: string): Run[] {
+  const runs: Run[] = [];
+  for (const l of text.split('\n')) {
+    const [name, start, ms] = l.split(' ');
+    const from = Number(start);
+    const length = Number(ms);
+    if (name && start && ms && Number.isFinite(from) && length >= 0) runs.push({ name, pid: 0, start: from, end: from + length });
+  }
+  return runs;
+}
+
+/** [published, arrived] on performance.now()'s clock, moved to CLOCK_MONOTONIC's (perf's, process.hrtime's). */
+export function onMonotonicClock(events: readonly [number, number][]): [number, number][] {
+  const offset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+  return events.map(([a, b]): [number, number] => [a + offset, b + offset]);
+}
+
+/**
  * Which events over `thresholdMs` coincided with a long run of a task outside `ours`. `events`
  * are [published, arrived] on the same clock as the runs.
  */
@@ -270,10 +292,8 @@ export class MachineWatch {
       const runs = await this.sched.stop();
       if (typeof runs === 'string') reading.schedSkipped = runs;
       else {
-        // perf stamps with CLOCK_MONOTONIC, as process.hrtime does; performance.now() counts from elsewhere
-        const offset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
-        const shifted = events.map(([a, b]): [number, number] => [a + offset, b + offset]);
-        reading.coincidence = coincidence(shifted, runs, this.ours, thresholdMs);
+        // perf stamps with CLOCK_MONOTONIC
+        reading.coincidence = coincidence(onMonotonicClock(events), runs, this.ours, thresholdMs);
       }
     }
     return reading;

@@ -175,6 +175,7 @@ function printE2e(results: FlowResult[], o: E2eOptions, goals: Goal[], library: 
     }
   }
   printGc(results);
+  printPauses(results, o);
   printMachine(results, o);
   printCpu(results, library);
   e2eGoals(results, o, goals);
@@ -195,6 +196,22 @@ function printGc(results: FlowResult[]): void {
   if (rows.length === 0) return;
   console.log('\n   garbage collections of the runtime during the latency phase (its /metrics): count / pause ms added up');
   console.log(table(['flow', 'minor (scavenge)', 'major (mark-compact)', 'incremental marking'], rows, '  '));
+}
+
+/**
+ * Which slow events of each latency phase a collection of the runtime's coincided with (each
+ * runtime writes its collections down: gc-preload.ts): the part of the tail that is the
+ * runtime's own collector, and the p99 of the events that met none.
+ */
+function printPauses(results: FlowResult[], o: E2eOptions): void {
+  console.log(`\n   slow events of the latency phase (over ${o.slowMs} ms) during a collection of ${LONG_RUN_MS} ms or more of the runtime`);
+  for (const r of results) {
+    const c = r.latencyPauses;
+    const kinds = c.tasks.map((t) => `${t.name} ${fmt(t.events)}`).join(', ');
+    console.log(`   ${flowLabel(r)}: ${fmt(c.slow)} slow, ${fmt(c.coinciding)} of them during a collection${kinds ? ` (${kinds})` : ''}; p99 of the ${fmt(c.apart)} events none coincided with: ${ms(c.apartP99)} ms`);
+    const pauses = c.longRuns.map((t) => `${t.name} ${fmt(t.runs)}, longest ${ms(t.longestMs)} ms`).join('; ');
+    if (pauses) console.log(`     the runtime's collections of ${LONG_RUN_MS} ms or more during the phase: ${pauses}`);
+  }
 }
 
 /**

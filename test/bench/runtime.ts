@@ -7,6 +7,7 @@ import { readsBack } from '../../nodes/lib/feedback/cache-tracker';
 import { startMosquitto, type Broker } from '../helpers/mosquitto';
 import { procMemory, type ProcMemory } from '../helpers/proc';
 import { pipelineEnv } from '../reliability/harness';
+import { parsePauses, type Run } from './machine';
 
 /**
  * The end-to-end benchmark's moving parts: a Mosquitto of its own, and the Node-RED runtime
@@ -105,6 +106,8 @@ export interface BenchRuntime {
   kind: FlowKind;
   runtime: Runtime;
   memory(): ProcMemory | undefined;
+  /** the runtime's garbage collections so far, on the monotonic clock (gc-preload.ts) */
+  pauses(): Run[];
   /** stops the runtime and removes its user directory */
   stop(): Promise<void>;
 }
@@ -118,7 +121,8 @@ function allocatorEnv(): NodeJS.ProcessEnv {
  * installFlows (run by startRuntime) keeps an existing flows.json, so the shipped flows do not
  * replace it. WIS2_BENCH_NODE_OPTIONS reaches the runtime as NODE_OPTIONS (e.g.
  * --max-old-space-size); WIS2_BENCH_CPU_PROFILE=DIR writes a CPU profile of each runtime there,
- * WIS2_BENCH_HEAP_PROFILE=DIR a profile of what it allocated (see profile-preload.ts).
+ * WIS2_BENCH_HEAP_PROFILE=DIR a profile of what it allocated (see profile-preload.ts). Every
+ * runtime writes its garbage collections to a file in its user directory (gc-preload.ts).
  * The C library allocator's settings of the bench's environment (GLIBC_TUNABLES, MALLOC_*),
  * and LD_PRELOAD (another allocator in its place, such as jemalloc), reach the runtime too, to
  * tell the allocator's keeping of memory from a leak.
@@ -132,14 +136,16 @@ export async function launch(kind: FlowKind, broker: Broker, extraEnv: NodeJS.Pr
   }
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...pipelineEnv(broker.url, broker.url, `wis2-bench-${port}`), ...allocatorEnv(), ...extraEnv };
-  const nodeOptions = [process.env.WIS2_BENCH_NODE_OPTIONS ?? '', extraEnv.NODE_OPTIONS ?? ''];
+  const nodeOptions = [process.env.WIS2_BENCH_NODE_OPTIONS ?? '', extraEnv.NODE_OPTIONS ?? '', `--require ${JSON.stringify(path.join(__dirname, 'gc-preload.js'))}`];
+  const gcLog = path.join(userDir, 'gc-pauses.log');
+  env.WIS2_BENCH_GC_LOG = gcLog;
   const profileDirs = { WIS2_BENCH_CPU_PROFILE: process.env.WIS2_BENCH_CPU_PROFILE, WIS2_BENCH_HEAP_PROFILE: process.env.WIS2_BENCH_HEAP_PROFILE };
   for (const [name, dir] of Object.entries(profileDirs)) if (dir) env[name] = path.resolve(dir);
   if (profileDirs.WIS2_BENCH_CPU_PROFILE || profileDirs.WIS2_BENCH_HEAP_PROFILE) {
     nodeOptions.push(`--require ${JSON.stringify(path.join(__dirname, 'profile-preload.js'))}`);
     env.WIS2_BENCH_FLOW = kind;
   }
-  if (nodeOptions.join('').trim() !== '') env.NODE_OPTIONS = nodeOptions.join(' ').trim();
+  env.NODE_OPTIONS = nodeOptions.join(' ').trim();
   let runtime: Runtime;
   try {
     runtime = await startRuntime({ userDir, host: '127.0.0.1', port, env, quiet: true });
@@ -151,6 +157,7 @@ export async function launch(kind: FlowKind, broker: Broker, extraEnv: NodeJS.Pr
     kind,
     runtime,
     memory: () => procMemory(runtime.child.pid),
+    pauses: () => (fs.existsSync(gcLog) ? parsePauses(fs.readFileSync(gcLog, 'utf8')) : []),
     stop: async () => {
       await runtime.stop();
       fs.rmSync(userDir, { recursive: true, force: true });
