@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GC_FLUSH_MS } from './gc-preload';
-import { coincidence, measurePrimitives, parsePauses, parseTimehist, type Run } from './machine';
+import { coincidence, LoopStalls, measurePrimitives, onMonotonicClock, parsePauses, parseTimehist, type Run } from './machine';
 
 describe('bench: what else the machine ran during a latency phase', () => {
   it('reads perf sched timehist: threads by their process, kernel threads by their own id, idle left out', () => {
@@ -84,6 +84,21 @@ describe('bench: what else the machine ran during a latency phase', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("notes the stalls of the bench's own event loop on the monotonic clock, and the slow events they held up", async () => {
+    const stalls = new LoopStalls();
+    await new Promise((r) => setTimeout(r, 20));
+    const held = performance.now();
+    // the loop held for 30 ms, as the machine or a collection would hold it
+    while (performance.now() < held + 30) continue;
+    await new Promise((r) => setTimeout(r, 20));
+    const runs = stalls.stop();
+    assert.ok(runs.some((r) => r.end - r.start >= 25), JSON.stringify(runs));
+    const c = coincidence(onMonotonicClock([[held, held + 31], [held + 100, held + 101]]), runs, new Set(), 5);
+    assert.equal(c.slow, 1);
+    assert.equal(c.coinciding, 1);
+    assert.equal(c.apart, 1);
   });
 
   it('times a system call and a turn of the event loop, and leaves no file open', async () => {

@@ -108,6 +108,8 @@ export interface MachineReading {
   coincidence?: Coincidence;
   /** why the scheduler was not recorded, when it was asked for */
   schedSkipped?: string;
+  /** with WIS2_BENCH_STALLS=1: the slow events during a stall of the benchmark's own event loop */
+  stalls?: Coincidence;
 }
 
 /** One stretch a task held a core, in milliseconds on the monotonic clock. */
@@ -250,7 +252,34 @@ class SchedRecording {
 }
 
 /** Watches the machine from the start of a phase to its end. */
+/** A gap this long between two ticks of a timer set for every millisecond is a stall. */
+export const STALL_MS = 4;
+
+/**
+ * Stalls of this process's event loop, the benchmark's own (its publisher and its observer),
+ * on the monotonic clock. It does little else: a stall is its own collector or the machine
+ * holding it up, and an event published or observed meanwhile is slow whatever the flow.
+ */
+export class LoopStalls {
+  private readonly stalls: Run[] = [];
+  private readonly offset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+  private last = performance.now();
+  private readonly timer = setInterval(() => {
+    const now = performance.now();
+    if (now - this.last > STALL_MS) this.stalls.push({ name: 'the bench\'s event loop', pid: 0, start: this.last + this.offset, end: now + this.offset });
+    this.last = now;
+  }, 1);
+
+  stop(): Run[] {
+    clearInterval(this.timer);
+    return this.stalls;
+  }
+}
+
 export class MachineWatch {
+  /** with WIS2_BENCH_STALLS=1: this process's own stalls through the phase */
+  private readonly stalls = process.env.WIS2_BENCH_STALLS === '1' ? new LoopStalls() : undefined;
+
   private constructor(
     private readonly ours: Set<number>,
     private readonly before: CpuSnapshot,
@@ -272,6 +301,8 @@ export class MachineWatch {
    * `thresholdMs`: what counts as slow.
    */
   async stop(events: readonly [number, number][], thresholdMs: number): Promise<MachineReading> {
+    // first: reading every process's CPU below holds this loop up
+    const stalls = this.stalls?.stop();
     const seconds = (performance.now() - this.t0) / 1000;
     const after = snapshot();
     const byName = new Map<string, number>();
@@ -287,6 +318,17 @@ export class MachineWatch {
     const perSecond = (us: number): number => us / 1000 / seconds;
     const top = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, us]) => ({ name, msPerSecond: perSecond(us) }));
     const reading: MachineReading = { othersMsPerSecond: perSecond(total), top };
+    if (stalls) {
+      const shifted = onMonotonicClock(events);
+      // just before the first event is sent the bench makes the phase's events, and once the
+      // last has arrived it reads the results: its own work, which holds up no event, so only
+      // what falls between the two counts
+      const first = shifted[0]?.[0] ?? Infinity;
+      let last = -Infinity;
+      for (const [, arrived] of shifted) last = Math.max(last, arrived);
+      const during = stalls.map((r) => ({ ...r, start: Math.max(r.start, first), end: Math.min(r.end, last) })).filter((r) => r.end - r.start > STALL_MS);
+      reading.stalls = coincidence(shifted, during, new Set(), thresholdMs);
+    }
     if (typeof this.sched === 'string') reading.schedSkipped = this.sched;
     else if (this.sched) {
       const runs = await this.sched.stop();

@@ -21,7 +21,7 @@ import { growthBench, type GrowthResult } from './growth';
 import { indexBench, type IndexBenchResult } from './index';
 import { instructionsBench, valgrindMissing, type InstructionsResult } from './instructions';
 import { ARGO_PATH, ARGO_PATH_NO_READ_BACK, libraryBench, type Rate } from './library';
-import { LONG_RUN_MS, measurePrimitives, type TaskShare } from './machine';
+import { LONG_RUN_MS, measurePrimitives, STALL_MS, type TaskShare } from './machine';
 import { metricsBench, type MetricsResult } from './metrics';
 import { benchBroker, stopBroker } from './runtime';
 import { envCount, fmt, goalLine, median, ms, ratio, table, type Goal } from './stats';
@@ -223,6 +223,11 @@ function printMachine(results: FlowResult[], o: E2eOptions): void {
   console.log('\n   the rest of the machine during the latency phase: CPU of every other process and kernel thread, ms per second');
   console.log(table(['flow', 'others', 'largest'], results.map((r) => [flowLabel(r), r.latencyMachine.othersMsPerSecond.toFixed(1), r.latencyMachine.top.map(share).join(', ')]), '  '));
   for (const r of results) {
+    const stalls = r.latencyMachine.stalls;
+    if (stalls) {
+      const longest = stalls.longRuns.at(0);
+      console.log(`   ${flowLabel(r)}: ${fmt(stalls.slow)} events over ${o.slowMs} ms, ${fmt(stalls.coinciding)} of them while the bench's own event loop (publisher, observer) stalled over ${STALL_MS} ms (${fmt(longest?.runs ?? 0)} stalls, longest ${ms(longest?.longestMs ?? 0)} ms); p99 of the ${fmt(stalls.apart)} events none coincided with: ${ms(stalls.apartP99)} ms`);
+    }
     const c = r.latencyMachine.coincidence;
     if (r.latencyMachine.schedSkipped !== undefined) console.log(`   ${flowLabel(r)}: scheduler not recorded (${r.latencyMachine.schedSkipped})`);
     if (!c) continue;
