@@ -4,7 +4,7 @@ import { procCpuMicros, procMainThreadCpuMicros } from '../helpers/proc';
 import { seriesValue } from '../helpers/prometheus';
 import { PASS_THROUGH_TOPIC, benchBroker, launch, stopBroker, type BenchRuntime, type FlowKind } from './runtime';
 import { GC_FLUSH_MS } from './gc-preload';
-import { coincidence, MachineWatch, onMonotonicClock, type Coincidence, type MachineReading } from './machine';
+import { coincidence, MachineWatch, onMonotonicClock, whileEventsRan, type Coincidence, type MachineReading } from './machine';
 import { percentiles, type Percentiles } from './stats';
 import { Pool, Publisher, Tap, settle, type Oddities, type Span } from './traffic';
 
@@ -287,16 +287,14 @@ export async function benchFlows(contenders: readonly Contender[], o: E2eOptions
       await sleep(2000);
       const gcBefore = await gcTotals(s);
       const watch = await MachineWatch.start(ours);
-      const began = Number(process.hrtime.bigint()) / 1e6;
       latencies[i] = await latency(s, o.latencyEvents, o.rate);
-      const ended = Number(process.hrtime.bigint()) / 1e6;
       const timings = s.pool.timings(latencies[i].span);
       machine[i] = await watch.stop(timings, o.slowMs);
       latencyGc[i] = gcBetween(gcBefore, await gcTotals(s));
       // the runtime writes down its collections a few times a second
       await sleep(2 * GC_FLUSH_MS);
-      const during = s.runtime.pauses().filter((p) => p.end > began && p.start < ended);
-      pauses[i] = coincidence(onMonotonicClock(timings), during, new Set(), o.slowMs);
+      const events = onMonotonicClock(timings);
+      pauses[i] = coincidence(events, whileEventsRan(s.runtime.pauses(), events), new Set(), o.slowMs);
     }
     return sessions.map((s, i) => {
       const own = rounds[i];

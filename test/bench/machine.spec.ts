@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GC_FLUSH_MS } from './gc-preload';
-import { coincidence, LoopStalls, measurePrimitives, onMonotonicClock, parsePauses, parseTimehist, type Run } from './machine';
+import { coincidence, LoopStalls, measurePrimitives, onMonotonicClock, parsePauses, parseTimehist, whileEventsRan, type Run } from './machine';
 
 describe('bench: what else the machine ran during a latency phase', () => {
   it('reads perf sched timehist: threads by their process, kernel threads by their own id, idle left out', () => {
@@ -99,6 +99,22 @@ describe('bench: what else the machine ran during a latency phase', () => {
     assert.equal(c.slow, 1);
     assert.equal(c.coinciding, 1);
     assert.equal(c.apart, 1);
+  });
+
+  it('keeps of each run what falls between the first event sent and the last one arrived', () => {
+    const runs: Run[] = [
+      { name: 'before', pid: 0, start: 50, end: 90 },
+      { name: 'across the first', pid: 0, start: 90, end: 110 },
+      { name: 'inside', pid: 0, start: 150, end: 160 },
+      { name: 'across the last', pid: 0, start: 200, end: 260 },
+      { name: 'after', pid: 0, start: 300, end: 310 },
+    ];
+    const events: [number, number][] = [[100, 101], [120, 250], [180, 185]];
+    assert.deepEqual(whileEventsRan(runs, events), [
+      { name: 'across the first', pid: 0, start: 100, end: 110 },
+      { name: 'inside', pid: 0, start: 150, end: 160 },
+      { name: 'across the last', pid: 0, start: 200, end: 250 },
+    ]);
   });
 
   it('times a system call and a turn of the event loop, and leaves no file open', async () => {

@@ -154,6 +154,18 @@ export function parsePauses(text: string): Run[] {
   return runs;
 }
 
+/**
+ * The part of each run between the first event sent and the last one arrived, those with any:
+ * just before the first is sent the bench makes the phase's events, and once the last has
+ * arrived it reads the results, work of its own which holds up no event.
+ */
+export function whileEventsRan(runs: readonly Run[], events: readonly [number, number][]): Run[] {
+  const first = events[0]?.[0] ?? Infinity;
+  let last = -Infinity;
+  for (const [, arrived] of events) last = Math.max(last, arrived);
+  return runs.map((r) => ({ ...r, start: Math.max(r.start, first), end: Math.min(r.end, last) })).filter((r) => r.end > r.start);
+}
+
 /** [published, arrived] on performance.now()'s clock, moved to CLOCK_MONOTONIC's (perf's, process.hrtime's). */
 export function onMonotonicClock(events: readonly [number, number][]): [number, number][] {
   const offset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
@@ -251,7 +263,6 @@ class SchedRecording {
   }
 }
 
-/** Watches the machine from the start of a phase to its end. */
 /** A gap this long between two ticks of a timer set for every millisecond is a stall. */
 export const STALL_MS = 4;
 
@@ -276,6 +287,7 @@ export class LoopStalls {
   }
 }
 
+/** Watches the machine from the start of a phase to its end. */
 export class MachineWatch {
   /** with WIS2_BENCH_STALLS=1: this process's own stalls through the phase */
   private readonly stalls = process.env.WIS2_BENCH_STALLS === '1' ? new LoopStalls() : undefined;
@@ -320,14 +332,7 @@ export class MachineWatch {
     const reading: MachineReading = { othersMsPerSecond: perSecond(total), top };
     if (stalls) {
       const shifted = onMonotonicClock(events);
-      // just before the first event is sent the bench makes the phase's events, and once the
-      // last has arrived it reads the results: its own work, which holds up no event, so only
-      // what falls between the two counts
-      const first = shifted[0]?.[0] ?? Infinity;
-      let last = -Infinity;
-      for (const [, arrived] of shifted) last = Math.max(last, arrived);
-      const during = stalls.map((r) => ({ ...r, start: Math.max(r.start, first), end: Math.min(r.end, last) })).filter((r) => r.end - r.start > STALL_MS);
-      reading.stalls = coincidence(shifted, during, new Set(), thresholdMs);
+      reading.stalls = coincidence(shifted, whileEventsRan(stalls, shifted).filter((r) => r.end - r.start > STALL_MS), new Set(), thresholdMs);
     }
     if (typeof this.sched === 'string') reading.schedSkipped = this.sched;
     else if (this.sched) {
