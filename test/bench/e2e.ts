@@ -4,7 +4,7 @@ import { procCpuMicros, procMainThreadCpuMicros } from '../helpers/proc';
 import { seriesValue } from '../helpers/prometheus';
 import { PASS_THROUGH_TOPIC, benchBroker, launch, stopBroker, type BenchRuntime, type FlowKind } from './runtime';
 import { GC_FLUSH_MS } from './gc-preload';
-import { coincidence, MachineWatch, onMonotonicClock, whileEventsRan, type Coincidence, type MachineReading } from './machine';
+import { MachineWatch, onMonotonicClock, slowDuring, type Coincidence, type MachineReading } from './machine';
 import { percentiles, type Percentiles } from './stats';
 import { Pool, Publisher, Tap, settle, type Oddities, type Span } from './traffic';
 
@@ -293,8 +293,7 @@ export async function benchFlows(contenders: readonly Contender[], o: E2eOptions
       latencyGc[i] = gcBetween(gcBefore, await gcTotals(s));
       // the runtime writes down its collections a few times a second
       await sleep(2 * GC_FLUSH_MS);
-      const events = onMonotonicClock(timings);
-      pauses[i] = coincidence(events, whileEventsRan(s.runtime.pauses(), events), new Set(), o.slowMs);
+      pauses[i] = slowDuring(onMonotonicClock(timings), s.runtime.pauses(), o.slowMs);
     }
     return sessions.map((s, i) => {
       const own = rounds[i];

@@ -166,9 +166,22 @@ export function whileEventsRan(runs: readonly Run[], events: readonly [number, n
   return runs.map((r) => ({ ...r, start: Math.max(r.start, first), end: Math.min(r.end, last) })).filter((r) => r.end > r.start);
 }
 
-/** [published, arrived] on performance.now()'s clock, moved to CLOCK_MONOTONIC's (perf's, process.hrtime's). */
+/**
+ * The slow events and the runs of our own they coincided with (the runtime's collections, the
+ * bench's stalls): the runs cut to the events' time, those longer than `longerThanMs` kept.
+ */
+export function slowDuring(events: readonly [number, number][], runs: readonly Run[], thresholdMs: number, longerThanMs = 0): Coincidence {
+  return coincidence(events, whileEventsRan(runs, events).filter((r) => r.end - r.start > longerThanMs), new Set(), thresholdMs);
+}
+
+/** Milliseconds on CLOCK_MONOTONIC, perf's clock and process.hrtime's. */
+function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** [published, arrived] on performance.now()'s clock, moved to CLOCK_MONOTONIC's. */
 export function onMonotonicClock(events: readonly [number, number][]): [number, number][] {
-  const offset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+  const offset = monotonicMs() - performance.now();
   return events.map(([a, b]): [number, number] => [a + offset, b + offset]);
 }
 
@@ -273,11 +286,10 @@ export const STALL_MS = 4;
  */
 export class LoopStalls {
   private readonly stalls: Run[] = [];
-  private readonly offset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
-  private last = performance.now();
+  private last = monotonicMs();
   private readonly timer = setInterval(() => {
-    const now = performance.now();
-    if (now - this.last > STALL_MS) this.stalls.push({ name: 'the bench\'s event loop', pid: 0, start: this.last + this.offset, end: now + this.offset });
+    const now = monotonicMs();
+    if (now - this.last > STALL_MS) this.stalls.push({ name: 'the bench\'s event loop', pid: 0, start: this.last, end: now });
     this.last = now;
   }, 1);
 
@@ -330,10 +342,7 @@ export class MachineWatch {
     const perSecond = (us: number): number => us / 1000 / seconds;
     const top = [...byName].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, us]) => ({ name, msPerSecond: perSecond(us) }));
     const reading: MachineReading = { othersMsPerSecond: perSecond(total), top };
-    if (stalls) {
-      const shifted = onMonotonicClock(events);
-      reading.stalls = coincidence(shifted, whileEventsRan(stalls, shifted).filter((r) => r.end - r.start > STALL_MS), new Set(), thresholdMs);
-    }
+    if (stalls) reading.stalls = slowDuring(onMonotonicClock(events), stalls, thresholdMs, STALL_MS);
     if (typeof this.sched === 'string') reading.schedSkipped = this.sched;
     else if (this.sched) {
       const runs = await this.sched.stop();
