@@ -26,6 +26,11 @@ const DEFAULT_NAMESPACE = namespaceOf(WNM_ID_NAMESPACE);
  * is synchronous, so one buffer serves every call; a name too long for it gets its own.
  */
 const scratch = Buffer.allocUnsafe(4096);
+/**
+ * The namespace whose bytes head `scratch`: they are copied only when another one is asked for,
+ * as a copy is a call into the runtime that cost half as much as the hash of an Argo name.
+ */
+let scratchNamespace: Buffer | undefined;
 
 /** The SHA-1 of the namespace bytes followed by the UTF-8 of the name, in hex. */
 function sha1Hex(namespace: Buffer, name: string): string {
@@ -37,7 +42,10 @@ function sha1Hex(namespace: Buffer, name: string): string {
     data.write(name, 16, length, 'utf8');
     return crypto.hash('sha1', data, 'hex');
   }
-  namespace.copy(scratch, 0);
+  if (scratchNamespace !== namespace) {
+    namespace.copy(scratch, 0);
+    scratchNamespace = namespace;
+  }
   const length = scratch.write(name, 16, 'utf8');
   return crypto.hash('sha1', new DataView(scratch.buffer, scratch.byteOffset, 16 + length), 'hex');
 }

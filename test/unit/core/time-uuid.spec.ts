@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { compareUtc, isoTimestamp, parseRfc3339, toUtcString } from '../../../nodes/lib/core/time';
-import { uuidV5 } from '../../../nodes/lib/core/uuid';
+import { WNM_ID_NAMESPACE, uuidV5 } from '../../../nodes/lib/core/uuid';
 
 describe('isoTimestamp', () => {
   const v8 = (ms: number): string => new Date(ms).toISOString();
@@ -106,12 +106,31 @@ describe('UUID v5', () => {
   it('hashes the name as UTF-8 after the namespace bytes, whatever the characters', () => {
     const ns = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
     for (const name of ['', 'é🌊', '["src","id","https://h/x.nc","origin/a/wis2/x"]', 'x'.repeat(5000)]) {
-      const h = createHash('sha1').update(Buffer.from(ns.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest();
-      h[6] = (h[6] & 0x0f) | 0x50;
-      h[8] = (h[8] & 0x3f) | 0x80;
-      const hex = h.toString('hex', 0, 16);
-      assert.equal(uuidV5(name, ns), `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`, name.slice(0, 20));
+      assert.equal(uuidV5(name, ns), createUuid(ns, name), name.slice(0, 20));
     }
     assert.throws(() => uuidV5('a', 'not-a-uuid'), TypeError);
   });
+
+  it('hashes each call under its own namespace when calls alternate between namespaces', () => {
+    // RFC 9562 vectors (DNS and URL namespaces) around names of the default namespace
+    const dns = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
+    const url = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
+    const ownA = uuidV5('a');
+    for (let round = 0; round < 3; round++) {
+      assert.equal(uuidV5('www.example.com', dns), '2ed6657d-e927-568b-95e1-2665a8aea6a2');
+      assert.equal(uuidV5('a'), ownA);
+      assert.equal(uuidV5('https://www.example.com/', url), createUuid(url, 'https://www.example.com/'));
+      assert.equal(uuidV5('a', url), createUuid(url, 'a'));
+      assert.equal(uuidV5('a'), createUuid(WNM_ID_NAMESPACE, 'a'));
+    }
+  });
 });
+
+/** A version 5 UUID written out from node:crypto's SHA-1, to compare with. */
+function createUuid(namespace: string, name: string): string {
+  const h = createHash('sha1').update(Buffer.from(namespace.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const hex = h.toString('hex', 0, 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
