@@ -1,6 +1,6 @@
 import type { Broker } from '../helpers/mosquitto';
 import { DEAD_LETTERS, sleep } from '../reliability/harness';
-import { procCpuMicros, procMainThreadCpuMicros } from '../helpers/proc';
+import { procCpuMicros, procMainThreadCpuMicros, procMainThreadSystemMicros } from '../helpers/proc';
 import { seriesValue } from '../helpers/prometheus';
 import { PASS_THROUGH_TOPIC, benchBroker, launch, stopBroker, type BenchRuntime, type FlowKind } from './runtime';
 import { GC_FLUSH_MS } from './gc-preload';
@@ -79,6 +79,11 @@ export interface CpuPerEvent {
   runtime: number;
   /** the runtime's main thread alone, where its JavaScript runs */
   runtimeMain: number;
+  /**
+   * of the main thread's, the kernel's time on its behalf (system calls, wake-ups), to clock-tick
+   * precision; undefined where /proc cannot tell
+   */
+  runtimeMainSystem: number | undefined;
   broker: number;
   clients: number;
 }
@@ -96,6 +101,7 @@ export interface Throughput {
 interface CpuMark {
   runtime: number | undefined;
   runtimeMain: number | undefined;
+  runtimeMainSystem: number | undefined;
   broker: number | undefined;
   clients: number;
 }
@@ -103,13 +109,26 @@ interface CpuMark {
 function cpuMark(s: Session): CpuMark {
   const own = process.cpuUsage();
   const pid = s.runtime.runtime.child.pid;
-  return { runtime: procCpuMicros(pid), runtimeMain: procMainThreadCpuMicros(pid), broker: procCpuMicros(s.broker.pid()), clients: own.user + own.system };
+  return {
+    runtime: procCpuMicros(pid),
+    runtimeMain: procMainThreadCpuMicros(pid),
+    runtimeMainSystem: procMainThreadSystemMicros(pid),
+    broker: procCpuMicros(s.broker.pid()),
+    clients: own.user + own.system,
+  };
 }
 
 function cpuPerEvent(a: CpuMark, b: CpuMark, events: number): CpuPerEvent | undefined {
   if (a.runtime === undefined || b.runtime === undefined || a.broker === undefined || b.broker === undefined || events <= 0) return undefined;
   if (a.runtimeMain === undefined || b.runtimeMain === undefined) return undefined;
-  return { runtime: (b.runtime - a.runtime) / events, runtimeMain: (b.runtimeMain - a.runtimeMain) / events, broker: (b.broker - a.broker) / events, clients: (b.clients - a.clients) / events };
+  const system = a.runtimeMainSystem === undefined || b.runtimeMainSystem === undefined ? undefined : (b.runtimeMainSystem - a.runtimeMainSystem) / events;
+  return {
+    runtime: (b.runtime - a.runtime) / events,
+    runtimeMain: (b.runtimeMain - a.runtimeMain) / events,
+    runtimeMainSystem: system,
+    broker: (b.broker - a.broker) / events,
+    clients: (b.clients - a.clients) / events,
+  };
 }
 
 /**

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { procMainThreadCpuMicros, procMainThreadSystemMicros } from '../helpers/proc';
 import { GC_FLUSH_MS } from './gc-preload';
 import { coincidence, LoopStalls, measurePrimitives, onMonotonicClock, parsePauses, parseTimehist, whileEventsRan, type Run } from './machine';
 
@@ -123,5 +124,29 @@ describe('bench: what else the machine ran during a latency phase', () => {
     const p = await measurePrimitives(200, 200);
     for (const us of [p.syscallUs, p.turnUs]) assert.ok(Number.isFinite(us) && us > 0 && us < 10_000, String(us));
     assert.equal(fds(), before);
+  });
+
+  it("tells the kernel's part of a main thread's time: next to none for a loop of arithmetic, most of it for one reading /proc", async function () {
+    if (process.platform !== 'linux') this.skip();
+    this.timeout(20_000);
+    /** main thread CPU and its kernel part, microseconds, over 1.5 s of a child running `loop` */
+    const measure = async (loop: string): Promise<{ cpu: number; system: number }> => {
+      const child = spawn(process.execPath, ['-e', `process.stdout.write('go'); const end = Date.now() + 4000; ${loop}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        await new Promise((resolve) => child.stdout.once('data', resolve));
+        const cpu0 = procMainThreadCpuMicros(child.pid) ?? NaN;
+        const system0 = procMainThreadSystemMicros(child.pid) ?? NaN;
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        return { cpu: (procMainThreadCpuMicros(child.pid) ?? NaN) - cpu0, system: (procMainThreadSystemMicros(child.pid) ?? NaN) - system0 };
+      } finally {
+        child.kill();
+      }
+    };
+    const arithmetic = await measure('let x = 0; while (Date.now() < end) x += Math.sqrt(x + 1);');
+    const reading = await measure("const fs = require('fs'); while (Date.now() < end) fs.readFileSync('/proc/self/status');");
+    assert.ok(arithmetic.cpu > 500_000 && reading.cpu > 500_000, `the children ran: ${JSON.stringify({ arithmetic, reading })}`);
+    assert.ok(arithmetic.system < 0.2 * arithmetic.cpu, `arithmetic: ${JSON.stringify(arithmetic)}`);
+    assert.ok(reading.system > 0.4 * reading.cpu, `reading /proc: ${JSON.stringify(reading)}`);
+    assert.equal(procMainThreadSystemMicros(2 ** 22 + 1), undefined);
   });
 });

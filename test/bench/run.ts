@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { nodeRedVersion } from '../../bin/node-red-dir';
 import { mosquittoBin } from '../helpers/mosquitto';
-import { benchFlows, type E2eOptions, type FlowResult, type GcPauses } from './e2e';
+import { benchFlows, type CpuPerEvent, type E2eOptions, type FlowResult, type GcPauses } from './e2e';
 import { growthBench, type GrowthResult } from './growth';
 import { indexBench, type IndexBenchResult } from './index';
 import { instructionsBench, valgrindMissing, type InstructionsResult } from './instructions';
@@ -247,26 +247,32 @@ function printMachine(results: FlowResult[], o: E2eOptions): void {
  * can be busy one second per second at most: 1 / (r x pass-through rate) per event. Both
  * budgets are printed beside what the runtime spent; the smaller one is the one that binds.
  */
+/** The main thread's kernel time per event, or '-' where /proc does not tell it. */
+function systemOf(c: CpuPerEvent): string {
+  return c.runtimeMainSystem === undefined ? '-' : c.runtimeMainSystem.toFixed(1);
+}
+
 function printCpu(results: FlowResult[], library: Rate[] | undefined): void {
   const rows = results.flatMap((r) => {
     const c = r.throughput.cpu;
     if (!c) return [];
     const total = c.runtime + c.broker + c.clients;
-    return [[flowLabel(r), c.runtime.toFixed(1), c.runtimeMain.toFixed(1), c.broker.toFixed(1), c.clients.toFixed(1), total.toFixed(1), ((total * r.throughput.perSecond) / 1e6).toFixed(2)]];
+    return [[flowLabel(r), c.runtime.toFixed(1), c.runtimeMain.toFixed(1), systemOf(c), c.broker.toFixed(1), c.clients.toFixed(1), total.toFixed(1), ((total * r.throughput.perSecond) / 1e6).toFixed(2)]];
   });
   if (rows.length === 0) return;
   console.log(`
    CPU per event in the median throughput round, microseconds (this machine: ${os.cpus().length} cores)`);
-  console.log(table(['flow', 'runtime', 'its main thread', 'Mosquitto', 'publisher+observer', 'total', 'cores busy'], rows, '  '));
+  console.log(table(['flow', 'runtime', 'its main thread', 'of it kernel', 'Mosquitto', 'publisher+observer', 'total', 'cores busy'], rows, '  '));
   // events one by one: nothing shares a turn, a write or a wake-up with the next event
   const paced = results.flatMap((r) => {
     const c = r.latency.cpu;
     const t = r.throughput.cpu;
     if (!c || !t) return [];
-    return [`${flowLabel(r)} ${c.runtime.toFixed(1)} / ${c.runtimeMain.toFixed(1)} (${(c.runtimeMain / t.runtimeMain).toFixed(1)})`];
+    return [`${flowLabel(r)} ${c.runtime.toFixed(1)} / ${c.runtimeMain.toFixed(1)} (${(c.runtimeMain / t.runtimeMain).toFixed(1)}), kernel ${systemOf(c)}`];
   });
   if (paced.length > 0) {
-    console.log(`   the runtime at ${fmt(results[0]?.latency.rate ?? 0)}/s (the latency phase), us per event: runtime / its main thread (times its main thread's back to back)`);
+    console.log(`   the runtime at ${fmt(results[0]?.latency.rate ?? 0)}/s (the latency phase), us per event: runtime / its main thread (times its main thread's back to back),`);
+    console.log(`   then the kernel's part of the main thread's (its system calls and wake-ups)`);
     console.log(`     ${paced.join('; ')}`);
   }
   const argo = results.find((r) => r.kind === 'argo');

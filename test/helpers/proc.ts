@@ -67,6 +67,30 @@ export function procMainThreadCpuMicros(pid: number | undefined): number | undef
   }
 }
 
+/**
+ * Clock ticks per second of the times in /proc/PID/stat (USER_HZ): 100 on every Linux
+ * architecture Node.js runs on, and not readable from Node.js itself.
+ */
+const USER_HZ = 100;
+
+/**
+ * Of a process's main thread's CPU time, what the kernel spent on its behalf (system calls,
+ * faults, wake-ups), in microseconds: the stime of /proc/PID/task/PID/stat, counted in clock
+ * ticks (10 ms), so read it around a phase of a second or more. Undefined elsewhere or once it
+ * exited.
+ */
+export function procMainThreadSystemMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    // the fields after the command name, which may hold spaces and parentheses: stime is the 15th field
+    const stime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]);
+    return Number.isFinite(stime) ? (stime * 1e6) / USER_HZ : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The name the kernel gives a process (its `comm`); undefined elsewhere or once it exited. */
 export function procName(pid: number): string | undefined {
   try {
