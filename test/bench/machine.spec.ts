@@ -127,6 +127,7 @@ describe('bench: what else the machine ran during a latency phase', () => {
   });
 
   it("tells the kernel's part of a main thread's time: next to none for a loop of arithmetic, most of it for one reading /proc", async function () {
+    // skipped: no /proc. The per-thread CPU times it reads (/proc/PID/task/PID/stat and schedstat) exist on Linux only
     if (process.platform !== 'linux') this.skip();
     this.timeout(20_000);
     /** main thread CPU and its kernel part, microseconds, over 1.5 s of a child running `loop` */

@@ -239,6 +239,11 @@ function printMachine(results: FlowResult[], o: E2eOptions): void {
   }
 }
 
+/** The main thread's kernel time per event, or '-' where /proc does not tell it. */
+function systemOf(c: CpuPerEvent): string {
+  return c.runtimeMainSystem === undefined ? '-' : c.runtimeMainSystem.toFixed(1);
+}
+
 /**
  * Where the CPU of the median throughput round went. When the pass-through keeps every core
  * busy, the machine has no room for more work per event, so the Argo flow reaches a ratio r
@@ -247,11 +252,6 @@ function printMachine(results: FlowResult[], o: E2eOptions): void {
  * can be busy one second per second at most: 1 / (r x pass-through rate) per event. Both
  * budgets are printed beside what the runtime spent; the smaller one is the one that binds.
  */
-/** The main thread's kernel time per event, or '-' where /proc does not tell it. */
-function systemOf(c: CpuPerEvent): string {
-  return c.runtimeMainSystem === undefined ? '-' : c.runtimeMainSystem.toFixed(1);
-}
-
 function printCpu(results: FlowResult[], library: Rate[] | undefined): void {
   const rows = results.flatMap((r) => {
     const c = r.throughput.cpu;

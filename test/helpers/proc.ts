@@ -68,6 +68,14 @@ export function procMainThreadCpuMicros(pid: number | undefined): number | undef
 }
 
 /**
+ * The fields of a /proc stat line after the command name, from the third (state) on: the name
+ * is in parentheses and may itself hold spaces and parentheses.
+ */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
  * Clock ticks per second of the times in /proc/PID/stat (USER_HZ): 100 on every Linux
  * architecture Node.js runs on, and not readable from Node.js itself.
  */
@@ -82,9 +90,8 @@ const USER_HZ = 100;
 export function procMainThreadSystemMicros(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    // the fields after the command name, which may hold spaces and parentheses: stime is the 15th field
-    const stime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]);
+    // stime is the 15th field
+    const stime = Number(statFields(fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'))[12]);
     return Number.isFinite(stime) ? (stime * 1e6) / USER_HZ : undefined;
   } catch {
     return undefined;
@@ -113,9 +120,8 @@ export function procPids(): number[] {
 export function procChildren(pid: number): number[] {
   return procPids().filter((child) => {
     try {
-      // the parent is the fourth field, after the name in parentheses (which may hold spaces)
-      const stat = fs.readFileSync(`/proc/${child}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      // the parent is the fourth field
+      return Number(statFields(fs.readFileSync(`/proc/${child}/stat`, 'utf8'))[1]) === pid;
     } catch {
       return false;
     }
